@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * common.h - status codes, error buffers and time for every tcptrack module.
+ *
+ * Library code never prints and never exits: a fallible call returns a
+ * negative enum tt_status and writes one sentence into the caller's errbuf
+ * (TT_ERRBUF_SIZE bytes, the same size as libpcap's PCAP_ERRBUF_SIZE).
+ */
+#ifndef TCPTRACK_COMMON_H
+#define TCPTRACK_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TT_ERRBUF_SIZE 256
+
+enum tt_status {
+	TT_OK = 0,
+	TT_ERR_NOMEM = -1,       /* allocation failed */
+	TT_ERR_IO = -2,          /* read or write error */
+	TT_ERR_PCAP = -3,        /* libpcap reported an error */
+	TT_ERR_INVAL = -4,       /* invalid argument or input */
+	TT_ERR_LIMIT = -5,       /* a configured limit was reached */
+	TT_ERR_UNSUPPORTED = -6, /* format or link type not supported */
+	TT_ERR_TRUNCATED = -7,   /* input ended in the middle of a record */
+};
+
+/* Time: nanoseconds since the Unix epoch (capture timestamps). */
+typedef int64_t tt_time_ns;
+#define TT_NS_PER_SEC INT64_C(1000000000)
+
+#if defined(__GNUC__)
+#define TT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define TT_PRINTF(fmt, args)
+#endif
+
+/**
+ * Format a message into errbuf (TT_ERRBUF_SIZE bytes).
+ * @return err, so that callers can write `return tt_set_err(errbuf, TT_ERR_INVAL, "...")`.
+ */
+int tt_set_err(char *errbuf, int err, const char *fmt, ...) TT_PRINTF(3, 4);
+
+/**
+ * Like tt_set_err(), with ": <strerror(errnum)>" appended.
+ * @return err.
+ */
+int tt_set_errno(char *errbuf, int err, int errnum, const char *fmt, ...) TT_PRINTF(4, 5);
+
+#endif /* TCPTRACK_COMMON_H */

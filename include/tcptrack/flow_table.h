@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * flow_table.h - connections by 4-tuple: open addressing over a preallocated
+ * pool, least-recently-active order, and FIFO timer lists.
+ *
+ * The table does not know what a connection record holds: records are
+ * elem_size bytes and begin with a struct tt_flow_node that the table owns.
+ * Nothing is allocated per packet; the pool and the index are allocated once
+ * (calloc, so pages are touched only as flows are used).  A timer list holds
+ * flows whose deadlines all have the same delay, so appending keeps it sorted
+ * and every operation is O(1).
+ */
+#ifndef TCPTRACK_FLOW_TABLE_H
+#define TCPTRACK_FLOW_TABLE_H
+
+#include "tcptrack/common.h"
+
+/* Canonical key: the lower (address, port) endpoint first. */
+struct tt_flow_key {
+	uint8_t addr[2][16];
+	uint16_t port[2];
+	uint8_t ip_version;
+	uint8_t pad[3];
+};
+
+#define TT_FLOW_NTIMERS 2
+#define TT_FLOW_NIL UINT32_MAX
+
+/* Embedded at offset 0 of every record; fields are the table's. */
+struct tt_flow_node {
+	struct tt_flow_key key;
+	uint32_t hash;
+	uint32_t lru_prev, lru_next;     /* pool indices, TT_FLOW_NIL at the ends */
+	uint32_t tmr_prev, tmr_next;
+	tt_time_ns deadline;             /* valid while on a timer list */
+	int8_t tmr_list;                 /* -1: on no timer list */
+	bool in_use;
+};
+
+struct tt_flow_table; /* opaque */
+
+/**
+ * Build the canonical key of a segment.
+ * @return true when (src, sport) is the key's second endpoint (key.addr[1]).
+ */
+bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t src[16],
+                      uint16_t sport, const uint8_t dst[16], uint16_t dport);
+
+/**
+ * Create a table.
+ * @param max_flows  pool size (>= 1); inserts fail when it is full
+ * @param elem_size  record size, >= sizeof(struct tt_flow_node)
+ * @param seed       hash seed
+ * @return TT_OK, TT_ERR_INVAL or TT_ERR_NOMEM (errbuf says why).
+ */
+int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t elem_size,
+                      uint32_t seed, char *errbuf);
+
+/** Free the table and every record; accepts NULL; sets *tp to NULL. */
+void tt_flow_table_free(struct tt_flow_table **tp);
+
+/** @return the hash of key (pass it to lookup and insert). */
+uint32_t tt_flow_hash(const struct tt_flow_table *t, const struct tt_flow_key *key);
+
+/** @return the record with this key, or NULL. */
+void *tt_flow_lookup(struct tt_flow_table *t, const struct tt_flow_key *key, uint32_t hash);
+
+/**
+ * Insert a zeroed record for key (which must not be present); it becomes the
+ * most recently active.
+ * @return the record, or NULL when the pool is full (evict, then retry).
+ */
+void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uint32_t hash);
+
+/** Remove a record (from the index, the LRU order and any timer list). */
+void tt_flow_remove(struct tt_flow_table *t, void *rec);
+
+/** Make rec the most recently active record. */
+void tt_flow_touch(struct tt_flow_table *t, void *rec);
+
+/** @return the least recently active record, or NULL when empty. */
+void *tt_flow_lru_oldest(struct tt_flow_table *t);
+
+/** Put rec at the tail of timer list `list` with `deadline` (leaving any other list). */
+void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline);
+
+/** Take rec off its timer list, if any. */
+void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec);
+
+/** @return the head of timer list `list` (earliest deadline), or NULL. */
+void *tt_flow_timer_first(struct tt_flow_table *t, int list);
+
+/** @return the number of records in use. */
+uint32_t tt_flow_count(const struct tt_flow_table *t);
+
+/** @return the pool size. */
+uint32_t tt_flow_capacity(const struct tt_flow_table *t);
+
+/** @return the record at pool index i if it is in use, else NULL (for iteration). */
+void *tt_flow_at(struct tt_flow_table *t, uint32_t i);
+
+/** @return the highest pool index ever used plus one (iteration bound). */
+uint32_t tt_flow_used_bound(const struct tt_flow_table *t);
+
+#endif /* TCPTRACK_FLOW_TABLE_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * report.h - report writers: text table, JSON Lines, CSV.
+ *
+ * Writers consume final connection records (TT_EVT_CONN_END) one at a time,
+ * so memory does not grow with the file, and write a summary at the end.
+ * They never look at packets.
+ */
+#ifndef TCPTRACK_REPORT_H
+#define TCPTRACK_REPORT_H
+
+#include <stdio.h>
+
+#include "tcptrack/common.h"
+#include "tcptrack/tracker.h"
+
+enum tt_report_format { TT_FMT_TEXT = 0, TT_FMT_JSON, TT_FMT_CSV };
+
+/* What the summary says about the input. */
+struct tt_input_info {
+	const char *name;       /* file name, "(stdin)" */
+	const char *link_name;  /* "EN10MB" */
+	int dlt;
+	bool truncated;         /* the file ended in the middle of a record */
+	bool link_unsupported;  /* every frame was skipped for its link type */
+	uint64_t limit_packets; /* -c N, 0 if none */
+	bool stopped_by_limit;
+};
+
+struct tt_report;
+
+/* A writer (dav1d Muxer style).  Every callback gets the report. */
+struct tt_report_writer {
+	const char *name;
+	void (*begin)(struct tt_report *r);
+	void (*conn)(struct tt_report *r, const struct tt_conn *c);
+	void (*summary)(struct tt_report *r, const struct tt_stats *st, const struct tt_input_info *in);
+};
+
+/* Summary counts collected over the records written. */
+struct tt_report_counts {
+	uint64_t conns;
+	uint64_t by_outcome[TT_OUT_NUM];
+	uint64_t by_state_pair[11][11]; /* [client state][server state] */
+	uint64_t evicted;
+};
+
+struct tt_report {
+	const struct tt_report_writer *w;
+	FILE *out;
+	struct tt_report_counts counts;
+	bool began;
+};
+
+/** @return the format named "text", "json" (or "jsonl") or "csv"; -1 if unknown. */
+int tt_report_format_from_name(const char *name);
+
+/** Start a report on out (not owned). */
+void tt_report_init(struct tt_report *r, enum tt_report_format fmt, FILE *out);
+
+/** Write one final record. */
+void tt_report_conn(struct tt_report *r, const struct tt_conn *c);
+
+/** Write the summary (text and JSON; CSV has none). */
+void tt_report_finish(struct tt_report *r, const struct tt_stats *st, const struct tt_input_info *in);
+
+/**
+ * Format a capture time as decimal epoch seconds: 6 decimals, or 9 when the
+ * time has sub-microsecond digits.  @return the length written (buf >= 32 bytes).
+ */
+int tt_format_time(char *buf, size_t size, tt_time_ns t);
+
+/** Format an endpoint "10.0.0.1:80" or "[fd00::1]:443" (RFC 5952). @return length. */
+int tt_format_endpoint(char *buf, size_t size, uint8_t ip_version, const uint8_t addr[16],
+                       uint16_t port);
+
+/* The writers (report_text.c, report_json.c, report_csv.c). */
+extern const struct tt_report_writer tt_writer_text;
+extern const struct tt_report_writer tt_writer_json;
+extern const struct tt_report_writer tt_writer_csv;
+
+#endif /* TCPTRACK_REPORT_H */

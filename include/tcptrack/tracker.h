@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tracker.h - decoded segments to connection records and events.
+ *
+ * tt_tracker_feed() takes every frame's decode result, in capture order:
+ * it advances time (TIME_WAIT expiry), finds or creates the connection of a
+ * segment, accounts it (analysis), steps both endpoints' state machines and
+ * emits events.  A record is final when its connection is over (both
+ * endpoints CLOSED, TIME_WAIT included), evicted, or the input ends; the
+ * TT_EVT_CONN_END event hands it to the writers, then it is freed.
+ */
+#ifndef TCPTRACK_TRACKER_H
+#define TCPTRACK_TRACKER_H
+
+#include "tcptrack/analysis.h"
+#include "tcptrack/common.h"
+#include "tcptrack/decode.h"
+#include "tcptrack/flow_table.h"
+#include "tcptrack/tcp_state.h"
+
+#define TT_HISTORY_MAX 12
+
+enum tt_endpoint { TT_CLIENT = 0, TT_SERVER = 1 };
+
+enum tt_handshake {
+	TT_HS_NONE = 0,    /* no SYN seen: picked up mid-stream */
+	TT_HS_SYN,         /* SYN only */
+	TT_HS_SYN_SYNACK,  /* SYN and SYN,ACK, no completing ACK */
+	TT_HS_COMPLETE,    /* SYN, SYN,ACK, ACK */
+	TT_HS_SIMULTANEOUS /* both sent SYN (simultaneous open) */
+};
+
+enum tt_outcome {
+	TT_OUT_OPEN = 0,
+	TT_OUT_CLOSED,
+	TT_OUT_RESET,
+	TT_OUT_REFUSED,
+	TT_OUT_TIMEOUT,
+	TT_OUT_UNREACHABLE,
+	TT_OUT_HALF_CLOSED,
+	TT_OUT_NUM
+};
+
+/* Why a record was handed to the writers. */
+enum tt_end_reason {
+	TT_END_CLOSED = 0, /* both endpoints CLOSED (after TIME_WAIT, if any) */
+	TT_END_EVICTED,    /* --max-flows reached; the least recently active went */
+	TT_END_INPUT       /* end of the input */
+};
+
+/* State history of one endpoint; bounded (the first entries are kept). */
+struct tt_history {
+	uint8_t n;
+	bool truncated;             /* more transitions happened than are stored */
+	uint8_t state[TT_HISTORY_MAX];
+	tt_time_ns ts[TT_HISTORY_MAX];
+};
+
+/* One connection incarnation.  Consumers get const pointers. */
+struct tt_conn {
+	struct tt_flow_node node;   /* the flow table's; must be first */
+	uint64_t id;                /* 1, 2, ... in order of first packet */
+	uint32_t incarnation;       /* 1 + incarnations of this 4-tuple seen before */
+	uint8_t ip_version;
+	uint8_t client_slot;        /* which key endpoint (0/1) is the client */
+	uint8_t handshake;          /* enum tt_handshake */
+	uint8_t end_reason;         /* enum tt_end_reason, once final */
+	uint8_t state[2];           /* enum tt_tcp_state, by enum tt_endpoint */
+	uint8_t reset_by;           /* 0 none, 1 client, 2 server */
+	uint8_t fin_first;          /* bit 0 client, bit 1 server: sent FIN before the peer's FIN */
+	bool port_reuse;            /* SYN on a 4-tuple still in TIME_WAIT / recently closed */
+	bool refused, unreachable;
+	bool syn_seen, synack_seen, hs_ack, sim_open;
+	bool emitted;               /* already handed to the writers (kept to absorb strays) */
+	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
+	uint8_t client_reason;      /* enum tt_client_reason: how the client was chosen */
+	tt_time_ns first, last;     /* first and last packet */
+	tt_time_ns end;             /* when the record became final */
+	tt_time_ns syn_first, syn_last; /* client SYNs, for dating the server's LISTEN/SYN_RCVD */
+	tt_time_ns tw_deadline;     /* TIME_WAIT expiry of the endpoint in TIME_WAIT */
+	uint8_t addr[2][16];        /* by enum tt_endpoint */
+	uint16_t port[2];
+	struct tt_history hist[2];  /* by enum tt_endpoint */
+	struct tt_dir dir[2];       /* [TT_CLIENT] = c2s, [TT_SERVER] = s2c */
+	uint32_t strays;            /* segments after the connection was over */
+};
+
+/* How the client of a connection picked up mid-stream was chosen. */
+enum tt_client_reason {
+	TT_CR_SYN = 0,          /* sent the first SYN (or received the first SYN,ACK) */
+	TT_CR_PORT,             /* the other port is well known (< 1024) or lower */
+	TT_CR_FIRST_SENDER      /* equal port evidence: the sender of the first packet */
+};
+
+enum tt_event_type {
+	TT_EVT_CONN_OPENED = 0, /* first packet of a new record */
+	TT_EVT_STATE,           /* an endpoint changed state */
+	TT_EVT_ANOMALY,         /* retransmission, lost segment, zero window, ICMP error... */
+	TT_EVT_CONN_END         /* the record is final (see end_reason) */
+};
+
+struct tt_event {
+	enum tt_event_type type;
+	tt_time_ns ts;
+	const struct tt_conn *conn;
+	enum tt_endpoint endpoint;  /* TT_EVT_STATE: whose state; TT_EVT_ANOMALY: the sender */
+	enum tt_tcp_state from, to; /* TT_EVT_STATE */
+	const char *anomaly;        /* TT_EVT_ANOMALY: "retransmission", ... */
+};
+
+typedef void (*tt_event_fn)(const struct tt_event *ev, void *user);
+
+/* Frame and segment counters. */
+struct tt_stats {
+	uint64_t frames;                     /* every frame read */
+	uint64_t tcp_segments;               /* decoded TCP segments */
+	uint64_t icmp_errors;                /* ICMP errors quoting TCP */
+	uint64_t icmp_unmatched;             /* ... of which for no known connection */
+	uint64_t by_result[TT_DEC_NRESULTS]; /* frames by decode result */
+	uint64_t bad_tcp_options;            /* segments whose options were malformed */
+	uint64_t connections;                /* records created */
+	uint64_t evicted;                    /* records evicted by --max-flows */
+	uint64_t strays;                     /* segments of connections already over */
+	uint64_t time_backwards;             /* frames older than their predecessor */
+	tt_time_ns first_ts, last_ts;
+	uint32_t max_flows;
+	uint32_t peak_flows;
+};
+
+struct tt_tracker_config {
+	uint32_t max_flows;   /* pool size, >= 1 */
+	tt_time_ns msl;       /* maximum segment lifetime; TIME_WAIT lasts 2*msl */
+	tt_event_fn on_event; /* may be NULL */
+	void *user;
+};
+
+struct tt_tracker; /* opaque */
+
+/** Create a tracker. @return TT_OK, TT_ERR_INVAL or TT_ERR_NOMEM. */
+int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf);
+
+/** Free the tracker; accepts NULL; sets *trp to NULL.  Does not emit events. */
+void tt_tracker_free(struct tt_tracker **trp);
+
+/**
+ * Feed one frame.
+ * @param r   its decode result
+ * @param pkt the decoded segment when r == TT_DEC_OK, else NULL
+ * @param ts  its capture time (advances timers even for frames that are not TCP)
+ */
+void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,
+                     tt_time_ns ts);
+
+/**
+ * End of input: every remaining record becomes final (TT_END_INPUT), in order
+ * of first packet, with states as of the last packet (nothing fast-forwarded).
+ */
+void tt_tracker_finish(struct tt_tracker *tr);
+
+/** @return the counters. */
+const struct tt_stats *tt_tracker_stats(const struct tt_tracker *tr);
+
+/** @return the outcome of a record, derived from what was seen. */
+enum tt_outcome tt_conn_outcome(const struct tt_conn *c);
+
+/** @return "closed", "reset", ... */
+const char *tt_outcome_name(enum tt_outcome o);
+
+/** @return "complete", "syn", "syn_synack", "simultaneous", "none". */
+const char *tt_handshake_name(enum tt_handshake h);
+
+/** @return "client", "server", "both" or NULL: who closed (sent FIN first). */
+const char *tt_conn_closed_by(const struct tt_conn *c);
+
+/** @return "client", "server" or NULL: who sent the RST that ended it. */
+const char *tt_conn_reset_by(const struct tt_conn *c);
+
+#endif /* TCPTRACK_TRACKER_H */

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * flow_table.c - open addressing (linear probing, backward-shift deletion, no
+ * tombstones) over uint32 indices into a preallocated record pool.
+ */
+#include "tcptrack/flow_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct list {
+	uint32_t head, tail;
+};
+
+struct tt_flow_table {
+	uint8_t *pool;           /* max_flows records of elem_size bytes */
+	size_t elem_size;
+	uint32_t max_flows;
+	uint32_t n_used;
+	uint32_t bound;          /* highest index ever handed out + 1 */
+	uint32_t free_head;      /* freed records, linked through lru_next */
+	uint32_t *slots;         /* index + 1; 0 = empty */
+	uint32_t mask;           /* slots - 1 (power of two) */
+	uint32_t seed;
+	struct list lru;
+	struct list timers[TT_FLOW_NTIMERS];
+};
+
+static inline struct tt_flow_node *node_at(const struct tt_flow_table *t, uint32_t i)
+{
+	return (struct tt_flow_node *)(void *)(t->pool + (size_t)i * t->elem_size);
+}
+
+static inline uint32_t index_of(const struct tt_flow_table *t, const void *rec)
+{
+	return (uint32_t)((size_t)((const uint8_t *)rec - t->pool) / t->elem_size);
+}
+
+bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t src[16],
+                      uint16_t sport, const uint8_t dst[16], uint16_t dport)
+{
+	size_t alen = ip_version == 4 ? 4 : 16;
+	int c = memcmp(src, dst, alen);
+	bool swapped = c > 0 || (c == 0 && sport > dport);
+
+	memset(key, 0, sizeof(*key));
+	key->ip_version = ip_version;
+	memcpy(key->addr[swapped ? 1 : 0], src, alen);
+	memcpy(key->addr[swapped ? 0 : 1], dst, alen);
+	key->port[swapped ? 1 : 0] = sport;
+	key->port[swapped ? 0 : 1] = dport;
+	return swapped;
+}
+
+int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t elem_size,
+                      uint32_t seed, char *errbuf)
+{
+	struct tt_flow_table *t;
+	uint64_t nslots = 16;
+
+	*out = NULL;
+	if (max_flows == 0 || max_flows > (UINT32_C(1) << 30) ||
+	    elem_size < sizeof(struct tt_flow_node))
+		return tt_set_err(errbuf, TT_ERR_INVAL, "flow table: invalid size %u", max_flows);
+	while (nslots < (uint64_t)max_flows * 2)
+		nslots <<= 1;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return tt_set_err(errbuf, TT_ERR_NOMEM, "flow table: out of memory");
+	/* Keep records 8-byte aligned. */
+	t->elem_size = (elem_size + 7) & ~(size_t)7;
+	t->pool = calloc(max_flows, t->elem_size);
+	t->slots = calloc((size_t)nslots, sizeof(uint32_t));
+	if (t->pool == NULL || t->slots == NULL) {
+		free(t->pool);
+		free(t->slots);
+		free(t);
+		return tt_set_err(errbuf, TT_ERR_NOMEM,
+		                  "flow table: cannot allocate %u flows of %zu bytes", max_flows,
+		                  elem_size);
+	}
+	t->max_flows = max_flows;
+	t->mask = (uint32_t)(nslots - 1);
+	t->seed = seed;
+	t->free_head = TT_FLOW_NIL;
+	t->lru.head = t->lru.tail = TT_FLOW_NIL;
+	for (int i = 0; i < TT_FLOW_NTIMERS; i++)
+		t->timers[i].head = t->timers[i].tail = TT_FLOW_NIL;
+	*out = t;
+	return TT_OK;
+}
+
+void tt_flow_table_free(struct tt_flow_table **tp)
+{
+	if (tp == NULL || *tp == NULL)
+		return;
+	free((*tp)->pool);
+	free((*tp)->slots);
+	free(*tp);
+	*tp = NULL;
+}
+
+/* A 64-bit multiply-xorshift mix over the key's 8-byte words (seeded). */
+static inline uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= UINT64_C(0x9e3779b97f4a7c15);
+	return h ^ (h >> 29);
+}
+
+uint32_t tt_flow_hash(const struct tt_flow_table *t, const struct tt_flow_key *key)
+{
+	uint64_t w[5];
+	uint64_t h = t->seed ^ UINT64_C(0x2545f4914f6cdd1d);
+
+	_Static_assert(sizeof(struct tt_flow_key) == 40, "key is five 8-byte words");
+	memcpy(w, key, sizeof(w));
+	for (int i = 0; i < 5; i++)
+		h = mix(h, w[i]);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline bool key_eq(const struct tt_flow_key *a, const struct tt_flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+void *tt_flow_lookup(struct tt_flow_table *t, const struct tt_flow_key *key, uint32_t hash)
+{
+	for (uint32_t s = hash & t->mask;; s = (s + 1) & t->mask) {
+		uint32_t v = t->slots[s];
+		if (v == 0)
+			return NULL;
+		struct tt_flow_node *n = node_at(t, v - 1);
+		if (n->hash == hash && key_eq(&n->key, key))
+			return n;
+	}
+}
+
+static void list_append(struct tt_flow_table *t, struct list *l, uint32_t i, bool timer)
+{
+	struct tt_flow_node *n = node_at(t, i);
+	uint32_t *prev = timer ? &n->tmr_prev : &n->lru_prev;
+	uint32_t *next = timer ? &n->tmr_next : &n->lru_next;
+
+	*prev = l->tail;
+	*next = TT_FLOW_NIL;
+	if (l->tail != TT_FLOW_NIL) {
+		struct tt_flow_node *tail = node_at(t, l->tail);
+		if (timer)
+			tail->tmr_next = i;
+		else
+			tail->lru_next = i;
+	} else {
+		l->head = i;
+	}
+	l->tail = i;
+}
+
+static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i, bool timer)
+{
+	struct tt_flow_node *n = node_at(t, i);
+	uint32_t prev = timer ? n->tmr_prev : n->lru_prev;
+	uint32_t next = timer ? n->tmr_next : n->lru_next;
+
+	if (prev != TT_FLOW_NIL) {
+		if (timer)
+			node_at(t, prev)->tmr_next = next;
+		else
+			node_at(t, prev)->lru_next = next;
+	} else {
+		l->head = next;
+	}
+	if (next != TT_FLOW_NIL) {
+		if (timer)
+			node_at(t, next)->tmr_prev = prev;
+		else
+			node_at(t, next)->lru_prev = prev;
+	} else {
+		l->tail = prev;
+	}
+}
+
+void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uint32_t hash)
+{
+	uint32_t i;
+	struct tt_flow_node *n;
+	uint32_t s;
+
+	if (t->free_head != TT_FLOW_NIL) {
+		i = t->free_head;
+		t->free_head = node_at(t, i)->lru_next;
+	} else if (t->bound < t->max_flows) {
+		i = t->bound++;
+	} else {
+		return NULL;
+	}
+	n = node_at(t, i);
+	memset(n, 0, t->elem_size);
+	n->key = *key;
+	n->hash = hash;
+	n->tmr_list = -1;
+	n->in_use = true;
+	for (s = hash & t->mask; t->slots[s] != 0; s = (s + 1) & t->mask)
+		;
+	t->slots[s] = i + 1;
+	list_append(t, &t->lru, i, false);
+	t->n_used++;
+	return n;
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
+static void slot_delete(struct tt_flow_table *t, uint32_t i)
+{
+	uint32_t s = node_at(t, i)->hash & t->mask;
+
+	while (t->slots[s] != i + 1)
+		s = (s + 1) & t->mask;
+	for (uint32_t j = (s + 1) & t->mask;; j = (j + 1) & t->mask) {
+		uint32_t v = t->slots[j];
+		if (v == 0)
+			break;
+		uint32_t home = node_at(t, v - 1)->hash & t->mask;
+		/* Move v back into the hole at s unless its home lies in (s, j]. */
+		bool home_between = s <= j ? (home > s && home <= j) : (home > s || home <= j);
+		if (!home_between) {
+			t->slots[s] = v;
+			s = j;
+		}
+	}
+	t->slots[s] = 0;
+}
+
+void tt_flow_remove(struct tt_flow_table *t, void *rec)
+{
+	struct tt_flow_node *n = rec;
+	uint32_t i = index_of(t, rec);
+
+	if (!n->in_use)
+		return;
+	tt_flow_timer_cancel(t, rec);
+	slot_delete(t, i);
+	list_unlink(t, &t->lru, i, false);
+	n->in_use = false;
+	n->lru_next = t->free_head;
+	t->free_head = i;
+	t->n_used--;
+}
+
+void tt_flow_touch(struct tt_flow_table *t, void *rec)
+{
+	uint32_t i = index_of(t, rec);
+
+	if (t->lru.tail == i)
+		return;
+	list_unlink(t, &t->lru, i, false);
+	list_append(t, &t->lru, i, false);
+}
+
+void *tt_flow_lru_oldest(struct tt_flow_table *t)
+{
+	return t->lru.head == TT_FLOW_NIL ? NULL : node_at(t, t->lru.head);
+}
+
+void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline)
+{
+	struct tt_flow_node *n = rec;
+
+	tt_flow_timer_cancel(t, rec);
+	n->deadline = deadline;
+	n->tmr_list = (int8_t)list;
+	list_append(t, &t->timers[list], index_of(t, rec), true);
+}
+
+void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec)
+{
+	struct tt_flow_node *n = rec;
+
+	if (n->tmr_list < 0)
+		return;
+	list_unlink(t, &t->timers[n->tmr_list], index_of(t, rec), true);
+	n->tmr_list = -1;
+}
+
+void *tt_flow_timer_first(struct tt_flow_table *t, int list)
+{
+	uint32_t h = t->timers[list].head;
+	return h == TT_FLOW_NIL ? NULL : node_at(t, h);
+}
+
+uint32_t tt_flow_count(const struct tt_flow_table *t)
+{
+	return t->n_used;
+}
+
+uint32_t tt_flow_capacity(const struct tt_flow_table *t)
+{
+	return t->max_flows;
+}
+
+void *tt_flow_at(struct tt_flow_table *t, uint32_t i)
+{
+	if (i >= t->bound)
+		return NULL;
+	struct tt_flow_node *n = node_at(t, i);
+	return n->in_use ? n : NULL;
+}
+
+uint32_t tt_flow_used_bound(const struct tt_flow_table *t)
+{
+	return t->bound;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * main.c - option parsing and wiring: capture -> decode -> track -> report.
+ * The only place that prints errors or exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tcptrack/capture.h"
+#include "tcptrack/decode.h"
+#include "tcptrack/report.h"
+#include "tcptrack/tracker.h"
+#include "tt_config.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+#define DEFAULT_MAX_FLOWS 1048576u
+#define DEFAULT_MSL_SECONDS 30
+
+struct options {
+	const char *read_file;
+	const char *output;
+	enum tt_report_format format;
+	uint64_t count;
+	uint32_t max_flows;
+	tt_time_ns msl;
+	char *filter;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: tcptrack -r FILE [options] [filter expression]\n"
+	        "Reconstruct every TCP connection in a capture: both endpoints' RFC 793 states,\n"
+	        "sequence/ack accounting, windows and retransmissions.\n"
+	        "\n"
+	        "Input:\n"
+	        "  -r FILE            read packets from FILE (pcap or pcapng; - for stdin)\n"
+	        "  -c N               stop after N packets (those passing the filter)\n"
+	        "  -n                 do not resolve names (tcptrack never does; accepted for tcpdump habits)\n"
+	        "  [expression]       a BPF filter as in tcpdump, e.g. 'tcp port 443'\n"
+	        "  -i IFACE, -D, -p   live capture options: not available in this version\n"
+	        "\n"
+	        "Output:\n"
+	        "  -F, --format FMT   text (default), json (JSON Lines) or csv\n"
+	        "  -o, --output FILE  write the report to FILE (complete or not at all)\n"
+	        "\n"
+	        "Tracking:\n"
+	        "      --max-flows N  connections tracked at once (default %u); the least\n"
+	        "                     recently active is evicted and counted when full\n"
+	        "      --msl SECONDS  maximum segment lifetime; TIME_WAIT lasts 2*MSL (default %d)\n"
+	        "\n"
+	        "  -h, --help         this help\n"
+	        "  -V, --version      print the version\n"
+	        "\n"
+	        "Exit status: 0 success, 1 runtime error (bad or truncated file, write error),\n"
+	        "2 usage error.  See tcptrack(1).\n",
+	        DEFAULT_MAX_FLOWS, DEFAULT_MSL_SECONDS);
+}
+
+static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tcptrack: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'tcptrack --help' for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s == '\0' || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Seconds with up to 9 decimals, without locale-dependent strtod. */
+static bool parse_seconds(const char *s, tt_time_ns *out)
+{
+	int64_t sec = 0, frac = 0, scale = TT_NS_PER_SEC;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (sec > INT64_MAX / TT_NS_PER_SEC / 10)
+			return false;
+		sec = sec * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+		}
+	}
+	if (*p != '\0')
+		return false;
+	*out = sec * TT_NS_PER_SEC + frac;
+	return true;
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+enum { OPT_MAX_FLOWS = 256, OPT_MSL };
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'F'},
+		{"output", required_argument, NULL, 'o'},
+		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+		{"msl", required_argument, NULL, OPT_MSL},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+	uint64_t v;
+
+	memset(o, 0, sizeof(*o));
+	o->max_flows = DEFAULT_MAX_FLOWS;
+	o->msl = (tt_time_ns)DEFAULT_MSL_SECONDS * TT_NS_PER_SEC;
+	while ((ch = getopt_long(argc, argv, "+r:c:nF:o:i:DphV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			o->read_file = optarg;
+			break;
+		case 'c':
+			if (!parse_u64(optarg, &v) || v == 0)
+				return usage_error("-c: '%s' is not a positive number of packets", optarg);
+			o->count = v;
+			break;
+		case 'n':
+			break;
+		case 'F': {
+			int f = tt_report_format_from_name(optarg);
+			if (f < 0)
+				return usage_error("--format: '%s' is not one of text, json, csv", optarg);
+			o->format = (enum tt_report_format)f;
+			break;
+		}
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_MAX_FLOWS:
+			if (!parse_u64(optarg, &v) || v == 0 || v > (1u << 30))
+				return usage_error("--max-flows: '%s' is not a number from 1 to 1073741824",
+				                   optarg);
+			o->max_flows = (uint32_t)v;
+			break;
+		case OPT_MSL:
+			if (!parse_seconds(optarg, &o->msl) || o->msl > (tt_time_ns)86400 * TT_NS_PER_SEC)
+				return usage_error("--msl: '%s' is not a number of seconds (0 to 86400)",
+				                   optarg);
+			break;
+		case 'i':
+		case 'D':
+		case 'p':
+			return usage_error("%s: live capture is not available in this version; "
+			                   "read a capture file with -r FILE",
+			                   ch == 'i' ? "-i" : ch == 'D' ? "-D" : "-p");
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tcptrack %s\n", TT_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'tcptrack --help' for more information.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (o->read_file == NULL)
+		return usage_error("%s", "no input: give a capture file with -r FILE");
+	if (optind < argc) {
+		o->filter = join_args(argc - optind, argv + optind);
+		if (o->filter == NULL) {
+			fprintf(stderr, "tcptrack: out of memory\n");
+			return EXIT_RUNTIME;
+		}
+	}
+	return 0;
+}
+
+struct run {
+	struct tt_report report;
+};
+
+static void on_event(const struct tt_event *ev, void *user)
+{
+	struct run *run = user;
+
+	if (ev->type == TT_EVT_CONN_END)
+		tt_report_conn(&run->report, ev->conn);
+}
+
+/* The report goes to stdout, or to a temporary file renamed over --output at the end. */
+static FILE *open_output(const char *path, char *tmp, size_t tmpsize)
+{
+	int fd;
+	FILE *f;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return stdout;
+	snprintf(tmp, tmpsize, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		close(fd);
+		unlink(tmp);
+	}
+	return f;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct tt_capture *cap = NULL;
+	struct tt_tracker *tr = NULL;
+	struct tt_tracker_config cfg;
+	struct tt_input_info in;
+	struct run run;
+	char errbuf[TT_ERRBUF_SIZE] = "";
+	char tmp[PATH_MAX + 16] = "";
+	FILE *out = NULL;
+	uint64_t n = 0;
+	int rc, status = 0;
+
+	memset(&in, 0, sizeof(in));
+	rc = parse_options(argc, argv, &o);
+	if (rc != 0)
+		return rc;
+	rc = tt_capture_open_file(&cap, o.read_file, errbuf);
+	if (rc != TT_OK) {
+		fprintf(stderr, "tcptrack: %s\n", errbuf);
+		free(o.filter);
+		return EXIT_RUNTIME;
+	}
+	if (!tt_decode_link_supported(tt_capture_datalink(cap))) {
+		fprintf(stderr, "tcptrack: %s: link type %s (%d) is not supported\n",
+		        tt_capture_name(cap), tt_capture_datalink_name(cap), tt_capture_datalink(cap));
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+	if (o.filter != NULL && tt_capture_set_filter(cap, o.filter, errbuf) != TT_OK) {
+		fprintf(stderr, "tcptrack: %s\n", errbuf);
+		status = EXIT_USAGE;
+		goto done;
+	}
+	out = open_output(o.output, tmp, sizeof(tmp));
+	if (out == NULL) {
+		fprintf(stderr, "tcptrack: %s: cannot create the report: %s\n", o.output,
+		        strerror(errno));
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+	tt_report_init(&run.report, o.format, out);
+	cfg.max_flows = o.max_flows;
+	cfg.msl = o.msl;
+	cfg.on_event = on_event;
+	cfg.user = &run;
+	if (tt_tracker_new(&tr, &cfg, errbuf) != TT_OK) {
+		fprintf(stderr, "tcptrack: %s\n", errbuf);
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+
+	in.name = tt_capture_name(cap);
+	in.link_name = tt_capture_datalink_name(cap);
+	in.dlt = tt_capture_datalink(cap);
+	in.limit_packets = o.count;
+	for (;;) {
+		struct tt_rawpkt raw;
+		struct tt_packet pkt;
+		enum tt_decode_result r;
+
+		if (o.count > 0 && n >= o.count) {
+			in.stopped_by_limit = true;
+			break;
+		}
+		rc = tt_capture_next(cap, &raw, errbuf);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			in.truncated = rc == TT_ERR_TRUNCATED;
+			fprintf(stderr, "tcptrack: %s\n", errbuf);
+			status = EXIT_RUNTIME;
+			break;
+		}
+		n++;
+		r = tt_decode(in.dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);
+		tt_tracker_feed(tr, r, r == TT_DEC_OK ? &pkt : NULL, raw.ts);
+	}
+	tt_tracker_finish(tr);
+	tt_report_finish(&run.report, tt_tracker_stats(tr), &in);
+
+	if (fflush(out) != 0 || ferror(out)) {
+		fprintf(stderr, "tcptrack: %s: write error: %s\n",
+		        out == stdout ? "standard output" : o.output, strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+done:
+	if (out != NULL && out != stdout) {
+		if (fclose(out) != 0 && status == 0) {
+			fprintf(stderr, "tcptrack: %s: write error: %s\n", o.output, strerror(errno));
+			status = EXIT_RUNTIME;
+		}
+		if (status == 0 || in.truncated) {
+			if (rename(tmp, o.output) != 0) {
+				fprintf(stderr, "tcptrack: %s: %s\n", o.output, strerror(errno));
+				unlink(tmp);
+				status = EXIT_RUNTIME;
+			}
+		} else {
+			unlink(tmp);
+		}
+	}
+	tt_tracker_free(&tr);
+	tt_capture_free(&cap);
+	free(o.filter);
+	return status;
+}

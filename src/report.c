@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* report.c - writer registry, summary counts and the formatting every writer shares. */
+#include "tcptrack/report.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+int tt_report_format_from_name(const char *name)
+{
+	if (strcmp(name, "text") == 0)
+		return TT_FMT_TEXT;
+	if (strcmp(name, "json") == 0 || strcmp(name, "jsonl") == 0)
+		return TT_FMT_JSON;
+	if (strcmp(name, "csv") == 0)
+		return TT_FMT_CSV;
+	return -1;
+}
+
+void tt_report_init(struct tt_report *r, enum tt_report_format fmt, FILE *out)
+{
+	static const struct tt_report_writer *const writers[] = {
+		[TT_FMT_TEXT] = &tt_writer_text,
+		[TT_FMT_JSON] = &tt_writer_json,
+		[TT_FMT_CSV] = &tt_writer_csv,
+	};
+
+	memset(r, 0, sizeof(*r));
+	r->w = writers[fmt];
+	r->out = out;
+}
+
+static void begin_once(struct tt_report *r)
+{
+	if (!r->began) {
+		r->began = true;
+		if (r->w->begin != NULL)
+			r->w->begin(r);
+	}
+}
+
+void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
+{
+	begin_once(r);
+	r->counts.conns++;
+	r->counts.by_outcome[tt_conn_outcome(c)]++;
+	r->counts.by_state_pair[c->state[TT_CLIENT] % 11][c->state[TT_SERVER] % 11]++;
+	if (c->end_reason == TT_END_EVICTED)
+		r->counts.evicted++;
+	r->w->conn(r, c);
+}
+
+void tt_report_finish(struct tt_report *r, const struct tt_stats *st, const struct tt_input_info *in)
+{
+	begin_once(r);
+	if (r->w->summary != NULL)
+		r->w->summary(r, st, in);
+	fflush(r->out);
+}
+
+int tt_format_time(char *buf, size_t size, tt_time_ns t)
+{
+	int64_t sec = t / TT_NS_PER_SEC, ns = t % TT_NS_PER_SEC;
+
+	if (ns < 0) {
+		ns += TT_NS_PER_SEC;
+		sec -= 1;
+	}
+	if (ns % 1000 == 0)
+		return snprintf(buf, size, "%" PRId64 ".%06" PRId64, sec, ns / 1000);
+	return snprintf(buf, size, "%" PRId64 ".%09" PRId64, sec, ns);
+}
+
+/* RFC 5952 §4: lowercase hex, no leading zeros, the longest run (first if
+ * tied) of two or more zero groups as "::", IPv4-mapped as ::ffff:a.b.c.d. */
+static int format_ipv6(char *buf, size_t size, const uint8_t a[16])
+{
+	uint16_t g[8];
+	int best = -1, best_len = 0, run = -1, run_len = 0;
+	size_t n = 0;
+
+	for (int i = 0; i < 8; i++)
+		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	for (int i = 0; i < 8; i++) {
+		if (g[i] == 0) {
+			if (run < 0) {
+				run = i;
+				run_len = 0;
+			}
+			run_len++;
+			if (run_len > best_len) {
+				best = run;
+				best_len = run_len;
+			}
+		} else {
+			run = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	if (best == 0 && best_len == 5 && g[5] == 0xffff)
+		return snprintf(buf, size, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+	buf[0] = '\0';
+	for (int i = 0; i < 8 && n < size; i++) {
+		if (i == best) {
+			n += (size_t)snprintf(buf + n, size - n, "::");
+			i += best_len - 1;
+			continue;
+		}
+		if (i > 0 && i != best + best_len)
+			n += (size_t)snprintf(buf + n, size - n, ":");
+		if (n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%x", g[i]);
+	}
+	return (int)n;
+}
+
+int tt_format_endpoint(char *buf, size_t size, uint8_t ip_version, const uint8_t addr[16],
+                       uint16_t port)
+{
+	if (ip_version == 4)
+		return snprintf(buf, size, "%u.%u.%u.%u:%u", addr[0], addr[1], addr[2], addr[3], port);
+	char a[48];
+	format_ipv6(a, sizeof(a), addr);
+	return snprintf(buf, size, "[%s]:%u", a, port);
+}

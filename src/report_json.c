@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* report_json.c - JSON Lines: one object per connection, then a summary object. */
+#include "tcptrack/report.h"
+
+#include <inttypes.h>
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_time(FILE *f, tt_time_ns t)
+{
+	char b[40];
+	tt_format_time(b, sizeof(b), t);
+	fputs(b, f);
+}
+
+static void json_opt_u(FILE *f, const char *key, bool has, uint64_t v)
+{
+	if (has)
+		fprintf(f, ",\"%s\":%" PRIu64, key, v);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+static void json_dir(FILE *f, const struct tt_dir *d)
+{
+	fprintf(f, "{\"packets\":%" PRIu64 ",\"payload_bytes\":%" PRIu64 ",\"unique_bytes\":%" PRIu64
+	        ",\"retransmitted_bytes\":%" PRIu64 ",\"syn\":%u,\"fin\":%u,\"rst\":%u",
+	        d->packets, d->payload_bytes, d->unique_bytes, d->payload_bytes - d->unique_bytes,
+	        d->syn, d->fin, d->rst);
+	json_opt_u(f, "isn", d->has_isn, d->isn);
+	json_opt_u(f, "mss", d->has_mss, d->mss);
+	json_opt_u(f, "wscale", d->has_wscale, d->wscale);
+	fprintf(f, ",\"sack_ok\":%s,\"ts_ok\":%s", d->sack_ok ? "true" : "false",
+	        d->ts_ok ? "true" : "false");
+	json_opt_u(f, "win_min", d->has_win, d->win_min);
+	json_opt_u(f, "win_max", d->has_win, d->win_max);
+	json_opt_u(f, "win_last", d->has_win, d->win_last);
+	json_opt_u(f, "win_last_raw", d->has_win, d->win_last_raw);
+	fprintf(f, ",\"zero_windows\":%u,\"retransmissions\":%u,\"fast_retransmissions\":%u"
+	        ",\"spurious_retransmissions\":%u,\"out_of_order\":%u,\"lost_segments\":%u"
+	        ",\"dup_acks\":%u,\"window_full\":%u,\"window_updates\":%u"
+	        ",\"zero_window_probes\":%u,\"keepalives\":%u,\"keepalive_acks\":%u",
+	        d->zero_windows, d->retransmissions, d->fast_retransmissions,
+	        d->spurious_retransmissions, d->out_of_order, d->lost_segments, d->dup_acks,
+	        d->window_full, d->window_updates, d->zero_window_probes, d->keepalives,
+	        d->keepalive_acks);
+	fprintf(f, ",\"seq_next\":%" PRIu64, d->seq_next);
+	json_opt_u(f, "ack_max", d->has_ack, d->ack_max);
+	fprintf(f, ",\"bytes_acked\":%" PRIu64 ",\"icmp_errors\":%u}", d->bytes_acked,
+	        d->icmp_errors);
+}
+
+static void json_history(FILE *f, const struct tt_history *h)
+{
+	fputc('[', f);
+	for (int i = 0; i < h->n; i++) {
+		fprintf(f, "%s[\"%s\",", i ? "," : "", tt_tcp_state_name(h->state[i]));
+		json_time(f, h->ts[i]);
+		fputc(']', f);
+	}
+	fputc(']', f);
+}
+
+static void json_nullable_str(FILE *f, const char *key, const char *v)
+{
+	if (v != NULL)
+		fprintf(f, ",\"%s\":\"%s\"", key, v);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+static const char *const end_names[] = {"closed", "evicted", "end_of_input"};
+static const char *const client_reasons[] = {"syn", "port", "first_sender"};
+
+static void json_conn(struct tt_report *r, const struct tt_conn *c)
+{
+	FILE *f = r->out;
+	char cl[64], sv[64];
+
+	tt_format_endpoint(cl, sizeof(cl), c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
+	tt_format_endpoint(sv, sizeof(sv), c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+	fprintf(f, "{\"type\":\"conn\",\"id\":%" PRIu64 ",\"incarnation\":%u,\"ip\":%u,"
+	        "\"client\":\"%s\",\"server\":\"%s\",\"first\":",
+	        c->id, c->incarnation, c->ip_version, cl, sv);
+	json_time(f, c->first);
+	fputs(",\"last\":", f);
+	json_time(f, c->last);
+	fprintf(f, ",\"handshake\":\"%s\",\"outcome\":\"%s\"",
+	        tt_handshake_name((enum tt_handshake)c->handshake),
+	        tt_outcome_name(tt_conn_outcome(c)));
+	json_nullable_str(f, "closed_by", tt_conn_closed_by(c));
+	json_nullable_str(f, "reset_by", tt_conn_reset_by(c));
+	fprintf(f, ",\"port_reuse\":%s,\"client_state\":\"%s\",\"server_state\":\"%s\"",
+	        c->port_reuse ? "true" : "false", tt_tcp_state_name(c->state[TT_CLIENT]),
+	        tt_tcp_state_name(c->state[TT_SERVER]));
+	fputs(",\"client_history\":", f);
+	json_history(f, &c->hist[TT_CLIENT]);
+	fputs(",\"server_history\":", f);
+	json_history(f, &c->hist[TT_SERVER]);
+	fputs(",\"c2s\":", f);
+	json_dir(f, &c->dir[TT_CLIENT]);
+	fputs(",\"s2c\":", f);
+	json_dir(f, &c->dir[TT_SERVER]);
+	fputs(",\"end\":", f);
+	json_time(f, c->end);
+	fprintf(f, ",\"end_reason\":\"%s\",\"client_chosen_by\":\"%s\",\"history_truncated\":%s"
+	        ",\"stray_segments\":%u",
+	        end_names[c->end_reason % 3], client_reasons[c->client_reason % 3],
+	        (c->hist[0].truncated || c->hist[1].truncated) ? "true" : "false", c->strays);
+	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0)
+		fprintf(f, ",\"icmp\":{\"type\":%u,\"code\":%u}", c->icmp_type, c->icmp_code);
+	else
+		fputs(",\"icmp\":null", f);
+	fputs("}\n", f);
+}
+
+static void json_summary(struct tt_report *r, const struct tt_stats *st,
+                         const struct tt_input_info *in)
+{
+	FILE *f = r->out;
+	uint64_t malformed = 0;
+	bool first = true;
+
+	fputs("{\"type\":\"summary\",\"input\":", f);
+	json_string(f, in->name);
+	fprintf(f, ",\"link\":\"%s\",\"dlt\":%d,\"truncated\":%s,\"first\":", in->link_name, in->dlt,
+	        in->truncated ? "true" : "false");
+	if (st->frames > 0) {
+		json_time(f, st->first_ts);
+		fputs(",\"last\":", f);
+		json_time(f, st->last_ts);
+	} else {
+		fputs("null,\"last\":null", f);
+	}
+	for (int i = 0; i < TT_DEC_NRESULTS; i++)
+		if (tt_decode_result_is_malformed((enum tt_decode_result)i))
+			malformed += st->by_result[i];
+	fprintf(f, ",\"packets\":%" PRIu64 ",\"tcp_packets\":%" PRIu64 ",\"icmp_errors\":%" PRIu64
+	        ",\"icmp_unmatched\":%" PRIu64 ",\"not_ip\":%" PRIu64 ",\"not_tcp\":%" PRIu64
+	        ",\"fragments\":%" PRIu64 ",\"unsupported_link\":%" PRIu64 ",\"malformed\":%" PRIu64
+	        ",\"malformed_by_reason\":{",
+	        st->frames, st->tcp_segments, st->icmp_errors, st->icmp_unmatched,
+	        st->by_result[TT_DEC_NOT_IP], st->by_result[TT_DEC_NOT_TCP],
+	        st->by_result[TT_DEC_FRAGMENT], st->by_result[TT_DEC_UNSUPPORTED_LINK], malformed);
+	for (int i = 0; i < TT_DEC_NRESULTS; i++) {
+		if (!tt_decode_result_is_malformed((enum tt_decode_result)i) || st->by_result[i] == 0)
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",",
+		        tt_decode_result_name((enum tt_decode_result)i), st->by_result[i]);
+		first = false;
+	}
+	fprintf(f, "},\"bad_tcp_options\":%" PRIu64 ",\"stray_segments\":%" PRIu64
+	        ",\"time_backwards\":%" PRIu64 ",\"connections\":%" PRIu64 ",\"outcomes\":{",
+	        st->bad_tcp_options, st->strays, st->time_backwards, r->counts.conns);
+	for (int o = 0; o < TT_OUT_NUM; o++)
+		fprintf(f, "%s\"%s\":%" PRIu64, o ? "," : "", tt_outcome_name((enum tt_outcome)o),
+		        r->counts.by_outcome[o]);
+	fputs("},\"final_states\":{", f);
+	first = true;
+	for (int a = 0; a < 11; a++)
+		for (int b = 0; b < 11; b++) {
+			if (r->counts.by_state_pair[a][b] == 0)
+				continue;
+			fprintf(f, "%s\"%s/%s\":%" PRIu64, first ? "" : ",",
+			        tt_tcp_state_name((enum tt_tcp_state)a),
+			        tt_tcp_state_name((enum tt_tcp_state)b), r->counts.by_state_pair[a][b]);
+			first = false;
+		}
+	fprintf(f, "},\"evicted\":%" PRIu64 ",\"max_flows\":%u,\"peak_flows\":%u",
+	        st->evicted, st->max_flows, st->peak_flows);
+	if (in->limit_packets > 0)
+		fprintf(f, ",\"packet_limit\":%" PRIu64 ",\"stopped_by_limit\":%s", in->limit_packets,
+		        in->stopped_by_limit ? "true" : "false");
+	fputs("}\n", f);
+}
+
+const struct tt_report_writer tt_writer_json = {
+	.name = "json",
+	.begin = NULL,
+	.conn = json_conn,
+	.summary = json_summary,
+};

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* report_text.c - the default report: one line per connection, then a summary. */
+#include "tcptrack/report.h"
+
+#include <inttypes.h>
+#include <time.h>
+
+static void text_begin(struct tt_report *r)
+{
+	fprintf(r->out, "%-5s %-21s %-21s %-11s %-11s %-14s %12s %6s %9s %6s %9s %5s\n", "ID",
+	        "CLIENT", "SERVER", "CLIENT", "SERVER", "OUTCOME", "DURATION", "PKTS>", "BYTES>",
+	        "PKTS<", "BYTES<", "RETX");
+}
+
+static void format_duration(char *b, size_t n, tt_time_ns d)
+{
+	snprintf(b, n, "%" PRId64 ".%06" PRId64 "s", d / TT_NS_PER_SEC,
+	         (d % TT_NS_PER_SEC) / 1000);
+}
+
+static void text_conn(struct tt_report *r, const struct tt_conn *c)
+{
+	char cl[64], sv[64], oc[32], du[32];
+	const char *by = tt_conn_closed_by(c);
+	enum tt_outcome o = tt_conn_outcome(c);
+
+	tt_format_endpoint(cl, sizeof(cl), c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
+	tt_format_endpoint(sv, sizeof(sv), c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+	if (o == TT_OUT_RESET)
+		by = tt_conn_reset_by(c);
+	else if (o != TT_OUT_CLOSED && o != TT_OUT_HALF_CLOSED)
+		by = NULL;
+	if (by != NULL)
+		snprintf(oc, sizeof(oc), "%s(%s)", tt_outcome_name(o), by);
+	else
+		snprintf(oc, sizeof(oc), "%s%s", tt_outcome_name(o),
+		         c->end_reason == TT_END_EVICTED ? "*" : "");
+	format_duration(du, sizeof(du), c->last - c->first);
+	fprintf(r->out,
+	        "%-5" PRIu64 " %-21s %-21s %-11s %-11s %-14s %12s %6" PRIu64 " %9" PRIu64
+	        " %6" PRIu64 " %9" PRIu64 " %5u\n",
+	        c->id, cl, sv, tt_tcp_state_name(c->state[TT_CLIENT]),
+	        tt_tcp_state_name(c->state[TT_SERVER]), oc, du, c->dir[0].packets,
+	        c->dir[0].payload_bytes, c->dir[1].packets, c->dir[1].payload_bytes,
+	        c->dir[0].retransmissions + c->dir[1].retransmissions);
+}
+
+static void format_utc(char *b, size_t n, tt_time_ns t)
+{
+	time_t sec = (time_t)(t / TT_NS_PER_SEC);
+	struct tm tm;
+
+	if (gmtime_r(&sec, &tm) == NULL) {
+		snprintf(b, n, "?");
+		return;
+	}
+	snprintf(b, n, "%04d-%02d-%02d %02d:%02d:%02d.%06" PRId64 " UTC", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (t % TT_NS_PER_SEC) / 1000);
+}
+
+static void text_summary(struct tt_report *r, const struct tt_stats *st,
+                         const struct tt_input_info *in)
+{
+	FILE *f = r->out;
+	uint64_t malformed = 0;
+	char a[64], b[64], du[32];
+	bool first = true;
+
+	fprintf(f, "\nSummary of %s (link type %s)%s\n", in->name, in->link_name,
+	        in->truncated ? " -- FILE TRUNCATED: the last record was cut off" : "");
+	if (st->frames > 0) {
+		format_utc(a, sizeof(a), st->first_ts);
+		format_utc(b, sizeof(b), st->last_ts);
+		format_duration(du, sizeof(du), st->last_ts - st->first_ts);
+		fprintf(f, "  time:        %s to %s (%s)\n", a, b, du);
+	}
+	for (int i = 0; i < TT_DEC_NRESULTS; i++)
+		if (tt_decode_result_is_malformed((enum tt_decode_result)i))
+			malformed += st->by_result[i];
+	fprintf(f, "  packets:     %" PRIu64 " read, %" PRIu64 " TCP, %" PRIu64
+	        " ICMP errors quoting TCP (%" PRIu64 " for no known connection), %" PRIu64
+	        " not IP, %" PRIu64 " not TCP, %" PRIu64 " later fragments, %" PRIu64
+	        " malformed\n",
+	        st->frames, st->tcp_segments, st->icmp_errors, st->icmp_unmatched,
+	        st->by_result[TT_DEC_NOT_IP], st->by_result[TT_DEC_NOT_TCP],
+	        st->by_result[TT_DEC_FRAGMENT], malformed);
+	if (st->by_result[TT_DEC_UNSUPPORTED_LINK] > 0)
+		fprintf(f, "  unsupported: %" PRIu64 " frames of link type %s were skipped\n",
+		        st->by_result[TT_DEC_UNSUPPORTED_LINK], in->link_name);
+	if (malformed > 0) {
+		fputs("  malformed:  ", f);
+		for (int i = 0; i < TT_DEC_NRESULTS; i++) {
+			if (!tt_decode_result_is_malformed((enum tt_decode_result)i) ||
+			    st->by_result[i] == 0)
+				continue;
+			fprintf(f, "%s %s %" PRIu64, first ? "" : ",",
+			        tt_decode_result_name((enum tt_decode_result)i), st->by_result[i]);
+			first = false;
+		}
+		fputc('\n', f);
+	}
+	if (st->bad_tcp_options > 0 || st->strays > 0 || st->time_backwards > 0)
+		fprintf(f, "  oddities:    %" PRIu64 " segments with malformed TCP options, %" PRIu64
+		        " segments after their connection was over, %" PRIu64
+		        " timestamps going backwards\n",
+		        st->bad_tcp_options, st->strays, st->time_backwards);
+	fprintf(f, "  connections: %" PRIu64, r->counts.conns);
+	first = true;
+	for (int o = 0; o < TT_OUT_NUM; o++) {
+		if (r->counts.by_outcome[o] == 0)
+			continue;
+		fprintf(f, "%s %s %" PRIu64, first ? " --" : ",", tt_outcome_name((enum tt_outcome)o),
+		        r->counts.by_outcome[o]);
+		first = false;
+	}
+	fputc('\n', f);
+	if (r->counts.conns > 0) {
+		fputs("  final states (client/server):", f);
+		first = true;
+		for (int x = 0; x < 11; x++)
+			for (int y = 0; y < 11; y++) {
+				if (r->counts.by_state_pair[x][y] == 0)
+					continue;
+				fprintf(f, "%s %s/%s %" PRIu64, first ? "" : ",",
+				        tt_tcp_state_name((enum tt_tcp_state)x),
+				        tt_tcp_state_name((enum tt_tcp_state)y),
+				        r->counts.by_state_pair[x][y]);
+				first = false;
+			}
+		fputc('\n', f);
+	}
+	fprintf(f, "  evicted:     %" PRIu64 " (--max-flows %u, at most %u tracked at once)\n",
+	        st->evicted, st->max_flows, st->peak_flows);
+	if (in->limit_packets > 0 && in->stopped_by_limit)
+		fprintf(f, "  stopped:     after %" PRIu64 " packets (-c)\n", in->limit_packets);
+}
+
+const struct tt_report_writer tt_writer_text = {
+	.name = "text",
+	.begin = text_begin,
+	.conn = text_conn,
+	.summary = text_summary,
+};

@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tracker.c - glue of the tracking stage: tt_packet -> connection record ->
+ * analysis -> both endpoints' state machines -> timers -> events.
+ *
+ * Timer lists (constant delays, so each list stays sorted):
+ *   TW_LIST   connections with an endpoint in TIME_WAIT, deadline 2*MSL after entry;
+ *   DONE_LIST records already written (both endpoints CLOSED by RST, refusal or
+ *             ICMP) kept 2*MSL so that stray segments are not taken for new
+ *             connections and a new SYN is recognised as port reuse.
+ */
+#include "tcptrack/tracker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TW_LIST 0
+#define DONE_LIST 1
+
+struct tt_tracker {
+	struct tt_tracker_config cfg;
+	struct tt_flow_table *flows;
+	struct tt_stats stats;
+	uint64_t next_id;
+	tt_time_ns now;
+	bool have_time;
+};
+
+static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
+                 const struct tt_conn *c, enum tt_endpoint ep, enum tt_tcp_state from,
+                 enum tt_tcp_state to, const char *anomaly)
+{
+	struct tt_event ev;
+
+	if (tr->cfg.on_event == NULL)
+		return;
+	ev.type = type;
+	ev.ts = ts;
+	ev.conn = c;
+	ev.endpoint = ep;
+	ev.from = from;
+	ev.to = to;
+	ev.anomaly = anomaly;
+	tr->cfg.on_event(&ev, tr->cfg.user);
+}
+
+int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf)
+{
+	struct tt_tracker *tr;
+	int rc;
+
+	*out = NULL;
+	if (cfg->max_flows == 0)
+		return tt_set_err(errbuf, TT_ERR_INVAL, "--max-flows must be at least 1");
+	if (cfg->msl < 0)
+		return tt_set_err(errbuf, TT_ERR_INVAL, "--msl must not be negative");
+	tr = calloc(1, sizeof(*tr));
+	if (tr == NULL)
+		return tt_set_err(errbuf, TT_ERR_NOMEM, "out of memory");
+	tr->cfg = *cfg;
+	/* A fixed seed: output never depends on bucket order anyway (records
+	 * are written in event order), and replays stay reproducible. */
+	rc = tt_flow_table_new(&tr->flows, cfg->max_flows, sizeof(struct tt_conn), 0x7463u, errbuf);
+	if (rc != TT_OK) {
+		free(tr);
+		return rc;
+	}
+	tr->stats.max_flows = cfg->max_flows;
+	*out = tr;
+	return TT_OK;
+}
+
+void tt_tracker_free(struct tt_tracker **trp)
+{
+	if (trp == NULL || *trp == NULL)
+		return;
+	tt_flow_table_free(&(*trp)->flows);
+	free(*trp);
+	*trp = NULL;
+}
+
+const struct tt_stats *tt_tracker_stats(const struct tt_tracker *tr)
+{
+	return &tr->stats;
+}
+
+/* ---- history and state changes ---------------------------------------- */
+
+static void history_push(struct tt_history *h, enum tt_tcp_state s, tt_time_ns ts)
+{
+	if (h->n < TT_HISTORY_MAX) {
+		h->state[h->n] = (uint8_t)s;
+		h->ts[h->n] = ts;
+		h->n++;
+		return;
+	}
+	/* Full: keep the first entries and always the latest in the last slot. */
+	h->truncated = true;
+	h->state[TT_HISTORY_MAX - 1] = (uint8_t)s;
+	h->ts[TT_HISTORY_MAX - 1] = ts;
+}
+
+static void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
+                      enum tt_tcp_state to, tt_time_ns ts)
+{
+	enum tt_tcp_state from = (enum tt_tcp_state)c->state[ep];
+
+	if (from == to)
+		return;
+	c->state[ep] = (uint8_t)to;
+	history_push(&c->hist[ep], to, ts);
+	emit(tr, TT_EVT_STATE, ts, c, ep, from, to, NULL);
+}
+
+/* Keep the TIME_WAIT timer at the latest deadline of the endpoints in TIME_WAIT. */
+static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
+{
+	c->tw_deadline = ts + 2 * tr->cfg.msl;
+	tt_flow_timer_set(tr->flows, c, TW_LIST, c->tw_deadline);
+}
+
+static bool both_closed(const struct tt_conn *c)
+{
+	return c->state[TT_CLIENT] == TT_TCP_CLOSED && c->state[TT_SERVER] == TT_TCP_CLOSED;
+}
+
+static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reason why,
+                     tt_time_ns ts)
+{
+	c->end = ts;
+	c->end_reason = (uint8_t)why;
+	c->emitted = true;
+	emit(tr, TT_EVT_CONN_END, ts, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
+}
+
+/* After a segment or a timer: a connection whose endpoints are both CLOSED is over. */
+static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, bool via_timer)
+{
+	if (c->emitted || !both_closed(c))
+		return;
+	finalize(tr, c, TT_END_CLOSED, ts);
+	if (via_timer) {
+		/* 2*MSL have passed already: nothing left to remember. */
+		tt_flow_remove(tr->flows, c);
+	} else {
+		tt_flow_timer_set(tr->flows, c, DONE_LIST, ts + 2 * tr->cfg.msl);
+	}
+}
+
+/* ---- timers ------------------------------------------------------------- */
+
+static void expire(struct tt_tracker *tr, tt_time_ns now)
+{
+	struct tt_conn *c;
+
+	while ((c = tt_flow_timer_first(tr->flows, TW_LIST)) != NULL &&
+	       c->node.deadline <= now) {
+		tt_time_ns at = c->node.deadline;
+		tt_flow_timer_cancel(tr->flows, c);
+		for (int ep = 0; ep < 2; ep++) {
+			if (c->state[ep] == TT_TCP_TIME_WAIT)
+				set_state(tr, c, (enum tt_endpoint)ep,
+				          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL), at);
+		}
+		maybe_end(tr, c, at, true);
+	}
+	while ((c = tt_flow_timer_first(tr->flows, DONE_LIST)) != NULL &&
+	       c->node.deadline <= now)
+		tt_flow_remove(tr->flows, c);
+}
+
+/* ---- creation and eviction ---------------------------------------------- */
+
+static struct tt_conn *make_room_and_insert(struct tt_tracker *tr, const struct tt_flow_key *key,
+                                            uint32_t hash, tt_time_ns ts)
+{
+	struct tt_conn *c = tt_flow_insert(tr->flows, key, hash);
+
+	while (c == NULL) {
+		struct tt_conn *victim = tt_flow_lru_oldest(tr->flows);
+		if (victim == NULL)
+			return NULL;
+		if (!victim->emitted) {
+			tr->stats.evicted++;
+			finalize(tr, victim, TT_END_EVICTED, ts);
+		}
+		tt_flow_remove(tr->flows, victim);
+		c = tt_flow_insert(tr->flows, key, hash);
+	}
+	return c;
+}
+
+/* Mid-stream pickup: the client is the side with the ephemeral-looking port. */
+static bool midstream_sender_is_client(const struct tt_packet *p, uint8_t *reason)
+{
+	bool s_low = p->sport < 1024, d_low = p->dport < 1024;
+
+	if (s_low != d_low) {
+		*reason = TT_CR_PORT;
+		return d_low;
+	}
+	if (p->sport != p->dport) {
+		*reason = TT_CR_PORT;
+		return p->sport > p->dport;
+	}
+	*reason = TT_CR_FIRST_SENDER;
+	return true;
+}
+
+static struct tt_conn *new_conn(struct tt_tracker *tr, const struct tt_flow_key *key,
+                                uint32_t hash, bool sender_slot, const struct tt_packet *p,
+                                uint32_t incarnation, bool reuse)
+{
+	bool syn = (p->flags & TT_TH_SYN) != 0, ack = (p->flags & TT_TH_ACK) != 0;
+	bool sender_is_client;
+	uint8_t reason = TT_CR_SYN;
+	struct tt_conn *c = make_room_and_insert(tr, key, hash, p->ts);
+
+	if (c == NULL)
+		return NULL;
+	if (syn && !p->is_icmp_error && !(p->flags & TT_TH_RST))
+		sender_is_client = !ack; /* SYN: its sender; SYN,ACK: its receiver */
+	else
+		sender_is_client = midstream_sender_is_client(p, &reason);
+	c->id = ++tr->next_id;
+	c->incarnation = incarnation;
+	c->port_reuse = reuse;
+	c->ip_version = key->ip_version;
+	c->client_slot = (uint8_t)(sender_is_client ? sender_slot : !sender_slot);
+	c->client_reason = reason;
+	for (int ep = 0; ep < 2; ep++) {
+		int slot = ep == TT_CLIENT ? c->client_slot : !c->client_slot;
+		memcpy(c->addr[ep], key->addr[slot], 16);
+		c->port[ep] = key->port[slot];
+		c->state[ep] = TT_TCP_CLOSED;
+	}
+	c->first = c->last = p->ts;
+	tr->stats.connections++;
+	if (tt_flow_count(tr->flows) > tr->stats.peak_flows)
+		tr->stats.peak_flows = tt_flow_count(tr->flows);
+	emit(tr, TT_EVT_CONN_OPENED, p->ts, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
+
+	if (syn && ack) {
+		/* The SYN was not captured; the client must have sent it. */
+		set_state(tr, c, TT_CLIENT, TT_TCP_SYN_SENT, p->ts);
+	} else if (!syn) {
+		/* Mid-stream: both endpoints are taken to be ESTABLISHED. */
+		set_state(tr, c, TT_CLIENT, TT_TCP_ESTABLISHED, p->ts);
+		set_state(tr, c, TT_SERVER, TT_TCP_ESTABLISHED, p->ts);
+	}
+	return c;
+}
+
+/* A SYN on a known 4-tuple starts a new incarnation when the old one is over
+ * or in TIME_WAIT and the SYN is not a retransmission of the old SYN. */
+static bool syn_starts_new(const struct tt_conn *c, enum tt_endpoint ep, const struct tt_packet *p)
+{
+	const struct tt_dir *d = &c->dir[ep];
+	enum tt_tcp_state a = (enum tt_tcp_state)c->state[ep];
+	enum tt_tcp_state b = (enum tt_tcp_state)c->state[!ep];
+	bool a_done = a == TT_TCP_CLOSED || a == TT_TCP_TIME_WAIT;
+	bool b_done = b == TT_TCP_CLOSED || b == TT_TCP_TIME_WAIT;
+
+	if (!a_done || !b_done)
+		return false;
+	return !(d->has_isn && d->isn == p->seq);
+}
+
+/* ---- segments --------------------------------------------------------------- */
+
+static bool rst_acceptable(const struct tt_conn *c, enum tt_endpoint rcv_ep,
+                           const struct tt_packet *p)
+{
+	const struct tt_dir *snd = &c->dir[!rcv_ep];
+	const struct tt_dir *rcv = &c->dir[rcv_ep];
+	enum tt_tcp_state rs = (enum tt_tcp_state)c->state[rcv_ep];
+
+	if (rs == TT_TCP_CLOSED || rs == TT_TCP_LISTEN)
+		return false;
+	if (rs == TT_TCP_SYN_SENT) /* RFC 9293 §3.10.7.3: the RST must ack our SYN */
+		return (p->flags & TT_TH_ACK) && rcv->has_isn && p->ack == rcv->isn + 1;
+	if (!snd->has_base)
+		return true;
+	/* §3.10.7.4 first check: the sequence number must be in the window.
+	 * Measured from the next sequence number the sender has used, with the
+	 * receiver's largest advertised window (at least 64 KiB) either side,
+	 * which tolerates segments missing from the capture. */
+	{
+		int64_t d = (int32_t)(p->seq - (snd->base + (uint32_t)snd->seq_next));
+		int64_t w = rcv->win_max > 65535 ? rcv->win_max : 65535;
+		return d >= -w && d <= w;
+	}
+}
+
+static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
+                         const struct tt_tcp_events *evs, tt_time_ns ts)
+{
+	for (int i = 0; i < evs->n; i++) {
+		enum tt_tcp_event ev = (enum tt_tcp_event)evs->ev[i];
+		enum tt_tcp_state from = (enum tt_tcp_state)c->state[ep];
+		bool rearm;
+		enum tt_tcp_state to = tt_tcp_step(from, ev, &rearm);
+
+		if (from == TT_TCP_CLOSED && ev == TT_EV_SND_SYNACK && ep == TT_SERVER) {
+			/* The SYN,ACK proves the server was listening and received
+			 * the SYN it answers: date LISTEN and SYN_RCVD from the SYNs. */
+			tt_time_ns l = c->syn_seen ? c->syn_first : ts;
+			tt_time_ns r = c->syn_seen ? c->syn_last : ts;
+			set_state(tr, c, ep, TT_TCP_LISTEN, l);
+			set_state(tr, c, ep, TT_TCP_SYN_RCVD, r);
+			continue;
+		}
+		if ((ev == TT_EV_RCV_RST || ev == TT_EV_SND_RST) && to == TT_TCP_CLOSED &&
+		    from != TT_TCP_CLOSED) {
+			enum tt_endpoint sender = ev == TT_EV_SND_RST ? ep : (enum tt_endpoint)!ep;
+			if (from == TT_TCP_SYN_SENT && ev == TT_EV_RCV_RST && !c->synack_seen)
+				c->refused = true;
+			else if (from != TT_TCP_TIME_WAIT && c->reset_by == 0)
+				c->reset_by = (uint8_t)(sender + 1);
+		}
+		set_state(tr, c, ep, to, ts);
+		if ((to == TT_TCP_TIME_WAIT && from != TT_TCP_TIME_WAIT) || rearm)
+			arm_time_wait(tr, c, ts);
+	}
+}
+
+/*
+ * Simultaneous close seen from the middle: the peer's FIN was captured first
+ * and taken as received (CLOSE_WAIT), but this endpoint's own FIN does not
+ * acknowledge it, so the endpoint sent its FIN before the peer's arrived.  It
+ * really went ESTABLISHED -> FIN_WAIT_1 and then, on the peer's FIN, CLOSING
+ * (RFC 9293 Figure 13).  Rewrite the provisional CLOSE_WAIT.
+ */
+static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
+                                   const struct tt_seg_facts *f, tt_time_ns ts)
+{
+	struct tt_history *h = &c->hist[ep];
+
+	if (!(f->flags & TT_TH_FIN) || !f->fin_is_new || f->acks_peer_fin ||
+	    c->state[ep] != TT_TCP_CLOSE_WAIT || !c->dir[!ep].has_fin || h->n == 0 ||
+	    h->state[h->n - 1] != TT_TCP_CLOSE_WAIT)
+		return false;
+	h->state[h->n - 1] = TT_TCP_FIN_WAIT_1;
+	h->ts[h->n - 1] = ts;
+	c->state[ep] = TT_TCP_FIN_WAIT_1;
+	set_state(tr, c, ep, TT_TCP_CLOSING, ts);
+	return true;
+}
+
+static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
+{
+	struct tt_flow_key key;
+	bool swapped = tt_flow_key_make(&key, p->ip_version, p->src, p->sport, p->dst, p->dport);
+	struct tt_conn *c = tt_flow_lookup(tr->flows, &key, tt_flow_hash(tr->flows, &key));
+	enum tt_endpoint ep;
+	bool unreach;
+
+	tr->stats.icmp_errors++;
+	if (c == NULL || c->emitted) {
+		tr->stats.icmp_unmatched++;
+		return;
+	}
+	ep = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
+	c->dir[ep].icmp_errors++;
+	c->icmp_type = p->icmp_type;
+	c->icmp_code = p->icmp_code;
+	c->last = p->ts;
+	tt_flow_touch(tr->flows, c);
+	emit(tr, TT_EVT_ANOMALY, p->ts, c, ep, TT_TCP_CLOSED, TT_TCP_CLOSED, "icmp_error");
+	/* Destination unreachable for a SYN aborts the connection attempt
+	 * (Linux tcp_v4_err()/tcp_v6_err(): hard error in SYN_SENT); "fragmentation
+	 * needed" (type 3 code 4) only lowers the path MTU. */
+	unreach = p->icmp_version == 4 ? (p->icmp_type == 3 && p->icmp_code != 4)
+	                               : p->icmp_type == 1;
+	if (unreach && ep == TT_CLIENT && c->state[TT_CLIENT] == TT_TCP_SYN_SENT) {
+		c->unreachable = true;
+		set_state(tr, c, TT_CLIENT, TT_TCP_CLOSED, p->ts);
+		maybe_end(tr, c, p->ts, false);
+	}
+}
+
+static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
+{
+	struct tt_flow_key key;
+	bool swapped = tt_flow_key_make(&key, p->ip_version, p->src, p->sport, p->dst, p->dport);
+	uint32_t hash = tt_flow_hash(tr->flows, &key);
+	struct tt_conn *c = tt_flow_lookup(tr->flows, &key, hash);
+	bool syn = (p->flags & TT_TH_SYN) != 0, ack = (p->flags & TT_TH_ACK) != 0;
+	bool pure_syn = syn && !ack && !(p->flags & TT_TH_RST);
+	enum tt_endpoint se, re;
+	struct tt_seg_facts f;
+	struct tt_seg_info info;
+	struct tt_tcp_events sev, rev;
+
+	if (c != NULL) {
+		enum tt_endpoint ep = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
+		if (c->emitted && !pure_syn) {
+			c->strays++;
+			tr->stats.strays++;
+			return;
+		}
+		if (c->emitted || (pure_syn && syn_starts_new(c, ep, p))) {
+			uint32_t inc = c->incarnation + 1;
+			if (!c->emitted) {
+				/* Linux lets connect() take over its own TIME_WAIT:
+				 * the old endpoints end CLOSED when the new SYN is seen. */
+				tt_flow_timer_cancel(tr->flows, c);
+				set_state(tr, c, TT_CLIENT, TT_TCP_CLOSED, p->ts);
+				set_state(tr, c, TT_SERVER, TT_TCP_CLOSED, p->ts);
+				finalize(tr, c, TT_END_CLOSED, p->ts);
+			}
+			tt_flow_remove(tr->flows, c);
+			c = new_conn(tr, &key, hash, swapped, p, inc, true);
+		}
+	} else {
+		c = new_conn(tr, &key, hash, swapped, p, 1, false);
+	}
+	if (c == NULL)
+		return;
+
+	se = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
+	re = (enum tt_endpoint)!se;
+	c->last = p->ts;
+	tt_flow_touch(tr->flows, c);
+
+	if (syn && !ack) {
+		if (se == TT_CLIENT) {
+			if (!c->syn_seen)
+				c->syn_first = p->ts;
+			c->syn_seen = true;
+			c->syn_last = p->ts;
+		} else {
+			c->sim_open = true;
+		}
+	} else if (syn && ack) {
+		if (se == TT_SERVER)
+			c->synack_seen = true;
+		else
+			c->sim_open = true;
+	}
+
+	f.flags = p->flags;
+	f.rst_acceptable = (p->flags & TT_TH_RST) ? rst_acceptable(c, re, p) : false;
+	tt_analysis_segment(&c->dir[se], &c->dir[re], p, &info);
+	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
+		tt_analysis_negotiate(&c->dir[TT_CLIENT], &c->dir[TT_SERVER]);
+	f.acks_peer_syn = ack && c->dir[re].has_isn && tt_seq_after(p->ack, c->dir[re].isn);
+	f.acks_peer_fin = ack && c->dir[re].has_fin && tt_seq_after(p->ack, c->dir[re].fin_seq);
+	f.fin_is_new = (p->flags & TT_TH_FIN) && c->dir[se].fin == 1 && !info.is_retransmission;
+	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen)
+		c->hs_ack = true;
+	c->handshake = (uint8_t)(c->sim_open ? TT_HS_SIMULTANEOUS
+	                         : !c->syn_seen ? TT_HS_NONE
+	                         : !c->synack_seen ? TT_HS_SYN
+	                         : c->hs_ack ? TT_HS_COMPLETE : TT_HS_SYN_SYNACK);
+	if (f.fin_is_new && !(c->dir[re].has_fin && f.acks_peer_fin))
+		c->fin_first |= (uint8_t)(1u << se);
+
+	if (info.is_retransmission)
+		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "retransmission");
+	if (info.is_lost_before)
+		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "lost_segment");
+	if (info.is_zero_window)
+		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "zero_window");
+	if (info.is_keepalive)
+		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "keep_alive");
+
+	tt_tcp_classify(&f, &sev, &rev);
+	if (fix_simultaneous_close(tr, c, se, &f, p->ts)) {
+		/* The FIN has been applied; the peer still receives it below. */
+		sev.n = 0;
+	}
+	apply_events(tr, c, se, &sev, p->ts);
+	apply_events(tr, c, re, &rev, p->ts);
+	if (c->state[TT_CLIENT] != TT_TCP_TIME_WAIT && c->state[TT_SERVER] != TT_TCP_TIME_WAIT &&
+	    c->node.tmr_list == TW_LIST)
+		tt_flow_timer_cancel(tr->flows, c);
+	maybe_end(tr, c, p->ts, false);
+}
+
+void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,
+                     tt_time_ns ts)
+{
+	struct tt_stats *st = &tr->stats;
+
+	st->frames++;
+	if ((unsigned)r < TT_DEC_NRESULTS)
+		st->by_result[r]++;
+	if (!tr->have_time) {
+		st->first_ts = st->last_ts = ts;
+		tr->now = ts;
+		tr->have_time = true;
+	}
+	if (ts < tr->now)
+		st->time_backwards++;
+	if (ts > tr->now)
+		tr->now = ts;
+	if (ts > st->last_ts)
+		st->last_ts = ts;
+	if (ts < st->first_ts)
+		st->first_ts = ts;
+	expire(tr, tr->now);
+	if (r != TT_DEC_OK || pkt == NULL)
+		return;
+	if (pkt->is_icmp_error) {
+		handle_icmp(tr, pkt);
+		return;
+	}
+	st->tcp_segments++;
+	if (pkt->opts.bad)
+		st->bad_tcp_options++;
+	handle_segment(tr, pkt);
+}
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct tt_conn *x = *(const struct tt_conn *const *)a;
+	const struct tt_conn *y = *(const struct tt_conn *const *)b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
+}
+
+void tt_tracker_finish(struct tt_tracker *tr)
+{
+	uint32_t bound = tt_flow_used_bound(tr->flows), n = 0;
+	struct tt_conn **list = NULL;
+
+	if (tt_flow_count(tr->flows) > 0)
+		list = malloc(sizeof(*list) * tt_flow_count(tr->flows));
+	for (uint32_t i = 0; i < bound; i++) {
+		struct tt_conn *c = tt_flow_at(tr->flows, i);
+		if (c == NULL)
+			continue;
+		if (c->emitted || list == NULL) {
+			if (list == NULL && !c->emitted) /* out of memory: bucket order */
+				finalize(tr, c, TT_END_INPUT, tr->stats.last_ts);
+			tt_flow_remove(tr->flows, c);
+			continue;
+		}
+		list[n++] = c;
+	}
+	if (list != NULL) {
+		qsort(list, n, sizeof(*list), cmp_first);
+		for (uint32_t i = 0; i < n; i++) {
+			finalize(tr, list[i], TT_END_INPUT, tr->stats.last_ts);
+			tt_flow_remove(tr->flows, list[i]);
+		}
+		free(list);
+	}
+}
+
+/* ---- derived facts --------------------------------------------------------- */
+
+enum tt_outcome tt_conn_outcome(const struct tt_conn *c)
+{
+	bool cf = c->dir[TT_CLIENT].has_fin, sf = c->dir[TT_SERVER].has_fin;
+
+	if (c->unreachable)
+		return TT_OUT_UNREACHABLE;
+	if (c->refused)
+		return TT_OUT_REFUSED;
+	if (c->reset_by != 0)
+		return TT_OUT_RESET;
+	if (cf && sf)
+		return TT_OUT_CLOSED;
+	if (cf || sf)
+		return TT_OUT_HALF_CLOSED;
+	if (c->state[TT_CLIENT] == TT_TCP_SYN_SENT && !c->synack_seen)
+		return TT_OUT_TIMEOUT;
+	return TT_OUT_OPEN;
+}
+
+const char *tt_outcome_name(enum tt_outcome o)
+{
+	static const char *const names[TT_OUT_NUM] = {
+		[TT_OUT_OPEN] = "open",         [TT_OUT_CLOSED] = "closed",
+		[TT_OUT_RESET] = "reset",       [TT_OUT_REFUSED] = "refused",
+		[TT_OUT_TIMEOUT] = "timeout",   [TT_OUT_UNREACHABLE] = "unreachable",
+		[TT_OUT_HALF_CLOSED] = "half_closed",
+	};
+	return (unsigned)o < TT_OUT_NUM ? names[o] : "?";
+}
+
+const char *tt_handshake_name(enum tt_handshake h)
+{
+	switch (h) {
+	case TT_HS_SYN: return "syn";
+	case TT_HS_SYN_SYNACK: return "syn_synack";
+	case TT_HS_COMPLETE: return "complete";
+	case TT_HS_SIMULTANEOUS: return "simultaneous";
+	case TT_HS_NONE: break;
+	}
+	return "none";
+}
+
+const char *tt_conn_closed_by(const struct tt_conn *c)
+{
+	switch (c->fin_first) {
+	case 1: return "client";
+	case 2: return "server";
+	case 3: return "both";
+	default: return NULL;
+	}
+}
+
+const char *tt_conn_reset_by(const struct tt_conn *c)
+{
+	return c->reset_by == 1 ? "client" : c->reset_by == 2 ? "server" : NULL;
+}

@@ -1,0 +1,2 @@
+#include <criterion/criterion.h>
+Test(stub, capture) { cr_assert(1); }
