@@ -72,7 +72,11 @@ static void account_ack(struct tt_dir *snd, struct tt_dir *rcv, uint32_t ack)
 		snd->ack_first = snd->ack_max = arel;
 		snd->has_ack = true;
 	} else if (arel > snd->ack_max) {
+		/* Payload bytes only: the peer's FIN occupies a number too. */
+		uint64_t fin_rel = rcv->has_fin ? tt_dir_rel_seq(rcv, rcv->fin_seq) : 0;
 		snd->bytes_acked += arel - snd->ack_max;
+		if (rcv->has_fin && fin_rel >= snd->ack_max && fin_rel < arel)
+			snd->bytes_acked--;
 		snd->ack_max = arel;
 	}
 }

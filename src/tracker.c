@@ -471,6 +471,14 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		sev.n = 0;
 	}
 	apply_events(tr, c, se, &sev, p->ts);
+	if (syn && !ack && c->dir[re].has_isn) {
+		/* Simultaneous open seen from the middle: the peer's SYN was
+		 * captured first, but this endpoint sent a SYN, not a SYN,ACK, so
+		 * the peer's SYN was still in flight; it arrives now (RFC 9293
+		 * Figure 8: SYN-SENT -> SYN-RECEIVED). */
+		struct tt_tcp_events late = {.n = 1, .ev = {TT_EV_RCV_SYN}};
+		apply_events(tr, c, se, &late, p->ts);
+	}
 	apply_events(tr, c, re, &rev, p->ts);
 	if (c->state[TT_CLIENT] != TT_TCP_TIME_WAIT && c->state[TT_SERVER] != TT_TCP_TIME_WAIT &&
 	    c->node.tmr_list == TW_LIST)

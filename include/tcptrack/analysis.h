@@ -30,7 +30,7 @@ struct tt_dir {
 	uint64_t packets;
 	uint64_t payload_bytes;     /* TCP payload, retransmissions included */
 	uint64_t unique_bytes;      /* payload bytes of sequence space sent for the first time */
-	uint64_t bytes_acked;       /* peer sequence space newly acknowledged by this side */
+	uint64_t bytes_acked;       /* peer payload bytes newly acknowledged by this side */
 	uint32_t syn, fin, rst;     /* segments with the flag (syn counts SYN and SYN,ACK) */
 
 	uint32_t isn;               /* valid if has_isn */

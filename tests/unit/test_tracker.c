@@ -1,2 +1,295 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_tracker.c - segments through the tracker: both endpoints' histories,
+ * outcomes, timers, incarnations and eviction, checked on the final records.
+ */
 #include <criterion/criterion.h>
-Test(stub, tracker) { cr_assert(1); }
+#include <string.h>
+
+#include "tcptrack/tracker.h"
+
+#define SEC(x) ((tt_time_ns)((x) * 1e9))
+#define T0 SEC(1700000000)
+#define MAXREC 16
+
+/* The final records, copied as the tracker hands them over. */
+static struct tt_conn recs[MAXREC];
+static int nrecs;
+static struct tt_tracker *tr;
+
+static void on_event(const struct tt_event *ev, void *user)
+{
+	(void)user;
+	if (ev->type == TT_EVT_CONN_END && nrecs < MAXREC)
+		recs[nrecs++] = *ev->conn;
+}
+
+static void setup_n(uint32_t max_flows)
+{
+	struct tt_tracker_config cfg = {
+		.max_flows = max_flows, .msl = SEC(30), .on_event = on_event, .user = NULL};
+	char err[TT_ERRBUF_SIZE];
+
+	nrecs = 0;
+	cr_assert_eq(tt_tracker_new(&tr, &cfg, err), TT_OK);
+}
+
+static void setup(void)
+{
+	setup_n(64);
+}
+
+static void teardown(void)
+{
+	tt_tracker_free(&tr);
+	cr_assert_null(tr);
+}
+
+/* C = 10.0.0.1:40000, S = 10.0.0.2:80 unless cport says otherwise. */
+static uint16_t cport = 40000;
+
+static void seg(double t, bool from_client, uint16_t flags, uint32_t seq, uint32_t ack,
+                uint32_t len)
+{
+	struct tt_packet p;
+
+	memset(&p, 0, sizeof(p));
+	p.ts = T0 + SEC(t);
+	p.ip_version = 4;
+	uint8_t c[4] = {10, 0, 0, 1}, s[4] = {10, 0, 0, 2};
+	memcpy(from_client ? p.src : p.dst, c, 4);
+	memcpy(from_client ? p.dst : p.src, s, 4);
+	p.sport = from_client ? cport : 80;
+	p.dport = from_client ? 80 : cport;
+	p.seq = seq;
+	p.ack = ack;
+	p.flags = flags;
+	p.win = 1000;
+	p.payload_len = len;
+	tt_tracker_feed(tr, TT_DEC_OK, &p, p.ts);
+}
+
+#define C true
+#define S false
+#define SYN TT_TH_SYN
+#define ACK TT_TH_ACK
+#define FIN TT_TH_FIN
+#define RST TT_TH_RST
+
+static void assert_history(const struct tt_history *h, const char *const *want, int n)
+{
+	cr_assert_eq(h->n, n, "history has %d entries, want %d", h->n, n);
+	for (int i = 0; i < n; i++)
+		cr_assert_str_eq(tt_tcp_state_name(h->state[i]), want[i], "entry %d", i);
+}
+
+static void handshake(double t)
+{
+	seg(t, C, SYN, 100, 0, 0);
+	seg(t + 0.01, S, SYN | ACK, 500, 101, 0);
+	seg(t + 0.02, C, ACK, 101, 501, 0);
+}
+
+TestSuite(tracker, .init = setup, .fini = teardown);
+
+Test(tracker, classic_open_close_and_time_wait_expiry)
+{
+	static const char *const cw[] = {"SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2",
+	                                 "TIME_WAIT", "CLOSED"};
+	static const char *const sw[] = {"LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT",
+	                                 "LAST_ACK", "CLOSED"};
+
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK, 501, 102, 0);
+	seg(1.02, S, ACK | FIN, 501, 102, 0);
+	seg(1.03, C, ACK, 102, 502, 0);
+	cr_assert_eq(nrecs, 0, "still in TIME_WAIT");
+	/* 2*MSL = 60 s after TIME_WAIT began, any later frame expires it. */
+	/* The client received the server's FIN at its capture time, 1.02 s. */
+	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(61.019));
+	cr_assert_eq(nrecs, 0, "one millisecond early");
+	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(61.04));
+	cr_assert_eq(nrecs, 1);
+	assert_history(&recs[0].hist[TT_CLIENT], cw, 6);
+	assert_history(&recs[0].hist[TT_SERVER], sw, 6);
+	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[4], T0 + SEC(1.02), "TIME_WAIT on the FIN");
+	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[5], T0 + SEC(61.02), "CLOSED at 2*MSL exactly");
+	cr_assert_eq(recs[0].hist[TT_SERVER].ts[0], T0, "LISTEN dated from the SYN");
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_CLOSED);
+	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "client");
+	cr_assert_eq(recs[0].handshake, TT_HS_COMPLETE);
+	cr_assert_eq(recs[0].end_reason, TT_END_CLOSED);
+}
+
+Test(tracker, states_at_end_of_input_are_not_fast_forwarded)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK | FIN, 501, 102, 0);
+	seg(1.02, C, ACK, 102, 502, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_TIME_WAIT);
+	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_CLOSED);
+	cr_assert_eq(recs[0].end_reason, TT_END_INPUT);
+}
+
+Test(tracker, fin_wait_1_to_time_wait_on_fin_ack)
+{
+	static const char *const cw[] = {"SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "TIME_WAIT"};
+
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK | FIN, 501, 102, 0);
+	tt_tracker_finish(tr);
+	assert_history(&recs[0].hist[TT_CLIENT], cw, 4);
+	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_LAST_ACK);
+}
+
+Test(tracker, simultaneous_close_goes_through_closing)
+{
+	static const char *const both[] = {"ESTABLISHED", "FIN_WAIT_1", "CLOSING", "TIME_WAIT"};
+
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.001, S, ACK | FIN, 501, 101, 0); /* does not ack the client's FIN */
+	seg(1.01, C, ACK, 102, 502, 0);
+	seg(1.011, S, ACK, 502, 102, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	assert_history(&recs[0].hist[TT_CLIENT], (const char *const[]){"SYN_SENT", "ESTABLISHED",
+	               "FIN_WAIT_1", "CLOSING", "TIME_WAIT"}, 5);
+	cr_assert_eq(recs[0].hist[TT_SERVER].n, 6);
+	for (int i = 0; i < 4; i++)
+		cr_assert_str_eq(tt_tcp_state_name(recs[0].hist[TT_SERVER].state[2 + i]), both[i]);
+	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "both");
+}
+
+Test(tracker, refused)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.001, S, RST | ACK, 0, 101, 0);
+	cr_assert_eq(nrecs, 1, "written as soon as it is over");
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_REFUSED);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSED);
+	cr_assert_eq(recs[0].hist[TT_SERVER].n, 0, "the server never left CLOSED");
+	/* A stray ACK is absorbed; a new SYN (Windows retries with the same
+	 * ISN after an RST) is a new attempt: a new incarnation. */
+	seg(0.2, C, ACK, 101, 1, 0);
+	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
+	seg(0.5, C, SYN, 100, 0, 0);
+	seg(0.501, S, RST | ACK, 0, 101, 0);
+	cr_assert_eq(nrecs, 2);
+	cr_assert_eq(recs[1].incarnation, 2);
+	cr_assert(recs[1].port_reuse);
+	cr_assert_eq(tt_conn_outcome(&recs[1]), TT_OUT_REFUSED);
+}
+
+Test(tracker, rst_with_wrong_ack_is_ignored_in_syn_sent)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.001, S, RST | ACK, 0, 4242, 0);
+	seg(0.002, S, SYN | ACK, 500, 101, 0);
+	seg(0.003, C, ACK, 101, 501, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_OPEN);
+}
+
+Test(tracker, reset_in_established_names_the_sender)
+{
+	handshake(0);
+	seg(1, S, RST | ACK, 501, 101, 0);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_RESET);
+	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "server");
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSED);
+	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_CLOSED);
+}
+
+Test(tracker, midstream_pickup_chooses_the_high_port_client)
+{
+	cport = 51000;
+	seg(0, S, ACK, 7000, 3000, 100); /* first packet from the server */
+	seg(0.01, C, ACK, 3000, 7100, 0);
+	tt_tracker_finish(tr);
+	cport = 40000;
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].port[TT_CLIENT], 51000);
+	cr_assert_eq(recs[0].port[TT_SERVER], 80);
+	cr_assert_eq(recs[0].handshake, TT_HS_NONE);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
+	cr_assert_eq(recs[0].client_reason, TT_CR_PORT);
+}
+
+Test(tracker, syn_in_time_wait_starts_a_new_incarnation)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK | FIN, 501, 102, 0);
+	seg(1.02, C, ACK, 102, 502, 0);
+	seg(5, C, SYN, 200000, 0, 0);
+	cr_assert_eq(nrecs, 1, "the old incarnation ends when the new SYN is seen");
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSED);
+	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[recs[0].hist[TT_CLIENT].n - 1], T0 + SEC(5));
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 2);
+	cr_assert_eq(recs[1].incarnation, 2);
+	cr_assert(recs[1].port_reuse);
+	cr_assert_eq(recs[1].state[TT_CLIENT], TT_TCP_SYN_SENT);
+}
+
+Test(tracker, fin_retransmitted_into_time_wait_rearms_the_timer)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK, 501, 102, 0);
+	seg(1.02, S, ACK | FIN, 501, 102, 0);
+	seg(1.03, C, ACK, 102, 502, 0);
+	seg(21, S, ACK | FIN, 501, 102, 0); /* retransmitted FIN */
+	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(75));
+	cr_assert_eq(nrecs, 0, "TIME_WAIT restarted at 21 s: ends at 81 s");
+	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(82));
+	cr_assert_eq(nrecs, 1);
+	int n = recs[0].hist[TT_CLIENT].n;
+	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[n - 1], T0 + SEC(81));
+	cr_assert_eq(recs[0].dir[TT_SERVER].retransmissions, 1);
+}
+
+Test(tracker, eviction_of_the_least_recently_active, .init = NULL)
+{
+	setup_n(2);
+	cport = 1001;
+	seg(0, C, SYN, 1, 0, 0);
+	cport = 1002;
+	seg(0.1, C, SYN, 1, 0, 0);
+	cport = 1001;
+	seg(0.2, C, SYN, 1, 0, 0); /* touches 1001: 1002 is now the oldest */
+	cport = 1003;
+	seg(0.3, C, SYN, 1, 0, 0);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].port[TT_CLIENT], 1002);
+	cr_assert_eq(recs[0].end_reason, TT_END_EVICTED);
+	cr_assert_eq(tt_tracker_stats(tr)->evicted, 1);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 3);
+	cr_assert_eq(recs[1].port[TT_CLIENT], 1001, "end of input: in order of first packet");
+	cr_assert_eq(recs[2].port[TT_CLIENT], 1003);
+	cport = 40000;
+}
+
+Test(tracker, simultaneous_open)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.001, S, SYN, 500, 0, 0);
+	seg(0.01, C, SYN | ACK, 100, 501, 0);
+	seg(0.011, S, SYN | ACK, 500, 101, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(recs[0].handshake, TT_HS_SIMULTANEOUS);
+	assert_history(&recs[0].hist[TT_CLIENT],
+	               (const char *const[]){"SYN_SENT", "SYN_RCVD", "ESTABLISHED"}, 3);
+	assert_history(&recs[0].hist[TT_SERVER],
+	               (const char *const[]){"SYN_SENT", "SYN_RCVD", "ESTABLISHED"}, 3);
+}
