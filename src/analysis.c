@@ -117,6 +117,9 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 			 * number (RFC 9293 §3.8.4). */
 			snd->keepalives++;
 			info->is_keepalive = true;
+		} else if (syn && (p->flags & TT_TH_ACK) && !snd->sent_synack) {
+			/* Simultaneous open: the SYN,ACK repeats the SYN's number
+			 * by design (RFC 9293 Figure 8); not a retransmission. */
 		} else if (end > rel && rel < prev_next && !first) {
 			snd->retransmissions++;
 			info->is_retransmission = true;
@@ -139,6 +142,8 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 	}
 	if (rst)
 		snd->rst++;
+	if (syn && (p->flags & TT_TH_ACK))
+		snd->sent_synack = true;
 	if (p->flags & TT_TH_ACK)
 		account_ack(snd, rcv, p->ack);
 	if (!rst) {

@@ -319,6 +319,8 @@ static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpo
 				c->reset_by = (uint8_t)(sender + 1);
 		}
 		set_state(tr, c, ep, to, ts);
+		if (ev == TT_EV_RCV_SYNACK && from == TT_TCP_SYN_SENT && to == TT_TCP_ESTABLISHED)
+			c->est_provisional |= (uint8_t)(1u << ep);
 		if ((to == TT_TCP_TIME_WAIT && from != TT_TCP_TIME_WAIT) || rearm)
 			arm_time_wait(tr, c, ts);
 	}
@@ -345,6 +347,26 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
 	c->state[ep] = TT_TCP_FIN_WAIT_1;
 	set_state(tr, c, ep, TT_TCP_CLOSING, ts);
 	return true;
+}
+
+/*
+ * The client was taken to have accepted the SYN,ACK at its capture time, but
+ * its first segment since is an RST: it never accepted it (a half-open scan,
+ * or a SYN,ACK it found unacceptable, RFC 9293 §3.10.7.3).  Undo the
+ * provisional ESTABLISHED; the RST then closes it from SYN_SENT.
+ */
+static void fix_refused_synack(struct tt_conn *c, enum tt_endpoint ep, const struct tt_seg_facts *f)
+{
+	struct tt_history *h = &c->hist[ep];
+
+	if (c->est_provisional & (1u << ep)) {
+		c->est_provisional &= (uint8_t)~(1u << ep);
+		if ((f->flags & TT_TH_RST) && c->state[ep] == TT_TCP_ESTABLISHED && h->n >= 2 &&
+		    h->state[h->n - 1] == TT_TCP_ESTABLISHED) {
+			h->n--;
+			c->state[ep] = h->state[h->n - 1];
+		}
+	}
 }
 
 static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
@@ -466,6 +488,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "keep_alive");
 
 	tt_tcp_classify(&f, &sev, &rev);
+	fix_refused_synack(c, se, &f);
 	if (fix_simultaneous_close(tr, c, se, &f, p->ts)) {
 		/* The FIN has been applied; the peer still receives it below. */
 		sev.n = 0;

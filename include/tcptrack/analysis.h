@@ -53,6 +53,7 @@ struct tt_dir {
 
 	bool has_isn, has_base, has_ack, has_win, has_fin;
 	bool has_mss, has_wscale, sack_ok, ts_ok;
+	bool sent_synack;
 };
 
 /* What a segment was, for the state machine and the event stream. */

@@ -380,7 +380,8 @@ size_t pb_build_tcp(uint8_t *out, size_t cap, const struct pb_ip *ip, const stru
 	put_be16(t + 2, tcp->dport);
 	put_be32(t + 4, tcp->seq);
 	put_be32(t + 8, tcp->ack);
-	t[12] = (uint8_t)(thl / 4 << 4 | (tcp->flags & PB_TH_AE ? 1 : 0));
+	t[12] = (uint8_t)((tcp->doff != 0 ? tcp->doff & 0x0f : thl / 4) << 4 |
+			  (tcp->flags & PB_TH_AE ? 1 : 0));
 	t[13] = (uint8_t)tcp->flags;
 	put_be16(t + 14, tcp->win);
 	t[16] = t[17] = 0;

@@ -120,6 +120,7 @@ struct pb_tcp {
 	uint16_t flags;                 /* PB_TH_* bits */
 	uint16_t win;
 	uint16_t urp;
+	uint8_t doff;                   /* 0: computed; else written as the data offset (malformed) */
 	uint8_t opts[PB_TCP_OPT_MAX];   /* option bytes, padded with EOL to a multiple of 4 */
 	size_t opts_len;
 	const uint8_t *payload;
@@ -271,7 +272,8 @@ size_t pb_build_ip(uint8_t *out, size_t cap, const struct pb_ip *ip, uint8_t pro
 
 /**
  * Write an IP packet carrying the TCP segment *tcp, with the TCP checksum computed over the
- * pseudo-header and the whole segment.
+ * pseudo-header and the whole segment. A non-zero tcp->doff replaces the data offset field
+ * (low 4 bits) without changing the bytes written.
  * @return bytes written, or 0 if it does not fit or the packet is too long.
  */
 size_t pb_build_tcp(uint8_t *out, size_t cap, const struct pb_ip *ip, const struct pb_tcp *tcp);

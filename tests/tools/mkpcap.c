@@ -701,6 +701,12 @@ static int parse_segment(struct mk *m, char **tok, size_t n, size_t *i, struct s
 			if (num_arg(m, "urg", arg, 0xffff, &v) < 0)
 				return -1;
 			sg->urg = (uint16_t)v;
+		} else if (strcasecmp(w, "doff") == 0) {
+			if (num_arg(m, "doff", arg, 15, &v) < 0)
+				return -1;
+			if (v == 0)
+				return fail(m, "doff must be 1..15");
+			sg->tcp.doff = (uint8_t)v;
 		} else if (strcasecmp(w, "ttl") == 0) {
 			if (num_arg(m, "ttl", arg, 0xff, &v) < 0)
 				return -1;
