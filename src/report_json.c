@@ -116,10 +116,9 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	json_dir(f, &c->dir[TT_SERVER]);
 	fputs(",\"end\":", f);
 	json_time(f, c->end);
-	fprintf(f, ",\"end_reason\":\"%s\",\"client_chosen_by\":\"%s\",\"history_truncated\":%s"
-	        ",\"stray_segments\":%u",
+	fprintf(f, ",\"end_reason\":\"%s\",\"client_chosen_by\":\"%s\",\"history_truncated\":%s",
 	        end_names[c->end_reason % 3], client_reasons[c->client_reason % 3],
-	        (c->hist[0].truncated || c->hist[1].truncated) ? "true" : "false", c->strays);
+	        (c->hist[0].truncated || c->hist[1].truncated) ? "true" : "false");
 	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0)
 		fprintf(f, ",\"icmp\":{\"type\":%u,\"code\":%u}", c->icmp_type, c->icmp_code);
 	else

@@ -417,7 +417,6 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	if (c != NULL) {
 		enum tt_endpoint ep = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
 		if (c->emitted && !pure_syn) {
-			c->strays++;
 			tr->stats.strays++;
 			return;
 		}

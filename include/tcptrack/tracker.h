@@ -83,7 +83,6 @@ struct tt_conn {
 	uint16_t port[2];
 	struct tt_history hist[2];  /* by enum tt_endpoint */
 	struct tt_dir dir[2];       /* [TT_CLIENT] = c2s, [TT_SERVER] = s2c */
-	uint32_t strays;            /* segments after the connection was over */
 };
 
 /* How the client of a connection picked up mid-stream was chosen. */

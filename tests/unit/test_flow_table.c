@@ -1,2 +1,771 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_flow_table.c - the flow table (src/flow_table.c): canonical keys,
+ * insert/lookup/remove, a full pool, the LRU order, timer lists, the free
+ * list, iteration, and randomized insert/remove runs checked against a
+ * reference array (which exercises backward-shift deletion across the end of
+ * the slot array).
+ */
 #include <criterion/criterion.h>
-Test(stub, flow_table) { cr_assert(1); }
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcptrack/flow_table.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A record as the tracker would define one: the node first. */
+struct rec {
+	struct tt_flow_node node;
+	uint32_t id;
+	uint8_t blob[20];
+	uint64_t counter;
+};
+
+static struct tt_flow_table *tab;
+static char errbuf[TT_ERRBUF_SIZE];
+
+static void setup_small(void)
+{
+	errbuf[0] = '\0';
+	cr_assert_eq(tt_flow_table_new(&tab, 8, sizeof(struct rec), 12345, errbuf), TT_OK,
+	             "%s", errbuf);
+	cr_assert_not_null(tab);
+}
+
+static void teardown(void)
+{
+	tt_flow_table_free(&tab);
+	cr_assert_null(tab);
+}
+
+/* An IPv4 key 10.0.<n/256>.<n%256>:1000+n -> 192.0.2.1:80. */
+static void key_v4(struct tt_flow_key *k, uint32_t n)
+{
+	uint8_t a[16] = {10, (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+	uint8_t b[16] = {192, 0, 2, 1};
+
+	tt_flow_key_make(k, 4, a, (uint16_t)(1000 + (n & 0x3fff)), b, 80);
+}
+
+static struct rec *ins(uint32_t n)
+{
+	struct tt_flow_key k;
+	struct rec *r;
+
+	key_v4(&k, n);
+	r = tt_flow_insert(tab, &k, tt_flow_hash(tab, &k));
+	if (r != NULL)
+		r->id = n;
+	return r;
+}
+
+static struct rec *look(uint32_t n)
+{
+	struct tt_flow_key k;
+
+	key_v4(&k, n);
+	return tt_flow_lookup(tab, &k, tt_flow_hash(tab, &k));
+}
+
+/* ---- keys ---------------------------------------------------------------------------------- */
+
+static const uint8_t v4_lo[16] = {10, 0, 0, 1};
+static const uint8_t v4_hi[16] = {10, 0, 0, 2};
+static const uint8_t v6_lo[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+static const uint8_t v6_hi[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+
+Test(flow_table, key_v4_both_directions)
+{
+	struct tt_flow_key k1, k2;
+
+	/* From the higher address: the source is the key's second endpoint. */
+	cr_assert(tt_flow_key_make(&k1, 4, v4_hi, 40000, v4_lo, 80));
+	cr_assert_not(tt_flow_key_make(&k2, 4, v4_lo, 80, v4_hi, 40000));
+	cr_assert_eq(memcmp(&k1, &k2, sizeof(k1)), 0);
+	cr_assert_eq(k1.ip_version, 4);
+	cr_assert_eq(memcmp(k1.addr[0], v4_lo, 16), 0);
+	cr_assert_eq(memcmp(k1.addr[1], v4_hi, 16), 0);
+	cr_assert_eq(k1.port[0], 80);
+	cr_assert_eq(k1.port[1], 40000);
+	cr_assert_eq(k1.pad[0] | k1.pad[1] | k1.pad[2], 0);
+}
+
+/* Only the first 4 address bytes of IPv4 count: garbage after them is ignored. */
+Test(flow_table, key_v4_ignores_bytes_after_address)
+{
+	uint8_t src[16], dst[16];
+	struct tt_flow_key k1, k2;
+
+	memset(src, 0xee, sizeof(src));
+	memset(dst, 0x77, sizeof(dst));
+	memcpy(src, v4_hi, 4);
+	memcpy(dst, v4_lo, 4);
+	cr_assert(tt_flow_key_make(&k1, 4, src, 1234, dst, 443));
+	cr_assert(tt_flow_key_make(&k2, 4, v4_hi, 1234, v4_lo, 443));
+	cr_assert_eq(memcmp(&k1, &k2, sizeof(k1)), 0);
+}
+
+Test(flow_table, key_v6_both_directions)
+{
+	struct tt_flow_key k1, k2;
+
+	cr_assert_not(tt_flow_key_make(&k1, 6, v6_lo, 443, v6_hi, 50000));
+	cr_assert(tt_flow_key_make(&k2, 6, v6_hi, 50000, v6_lo, 443));
+	cr_assert_eq(memcmp(&k1, &k2, sizeof(k1)), 0);
+	cr_assert_eq(k1.ip_version, 6);
+	cr_assert_eq(memcmp(k1.addr[0], v6_lo, 16), 0);
+	cr_assert_eq(memcmp(k1.addr[1], v6_hi, 16), 0);
+	cr_assert_eq(k1.port[0], 443);
+	cr_assert_eq(k1.port[1], 50000);
+}
+
+/* The whole 16 bytes count for IPv6: addresses differing only in byte 0. */
+Test(flow_table, key_v6_compares_all_bytes)
+{
+	uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8};
+	uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+	struct tt_flow_key k;
+
+	a[15] = 9;
+	b[0] = 0x21;
+	b[15] = 1;
+	cr_assert_not(tt_flow_key_make(&k, 6, a, 1, b, 2));
+	cr_assert_eq(k.addr[0][15], 9);
+	cr_assert(tt_flow_key_make(&k, 6, b, 2, a, 1));
+	cr_assert_eq(k.addr[0][15], 9);
+	cr_assert_eq(k.port[0], 1);
+}
+
+/* Same address: the lower port is the first endpoint. */
+Test(flow_table, key_same_address_different_ports)
+{
+	struct tt_flow_key k1, k2;
+
+	cr_assert(tt_flow_key_make(&k1, 4, v4_lo, 2000, v4_lo, 1000));
+	cr_assert_not(tt_flow_key_make(&k2, 4, v4_lo, 1000, v4_lo, 2000));
+	cr_assert_eq(memcmp(&k1, &k2, sizeof(k1)), 0);
+	cr_assert_eq(k1.port[0], 1000);
+	cr_assert_eq(k1.port[1], 2000);
+	cr_assert(tt_flow_key_make(&k1, 6, v6_lo, 65535, v6_lo, 0));
+	cr_assert_eq(k1.port[0], 0);
+	cr_assert_eq(k1.port[1], 65535);
+}
+
+/* A connection to itself (same address and port) is not swapped. */
+Test(flow_table, key_self_connection)
+{
+	struct tt_flow_key k;
+
+	cr_assert_not(tt_flow_key_make(&k, 4, v4_lo, 5000, v4_lo, 5000));
+	cr_assert_eq(k.port[0], 5000);
+	cr_assert_eq(k.port[1], 5000);
+}
+
+/* The address decides before the port. */
+Test(flow_table, key_address_before_port)
+{
+	struct tt_flow_key k;
+
+	cr_assert_not(tt_flow_key_make(&k, 4, v4_lo, 65000, v4_hi, 1));
+	cr_assert_eq(k.port[0], 65000);
+	cr_assert_eq(k.port[1], 1);
+}
+
+Test(flow_table, key_version_is_part_of_key)
+{
+	struct tt_flow_key k4, k6;
+	uint8_t z[16] = {0};
+
+	tt_flow_key_make(&k4, 4, z, 1, z, 2);
+	tt_flow_key_make(&k6, 6, z, 1, z, 2);
+	cr_assert_neq(memcmp(&k4, &k6, sizeof(k4)), 0);
+}
+
+/* ---- creation ------------------------------------------------------------------------------ */
+
+Test(flow_table, new_rejects_zero_flows)
+{
+	struct tt_flow_table *t = (struct tt_flow_table *)&errbuf; /* must be overwritten */
+
+	errbuf[0] = '\0';
+	cr_assert_eq(tt_flow_table_new(&t, 0, sizeof(struct rec), 1, errbuf), TT_ERR_INVAL);
+	cr_assert_null(t);
+	cr_assert_str_eq(errbuf, "flow table: invalid size 0");
+}
+
+Test(flow_table, new_rejects_too_many_flows)
+{
+	struct tt_flow_table *t;
+
+	errbuf[0] = '\0';
+	cr_assert_eq(tt_flow_table_new(&t, (UINT32_C(1) << 30) + 1, sizeof(struct rec), 1, errbuf),
+	             TT_ERR_INVAL);
+	cr_assert_null(t);
+	cr_assert_str_eq(errbuf, "flow table: invalid size 1073741825");
+}
+
+Test(flow_table, new_rejects_small_records)
+{
+	struct tt_flow_table *t;
+
+	errbuf[0] = '\0';
+	cr_assert_eq(tt_flow_table_new(&t, 16, sizeof(struct tt_flow_node) - 1, 1, errbuf),
+	             TT_ERR_INVAL);
+	cr_assert_null(t);
+	cr_assert_eq(strncmp(errbuf, "flow table: ", 12), 0, "errbuf: %s", errbuf);
+}
+
+Test(flow_table, new_accepts_node_sized_records)
+{
+	struct tt_flow_table *t;
+
+	cr_assert_eq(tt_flow_table_new(&t, 1, sizeof(struct tt_flow_node), 1, errbuf), TT_OK);
+	cr_assert_eq(tt_flow_capacity(t), 1);
+	cr_assert_eq(tt_flow_count(t), 0);
+	cr_assert_eq(tt_flow_used_bound(t), 0);
+	cr_assert_null(tt_flow_lru_oldest(t));
+	cr_assert_null(tt_flow_timer_first(t, 0));
+	cr_assert_null(tt_flow_timer_first(t, 1));
+	tt_flow_table_free(&t);
+	cr_assert_null(t);
+}
+
+Test(flow_table, free_null)
+{
+	struct tt_flow_table *t = NULL;
+
+	tt_flow_table_free(NULL);
+	tt_flow_table_free(&t);
+	cr_assert_null(t);
+}
+
+/* Odd record sizes are rounded so every record stays 8-byte aligned. */
+Test(flow_table, records_aligned)
+{
+	struct tt_flow_table *t;
+	struct tt_flow_key k;
+	uint8_t src[16] = {1, 2, 3, 4}, dst[16] = {5, 6, 7, 8};
+
+	cr_assert_eq(tt_flow_table_new(&t, 4, sizeof(struct tt_flow_node) + 3, 9, errbuf), TT_OK);
+	for (uint16_t i = 0; i < 4; i++) {
+		tt_flow_key_make(&k, 4, src, i, dst, 80);
+		void *r = tt_flow_insert(t, &k, tt_flow_hash(t, &k));
+		cr_assert_not_null(r);
+		cr_assert_eq((uintptr_t)r % 8, 0);
+	}
+	tt_flow_table_free(&t);
+}
+
+/* ---- insert, lookup, remove ---------------------------------------------------------------- */
+
+Test(flow_table, insert_lookup_remove, .init = setup_small, .fini = teardown)
+{
+	struct tt_flow_key k;
+	struct rec *r;
+	uint32_t h;
+
+	key_v4(&k, 1);
+	h = tt_flow_hash(tab, &k);
+	cr_assert_eq(tt_flow_hash(tab, &k), h);
+	cr_assert_null(tt_flow_lookup(tab, &k, h));
+	r = tt_flow_insert(tab, &k, h);
+	cr_assert_not_null(r);
+	cr_assert_eq(tt_flow_count(tab), 1);
+	cr_assert_eq(tt_flow_lookup(tab, &k, h), r);
+	cr_assert_eq(memcmp(&r->node.key, &k, sizeof(k)), 0);
+	cr_assert_eq(r->node.hash, h);
+	cr_assert(r->node.in_use);
+	cr_assert_eq(r->node.tmr_list, -1);
+	cr_assert_eq(r->id, 0);
+	cr_assert_eq(r->counter, 0);
+
+	/* The reverse direction finds the same record. */
+	uint8_t a[16] = {10, 0, 0, 1}, b[16] = {192, 0, 2, 1};
+	struct tt_flow_key rev;
+	tt_flow_key_make(&rev, 4, b, 80, a, 1001);
+	cr_assert_eq(tt_flow_lookup(tab, &rev, tt_flow_hash(tab, &rev)), r);
+
+	tt_flow_remove(tab, r);
+	cr_assert_eq(tt_flow_count(tab), 0);
+	cr_assert_null(tt_flow_lookup(tab, &k, h));
+	cr_assert_null(tt_flow_lru_oldest(tab));
+	cr_assert_not(r->node.in_use);
+	/* Removing again is a no-op. */
+	tt_flow_remove(tab, r);
+	cr_assert_eq(tt_flow_count(tab), 0);
+}
+
+Test(flow_table, distinct_keys_distinct_records, .init = setup_small, .fini = teardown)
+{
+	struct rec *r[8];
+
+	for (uint32_t i = 0; i < 8; i++) {
+		r[i] = ins(i);
+		cr_assert_not_null(r[i]);
+	}
+	for (uint32_t i = 0; i < 8; i++) {
+		cr_assert_eq(look(i), r[i]);
+		cr_assert_eq(r[i]->id, i);
+		for (uint32_t j = 0; j < i; j++)
+			cr_assert_neq(r[i], r[j]);
+	}
+	cr_assert_null(look(8));
+}
+
+Test(flow_table, full_pool_returns_null, .init = setup_small, .fini = teardown)
+{
+	struct rec *r3 = NULL;
+
+	cr_assert_eq(tt_flow_capacity(tab), 8);
+	for (uint32_t i = 0; i < 8; i++) {
+		struct rec *r = ins(i);
+		cr_assert_not_null(r);
+		if (i == 3)
+			r3 = r;
+	}
+	cr_assert_eq(tt_flow_count(tab), 8);
+	cr_assert_null(ins(100));
+	cr_assert_eq(tt_flow_count(tab), 8);
+	cr_assert_null(look(100));
+	/* Evict one, then the insert succeeds in its place. */
+	tt_flow_remove(tab, r3);
+	struct rec *r = ins(100);
+	cr_assert_eq(r, r3);
+	cr_assert_eq(look(100), r);
+	cr_assert_null(look(3));
+	cr_assert_null(ins(101));
+	for (uint32_t i = 0; i < 8; i++)
+		if (i != 3)
+			cr_assert_not_null(look(i));
+}
+
+/* ---- LRU order ----------------------------------------------------------------------------- */
+
+Test(flow_table, lru_order, .init = setup_small, .fini = teardown)
+{
+	struct rec *a, *b, *c;
+
+	cr_assert_null(tt_flow_lru_oldest(tab));
+	a = ins(1);
+	b = ins(2);
+	c = ins(3);
+	cr_assert_eq(tt_flow_lru_oldest(tab), a);
+	tt_flow_touch(tab, a); /* b c a */
+	cr_assert_eq(tt_flow_lru_oldest(tab), b);
+	tt_flow_touch(tab, a); /* the newest touched again: no change */
+	cr_assert_eq(tt_flow_lru_oldest(tab), b);
+	tt_flow_touch(tab, b); /* c a b */
+	cr_assert_eq(tt_flow_lru_oldest(tab), c);
+	tt_flow_remove(tab, c); /* a b */
+	cr_assert_eq(tt_flow_lru_oldest(tab), a);
+	tt_flow_remove(tab, b); /* a: removing the newest */
+	cr_assert_eq(tt_flow_lru_oldest(tab), a);
+	b = ins(2); /* a b */
+	cr_assert_eq(tt_flow_lru_oldest(tab), a);
+	tt_flow_remove(tab, a);
+	cr_assert_eq(tt_flow_lru_oldest(tab), b);
+	tt_flow_remove(tab, b);
+	cr_assert_null(tt_flow_lru_oldest(tab));
+}
+
+/* Eviction in LRU order drains the table oldest first. */
+Test(flow_table, lru_drain_order, .init = setup_small, .fini = teardown)
+{
+	static const uint32_t touch[] = {4, 0, 7, 2};
+	static const uint32_t want[] = {1, 3, 5, 6, 4, 0, 7, 2};
+	struct rec *r[8];
+
+	for (uint32_t i = 0; i < 8; i++)
+		r[i] = ins(i);
+	for (size_t i = 0; i < NELEM(touch); i++)
+		tt_flow_touch(tab, r[touch[i]]);
+	for (size_t i = 0; i < NELEM(want); i++) {
+		struct rec *old = tt_flow_lru_oldest(tab);
+		cr_assert_not_null(old);
+		cr_assert_eq(old->id, want[i], "eviction %zu: id %u, expected %u", i, old->id,
+		             want[i]);
+		tt_flow_remove(tab, old);
+	}
+	cr_assert_null(tt_flow_lru_oldest(tab));
+	cr_assert_eq(tt_flow_count(tab), 0);
+}
+
+/* ---- timer lists --------------------------------------------------------------------------- */
+
+/* Pop a timer list completely, recording ids in order. */
+static size_t drain_timer(int list, uint32_t *ids, size_t max)
+{
+	size_t n = 0;
+	struct rec *r;
+
+	while ((r = tt_flow_timer_first(tab, list)) != NULL) {
+		cr_assert_lt(n, max);
+		cr_assert_eq(r->node.tmr_list, list);
+		ids[n++] = r->id;
+		tt_flow_timer_cancel(tab, r);
+		cr_assert_eq(r->node.tmr_list, -1);
+	}
+	return n;
+}
+
+Test(flow_table, timer_fifo, .init = setup_small, .fini = teardown)
+{
+	struct rec *r[5];
+	uint32_t ids[8];
+
+	for (uint32_t i = 0; i < 5; i++) {
+		r[i] = ins(i);
+		tt_flow_timer_set(tab, r[i], 0, (tt_time_ns)(100 + i));
+		cr_assert_eq(r[i]->node.deadline, (tt_time_ns)(100 + i));
+		cr_assert_eq(r[i]->node.tmr_list, 0);
+	}
+	cr_assert_eq(tt_flow_timer_first(tab, 0), r[0]);
+	cr_assert_null(tt_flow_timer_first(tab, 1));
+	cr_assert_eq(drain_timer(0, ids, NELEM(ids)), 5);
+	for (uint32_t i = 0; i < 5; i++)
+		cr_assert_eq(ids[i], i);
+	cr_assert_null(tt_flow_timer_first(tab, 0));
+}
+
+Test(flow_table, timer_set_moves_to_tail, .init = setup_small, .fini = teardown)
+{
+	static const uint32_t want[] = {1, 3, 0, 2};
+	struct rec *r[4];
+	uint32_t ids[8];
+
+	for (uint32_t i = 0; i < 4; i++) {
+		r[i] = ins(i);
+		tt_flow_timer_set(tab, r[i], 1, 10);
+	}
+	tt_flow_timer_set(tab, r[0], 1, 50); /* 1 2 3 0 */
+	cr_assert_eq(r[0]->node.deadline, 50);
+	tt_flow_timer_set(tab, r[2], 1, 60); /* 1 3 0 2 */
+	cr_assert_eq(tt_flow_timer_first(tab, 1), r[1]);
+	cr_assert_eq(drain_timer(1, ids, NELEM(ids)), NELEM(want));
+	for (size_t i = 0; i < NELEM(want); i++)
+		cr_assert_eq(ids[i], want[i], "position %zu: %u, expected %u", i, ids[i], want[i]);
+}
+
+Test(flow_table, timer_set_other_list_leaves_first, .init = setup_small, .fini = teardown)
+{
+	struct rec *a = ins(1), *b = ins(2);
+
+	tt_flow_timer_set(tab, a, 0, 10);
+	tt_flow_timer_set(tab, b, 0, 20);
+	tt_flow_timer_set(tab, a, 1, 30);
+	cr_assert_eq(a->node.tmr_list, 1);
+	cr_assert_eq(tt_flow_timer_first(tab, 0), b);
+	cr_assert_eq(tt_flow_timer_first(tab, 1), a);
+	tt_flow_timer_cancel(tab, b);
+	cr_assert_null(tt_flow_timer_first(tab, 0));
+	cr_assert_eq(tt_flow_timer_first(tab, 1), a);
+}
+
+Test(flow_table, timer_cancel, .init = setup_small, .fini = teardown)
+{
+	static const uint32_t want[] = {0, 2, 4};
+	struct rec *r[5];
+	uint32_t ids[8];
+
+	for (uint32_t i = 0; i < 5; i++) {
+		r[i] = ins(i);
+		tt_flow_timer_set(tab, r[i], 0, 7);
+	}
+	tt_flow_timer_cancel(tab, r[1]);
+	tt_flow_timer_cancel(tab, r[3]);
+	tt_flow_timer_cancel(tab, r[3]); /* not on a list any more: no-op */
+	cr_assert_eq(r[3]->node.tmr_list, -1);
+	cr_assert_eq(drain_timer(0, ids, NELEM(ids)), NELEM(want));
+	for (size_t i = 0; i < NELEM(want); i++)
+		cr_assert_eq(ids[i], want[i]);
+	/* Cancel the head and the tail. */
+	for (uint32_t i = 0; i < 3; i++)
+		tt_flow_timer_set(tab, r[i], 0, 8);
+	tt_flow_timer_cancel(tab, r[0]);
+	cr_assert_eq(tt_flow_timer_first(tab, 0), r[1]);
+	tt_flow_timer_cancel(tab, r[2]);
+	tt_flow_timer_set(tab, r[4], 0, 9);
+	cr_assert_eq(drain_timer(0, ids, NELEM(ids)), 2);
+	cr_assert_eq(ids[0], 1);
+	cr_assert_eq(ids[1], 4);
+}
+
+Test(flow_table, remove_cancels_timer, .init = setup_small, .fini = teardown)
+{
+	struct rec *a = ins(1), *b = ins(2), *c = ins(3);
+	uint32_t ids[4];
+
+	tt_flow_timer_set(tab, a, 0, 1);
+	tt_flow_timer_set(tab, b, 0, 2);
+	tt_flow_timer_set(tab, c, 0, 3);
+	tt_flow_remove(tab, b);
+	tt_flow_remove(tab, a);
+	cr_assert_eq(tt_flow_timer_first(tab, 0), c);
+	/* A new record in a's slot is on no timer list. */
+	struct rec *d = ins(4);
+	cr_assert_eq(d->node.tmr_list, -1);
+	cr_assert_eq(drain_timer(0, ids, NELEM(ids)), 1);
+	cr_assert_eq(ids[0], 3);
+}
+
+/* ---- free list and iteration --------------------------------------------------------------- */
+
+Test(flow_table, free_list_reuse_zeroes_record, .init = setup_small, .fini = teardown)
+{
+	struct rec *a = ins(1), *b = ins(2);
+	struct rec *c;
+
+	cr_assert_not_null(b);
+	a->counter = 0xdeadbeef;
+	memset(a->blob, 0xab, sizeof(a->blob));
+	tt_flow_timer_set(tab, a, 1, 99);
+	tt_flow_remove(tab, a);
+	c = ins(3);
+	cr_assert_eq(c, a, "a freed record is reused first");
+	cr_assert_eq(c->id, 3); /* set by ins() */
+	cr_assert_eq(c->counter, 0);
+	for (size_t i = 0; i < sizeof(c->blob); i++)
+		cr_assert_eq(c->blob[i], 0);
+	cr_assert_eq(c->node.tmr_list, -1);
+	cr_assert_eq(c->node.deadline, 0);
+	cr_assert(c->node.in_use);
+	cr_assert_eq(look(3), c);
+	cr_assert_null(look(1));
+	cr_assert_eq(tt_flow_used_bound(tab), 2);
+}
+
+/* Freed records are reused last freed first, before fresh pool entries. */
+Test(flow_table, free_list_lifo, .init = setup_small, .fini = teardown)
+{
+	struct rec *r[4];
+
+	for (uint32_t i = 0; i < 4; i++)
+		r[i] = ins(i);
+	tt_flow_remove(tab, r[1]);
+	tt_flow_remove(tab, r[3]);
+	cr_assert_eq(ins(10), r[3]);
+	cr_assert_eq(ins(11), r[1]);
+	cr_assert_eq(tt_flow_used_bound(tab), 4);
+	struct rec *fresh = ins(12);
+	cr_assert_not_null(fresh);
+	cr_assert_eq(tt_flow_used_bound(tab), 5);
+	cr_assert_eq(tt_flow_at(tab, 4), fresh);
+}
+
+Test(flow_table, iteration, .init = setup_small, .fini = teardown)
+{
+	struct rec *r[5];
+	uint32_t seen = 0;
+
+	cr_assert_eq(tt_flow_used_bound(tab), 0);
+	cr_assert_null(tt_flow_at(tab, 0));
+	for (uint32_t i = 0; i < 5; i++)
+		r[i] = ins(i);
+	cr_assert_eq(tt_flow_used_bound(tab), 5);
+	tt_flow_remove(tab, r[2]);
+	cr_assert_eq(tt_flow_used_bound(tab), 5);
+	cr_assert_null(tt_flow_at(tab, 2));
+	cr_assert_null(tt_flow_at(tab, 5));
+	cr_assert_null(tt_flow_at(tab, 7));
+	cr_assert_null(tt_flow_at(tab, UINT32_MAX));
+	for (uint32_t i = 0; i < tt_flow_used_bound(tab); i++) {
+		struct rec *x = tt_flow_at(tab, i);
+		if (x == NULL)
+			continue;
+		cr_assert_eq(x, r[x->id]);
+		seen |= UINT32_C(1) << x->id;
+	}
+	cr_assert_eq(seen, 0x1b);
+}
+
+/* ---- backward-shift deletion --------------------------------------------------------------- */
+
+/*
+ * Keys chosen so that, in a table of 16 slots (max_flows 8), three have their
+ * home in the last slot, one in slot 0 and one in slot 14: their probe chain
+ * wraps around the end of the slot array.  Each of the 120 removal orders is
+ * checked; every other key must stay findable after each removal.  (If the
+ * slot count ever changes, the test still checks removal, just less sharply.)
+ */
+#define NWRAP 5
+
+static uint32_t wrap_keys[NWRAP];
+
+static void find_wrap_keys(void)
+{
+	static const uint32_t homes[NWRAP] = {15, 15, 15, 0, 14};
+	bool used[NWRAP] = {false};
+	int found = 0;
+
+	for (uint32_t n = 0; found < NWRAP && n < 100000; n++) {
+		struct tt_flow_key k;
+		uint32_t home;
+
+		key_v4(&k, n);
+		home = tt_flow_hash(tab, &k) & 15;
+		for (int i = 0; i < NWRAP; i++) {
+			if (!used[i] && homes[i] == home) {
+				used[i] = true;
+				wrap_keys[i] = n;
+				found++;
+				break;
+			}
+		}
+	}
+	cr_assert_eq(found, NWRAP);
+}
+
+static bool next_perm(int *p, int n)
+{
+	int i = n - 2, j = n - 1;
+
+	while (i >= 0 && p[i] >= p[i + 1])
+		i--;
+	if (i < 0)
+		return false;
+	while (p[j] <= p[i])
+		j--;
+	int t = p[i];
+	p[i] = p[j];
+	p[j] = t;
+	for (int a = i + 1, b = n - 1; a < b; a++, b--) {
+		t = p[a];
+		p[a] = p[b];
+		p[b] = t;
+	}
+	return true;
+}
+
+Test(flow_table, remove_wraparound_chain_every_order)
+{
+	int perm[NWRAP] = {0, 1, 2, 3, 4};
+	int orders = 0;
+
+	cr_assert_eq(tt_flow_table_new(&tab, 8, sizeof(struct rec), 777, errbuf), TT_OK);
+	find_wrap_keys();
+	tt_flow_table_free(&tab);
+	do {
+		struct rec *r[NWRAP];
+		bool present[NWRAP];
+
+		cr_assert_eq(tt_flow_table_new(&tab, 8, sizeof(struct rec), 777, errbuf), TT_OK);
+		for (int i = 0; i < NWRAP; i++) {
+			r[i] = ins(wrap_keys[i]);
+			cr_assert_not_null(r[i]);
+			present[i] = true;
+		}
+		for (int step = 0; step < NWRAP; step++) {
+			tt_flow_remove(tab, r[perm[step]]);
+			present[perm[step]] = false;
+			for (int i = 0; i < NWRAP; i++) {
+				if (present[i])
+					cr_assert_eq(look(wrap_keys[i]), r[i],
+					             "order %d step %d: key %d lost", orders, step, i);
+				else
+					cr_assert_null(look(wrap_keys[i]));
+			}
+		}
+		cr_assert_eq(tt_flow_count(tab), 0);
+		tt_flow_table_free(&tab);
+		orders++;
+	} while (next_perm(perm, NWRAP));
+	cr_assert_eq(orders, 120);
+}
+
+/* ---- randomized runs against a reference --------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint32_t rng(void)
+{
+	/* xorshift64* */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * UINT64_C(2685821657736338717)) >> 32);
+}
+
+static void check_all(uint32_t nkeys, struct rec *const *ref)
+{
+	uint32_t count = 0;
+
+	for (uint32_t n = 0; n < nkeys; n++) {
+		struct rec *got = look(n);
+		cr_assert_eq(got, ref[n], "key %u: found %p, expected %p", n, (void *)got,
+		             (void *)ref[n]);
+		if (ref[n] != NULL) {
+			cr_assert_eq(ref[n]->id, n);
+			count++;
+		}
+	}
+	cr_assert_eq(tt_flow_count(tab), count);
+}
+
+static void stress(uint32_t max_flows, uint32_t seed, uint32_t ops)
+{
+	uint32_t nkeys = max_flows * 3;
+	struct rec **ref = calloc(nkeys, sizeof(*ref));
+	uint32_t count = 0;
+
+	cr_assert_not_null(ref);
+	rng_state = UINT64_C(0x9e3779b97f4a7c15) ^ seed;
+	cr_assert_eq(tt_flow_table_new(&tab, max_flows, sizeof(struct rec), seed, errbuf), TT_OK);
+	for (uint32_t op = 0; op < ops; op++) {
+		uint32_t n = rng() % nkeys;
+
+		if (ref[n] != NULL) {
+			if (rng() % 4 != 0) {
+				tt_flow_remove(tab, ref[n]);
+				ref[n] = NULL;
+				count--;
+			} else {
+				cr_assert_eq(look(n), ref[n]);
+			}
+		} else {
+			struct rec *r = ins(n);
+			if (count == max_flows) {
+				cr_assert_null(r, "op %u: insert into a full table", op);
+			} else {
+				cr_assert_not_null(r, "op %u: insert failed at %u of %u", op, count,
+				                   max_flows);
+				ref[n] = r;
+				count++;
+			}
+		}
+		cr_assert_eq(tt_flow_count(tab), count);
+		if (op % (max_flows / 2 + 1) == 0)
+			check_all(nkeys, ref);
+	}
+	check_all(nkeys, ref);
+	/* Drain in LRU order: every record comes out once. */
+	while (count > 0) {
+		struct rec *old = tt_flow_lru_oldest(tab);
+		cr_assert_not_null(old);
+		cr_assert_eq(ref[old->id], old);
+		ref[old->id] = NULL;
+		tt_flow_remove(tab, old);
+		count--;
+	}
+	cr_assert_null(tt_flow_lru_oldest(tab));
+	check_all(nkeys, ref);
+	tt_flow_table_free(&tab);
+	free(ref);
+}
+
+Test(flow_table, stress_64)
+{
+	for (uint32_t seed = 1; seed <= 8; seed++)
+		stress(64, seed, 20000);
+}
+
+Test(flow_table, stress_4096)
+{
+	stress(4096, 42, 100000);
+}
+
+/* A table of one flow: probing wraps within 16 slots. */
+Test(flow_table, stress_1)
+{
+	stress(1, 5, 2000);
+}
