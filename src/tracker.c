@@ -5,9 +5,9 @@
  *
  * Timer lists (constant delays, so each list stays sorted):
  *   TW_LIST   connections with an endpoint in TIME_WAIT, deadline 2*MSL after entry;
- *   DONE_LIST records already written (both endpoints CLOSED by RST, refusal or
- *             ICMP) kept 2*MSL so that stray segments are not taken for new
- *             connections and a new SYN is recognised as port reuse.
+ *   DONE_LIST records already written (both endpoints CLOSED), kept 2*MSL so
+ *             that stray segments are not taken for new connections and a new
+ *             SYN on the 4-tuple is numbered as the next incarnation.
  */
 #include "tcptrack/tracker.h"
 
@@ -139,12 +139,10 @@ static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, b
 	if (c->emitted || !both_closed(c))
 		return;
 	finalize(tr, c, TT_END_CLOSED, ts);
-	if (via_timer) {
-		/* 2*MSL have passed already: nothing left to remember. */
-		tt_flow_remove(tr->flows, c);
-	} else {
-		tt_flow_timer_set(tr->flows, c, DONE_LIST, ts + 2 * tr->cfg.msl);
-	}
+	/* Remembered 2*MSL more: strays are absorbed and a later SYN on the
+	 * 4-tuple is numbered as its next incarnation. */
+	c->tw_done = via_timer;
+	tt_flow_timer_set(tr->flows, c, DONE_LIST, ts + 2 * tr->cfg.msl);
 }
 
 /* ---- timers ------------------------------------------------------------- */
@@ -430,8 +428,11 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 				set_state(tr, c, TT_SERVER, TT_TCP_CLOSED, p->ts);
 				finalize(tr, c, TT_END_CLOSED, p->ts);
 			}
+			/* Port reuse: the old incarnation is in TIME_WAIT, or ended
+			 * less than 2*MSL ago without TIME_WAIT's protection. */
+			bool reuse = !c->tw_done;
 			tt_flow_remove(tr->flows, c);
-			c = new_conn(tr, &key, hash, swapped, p, inc, true);
+			c = new_conn(tr, &key, hash, swapped, p, inc, reuse);
 		}
 	} else {
 		c = new_conn(tr, &key, hash, swapped, p, 1, false);

@@ -4,7 +4,8 @@
 # output (stdout, then "[exit N] stderr" when the exit status is not 0) is
 # compared with EXPECTED.  TCPTRACK_UPDATE=1 rewrites EXPECTED instead.
 set -u
-bin=$1 mkpcap=$2 input=$3 expected=$4
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+bin=$(abspath "$1") mkpcap=$(abspath "$2") input=$3 expected=$4
 shift 4
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT

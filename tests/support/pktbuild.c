@@ -18,7 +18,7 @@
 #define NULL_HDR_LEN 4
 #define IPV6_EXT_LEN 8 /* hop-by-hop, destination, routing and fragment headers built here */
 #define IPV6_AH_LEN 24 /* AH with a 96-bit ICV (RFC 4302 §2.2) */
-#define IPV6_RT_TYPE 253 /* RFC 4727 experimental routing type; segments left 0, so harmless */
+#define IPV6_RT_TYPE 0 /* type 0 (RFC 5095: ignored like an unknown type when segments left is 0) */
 
 /* Kinds of TCP options (RFC 793, 7323, 2018) */
 #define TCPOPT_EOL 0
@@ -529,7 +529,10 @@ size_t pb_build_link(uint8_t *out, size_t cap, const struct pb_link *link, uint1
 		memcpy(out + 6, link->src_mac, 6);
 		for (size_t i = 0; i < n_vlan; i++) {
 			/* IEEE 802.1ad: the outer tag of a stack is an S-tag */
-			uint16_t tpid = i == 0 && n_vlan >= 2 ? PB_ETHERTYPE_QINQ : PB_ETHERTYPE_VLAN;
+			uint16_t tpid = PB_ETHERTYPE_VLAN;
+
+			if (i == 0 && n_vlan >= 2)
+				tpid = PB_ETHERTYPE_QINQ;
 
 			put_be16(p, tpid);
 			put_be16(p + 2, link->vlan[i] & 0x0fff);
@@ -556,7 +559,7 @@ size_t pb_build_link(uint8_t *out, size_t cap, const struct pb_link *link, uint1
 		put_be16(out + 14, ethertype);
 		break;
 	case PB_LINK_SLL2:
-		/* protocol, reserved, ifindex, ARPHRD_ETHER, packet type, address length, address */
+		/* protocol, reserved, ifindex, ARPHRD_ETHER, packet type, address len, address */
 		put_be16(out, ethertype);
 		out[2] = out[3] = 0;
 		put_be32(out + 4, link->sll2_ifindex);

@@ -120,7 +120,7 @@ struct pb_tcp {
 	uint16_t flags;                 /* PB_TH_* bits */
 	uint16_t win;
 	uint16_t urp;
-	uint8_t doff;                   /* 0: computed; else written as the data offset (malformed) */
+	uint8_t doff;                   /* 0: computed; else the data offset written (malformed) */
 	uint8_t opts[PB_TCP_OPT_MAX];   /* option bytes, padded with EOL to a multiple of 4 */
 	size_t opts_len;
 	const uint8_t *payload;
@@ -136,7 +136,7 @@ struct pb_link {
 	size_t n_vlan;
 	uint8_t sll_pkttype;            /* PB_SLL_* (SLL and SLL2) */
 	uint32_t sll2_ifindex;          /* SLL2 interface index */
-	size_t eth_min_len;             /* pad Ethernet frames with zeros to this length (0: never) */
+	size_t eth_min_len;             /* pad Ethernet frames with zeros to this (0: never) */
 };
 
 enum pb_file_format {

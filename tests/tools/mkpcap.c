@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define MAX_TOKENS 256
 #define DEFAULT_START_SEC 1700000000u
@@ -169,7 +170,8 @@ static int num_arg(struct mk *m, const char *what, const char *s, uint64_t max, 
 	if (s == NULL)
 		return fail(m, "%s needs a number", what);
 	if (parse_num(s, max, out) < 0)
-		return fail(m, "bad number '%s' for %s (0..%llu)", s, what, (unsigned long long)max);
+		return fail(m, "bad number '%s' for %s (0..%llu)", s, what,
+			    (unsigned long long)max);
 	return 0;
 }
 
@@ -270,7 +272,10 @@ static int parse_hex(struct mk *m, char **tok, size_t n, uint8_t *out, size_t ca
 				continue;
 			if (!isxdigit((unsigned char)*p))
 				return fail(m, "bad hex byte string '%s'", tok[i]);
-			v = isdigit((unsigned char)*p) ? *p - '0' : tolower((unsigned char)*p) - 'a' + 10;
+			if (isdigit((unsigned char)*p))
+				v = *p - '0';
+			else
+				v = tolower((unsigned char)*p) - 'a' + 10;
 			if (hi < 0) {
 				hi = v;
 				continue;
@@ -595,7 +600,8 @@ static int parse_options(struct mk *m, char *s, struct pb_tcp *tcp)
 
 		if (comma != NULL)
 			*comma = '\0';
-		for (char *t = strtok_r(p, " \t", &save); t != NULL; t = strtok_r(NULL, " \t", &save)) {
+		for (char *t = strtok_r(p, " \t", &save); t != NULL;
+		     t = strtok_r(NULL, " \t", &save)) {
 			if (nw == sizeof(w) / sizeof(w[0]))
 				return fail(m, "too many words in one option");
 			w[nw++] = t;
@@ -882,7 +888,7 @@ static int do_fragment(struct mk *m, uint64_t ts, char **tok, size_t n, size_t i
 		return fail(m, "fragment needs an IPv4 pair");
 	me = &pr->side[dir];
 	if (!me->has_ipid)
-		return fail(m, "fragment: no earlier segment in that direction to take the IP ID from");
+		return fail(m, "fragment: no earlier segment in that direction gives the IP ID");
 	pb_ip_init(&ip, dir == DIR_CS ? &pr->c.addr : &pr->s.addr,
 		   dir == DIR_CS ? &pr->s.addr : &pr->c.addr);
 	ip.ttl = (uint8_t)ttl;
@@ -1142,8 +1148,9 @@ static int do_directive(struct mk *m, char **tok, size_t n, bool *handled)
 			const char *name;
 			uint32_t type;
 		} links[] = {
-			{ "ether", PB_LINK_ETHER }, { "sll", PB_LINK_SLL },   { "sll2", PB_LINK_SLL2 },
-			{ "raw", PB_LINK_RAW },     { "ipv4", PB_LINK_IPV4 }, { "ipv6", PB_LINK_IPV6 },
+			{ "ether", PB_LINK_ETHER }, { "sll", PB_LINK_SLL },
+			{ "sll2", PB_LINK_SLL2 },   { "raw", PB_LINK_RAW },
+			{ "ipv4", PB_LINK_IPV4 },   { "ipv6", PB_LINK_IPV6 },
 			{ "null", PB_LINK_NULL },   { "loop", PB_LINK_LOOP },
 		};
 		size_t k;
@@ -1277,6 +1284,16 @@ static int copy_out(FILE *from, FILE *to)
 	return fflush(to) == 0 ? 0 : -1;
 }
 
+/* Is path the file already open as in? */
+static bool same_file(FILE *in, const char *path)
+{
+	struct stat a, b;
+
+	if (strcmp(path, "-") == 0 || fstat(fileno(in), &a) != 0 || stat(path, &b) != 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int main(int argc, char **argv)
 {
 	struct mk *m;
@@ -1303,6 +1320,12 @@ int main(int argc, char **argv)
 	m->icmp_ipid = 0x5c00;
 
 	in = fopen(argv[1], "r");
+	if (in != NULL && same_file(in, argv[2])) {
+		fprintf(stderr, "mkpcap: %s:0: the output would overwrite the input\n", argv[1]);
+		fclose(in);
+		free(m);
+		return 2;
+	}
 	if (in == NULL) {
 		fprintf(stderr, "mkpcap: %s:0: cannot open: %s\n", argv[1], strerror(errno));
 		free(m);
@@ -1341,8 +1364,11 @@ int main(int argc, char **argv)
 		rc = fail(m, "cannot rename %s to %s: %s", tmp, argv[2], strerror(errno));
 	if (rc < 0) {
 		fprintf(stderr, "mkpcap: %s:%lu: %s\n", m->in_name, m->line, m->err);
-		if (tmp != NULL)
+		if (tmp != NULL) {
+			/* leave no output behind, not even a stale one (make's .DELETE_ON_ERROR) */
 			remove(tmp);
+			remove(argv[2]);
+		}
 	}
 	free(tmp);
 	free(m->pairs);

@@ -7,7 +7,6 @@
  * the slot array).
  */
 #include <criterion/criterion.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tcptrack/flow_table.h"
@@ -637,7 +636,7 @@ static bool next_perm(int *p, int n)
 	return true;
 }
 
-Test(flow_table, remove_wraparound_chain_every_order)
+Test(flow_table, remove_wraparound_chain_every_order, .fini = teardown)
 {
 	int perm[NWRAP] = {0, 1, 2, 3, 4};
 	int orders = 0;
@@ -704,11 +703,12 @@ static void check_all(uint32_t nkeys, struct rec *const *ref)
 
 static void stress(uint32_t max_flows, uint32_t seed, uint32_t ops)
 {
+	static struct rec *ref[3 * 4096];
 	uint32_t nkeys = max_flows * 3;
-	struct rec **ref = calloc(nkeys, sizeof(*ref));
 	uint32_t count = 0;
 
-	cr_assert_not_null(ref);
+	cr_assert_leq(nkeys, sizeof(ref) / sizeof(ref[0]));
+	memset(ref, 0, sizeof(ref));
 	rng_state = UINT64_C(0x9e3779b97f4a7c15) ^ seed;
 	cr_assert_eq(tt_flow_table_new(&tab, max_flows, sizeof(struct rec), seed, errbuf), TT_OK);
 	for (uint32_t op = 0; op < ops; op++) {
@@ -750,22 +750,21 @@ static void stress(uint32_t max_flows, uint32_t seed, uint32_t ops)
 	cr_assert_null(tt_flow_lru_oldest(tab));
 	check_all(nkeys, ref);
 	tt_flow_table_free(&tab);
-	free(ref);
 }
 
-Test(flow_table, stress_64)
+Test(flow_table, stress_64, .fini = teardown)
 {
 	for (uint32_t seed = 1; seed <= 8; seed++)
 		stress(64, seed, 20000);
 }
 
-Test(flow_table, stress_4096)
+Test(flow_table, stress_4096, .fini = teardown)
 {
 	stress(4096, 42, 100000);
 }
 
 /* A table of one flow: probing wraps within 16 slots. */
-Test(flow_table, stress_1)
+Test(flow_table, stress_1, .fini = teardown)
 {
 	stress(1, 5, 2000);
 }

@@ -1,0 +1,88 @@
+#!/bin/sh
+# cli.sh TCPTRACK MKPCAP TESTDATA: command-line behaviour — exit statuses, one-line
+# errors naming the file/filter and the reason, stdin, -c, -o, filters.
+set -u
+bin=$1 mkpcap=$2 td=$3
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+export LC_ALL=C TZ=UTC0
+fails=0
+cap=$tmp/classic.pcap
+"$mkpcap" "$td/scenarios/seeds_classic.txt" "$cap" || exit 99
+
+# expect STATUS STDERR-REGEX -- ARGS...: exit status and a one-line stderr matching the regex.
+expect() {
+	want=$1 re=$2
+	shift 3
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	first=$(head -n 1 "$tmp/err")
+	if [ "$st" -ne "$want" ] || ! printf '%s\n' "$first" | grep -Eq -- "$re"; then
+		echo "FAIL: tcptrack $*: exit $st (want $want), stderr: $(cat "$tmp/err")"
+		fails=$((fails + 1))
+	fi
+	if grep -q -e 'Sanitizer' -e 'runtime error' "$tmp/err"; then
+		echo "FAIL: tcptrack $*: sanitizer report"; cat "$tmp/err"
+		fails=$((fails + 1))
+	fi
+}
+check() { # check DESCRIPTION COMMAND...
+	d=$1
+	shift
+	if ! "$@"; then echo "FAIL: $d"; fails=$((fails + 1)); fi
+}
+
+expect 2 '^tcptrack: no input' -- 
+expect 2 'invalid option|unrecognized option' -- --bogus
+expect 2 "^tcptrack: --format: 'xml' is not one of text, json, csv" -- -r "$cap" -F xml
+expect 2 "^tcptrack: -c: 'x' is not a positive number" -- -r "$cap" -c x
+expect 2 "^tcptrack: --max-flows: '0'" -- -r "$cap" --max-flows 0
+expect 2 "^tcptrack: --msl: 'soon'" -- -r "$cap" --msl soon
+expect 2 '^tcptrack: -i: live capture is not available' -- -i lo
+expect 1 "^tcptrack: $tmp/none.pcap: No such file or directory$" -- -r "$tmp/none.pcap"
+printf 'hello, world, this is not a capture file\n' >"$tmp/text.pcap"
+expect 1 "^tcptrack: $tmp/text.pcap: not a pcap or pcapng file$" -- -r "$tmp/text.pcap"
+: >"$tmp/empty.pcap"
+expect 1 "^tcptrack: $tmp/empty.pcap: empty file" -- -r "$tmp/empty.pcap"
+head -c 10 "$cap" >"$tmp/hdr.pcap"
+expect 1 "^tcptrack: $tmp/hdr.pcap: truncated in the file header" -- -r "$tmp/hdr.pcap"
+expect 2 "^tcptrack: filter 'tcp port': " -- -r "$cap" tcp port
+# A link type tcptrack does not decode (147, USER0): a clean error, no report.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000' >"$tmp/user0.pcap"
+expect 1 "^tcptrack: $tmp/user0.pcap: link type .* is not supported" -- -r "$tmp/user0.pcap"
+check "unsupported link: nothing on stdout" test ! -s "$tmp/out"
+
+# Truncated in the middle of a record: the report of what was read, marked, exit 1.
+size=$(wc -c <"$cap")
+head -c $((size - 10)) "$cap" >"$tmp/cut.pcap"
+expect 1 "^tcptrack: $tmp/cut.pcap: file truncated in the middle of a packet record$" -- -r "$tmp/cut.pcap" -F json
+check "truncated: summary says so" grep -q '"truncated":true' "$tmp/out"
+check "truncated: 9 packets read" grep -q '"packets":9,' "$tmp/out"
+check "truncated: one stderr line" test "$(wc -l <"$tmp/err")" -eq 1
+
+# Success paths.
+expect 0 '^$' -- -r "$cap"
+cp "$tmp/out" "$tmp/file.txt"
+"$bin" -r - <"$cap" >"$tmp/stdin.txt" 2>&1
+check "stdin gives the same report (but the name)" \
+	sh -c "sed 's|Summary of .* (link|Summary of X (link|' '$tmp/file.txt' >'$tmp/a'; sed 's|Summary of .* (link|Summary of X (link|' '$tmp/stdin.txt' >'$tmp/b'; cmp -s '$tmp/a' '$tmp/b'"
+check "stdin named (stdin)" grep -q 'Summary of (stdin)' "$tmp/stdin.txt"
+expect 0 '^$' -- -r "$cap" -F json -c 3
+check "-c 3 reads 3 packets" grep -q '"packets":3,' "$tmp/out"
+check "-c 3 says it stopped" grep -q '"stopped_by_limit":true' "$tmp/out"
+expect 0 '^$' -- -r "$cap" -F json tcp port 1
+check "filter that matches nothing: 0 connections" grep -q '"connections":0,' "$tmp/out"
+expect 0 '^$' -- -r "$cap" -F json 'tcp[tcpflags] & tcp-syn != 0'
+check "SYN-only filter: 2 TCP packets" grep -q '"tcp_packets":2,' "$tmp/out"
+expect 0 '^$' -- -r "$cap" -F csv -o "$tmp/report.csv"
+check "-o writes the file" test "$(wc -l <"$tmp/report.csv")" -eq 2
+check "-o leaves no temporary file" test -z "$(ls "$tmp" | grep 'report.csv.tmp')"
+expect 1 "^tcptrack: $tmp/nodir/r.json: cannot create the report" -- -r "$cap" -o "$tmp/nodir/r.json"
+"$bin" -r "$tmp/text.pcap" -o "$tmp/bad.json" 2>/dev/null
+check "-o with a bad input leaves no report" test ! -e "$tmp/bad.json"
+"$bin" --help >"$tmp/help" 2>&1
+check "--help exits 0 and shows the usage" grep -q '^Usage: tcptrack -r FILE' "$tmp/help"
+"$bin" -V | grep -q '^tcptrack [0-9]' || { echo "FAIL: -V"; fails=$((fails + 1)); }
+
+[ "$fails" -eq 0 ] && echo "cli: all checks passed"
+exit $((fails > 0))
