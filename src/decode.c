@@ -521,8 +521,14 @@ static enum tt_decode_result tcp_header(const struct l3 *ip, struct tt_packet *o
 		return TT_DEC_BAD_TCP_DOFF;
 	if (hlen > ip->len)
 		return ip->more_frags ? TT_DEC_FRAGMENT : TT_DEC_BAD_TCP_DOFF;
-	if (!tt_cur_split(&c, hlen - TCP_HDR_LEN, &opts))
-		return TT_DEC_TRUNC_TCP;
+	if (!tt_cur_split(&c, hlen - TCP_HDR_LEN, &opts)) {
+		/* The snaplen cut the options: the fixed header is intact, so the
+		 * segment counts (RFC 9293 §3.1 fields); options are parsed as far
+		 * as they were captured and there is no payload in the capture. */
+		opts = c;
+		c.p = c.end;
+		out->opts.truncated = true;
+	}
 	tcp_options(opts, &out->opts);
 
 	/* Byte 12's low bit is AE (formerly NS, RFC 3540); byte 13 holds CWR..FIN. */

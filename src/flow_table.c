@@ -59,9 +59,13 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 	uint64_t nslots = 16;
 
 	*out = NULL;
-	if (max_flows == 0 || max_flows > (UINT32_C(1) << 30) ||
-	    elem_size < sizeof(struct tt_flow_node))
-		return tt_set_err(errbuf, TT_ERR_INVAL, "flow table: invalid size %u", max_flows);
+	if (max_flows == 0 || max_flows > (UINT32_C(1) << 30))
+		return tt_set_err(errbuf, TT_ERR_INVAL,
+		                  "flow table: %u flows is out of range (1 to 1073741824)", max_flows);
+	if (elem_size < sizeof(struct tt_flow_node))
+		return tt_set_err(errbuf, TT_ERR_INVAL,
+		                  "flow table: records of %zu bytes cannot hold the table's node",
+		                  elem_size);
 	while (nslots < (uint64_t)max_flows * 2)
 		nslots <<= 1;
 	t = calloc(1, sizeof(*t));

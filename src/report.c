@@ -59,15 +59,14 @@ void tt_report_finish(struct tt_report *r, const struct tt_stats *st, const stru
 
 int tt_format_time(char *buf, size_t size, tt_time_ns t)
 {
-	int64_t sec = t / TT_NS_PER_SEC, ns = t % TT_NS_PER_SEC;
+	/* Magnitude and sign apart, so -1.5 s prints as -1.500000. */
+	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
+	uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC, ns = mag % (uint64_t)TT_NS_PER_SEC;
+	const char *sign = t < 0 ? "-" : "";
 
-	if (ns < 0) {
-		ns += TT_NS_PER_SEC;
-		sec -= 1;
-	}
 	if (ns % 1000 == 0)
-		return snprintf(buf, size, "%" PRId64 ".%06" PRId64, sec, ns / 1000);
-	return snprintf(buf, size, "%" PRId64 ".%09" PRId64, sec, ns);
+		return snprintf(buf, size, "%s%" PRIu64 ".%06" PRIu64, sign, sec, ns / 1000);
+	return snprintf(buf, size, "%s%" PRIu64 ".%09" PRIu64, sign, sec, ns);
 }
 
 /* RFC 5952 §4: lowercase hex, no leading zeros, the longest run (first if

@@ -14,6 +14,9 @@ static void text_begin(struct tt_report *r)
 
 static void format_duration(char *b, size_t n, tt_time_ns d)
 {
+	/* Durations are never negative (the tracker keeps first <= last). */
+	if (d < 0)
+		d = 0;
 	snprintf(b, n, "%" PRId64 ".%06" PRId64 "s", d / TT_NS_PER_SEC,
 	         (d % TT_NS_PER_SEC) / 1000);
 }
@@ -100,11 +103,13 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 		}
 		fputc('\n', f);
 	}
-	if (st->bad_tcp_options > 0 || st->strays > 0 || st->time_backwards > 0)
+	if (st->bad_tcp_options > 0 || st->tcp_options_cut > 0 || st->strays > 0 ||
+	    st->time_backwards > 0)
 		fprintf(f, "  oddities:    %" PRIu64 " segments with malformed TCP options, %" PRIu64
+		        " with options cut by the snaplen, %" PRIu64
 		        " segments after their connection was over, %" PRIu64
 		        " timestamps going backwards\n",
-		        st->bad_tcp_options, st->strays, st->time_backwards);
+		        st->bad_tcp_options, st->tcp_options_cut, st->strays, st->time_backwards);
 	fprintf(f, "  connections: %" PRIu64, r->counts.conns);
 	first = true;
 	for (int o = 0; o < TT_OUT_NUM; o++) {

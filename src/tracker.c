@@ -384,7 +384,8 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 	c->dir[ep].icmp_errors++;
 	c->icmp_type = p->icmp_type;
 	c->icmp_code = p->icmp_code;
-	c->last = p->ts;
+	if (p->ts > c->last)
+		c->last = p->ts;
 	tt_flow_touch(tr->flows, c);
 	emit(tr, TT_EVT_ANOMALY, p->ts, c, ep, TT_TCP_CLOSED, TT_TCP_CLOSED, "icmp_error");
 	/* Destination unreachable for a SYN aborts the connection attempt
@@ -442,7 +443,11 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 
 	se = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
 	re = (enum tt_endpoint)!se;
-	c->last = p->ts;
+	/* Timestamps may go backwards in a capture: first/last bound them all. */
+	if (p->ts > c->last)
+		c->last = p->ts;
+	if (p->ts < c->first)
+		c->first = p->ts;
 	tt_flow_touch(tr->flows, c);
 
 	if (syn && !ack) {
@@ -538,8 +543,10 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 		return;
 	}
 	st->tcp_segments++;
-	if (pkt->opts.bad)
+	if (pkt->opts.bad && !pkt->opts.truncated)
 		st->bad_tcp_options++;
+	if (pkt->opts.truncated)
+		st->tcp_options_cut++;
 	handle_segment(tr, pkt);
 }
 

@@ -26,7 +26,8 @@ struct tt_rawpkt {
  * @param path   file name or "-"
  * @param errbuf TT_ERRBUF_SIZE bytes; on failure names the file and the reason,
  *               e.g. "capture.pcap: not a pcap or pcapng file"
- * @return TT_OK, or TT_ERR_IO / TT_ERR_PCAP / TT_ERR_UNSUPPORTED.
+ * @return TT_OK, or TT_ERR_IO (cannot open or read), TT_ERR_INVAL (empty file),
+ *         TT_ERR_PCAP (libpcap refused the file), TT_ERR_NOMEM.
  */
 int tt_capture_open_file(struct tt_capture **out, const char *path, char *errbuf);
 

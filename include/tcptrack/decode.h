@@ -77,6 +77,7 @@ struct tt_tcp_opts {
 	bool sack_permitted;
 	bool has_ts;
 	bool bad;                /* a malformed option stopped parsing */
+	bool truncated;          /* the capture ends inside the options (they count up to there) */
 	uint32_t ts_val, ts_ecr; /* valid if has_ts */
 	uint32_t sack[TT_MAX_SACK_BLOCKS][2]; /* left, right edges */
 };

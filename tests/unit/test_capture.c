@@ -204,6 +204,17 @@ Test(capture, random_bytes, .init = setup, .fini = teardown)
 	cr_assert_str_eq(errbuf, want);
 }
 
+/* A directory opens with fopen() but cannot be read. */
+Test(capture, directory, .init = setup, .fini = teardown)
+{
+	char want[TT_ERRBUF_SIZE];
+
+	cr_assert_eq(tt_capture_open_file(&cap, dir, errbuf), TT_ERR_IO);
+	cr_assert_null(cap);
+	snprintf(want, sizeof(want), "%s: Is a directory", dir);
+	cr_assert_str_eq(errbuf, want);
+}
+
 /* A text file with a single byte. */
 Test(capture, one_byte_file, .init = setup, .fini = teardown)
 {

@@ -405,6 +405,17 @@ static void check_cuts(int dlt, const struct frame *f, size_t ok_from, size_t ip
 	expect_result(dec(dlt, f, &full), TT_DEC_OK);
 	for (cut = 0; cut <= f->n; cut++) {
 		r = dec_cut(dlt, f, cut, f->n, &p);
+		if (!icmp && cut < ok_from && cut >= ok_from - full.hdr_len + 20) {
+			/* Cut inside the options: the fixed header counts. */
+			cr_assert_eq(r, TT_DEC_OK, "cut at %zu in the options: %s", cut,
+			             tt_decode_result_name(r));
+			cr_assert(p.opts.truncated, "cut at %zu", cut);
+			cr_assert_eq(p.payload_caplen, 0);
+			cr_assert_eq(p.payload_len, full.payload_len);
+			cr_assert_eq(p.seq, full.seq);
+			cr_assert_eq(p.flags, full.flags);
+			continue;
+		}
 		if (cut < ok_from) {
 			cr_assert_neq(r, TT_DEC_OK, "cut at %zu of %zu decoded OK", cut, f->n);
 			cr_assert(tt_decode_result_is_malformed(r), "cut at %zu: %s", cut,
@@ -1353,11 +1364,18 @@ Test(decode, tcp_bad_data_offset)
 	expect_result(dec(TT_DLT_EN10MB, &f, &p), TT_DEC_BAD_TCP_DOFF);
 	cr_assert(tt_decode_result_is_malformed(TT_DEC_BAD_TCP_DOFF));
 
-	/* inside the IP length but past the capture: truncated */
+	/* inside the IP length but past the capture: the fixed header counts,
+	 * the options are marked as cut */
 	t.paylen = 200;
 	off = build(&f, TT_DLT_EN10MB, 6, &t);
 	set8(&f, off + 12, 0xf0);
-	expect_result(dec_cut(TT_DLT_EN10MB, &f, off + 40, f.n, &p), TT_DEC_TRUNC_TCP);
+	expect_result(dec_cut(TT_DLT_EN10MB, &f, off + 40, f.n, &p), TT_DEC_OK);
+	cr_assert(p.opts.truncated);
+	cr_assert_eq(p.hdr_len, 60);
+	cr_assert_eq(p.payload_len, 200 + 20 - 60);
+	cr_assert_eq(p.payload_caplen, 0);
+	/* ... but not the fixed header itself */
+	expect_result(dec_cut(TT_DLT_EN10MB, &f, off + 19, f.n, &p), TT_DEC_TRUNC_TCP);
 	expect_result(dec_cut(TT_DLT_EN10MB, &f, off + 60, f.n, &p), TT_DEC_OK);
 	cr_assert_eq(p.hdr_len, 60);
 	cr_assert_eq(p.payload_len, 160);

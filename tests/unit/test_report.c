@@ -123,6 +123,13 @@ static void make_conn(struct tt_conn *c)
 	d->has_fin = true;
 }
 
+/* s starts with want. */
+static void assert_prefix(const char *s, const char *want)
+{
+	cr_assert_eq(strncmp(s, want, strlen(want)), 0, "expected a line starting\n%s\ngot\n%s",
+	             want, s);
+}
+
 /* Every key, as "key":, appears in s (before end, if given) in this order. */
 static void assert_keys_in_order(const char *s, const char *end, const char *const *keys,
                                  size_t n)
@@ -336,26 +343,15 @@ Test(report, json_conn_line)
 	nl = strchr(s, '\n');
 	cr_assert_not_null(nl);
 	*nl = '\0';
-	cr_assert_eq(strncmp(s,
-	                     "{\"type\":\"conn\",\"id\":7,\"incarnation\":1,\"ip\":4,"
-	                     "\"client\":\"192.0.2.1:40000\",\"server\":\"198.51.100.7:80\","
-	                     "\"first\":1700000000.123456,\"last\":1700000001.500000,"
-	                     "\"handshake\":\"complete\",\"outcome\":\"closed\","
-	                     "\"closed_by\":\"client\",\"reset_by\":null,\"port_reuse\":false,"
-	                     "\"client_state\":\"CLOSED\",\"server_state\":\"CLOSED\","
-	                     "\"client_history\":[[\"SYN_SENT\",1700000000.123456],"
-	                     "[\"ESTABLISHED\",1700000000.123457],"
-	                     "[\"CLOSED\",1700000061.500000001]],\"server_history\":[],",
-	                     strlen("{\"type\":\"conn\",\"id\":7,\"incarnation\":1,\"ip\":4,"
-	                            "\"client\":\"192.0.2.1:40000\",\"server\":\"198.51.100.7:80\","
-	                            "\"first\":1700000000.123456,\"last\":1700000001.500000,"
-	                            "\"handshake\":\"complete\",\"outcome\":\"closed\","
-	                            "\"closed_by\":\"client\",\"reset_by\":null,\"port_reuse\":false,"
-	                            "\"client_state\":\"CLOSED\",\"server_state\":\"CLOSED\","
-	                            "\"client_history\":[[\"SYN_SENT\",1700000000.123456],"
-	                            "[\"ESTABLISHED\",1700000000.123457],"
-	                            "[\"CLOSED\",1700000061.500000001]],\"server_history\":[],")),
-	             0, "conn line: %s", s);
+	assert_prefix(s, "{\"type\":\"conn\",\"id\":7,\"incarnation\":1,\"ip\":4,"
+	                 "\"client\":\"192.0.2.1:40000\",\"server\":\"198.51.100.7:80\","
+	                 "\"first\":1700000000.123456,\"last\":1700000001.500000,"
+	                 "\"handshake\":\"complete\",\"outcome\":\"closed\","
+	                 "\"closed_by\":\"client\",\"reset_by\":null,\"port_reuse\":false,"
+	                 "\"client_state\":\"CLOSED\",\"server_state\":\"CLOSED\","
+	                 "\"client_history\":[[\"SYN_SENT\",1700000000.123456],"
+	                 "[\"ESTABLISHED\",1700000000.123457],"
+	                 "[\"CLOSED\",1700000061.500000001]],\"server_history\":[],");
 	cr_assert_not_null(strstr(s, "\"c2s\":{\"packets\":5,\"payload_bytes\":100,"
 	                             "\"unique_bytes\":90,"),
 	                   "%s", s);
@@ -590,26 +586,15 @@ Test(report, csv_header_and_rows)
 			*p = '\0';
 	}
 	cr_assert_eq(nl, 3);
-	cr_assert_eq(strncmp(lines[0], "id,incarnation,ip,client,server,first,last,end,end_reason,"
-	                               "handshake,outcome,closed_by,reset_by,port_reuse,"
-	                               "client_state,server_state,client_history,server_history,"
-	                               "c2s_packets,c2s_payload_bytes,",
-	                     strlen("id,incarnation,ip,client,server,first,last,end,end_reason,"
-	                            "handshake,outcome,closed_by,reset_by,port_reuse,"
-	                            "client_state,server_state,client_history,server_history,"
-	                            "c2s_packets,c2s_payload_bytes,")),
-	             0, "%s", lines[0]);
-	cr_assert_eq(strncmp(lines[1], "7,1,4,192.0.2.1:40000,198.51.100.7:80,1700000000.123456,"
-	                               "1700000001.500000,1700000061.500000,closed,complete,closed,"
-	                               "client,,0,CLOSED,CLOSED,SYN_SENT@1700000000.123456 "
-	                               "ESTABLISHED@1700000000.123457 CLOSED@1700000061.500000001,,"
-	                               "5,100,90,1,1,0,1000,1460,7,1,0,100,65535,502,2,1,",
-	                     strlen("7,1,4,192.0.2.1:40000,198.51.100.7:80,1700000000.123456,"
-	                            "1700000001.500000,1700000061.500000,closed,complete,closed,"
-	                            "client,,0,CLOSED,CLOSED,SYN_SENT@1700000000.123456 "
-	                            "ESTABLISHED@1700000000.123457 CLOSED@1700000061.500000001,,"
-	                            "5,100,90,1,1,0,1000,1460,7,1,0,100,65535,502,2,1,")),
-	             0, "%s", lines[1]);
+	assert_prefix(lines[0], "id,incarnation,ip,client,server,first,last,end,end_reason,"
+	                        "handshake,outcome,closed_by,reset_by,port_reuse,"
+	                        "client_state,server_state,client_history,server_history,"
+	                        "c2s_packets,c2s_payload_bytes,");
+	assert_prefix(lines[1], "7,1,4,192.0.2.1:40000,198.51.100.7:80,1700000000.123456,"
+	                        "1700000001.500000,1700000061.500000,closed,complete,closed,"
+	                        "client,,0,CLOSED,CLOSED,SYN_SENT@1700000000.123456 "
+	                        "ESTABLISHED@1700000000.123457 CLOSED@1700000061.500000001,,"
+	                        "5,100,90,1,1,0,1000,1460,7,1,0,100,65535,502,2,1,");
 
 	size_t ncols = count_char(lines[0], lines[0] + strlen(lines[0]), ',') + 1;
 	cr_assert_eq(ncols, 18 + 2 * 28);
@@ -668,28 +653,21 @@ Test(report, text_header_row_summary)
 	make_conn(&c);
 	memset(&st, 0, sizeof(st));
 	s = run(TT_FMT_TEXT, &c, 1, &st, &input);
-	cr_assert_eq(strncmp(s, "ID    CLIENT                SERVER                CLIENT      "
-	                        "SERVER      OUTCOME            DURATION  PKTS>    BYTES>  PKTS<"
-	                        "    BYTES<  RETX\n",
-	                     strlen("ID    CLIENT                SERVER                CLIENT      "
-	                            "SERVER      OUTCOME            DURATION  PKTS>    BYTES>  "
-	                            "PKTS<    BYTES<  RETX\n")),
-	             0, "%s", s);
+	assert_prefix(s, "ID    CLIENT                SERVER                CLIENT      "
+	                 "SERVER      OUTCOME            DURATION  PKTS>    BYTES>  PKTS<"
+	                 "    BYTES<  RETX\n");
 	row = strchr(s, '\n') + 1;
-	cr_assert_eq(strncmp(row, "7     192.0.2.1:40000       198.51.100.7:80       CLOSED      "
-	                          "CLOSED      closed(client)    1.376544s      5       100      "
-	                          "4         0     1\n",
-	                     strlen("7     192.0.2.1:40000       198.51.100.7:80       CLOSED      "
-	                            "CLOSED      closed(client)    1.376544s      5       100      "
-	                            "4         0     1\n")),
-	             0, "%s", row);
+	assert_prefix(row, "7     192.0.2.1:40000       198.51.100.7:80       CLOSED      "
+	                   "CLOSED      closed(client)    1.376544s      5       100      "
+	                   "4         0     1\n");
 	cr_assert_not_null(strstr(s, "\nSummary of x.pcap (link type EN10MB)\n"), "%s", s);
 	cr_assert_null(strstr(s, "  time:"), "no frames: no time line\n%s", s);
 	cr_assert_not_null(strstr(s, "  packets:     0 read, 0 TCP,"), "%s", s);
 	cr_assert_not_null(strstr(s, "  connections: 1 -- closed 1\n"), "%s", s);
 	cr_assert_not_null(strstr(s, "  final states (client/server): CLOSED/CLOSED 1\n"), "%s",
 	                   s);
-	cr_assert_not_null(strstr(s, "  evicted:     0 (--max-flows 0, at most 0 tracked at once)\n"),
+	cr_assert_not_null(strstr(s, "  evicted:     0 (--max-flows 0, at most 0 tracked at "
+	                             "once)\n"),
 	                   "%s", s);
 }
 
@@ -730,4 +708,31 @@ Test(report, text_negative_duration)
 	memset(&st, 0, sizeof(st));
 	s = run(TT_FMT_TEXT, &c, 1, &st, &input);
 	cr_assert_null(strstr(s, ".-"), "malformed duration:\n%s", s);
+}
+
+/* The outcome column names who reset; an evicted open record is starred. */
+Test(report, text_outcome_labels)
+{
+	struct tt_conn c[2];
+	struct tt_stats st;
+	char *s;
+
+	make_conn(&c[0]);
+	c[0].reset_by = 2;
+	make_conn(&c[1]);
+	c[1].id = 8;
+	c[1].fin_first = 0;
+	c[1].dir[0].has_fin = false;
+	c[1].dir[1].has_fin = false;
+	c[1].state[TT_CLIENT] = TT_TCP_ESTABLISHED;
+	c[1].state[TT_SERVER] = TT_TCP_ESTABLISHED;
+	c[1].end_reason = TT_END_EVICTED;
+	memset(&st, 0, sizeof(st));
+	s = run(TT_FMT_TEXT, c, 2, &st, &input);
+	cr_assert_not_null(strstr(s, " reset(server)  "), "%s", s);
+	cr_assert_not_null(strstr(s, " ESTABLISHED ESTABLISHED open*  "), "%s", s);
+	cr_assert_not_null(strstr(s, "  connections: 2 -- open 1, reset 1\n"), "%s", s);
+	cr_assert_not_null(strstr(s, "  final states (client/server): CLOSED/CLOSED 1, "
+	                             "ESTABLISHED/ESTABLISHED 1\n"),
+	                   "%s", s);
 }

@@ -258,8 +258,9 @@ Test(tracker, fin_retransmitted_into_time_wait_rearms_the_timer)
 	cr_assert_eq(recs[0].dir[TT_SERVER].retransmissions, 1);
 }
 
-Test(tracker, eviction_of_the_least_recently_active, .init = NULL)
+Test(tracker, eviction_of_the_least_recently_active)
 {
+	tt_tracker_free(&tr); /* replace the suite's tracker by one of 2 flows */
 	setup_n(2);
 	cport = 1001;
 	seg(0, C, SYN, 1, 0, 0);
