@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * flow_table.c - open addressing (linear probing, backward-shift deletion, no
- * tombstones) over uint32 indices into a preallocated record pool.
+ * tombstones) over uint32 indices into a record pool.
+ *
+ * The pool grows by chunks of CHUNK records up to max_flows, and the index
+ * doubles (load <= 1/2) as the pool grows, so memory follows the connections
+ * tracked at once rather than --max-flows, and start-up costs nothing.
+ * Records never move: pointers stay valid until tt_flow_remove().
  */
 #include "tcptrack/flow_table.h"
 
@@ -12,8 +17,13 @@ struct list {
 	uint32_t head, tail;
 };
 
+#define CHUNK_SHIFT 12
+#define CHUNK (UINT32_C(1) << CHUNK_SHIFT)
+#define MIN_SLOTS 1024u
+
 struct tt_flow_table {
-	uint8_t *pool;           /* max_flows records of elem_size bytes */
+	uint8_t **chunks;        /* ceil(max_flows / CHUNK) pointers, allocated on demand */
+	uint32_t n_chunks;       /* chunks allocated */
 	size_t elem_size;
 	uint32_t max_flows;
 	uint32_t n_used;
@@ -28,12 +38,14 @@ struct tt_flow_table {
 
 static inline struct tt_flow_node *node_at(const struct tt_flow_table *t, uint32_t i)
 {
-	return (struct tt_flow_node *)(void *)(t->pool + (size_t)i * t->elem_size);
+	uint8_t *chunk = t->chunks[i >> CHUNK_SHIFT];
+	return (struct tt_flow_node *)(void *)(chunk + (size_t)(i & (CHUNK - 1)) * t->elem_size);
 }
 
 static inline uint32_t index_of(const struct tt_flow_table *t, const void *rec)
 {
-	return (uint32_t)((size_t)((const uint8_t *)rec - t->pool) / t->elem_size);
+	(void)t;
+	return ((const struct tt_flow_node *)rec)->self;
 }
 
 bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t src[16],
@@ -56,7 +68,6 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
                       uint32_t seed, char *errbuf)
 {
 	struct tt_flow_table *t;
-	uint64_t nslots = 16;
 
 	*out = NULL;
 	if (max_flows == 0 || max_flows > (UINT32_C(1) << 30))
@@ -66,25 +77,21 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 		return tt_set_err(errbuf, TT_ERR_INVAL,
 		                  "flow table: records of %zu bytes cannot hold the table's node",
 		                  elem_size);
-	while (nslots < (uint64_t)max_flows * 2)
-		nslots <<= 1;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return tt_set_err(errbuf, TT_ERR_NOMEM, "flow table: out of memory");
 	/* Keep records 8-byte aligned. */
 	t->elem_size = (elem_size + 7) & ~(size_t)7;
-	t->pool = calloc(max_flows, t->elem_size);
-	t->slots = calloc((size_t)nslots, sizeof(uint32_t));
-	if (t->pool == NULL || t->slots == NULL) {
-		free(t->pool);
+	t->chunks = calloc((max_flows + CHUNK - 1) / CHUNK, sizeof(*t->chunks));
+	t->slots = calloc(MIN_SLOTS, sizeof(uint32_t));
+	if (t->chunks == NULL || t->slots == NULL) {
+		free(t->chunks);
 		free(t->slots);
 		free(t);
-		return tt_set_err(errbuf, TT_ERR_NOMEM,
-		                  "flow table: cannot allocate %u flows of %zu bytes", max_flows,
-		                  elem_size);
+		return tt_set_err(errbuf, TT_ERR_NOMEM, "flow table: out of memory");
 	}
 	t->max_flows = max_flows;
-	t->mask = (uint32_t)(nslots - 1);
+	t->mask = MIN_SLOTS - 1;
 	t->seed = seed;
 	t->free_head = TT_FLOW_NIL;
 	t->lru.head = t->lru.tail = TT_FLOW_NIL;
@@ -98,7 +105,9 @@ void tt_flow_table_free(struct tt_flow_table **tp)
 {
 	if (tp == NULL || *tp == NULL)
 		return;
-	free((*tp)->pool);
+	for (uint32_t i = 0; i < (*tp)->n_chunks; i++)
+		free((*tp)->chunks[i]);
+	free((*tp)->chunks);
 	free((*tp)->slots);
 	free(*tp);
 	*tp = NULL;
@@ -185,22 +194,57 @@ static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i, boo
 	}
 }
 
+/* Double the index (amortised O(1) per insert); @return false without memory. */
+static bool grow_index(struct tt_flow_table *t)
+{
+	uint64_t nslots = (uint64_t)t->mask + 1;
+	uint32_t *old = t->slots, old_mask = t->mask;
+	uint32_t *slots;
+
+	if (nslots >= (uint64_t)t->max_flows * 2 + 2)
+		return true; /* already large enough for every flow the pool can hold */
+	slots = calloc((size_t)nslots * 2, sizeof(uint32_t));
+	if (slots == NULL)
+		return false;
+	t->slots = slots;
+	t->mask = (uint32_t)(nslots * 2 - 1);
+	for (uint64_t j = 0; j <= old_mask; j++) {
+		uint32_t v = old[j], s;
+		if (v == 0)
+			continue;
+		for (s = node_at(t, v - 1)->hash & t->mask; t->slots[s] != 0; s = (s + 1) & t->mask)
+			;
+		t->slots[s] = v;
+	}
+	free(old);
+	return true;
+}
+
 void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uint32_t hash)
 {
 	uint32_t i;
 	struct tt_flow_node *n;
 	uint32_t s;
 
+	if (t->n_used + 1 > (t->mask + 1) / 2 && !grow_index(t))
+		return NULL;
 	if (t->free_head != TT_FLOW_NIL) {
 		i = t->free_head;
 		t->free_head = node_at(t, i)->lru_next;
 	} else if (t->bound < t->max_flows) {
+		if ((t->bound >> CHUNK_SHIFT) >= t->n_chunks) {
+			uint8_t *chunk = malloc((size_t)CHUNK * t->elem_size);
+			if (chunk == NULL)
+				return NULL;
+			t->chunks[t->n_chunks++] = chunk;
+		}
 		i = t->bound++;
 	} else {
 		return NULL;
 	}
 	n = node_at(t, i);
 	memset(n, 0, t->elem_size);
+	n->self = i;
 	n->key = *key;
 	n->hash = hash;
 	n->tmr_list = -1;

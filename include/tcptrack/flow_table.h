@@ -5,8 +5,8 @@
  *
  * The table does not know what a connection record holds: records are
  * elem_size bytes and begin with a struct tt_flow_node that the table owns.
- * Nothing is allocated per packet; the pool and the index are allocated once
- * (calloc, so pages are touched only as flows are used).  A timer list holds
+ * Nothing is allocated per packet: the pool grows by chunks of records and the
+ * index doubles as connections are added (amortised O(1)), up to max_flows.  A timer list holds
  * flows whose deadlines all have the same delay, so appending keeps it sorted
  * and every operation is O(1).
  */
@@ -30,6 +30,7 @@ struct tt_flow_key {
 struct tt_flow_node {
 	struct tt_flow_key key;
 	uint32_t hash;
+	uint32_t self;                   /* own pool index */
 	uint32_t lru_prev, lru_next;     /* pool indices, TT_FLOW_NIL at the ends */
 	uint32_t tmr_prev, tmr_next;
 	tt_time_ns deadline;             /* valid while on a timer list */
