@@ -47,6 +47,16 @@
 #define ETHERTYPE_8021Q 0x8100
 #define ETHERTYPE_8021AD 0x88a8
 #define ETHERTYPE_QINQ_OLD 0x9100
+#define ETHERTYPE_PPPOE_SESSION 0x8864
+#define ETHERTYPE_MPLS 0x8847
+#define ETHERTYPE_MPLS_MC 0x8848
+#define PPPOE_HDR_LEN 6
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+#define MPLS_BOTTOM_OF_STACK 0x100u
+#define LLC_SNAP_SAP 0xaa
+#define LLC_UI 0x03
+#define SNAP_OUI_LEN 3
 
 /* Address families in DLT_NULL / DLT_LOOP headers. */
 #define BSD_AF_INET 2
@@ -109,28 +119,67 @@ static bool is_vlan_tpid(uint16_t type)
 }
 
 /*
- * An ethertype, after any 802.1Q / 802.1ad tags (4 bytes each: the TPID just
- * read, the TCI, then the next ethertype), to the IP version it carries.
+ * An ethertype to the IP version it carries, stepping over what may come
+ * between: 802.1Q / 802.1ad tags (4 bytes each: the TPID just read, the TCI,
+ * then the next ethertype), an 802.2 LLC/SNAP header after an 802.3 length
+ * field, a PPPoE session header (RFC 2516) with its PPP protocol, and an MPLS
+ * label stack (RFC 3032; the payload's version nibble then decides).
  */
 static enum tt_decode_result ethertype(struct tt_cur *c, uint16_t type, uint8_t *version)
 {
-	unsigned n_tags = 0;
+	unsigned n_tags = 0, n_steps = 0;
+	uint8_t b[3];
+	uint16_t ppp;
+	uint32_t label;
 
-	while (is_vlan_tpid(type)) {
-		if (n_tags++ == MAX_VLAN_TAGS)
+	for (;;) {
+		if (n_steps++ > MAX_VLAN_TAGS + 4)
 			return TT_DEC_NOT_IP;
-		if (!tt_cur_skip(c, VLAN_TCI_LEN) || !tt_cur_be16(c, &type))
-			return TT_DEC_TRUNC_LINK;
-	}
-	switch (type) {
-	case ETHERTYPE_IPV4:
-		*version = 4;
-		return TT_DEC_OK;
-	case ETHERTYPE_IPV6:
-		*version = 6;
-		return TT_DEC_OK;
-	default:
-		/* ARP, LLDP, MPLS, ..., and 802.3 length fields (type < ETHERTYPE_MIN) */
+		if (is_vlan_tpid(type)) {
+			if (n_tags++ == MAX_VLAN_TAGS)
+				return TT_DEC_NOT_IP;
+			if (!tt_cur_skip(c, VLAN_TCI_LEN) || !tt_cur_be16(c, &type))
+				return TT_DEC_TRUNC_LINK;
+			continue;
+		}
+		switch (type) {
+		case ETHERTYPE_IPV4:
+			*version = 4;
+			return TT_DEC_OK;
+		case ETHERTYPE_IPV6:
+			*version = 6;
+			return TT_DEC_OK;
+		case ETHERTYPE_PPPOE_SESSION:
+			/* version/type, code, session id, length; then PPP protocol */
+			if (!tt_cur_skip(c, PPPOE_HDR_LEN) || !tt_cur_be16(c, &ppp))
+				return TT_DEC_TRUNC_LINK;
+			if (ppp == PPP_IPV4 || ppp == PPP_IPV6) {
+				*version = ppp == PPP_IPV4 ? 4 : 6;
+				return TT_DEC_OK;
+			}
+			return TT_DEC_NOT_IP;
+		case ETHERTYPE_MPLS:
+		case ETHERTYPE_MPLS_MC:
+			do {
+				if (!tt_cur_be32(c, &label))
+					return TT_DEC_TRUNC_LINK;
+			} while (!(label & MPLS_BOTTOM_OF_STACK) && n_steps++ < 16);
+			*version = 0;
+			return TT_DEC_OK;
+		default:
+			break;
+		}
+		if (type < ETHERTYPE_MIN) {
+			/* 802.3 length: IP only inside LLC/SNAP (AA AA 03, OUI 0, ethertype) */
+			if (!tt_cur_u8(c, &b[0]) || !tt_cur_u8(c, &b[1]) || !tt_cur_u8(c, &b[2]))
+				return TT_DEC_TRUNC_LINK;
+			if (b[0] != LLC_SNAP_SAP || b[1] != LLC_SNAP_SAP || b[2] != LLC_UI)
+				return TT_DEC_NOT_IP;
+			if (!tt_cur_skip(c, SNAP_OUI_LEN) || !tt_cur_be16(c, &type))
+				return TT_DEC_TRUNC_LINK;
+			continue;
+		}
+		/* ARP, LLDP, PPPoE discovery, ... */
 		return TT_DEC_NOT_IP;
 	}
 }

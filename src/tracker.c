@@ -327,9 +327,11 @@ static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpo
 /*
  * Simultaneous close seen from the middle: the peer's FIN was captured first
  * and taken as received (CLOSE_WAIT), but this endpoint's own FIN does not
- * acknowledge it, so the endpoint sent its FIN before the peer's arrived.  It
- * really went ESTABLISHED -> FIN_WAIT_1 and then, on the peer's FIN, CLOSING
- * (RFC 9293 Figure 13).  Rewrite the provisional CLOSE_WAIT.
+ * acknowledge it, so the endpoint sent its FIN before the peer's arrived: it
+ * really went ESTABLISHED -> FIN_WAIT_1 (RFC 9293 Figure 13).  Rewrite the
+ * provisional CLOSE_WAIT; the peer's FIN stays in flight (fin_pending) until
+ * this endpoint acknowledges it or the peer's next segment, sent after that
+ * FIN, shows it must have arrived (in order) first.
  */
 static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
                                    const struct tt_seg_facts *f, tt_time_ns ts)
@@ -343,8 +345,21 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
 	h->state[h->n - 1] = TT_TCP_FIN_WAIT_1;
 	h->ts[h->n - 1] = ts;
 	c->state[ep] = TT_TCP_FIN_WAIT_1;
-	set_state(tr, c, ep, TT_TCP_CLOSING, ts);
+	c->fin_pending |= (uint8_t)(1u << ep);
+	emit(tr, TT_EVT_STATE, ts, c, ep, TT_TCP_CLOSE_WAIT, TT_TCP_FIN_WAIT_1, NULL);
 	return true;
+}
+
+/* Deliver a FIN left in flight by fix_simultaneous_close() to endpoint ep. */
+static void deliver_pending_fin(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
+                                tt_time_ns ts)
+{
+	static const struct tt_tcp_events fin = {.n = 1, .ev = {TT_EV_RCV_FIN}};
+
+	if (c->fin_pending & (1u << ep)) {
+		c->fin_pending &= (uint8_t)~(1u << ep);
+		apply_events(tr, c, ep, &fin, ts);
+	}
 }
 
 /*
@@ -473,7 +488,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		tt_analysis_negotiate(&c->dir[TT_CLIENT], &c->dir[TT_SERVER]);
 	f.acks_peer_syn = ack && c->dir[re].has_isn && tt_seq_after(p->ack, c->dir[re].isn);
 	f.acks_peer_fin = ack && c->dir[re].has_fin && tt_seq_after(p->ack, c->dir[re].fin_seq);
-	f.fin_is_new = (p->flags & TT_TH_FIN) && c->dir[se].fin == 1 && !info.is_retransmission;
+	/* The sender's first FIN, even when it re-sends data along with it. */
+	f.fin_is_new = (p->flags & TT_TH_FIN) && c->dir[se].fin == 1;
 	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen)
 		c->hs_ack = true;
 	c->handshake = (uint8_t)(c->sim_open ? TT_HS_SIMULTANEOUS
@@ -494,6 +510,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 
 	tt_tcp_classify(&f, &sev, &rev);
 	fix_refused_synack(c, se, &f);
+	/* A FIN this segment's sender sent earlier has reached the receiver first. */
+	deliver_pending_fin(tr, c, re, p->ts);
+	if (f.acks_peer_fin)
+		c->fin_pending &= (uint8_t)~(1u << se); /* the proof transition takes over */
 	if (fix_simultaneous_close(tr, c, se, &f, p->ts)) {
 		/* The FIN has been applied; the peer still receives it below. */
 		sev.n = 0;

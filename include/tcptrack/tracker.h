@@ -68,6 +68,7 @@ struct tt_conn {
 	uint8_t state[2];           /* enum tt_tcp_state, by enum tt_endpoint */
 	uint8_t reset_by;           /* 0 none, 1 client, 2 server */
 	uint8_t fin_first;          /* bit 0 client, bit 1 server: sent FIN before the peer's FIN */
+	uint8_t fin_pending;        /* bit per endpoint: the peer's FIN is still in flight to it */
 	uint8_t est_provisional;    /* bit per endpoint: ESTABLISHED on a SYN,ACK, nothing sent since */
 	bool port_reuse;            /* SYN on a 4-tuple still in TIME_WAIT / recently closed */
 	bool refused, unreachable;

@@ -294,3 +294,30 @@ Test(tracker, simultaneous_open)
 	assert_history(&recs[0].hist[TT_SERVER],
 	               (const char *const[]){"SYN_SENT", "SYN_RCVD", "ESTABLISHED"}, 3);
 }
+
+Test(tracker, crossing_fin_that_never_arrives_leaves_fin_wait_1)
+{
+	/* The client's FIN is lost after the capture point: the server closes
+	 * too, and its FIN (and retransmissions) never acknowledge the client's.
+	 * The server never received it, so it must not be shown in CLOSING. */
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(2, S, ACK | FIN, 501, 101, 0);
+	seg(3, S, ACK | FIN, 501, 101, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_FIN_WAIT_1);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSING);
+	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "both");
+	cr_assert_eq(recs[0].dir[TT_SERVER].retransmissions, 1);
+}
+
+Test(tracker, first_fin_with_resent_data_is_still_a_close)
+{
+	handshake(0);
+	seg(1, S, ACK, 501, 101, 100);         /* 100 bytes */
+	seg(2, S, ACK | FIN, 501, 101, 150);   /* re-sends them, 50 new, then FIN */
+	tt_tracker_finish(tr);
+	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_FIN_WAIT_1);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSE_WAIT);
+	cr_assert_eq(recs[0].dir[TT_SERVER].unique_bytes, 150);
+}
