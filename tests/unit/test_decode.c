@@ -644,6 +644,75 @@ Test(decode, vlan_8021q)
 	check_cuts(TT_DLT_EN10MB, &f, off + 20, f.n, false);
 }
 
+Test(decode, pppoe_session_over_vlan)
+{
+	struct frame f = {.n = 0};
+	struct tt_packet p;
+	size_t ip_off, off;
+
+	eth(&f, 0x8100);
+	vlan(&f, 7, 0x8864);
+	put8(&f, 0x11);   /* PPPoE version 1, type 1 */
+	put8(&f, 0x00);   /* code: session data */
+	put16(&f, 0x0f07); /* session id */
+	put16(&f, 0);     /* length (not trusted) */
+	put16(&f, 0x0021); /* PPP: IPv4 */
+	ip_off = ip4(&f, 6, v4_a, v4_b, NULL, 0);
+	off = tcp(&f, &tcp_dflt);
+	ip4_done(&f, ip_off);
+	expect_ok(TT_DLT_EN10MB, &f, &p);
+	expect_v4(&p, v4_a, v4_b);
+	expect_tcp(&p, &f, off, &tcp_dflt);
+	check_cuts(TT_DLT_EN10MB, &f, off + 20, f.n, false);
+	/* PPP control protocols (LCP 0xc021) are not IP */
+	set16(&f, 14 + 4 + 6, 0xc021);
+	expect_result(dec(TT_DLT_EN10MB, &f, &p), TT_DEC_NOT_IP);
+}
+
+Test(decode, mpls_label_stack)
+{
+	struct frame f = {.n = 0};
+	struct tt_packet p;
+	size_t ip_off, off;
+
+	eth(&f, 0x8847);
+	put32(&f, (100u << 12) | 64);          /* label 100, not bottom */
+	put32(&f, (200u << 12) | 0x100 | 64);  /* label 200, bottom of stack */
+	ip_off = ip6(&f, 6, v6_a, v6_b);
+	off = tcp(&f, &tcp_dflt);
+	ip6_done(&f, ip_off);
+	expect_ok(TT_DLT_EN10MB, &f, &p);
+	expect_v6(&p, v6_a, v6_b);
+	expect_tcp(&p, &f, off, &tcp_dflt);
+	check_cuts(TT_DLT_EN10MB, &f, off + 20, f.n, false);
+}
+
+Test(decode, llc_snap_after_8023_length)
+{
+	struct frame f = {.n = 0};
+	struct tt_packet p;
+	size_t ip_off, off;
+
+	eth(&f, 60);      /* an 802.3 length field */
+	put8(&f, 0xaa);
+	put8(&f, 0xaa);
+	put8(&f, 0x03);
+	put8(&f, 0);
+	put8(&f, 0);
+	put8(&f, 0);
+	put16(&f, 0x0800);
+	ip_off = ip4(&f, 6, v4_a, v4_b, NULL, 0);
+	off = tcp(&f, &tcp_dflt);
+	ip4_done(&f, ip_off);
+	expect_ok(TT_DLT_EN10MB, &f, &p);
+	expect_v4(&p, v4_a, v4_b);
+	expect_tcp(&p, &f, off, &tcp_dflt);
+	check_cuts(TT_DLT_EN10MB, &f, off + 20, f.n, false);
+	/* plain 802.2 LLC (STP, NetBIOS...) is not IP */
+	set8(&f, 14, 0x42);
+	expect_result(dec(TT_DLT_EN10MB, &f, &p), TT_DEC_NOT_IP);
+}
+
 Test(decode, vlan_qinq)
 {
 	static const unsigned outer[] = {0x88a8, 0x9100, 0x8100};
