@@ -57,6 +57,16 @@ void tt_report_finish(struct tt_report *r, const struct tt_stats *st, const stru
 	fflush(r->out);
 }
 
+uint64_t tt_report_malformed_total(const struct tt_stats *st)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < TT_DEC_NRESULTS; i++)
+		if (tt_decode_result_is_malformed((enum tt_decode_result)i))
+			n += st->by_result[i];
+	return n;
+}
+
 int tt_format_time(char *buf, size_t size, tt_time_ns t)
 {
 	/* Magnitude and sign apart, so -1.5 s prints as -1.500000. */

@@ -130,7 +130,7 @@ static void json_summary(struct tt_report *r, const struct tt_stats *st,
                          const struct tt_input_info *in)
 {
 	FILE *f = r->out;
-	uint64_t malformed = 0;
+	uint64_t malformed = tt_report_malformed_total(st);
 	bool first = true;
 
 	fputs("{\"type\":\"summary\",\"input\":", f);
@@ -144,9 +144,6 @@ static void json_summary(struct tt_report *r, const struct tt_stats *st,
 	} else {
 		fputs("null,\"last\":null", f);
 	}
-	for (int i = 0; i < TT_DEC_NRESULTS; i++)
-		if (tt_decode_result_is_malformed((enum tt_decode_result)i))
-			malformed += st->by_result[i];
 	fprintf(f, ",\"packets\":%" PRIu64 ",\"tcp_packets\":%" PRIu64 ",\"icmp_errors\":%" PRIu64
 	        ",\"icmp_unmatched\":%" PRIu64 ",\"not_ip\":%" PRIu64 ",\"not_tcp\":%" PRIu64
 	        ",\"fragments\":%" PRIu64 ",\"unsupported_link\":%" PRIu64 ",\"malformed\":%" PRIu64

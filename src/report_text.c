@@ -66,7 +66,7 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
                          const struct tt_input_info *in)
 {
 	FILE *f = r->out;
-	uint64_t malformed = 0;
+	uint64_t malformed = tt_report_malformed_total(st);
 	char a[64], b[64], du[32];
 	bool first = true;
 
@@ -78,9 +78,6 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 		format_duration(du, sizeof(du), st->last_ts - st->first_ts);
 		fprintf(f, "  time:        %s to %s (%s)\n", a, b, du);
 	}
-	for (int i = 0; i < TT_DEC_NRESULTS; i++)
-		if (tt_decode_result_is_malformed((enum tt_decode_result)i))
-			malformed += st->by_result[i];
 	fprintf(f, "  packets:     %" PRIu64 " read, %" PRIu64 " TCP, %" PRIu64
 	        " ICMP errors quoting TCP (%" PRIu64 " for no known connection), %" PRIu64
 	        " not IP, %" PRIu64 " not TCP, %" PRIu64 " later fragments, %" PRIu64

@@ -64,6 +64,9 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c);
 /** Write the summary (text and JSON; CSV has none). */
 void tt_report_finish(struct tt_report *r, const struct tt_stats *st, const struct tt_input_info *in);
 
+/** @return the frames counted under a malformed decode result, all reasons together. */
+uint64_t tt_report_malformed_total(const struct tt_stats *st);
+
 /**
  * Format a capture time as decimal epoch seconds: 6 decimals, or 9 when the
  * time has sub-microsecond digits.  @return the length written (buf >= 32 bytes).
