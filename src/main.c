@@ -323,6 +323,7 @@ int main(int argc, char **argv)
 			break;
 		if (rc < 0) {
 			in.truncated = rc == TT_ERR_TRUNCATED;
+			in.error = errbuf;
 			fprintf(stderr, "tcptrack: %s\n", errbuf);
 			status = EXIT_RUNTIME;
 			break;
@@ -345,7 +346,7 @@ done:
 			fprintf(stderr, "tcptrack: %s: write error: %s\n", o.output, strerror(errno));
 			status = EXIT_RUNTIME;
 		}
-		if (status == 0 || in.truncated) {
+		if (status == 0 || in.error != NULL) {
 			if (rename(tmp, o.output) != 0) {
 				fprintf(stderr, "tcptrack: %s: %s\n", o.output, strerror(errno));
 				unlink(tmp);

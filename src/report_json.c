@@ -135,8 +135,13 @@ static void json_summary(struct tt_report *r, const struct tt_stats *st,
 
 	fputs("{\"type\":\"summary\",\"input\":", f);
 	json_string(f, in->name);
-	fprintf(f, ",\"link\":\"%s\",\"dlt\":%d,\"truncated\":%s,\"first\":", in->link_name, in->dlt,
+	fprintf(f, ",\"link\":\"%s\",\"dlt\":%d,\"truncated\":%s,\"error\":", in->link_name, in->dlt,
 	        in->truncated ? "true" : "false");
+	if (in->error != NULL)
+		json_string(f, in->error);
+	else
+		fputs("null", f);
+	fputs(",\"first\":", f);
 	if (st->frames > 0) {
 		json_time(f, st->first_ts);
 		fputs(",\"last\":", f);

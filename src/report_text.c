@@ -71,7 +71,11 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 	bool first = true;
 
 	fprintf(f, "\nSummary of %s (link type %s)%s\n", in->name, in->link_name,
-	        in->truncated ? " -- FILE TRUNCATED: the last record was cut off" : "");
+	        in->truncated ? " -- FILE TRUNCATED: the last record was cut off"
+	        : in->error != NULL ? " -- READ ERROR: the report covers the packets before it"
+	                            : "");
+	if (in->error != NULL)
+		fprintf(f, "  error:       %s\n", in->error);
 	if (st->frames > 0) {
 		format_utc(a, sizeof(a), st->first_ts);
 		format_utc(b, sizeof(b), st->last_ts);

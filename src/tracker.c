@@ -388,7 +388,7 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 	bool swapped = tt_flow_key_make(&key, p->ip_version, p->src, p->sport, p->dst, p->dport);
 	struct tt_conn *c = tt_flow_lookup(tr->flows, &key, tt_flow_hash(tr->flows, &key));
 	enum tt_endpoint ep;
-	bool unreach;
+	bool abort, port_unreach;
 
 	tr->stats.icmp_errors++;
 	if (c == NULL || c->emitted) {
@@ -403,14 +403,25 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 		c->last = p->ts;
 	tt_flow_touch(tr->flows, c);
 	emit(tr, TT_EVT_ANOMALY, p->ts, c, ep, TT_TCP_CLOSED, TT_TCP_CLOSED, "icmp_error");
-	/* Destination unreachable for a SYN aborts the connection attempt
-	 * (Linux tcp_v4_err()/tcp_v6_err(): hard error in SYN_SENT); "fragmentation
-	 * needed" (type 3 code 4) only lowers the path MTU. */
-	unreach = p->icmp_version == 4 ? (p->icmp_type == 3 && p->icmp_code != 4)
-	                               : p->icmp_type == 1;
-	if (unreach && ep == TT_CLIENT && c->state[TT_CLIENT] == TT_TCP_SYN_SENT) {
-		c->unreachable = true;
-		set_state(tr, c, TT_CLIENT, TT_TCP_CLOSED, p->ts);
+	/* An ICMP error about a segment sent in SYN_SENT or SYN_RCVD aborts the
+	 * opening (RFC 1122 §4.2.3.9 lets hosts do so; Linux tcp_v4_err() and
+	 * tcp_v6_err() do it for destination unreachable but "fragmentation
+	 * needed", time exceeded and parameter problem, ICMPv6 likewise but
+	 * "packet too big").  Port unreachable means ECONNREFUSED: refused. */
+	abort = p->icmp_version == 4
+	                ? ((p->icmp_type == 3 && p->icmp_code != 4) || p->icmp_type == 11 ||
+	                   p->icmp_type == 12)
+	                : (p->icmp_type == 1 || p->icmp_type == 3 || p->icmp_type == 4);
+	port_unreach = p->icmp_version == 4 ? (p->icmp_type == 3 && p->icmp_code == 3)
+	                                    : (p->icmp_type == 1 && p->icmp_code == 4);
+	if (abort && (c->state[ep] == TT_TCP_SYN_SENT || c->state[ep] == TT_TCP_SYN_RCVD)) {
+		if (ep == TT_CLIENT) {
+			if (port_unreach)
+				c->refused = true;
+			else
+				c->unreachable = true;
+		}
+		set_state(tr, c, ep, TT_TCP_CLOSED, p->ts);
 		maybe_end(tr, c, p->ts, false);
 	}
 }

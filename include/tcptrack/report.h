@@ -22,6 +22,7 @@ struct tt_input_info {
 	const char *link_name;  /* "EN10MB" */
 	int dlt;
 	bool truncated;         /* the file ended in the middle of a record */
+	const char *error;      /* why reading stopped early (truncation included), or NULL */
 	bool link_unsupported;  /* every frame was skipped for its link type */
 	uint64_t limit_packets; /* -c N, 0 if none */
 	bool stopped_by_limit;
