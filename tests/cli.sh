@@ -2,7 +2,8 @@
 # cli.sh TCPTRACK MKPCAP TESTDATA: command-line behaviour — exit statuses, one-line
 # errors naming the file/filter and the reason, stdin, -c, -o, filters.
 set -u
-bin=$1 mkpcap=$2 td=$3
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+bin=$(abspath "$1") mkpcap=$(abspath "$2") td=$3
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 export LC_ALL=C TZ=UTC0
@@ -83,6 +84,12 @@ check "-o with a bad input leaves no report" test ! -e "$tmp/bad.json"
 "$bin" --help >"$tmp/help" 2>&1
 check "--help exits 0 and shows the usage" grep -q '^Usage: tcptrack -r FILE' "$tmp/help"
 "$bin" -V | grep -q '^tcptrack [0-9]' || { echo "FAIL: -V"; fails=$((fails + 1)); }
+
+# The README's quick start shows the report of the bundled capture: keep it true.
+(cd "$td" && "$bin" -r seeds_classic.pcap) >"$tmp/quick" 2>&1
+awk '/^The first command prints:/ {on = 1; next} on && /^```$/ {if (in_block) exit; in_block = 1; next}
+	in_block {print}' "$td/../README.md" | sed 's|Summary of testdata/|Summary of |' >"$tmp/readme"
+check "README quick start output is current" cmp -s "$tmp/quick" "$tmp/readme"
 
 [ "$fails" -eq 0 ] && echo "cli: all checks passed"
 exit $((fails > 0))
