@@ -530,7 +530,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		sev.n = 0;
 	}
 	apply_events(tr, c, se, &sev, p->ts);
-	if (syn && !ack && c->dir[re].has_isn) {
+	if (syn && !ack && c->dir[re].has_isn && !c->dir[re].sent_synack) {
 		/* Simultaneous open seen from the middle: the peer's SYN was
 		 * captured first, but this endpoint sent a SYN, not a SYN,ACK, so
 		 * the peer's SYN was still in flight; it arrives now (RFC 9293

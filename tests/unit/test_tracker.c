@@ -321,3 +321,14 @@ Test(tracker, first_fin_with_resent_data_is_still_a_close)
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSE_WAIT);
 	cr_assert_eq(recs[0].dir[TT_SERVER].unique_bytes, 150);
 }
+
+Test(tracker, syn_retransmitted_after_a_bad_synack_is_not_a_simultaneous_open)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.01, S, SYN | ACK, 500, 4242, 0); /* acks nothing the client sent */
+	seg(1, C, SYN, 100, 0, 0);            /* the client's SYN retransmission */
+	tt_tracker_finish(tr);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_SYN_SENT);
+	cr_assert_eq(recs[0].handshake, TT_HS_SYN_SYNACK);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].retransmissions, 1);
+}
