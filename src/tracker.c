@@ -290,6 +290,27 @@ static bool rst_acceptable(const struct tt_conn *c, enum tt_endpoint rcv_ep,
 	}
 }
 
+/*
+ * Does segment p acknowledge sequence number `seq` of the peer (direction d)?
+ * RFC 9293 §3.10.7.4: an acceptable ACK satisfies SND.UNA < SEG.ACK =< SND.NXT.
+ * A SYN,ACK must acknowledge exactly the SYN (§3.10.7.3); otherwise SND.NXT is
+ * the highest sequence number seen from the peer, plus the window the acking
+ * side advertised (what the peer may have sent unseen by the capture).
+ */
+static bool acks_beyond(const struct tt_dir *d, const struct tt_dir *acker,
+                        const struct tt_packet *p, uint32_t seq)
+{
+	uint32_t snd_max = d->base + (uint32_t)d->seq_next;
+	uint32_t slack;
+
+	if (!tt_seq_after(p->ack, seq))
+		return false;
+	if (p->flags & TT_TH_SYN)
+		return p->ack == seq + 1;
+	slack = acker->win_max > 65535 ? acker->win_max : 65535;
+	return !tt_seq_after(p->ack, snd_max + slack);
+}
+
 static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
                          const struct tt_tcp_events *evs, tt_time_ns ts)
 {
@@ -497,8 +518,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	tt_analysis_segment(&c->dir[se], &c->dir[re], p, &info);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
 		tt_analysis_negotiate(&c->dir[TT_CLIENT], &c->dir[TT_SERVER]);
-	f.acks_peer_syn = ack && c->dir[re].has_isn && tt_seq_after(p->ack, c->dir[re].isn);
-	f.acks_peer_fin = ack && c->dir[re].has_fin && tt_seq_after(p->ack, c->dir[re].fin_seq);
+	f.acks_peer_syn = ack && c->dir[re].has_isn && acks_beyond(&c->dir[re], &c->dir[se], p,
+	                                                            c->dir[re].isn);
+	f.acks_peer_fin = ack && c->dir[re].has_fin && acks_beyond(&c->dir[re], &c->dir[se], p,
+	                                                            c->dir[re].fin_seq);
 	/* The sender's first FIN, even when it re-sends data along with it. */
 	f.fin_is_new = (p->flags & TT_TH_FIN) && c->dir[se].fin == 1;
 	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen)

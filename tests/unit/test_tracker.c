@@ -328,7 +328,8 @@ Test(tracker, syn_retransmitted_after_a_bad_synack_is_not_a_simultaneous_open)
 	seg(0.01, S, SYN | ACK, 500, 4242, 0); /* acks nothing the client sent */
 	seg(1, C, SYN, 100, 0, 0);            /* the client's SYN retransmission */
 	tt_tracker_finish(tr);
-	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_SYN_SENT);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_SYN_SENT, "client %s",
+	             tt_tcp_state_name(recs[0].state[TT_CLIENT]));
 	cr_assert_eq(recs[0].handshake, TT_HS_SYN_SYNACK);
 	cr_assert_eq(recs[0].dir[TT_CLIENT].retransmissions, 1);
 }
