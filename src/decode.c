@@ -25,6 +25,11 @@
  *    version that differs from the ICMP version is TT_DEC_BAD_IP_VERSION and a
  *    quoted non-first fragment TT_DEC_FRAGMENT.  ttl and ip_version then
  *    describe the quoted header; payload is NULL and payload_len 0.
+ *  - Between the link header and IP: VLAN tags, a PPPoE session header, an
+ *    MPLS label stack, 802.2 LLC/SNAP; other ethertypes are TT_DEC_NOT_IP.
+ *  - TCP options cut by the snaplen do not fail the decode: the fixed header
+ *    is intact, opts.truncated is set and the options are parsed as far as
+ *    they were captured.
  *  - More than 8 VLAN tags is TT_DEC_NOT_IP; more than 2 nested tunnels
  *    (IP-in-IP) is TT_DEC_NOT_TCP; more than 16 IPv6 extension headers, or a
  *    hop-by-hop header anywhere but first, is TT_DEC_BAD_IP6_EXT.

@@ -2,8 +2,8 @@
 /*
  * decode.h - captured bytes to a struct tt_packet view.
  *
- * tt_decode() understands the link layers Ethernet (any number of 802.1Q /
- * 802.1ad tags), Linux cooked SLL and SLL2, raw IP (DLT_RAW, LINKTYPE_IPV4,
+ * tt_decode() understands the link layers Ethernet (802.1Q / 802.1ad tags,
+ * PPPoE sessions, MPLS, LLC/SNAP), Linux cooked SLL and SLL2, raw IP (DLT_RAW, LINKTYPE_IPV4,
  * LINKTYPE_IPV6) and BSD NULL/LOOP; IPv4 with options (first fragments only),
  * IPv6 with extension headers skipped, IP-in-IP (4in4, 6in4, 4in6, 6in6),
  * TCP with every header field and options, and ICMP/ICMPv6 errors that quote a
