@@ -411,7 +411,7 @@ Test(report, json_summary_line)
 	line++;
 	cr_assert_eq(strncmp(line, "{\"type\":\"summary\",", 18), 0, "%s", line);
 	cr_assert_not_null(strstr(line, "\"input\":\"x.pcap\",\"link\":\"EN10MB\",\"dlt\":0,"
-	                                "\"truncated\":false,\"first\":null,\"last\":null,"
+	                                "\"truncated\":false,\"error\":null,\"first\":null,\"last\":null,"
 	                                "\"packets\":0,\"tcp_packets\":0,"),
 	                   "%s", line);
 	cr_assert_not_null(strstr(line, "\"malformed\":0,\"malformed_by_reason\":{},"), "%s",
@@ -446,7 +446,7 @@ Test(report, json_summary_times_and_limit)
 	in.dlt = 1;
 	s = run(TT_FMT_JSON, NULL, 0, &st, &in);
 	cr_assert_eq(strncmp(s, "{\"type\":\"summary\",", 18), 0, "%s", s);
-	cr_assert_not_null(strstr(s, "\"dlt\":1,\"truncated\":true,\"first\":1700000000.123456,"
+	cr_assert_not_null(strstr(s, "\"dlt\":1,\"truncated\":true,\"error\":null,\"first\":1700000000.123456,"
 	                             "\"last\":1700000001.623456,\"packets\":3,"
 	                             "\"tcp_packets\":2,"),
 	                   "%s", s);
