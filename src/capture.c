@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whole seconds that fit a tt_time_ns with room for the fraction and 2*MSL. */
+#define MAX_SECONDS (INT64_MAX / TT_NS_PER_SEC - 1000000)
+
 struct tt_capture {
 	pcap_t *pcap;
 	int dlt;
@@ -104,8 +107,15 @@ int tt_capture_next(struct tt_capture *cap, struct tt_rawpkt *pkt, char *errbuf)
 	int r = pcap_next_ex(cap->pcap, &hdr, &data);
 
 	if (r == 1) {
-		/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds. */
-		pkt->ts = (tt_time_ns)hdr->ts.tv_sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
+		/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  Times
+		 * past 2262 (beyond 64-bit nanoseconds) saturate rather than wrap. */
+		if (hdr->ts.tv_sec > MAX_SECONDS)
+			pkt->ts = (tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
+		else if (hdr->ts.tv_sec < -MAX_SECONDS)
+			pkt->ts = -(tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
+		else
+			pkt->ts = (tt_time_ns)hdr->ts.tv_sec * TT_NS_PER_SEC +
+			          (tt_time_ns)hdr->ts.tv_usec;
 		pkt->caplen = hdr->caplen;
 		pkt->wire_len = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
 		pkt->data = data;

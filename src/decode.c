@@ -113,6 +113,7 @@ struct l3 {
 	uint8_t ttl;       /* TTL or hop limit */
 	uint8_t proto;     /* IPv4 protocol, or the next header ending the IPv6 chain */
 	bool more_frags;   /* a first fragment: the datagram continues elsewhere */
+	bool len_clamped;  /* the IP length claimed more bytes than the frame had on the wire */
 	uint8_t src[16], dst[16];
 };
 
@@ -309,6 +310,12 @@ static enum tt_decode_result ipv4_header(struct tt_cur c, uint32_t wire_left, bo
 		len = UINT32_MAX;
 	} else {
 		len = tot_len != 0 ? tot_len : wire_left;
+		if (len > wire_left) {
+			/* Longer than the frame on the wire: the header lies (a
+			 * snaplen cut shows in caplen, not in the wire length). */
+			len = wire_left;
+			ip->len_clamped = true;
+		}
 		if (len < hlen)
 			return TT_DEC_BAD_IP_LEN;
 		len -= hlen;
@@ -449,6 +456,10 @@ static enum tt_decode_result ipv6_header(struct tt_cur c, uint32_t wire_left, bo
 		len = UINT32_MAX;
 	} else if (plen != 0) {
 		len = plen;
+		if (wire_left >= IP6_HDR_LEN && len > wire_left - IP6_HDR_LEN) {
+			len = wire_left - IP6_HDR_LEN; /* the header lies, as for IPv4 */
+			ip->len_clamped = true;
+		}
 	} else {
 		r = ipv6_jumbo(c, nh, &len);
 		if (r != TT_DEC_OK)
@@ -685,6 +696,8 @@ static enum tt_decode_result ip_layers(struct tt_cur c, uint32_t wire_left, uint
 		r = ip_header(c, wire_left, want, false, &ip);
 		if (r != TT_DEC_OK)
 			return r;
+		if (ip.len_clamped)
+			out->ip_len_clamped = true;
 		switch (ip.proto) {
 		case PROTO_TCP:
 			copy_addrs(out, &ip);

@@ -104,13 +104,15 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 		}
 		fputc('\n', f);
 	}
-	if (st->bad_tcp_options > 0 || st->tcp_options_cut > 0 || st->strays > 0 ||
-	    st->time_backwards > 0)
+	if (st->bad_tcp_options > 0 || st->tcp_options_cut > 0 || st->ip_length_clamped > 0 ||
+	    st->strays > 0 || st->time_backwards > 0)
 		fprintf(f, "  oddities:    %" PRIu64 " segments with malformed TCP options, %" PRIu64
 		        " with options cut by the snaplen, %" PRIu64
+		        " with an IP length beyond the frame, %" PRIu64
 		        " segments after their connection was over, %" PRIu64
 		        " timestamps going backwards\n",
-		        st->bad_tcp_options, st->tcp_options_cut, st->strays, st->time_backwards);
+		        st->bad_tcp_options, st->tcp_options_cut, st->ip_length_clamped, st->strays,
+		        st->time_backwards);
 	fprintf(f, "  connections: %" PRIu64, r->counts.conns);
 	first = true;
 	for (int o = 0; o < TT_OUT_NUM; o++) {

@@ -601,6 +601,8 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 		st->bad_tcp_options++;
 	if (pkt->opts.truncated)
 		st->tcp_options_cut++;
+	if (pkt->ip_len_clamped)
+		st->ip_length_clamped++;
 	handle_segment(tr, pkt);
 }
 

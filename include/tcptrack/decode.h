@@ -103,6 +103,7 @@ struct tt_packet {
 	struct tt_tcp_opts opts;
 
 	uint32_t payload_len;     /* from the IP lengths: counts even if not captured */
+	bool ip_len_clamped;      /* an IP length exceeded the frame's wire length and was cut to it */
 	uint32_t payload_caplen;  /* payload bytes present in the capture */
 	const uint8_t *payload;   /* payload_caplen bytes */
 

@@ -121,6 +121,7 @@ struct tt_stats {
 	uint64_t by_result[TT_DEC_NRESULTS]; /* frames by decode result */
 	uint64_t bad_tcp_options;            /* segments whose options were malformed */
 	uint64_t tcp_options_cut;            /* segments whose options the snaplen cut */
+	uint64_t ip_length_clamped;          /* segments whose IP length exceeded the frame */
 	uint64_t connections;                /* records created */
 	uint64_t evicted;                    /* records evicted by --max-flows */
 	uint64_t strays;                     /* segments of connections already over */

@@ -651,6 +651,8 @@ int pb_writer_frame(struct pb_writer *w, uint64_t ts_ns, const uint8_t *frame, s
 		uint64_t sec = ts_ns / 1000000000u;
 		uint64_t frac = ts_ns % 1000000000u;
 
+		if (sec > 0xffffffffu)
+			return -1; /* pcap records hold 32-bit seconds: use pcapng */
 		if (!w->is_nsec)
 			frac /= 1000u;
 		put_h32(h, (uint32_t)sec);

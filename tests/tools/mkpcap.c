@@ -187,7 +187,7 @@ static int parse_time(const char *s, uint64_t *ns)
 		return -1;
 	for (; isdigit((unsigned char)*p); p++) {
 		sec = sec * 10 + (uint64_t)(*p - '0');
-		if (sec > 0xffffffffu)
+		if (sec > UINT64_MAX / NS_PER_SEC - 1) /* pcapng's 64-bit ns; pcap checks 32 bits */
 			return -1;
 	}
 	if (*p == '.') {
@@ -395,8 +395,8 @@ static int frame_time(struct mk *m, const char *prefix, uint64_t *ts)
 			return fail(m, "bad time '%s'", prefix);
 		t = prefix[0] == '+' ? m->clock_ns + v : v;
 	}
-	if (t / NS_PER_SEC > 0xffffffffu)
-		return fail(m, "time beyond the year 2106");
+	if (t / NS_PER_SEC > 0xffffffffu && m->w.format == PB_PCAP)
+		return fail(m, "time beyond the year 2106: pcap cannot hold it, use 'format pcapng'");
 	if (!m->is_nsec && t % 1000 != 0)
 		return fail(m, "time has sub-microsecond digits: use 'precision ns'");
 	m->clock_ns = t;

@@ -962,11 +962,34 @@ Test(decode, ipv4_total_length_too_large)
 	size_t off = build(&f, TT_DLT_EN10MB, 4, &tcp_dflt);
 
 	set16(&f, 16, 1500);
+	/* The frame was not cut (caplen == wire length): the header lies, and the
+	 * payload is what the wire carried. */
 	expect_ok(TT_DLT_EN10MB, &f, &p);
-	cr_assert_eq(p.payload_len, 1500 - 40);
+	cr_assert(p.ip_len_clamped);
+	cr_assert_eq(p.payload_len, 10);
 	cr_assert_eq(p.payload_caplen, 10);
 	cr_assert(p.payload == f.b + off + 20);
+	/* Cut by a snaplen (wire length 1514): the IP length counts. */
+	expect_result(dec_cut(TT_DLT_EN10MB, &f, f.n, 14 + 1500, &p), TT_DEC_OK);
+	cr_assert(!p.ip_len_clamped);
+	cr_assert_eq(p.payload_len, 1500 - 40);
+	cr_assert_eq(p.payload_caplen, 10);
 	check_cuts(TT_DLT_EN10MB, &f, off + 20, f.n, false);
+}
+
+Test(decode, ipv6_payload_length_too_large)
+{
+	struct frame f = {.n = 0};
+	struct tt_packet p;
+
+	build(&f, TT_DLT_EN10MB, 6, &tcp_dflt);
+	set16(&f, 14 + 4, 3000);
+	expect_ok(TT_DLT_EN10MB, &f, &p);
+	cr_assert(p.ip_len_clamped);
+	cr_assert_eq(p.payload_len, 10);
+	expect_result(dec_cut(TT_DLT_EN10MB, &f, f.n, 14 + 40 + 3000, &p), TT_DEC_OK);
+	cr_assert(!p.ip_len_clamped);
+	cr_assert_eq(p.payload_len, 3000 - 20);
 }
 
 Test(decode, ipv4_total_length_zero_tso)
