@@ -164,9 +164,11 @@ static void json_summary(struct tt_report *r, const struct tt_stats *st,
 		first = false;
 	}
 	fprintf(f, "},\"bad_tcp_options\":%" PRIu64 ",\"tcp_options_cut\":%" PRIu64
-	        ",\"ip_length_clamped\":%" PRIu64 ",\"stray_segments\":%" PRIu64
+	        ",\"ip_length_clamped\":%" PRIu64 ",\"rst_ignored\":%" PRIu64
+	        ",\"stray_segments\":%" PRIu64
 	        ",\"time_backwards\":%" PRIu64 ",\"connections\":%" PRIu64 ",\"outcomes\":{",
-	        st->bad_tcp_options, st->tcp_options_cut, st->ip_length_clamped, st->strays,
+	        st->bad_tcp_options, st->tcp_options_cut, st->ip_length_clamped, st->rst_ignored,
+	        st->strays,
 	        st->time_backwards,
 	        r->counts.conns);
 	for (int o = 0; o < TT_OUT_NUM; o++)

@@ -104,15 +104,30 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 		}
 		fputc('\n', f);
 	}
-	if (st->bad_tcp_options > 0 || st->tcp_options_cut > 0 || st->ip_length_clamped > 0 ||
-	    st->strays > 0 || st->time_backwards > 0)
-		fprintf(f, "  oddities:    %" PRIu64 " segments with malformed TCP options, %" PRIu64
-		        " with options cut by the snaplen, %" PRIu64
-		        " with an IP length beyond the frame, %" PRIu64
-		        " segments after their connection was over, %" PRIu64
-		        " timestamps going backwards\n",
-		        st->bad_tcp_options, st->tcp_options_cut, st->ip_length_clamped, st->strays,
-		        st->time_backwards);
+	{
+		/* Only the oddities that occurred, as "N what" items. */
+		const struct {
+			uint64_t n;
+			const char *what;
+		} odd[] = {
+			{st->bad_tcp_options, "segments with malformed TCP options"},
+			{st->tcp_options_cut, "segments with options cut by the snaplen"},
+			{st->ip_length_clamped, "segments with an IP length beyond the frame"},
+			{st->rst_ignored, "RSTs the receiver would ignore"},
+			{st->strays, "segments after their connection was over"},
+			{st->time_backwards, "timestamps going backwards"},
+		};
+		first = true;
+		for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+			if (odd[i].n == 0)
+				continue;
+			fprintf(f, "%s %" PRIu64 " %s", first ? "  oddities:   " : ",", odd[i].n,
+			        odd[i].what);
+			first = false;
+		}
+		if (!first)
+			fputc('\n', f);
+	}
 	fprintf(f, "  connections: %" PRIu64, r->counts.conns);
 	first = true;
 	for (int o = 0; o < TT_OUT_NUM; o++) {

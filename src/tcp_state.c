@@ -155,9 +155,11 @@ void tt_tcp_classify(const struct tt_seg_facts *f, struct tt_tcp_events *snd,
 	snd->n = 0;
 	rcv->n = 0;
 	if (f->flags & TT_TH_RST) {
-		/* The sender of an RST has no connection any more, whatever the
-		 * receiver makes of it; the receiver acts only on an acceptable one. */
-		push(snd, TT_EV_SND_RST);
+		/* The sender of an RST has no connection any more, unless the
+		 * receiver rejects the RST (then it may be blind or forged, RFC
+		 * 5961); the receiver acts only on an acceptable one. */
+		if (!f->rst_rejected)
+			push(snd, TT_EV_SND_RST);
 		if (f->rst_acceptable)
 			push(rcv, TT_EV_RCV_RST);
 		return;

@@ -266,27 +266,36 @@ static bool syn_starts_new(const struct tt_conn *c, enum tt_endpoint ep, const s
 
 /* ---- segments --------------------------------------------------------------- */
 
+/* Would the receiver accept this RST?  Also says whether the receiver could judge. */
 static bool rst_acceptable(const struct tt_conn *c, enum tt_endpoint rcv_ep,
-                           const struct tt_packet *p)
+                           const struct tt_packet *p, bool *judged)
 {
 	const struct tt_dir *snd = &c->dir[!rcv_ep];
 	const struct tt_dir *rcv = &c->dir[rcv_ep];
 	enum tt_tcp_state rs = (enum tt_tcp_state)c->state[rcv_ep];
 
+	*judged = !(rs == TT_TCP_CLOSED || rs == TT_TCP_LISTEN || !snd->has_base);
 	if (rs == TT_TCP_CLOSED || rs == TT_TCP_LISTEN)
 		return false;
-	if (rs == TT_TCP_SYN_SENT) /* RFC 9293 §3.10.7.3: the RST must ack our SYN */
+	if (rs == TT_TCP_SYN_SENT) { /* RFC 9293 §3.10.7.3: the RST must ack our SYN */
+		*judged = true;
 		return (p->flags & TT_TH_ACK) && rcv->has_isn && p->ack == rcv->isn + 1;
+	}
 	if (!snd->has_base)
 		return true;
-	/* §3.10.7.4 first check: the sequence number must be in the window.
-	 * Measured from the next sequence number the sender has used, with the
-	 * receiver's largest advertised window (at least 64 KiB) either side,
-	 * which tolerates segments missing from the capture. */
+	/* RFC 5961 §3.2 (and Linux): only an RST whose sequence number is exactly
+	 * the next one expected (RCV.NXT) resets; one merely in the window draws
+	 * a challenge ACK.  RCV.NXT is the next sequence number the sender used,
+	 * or, when the capture missed some of its segments, what the receiver
+	 * last acknowledged.  After the sender's FIN, an RST carrying the FIN's
+	 * own number is accepted too, as Linux does in CLOSE_WAIT, LAST_ACK and
+	 * CLOSING (tcp_reset_check()): some stacks send that. */
 	{
-		int64_t d = (int32_t)(p->seq - (snd->base + (uint32_t)snd->seq_next));
-		int64_t w = rcv->win_max > 65535 ? rcv->win_max : 65535;
-		return d >= -w && d <= w;
+		uint32_t rcv_nxt = snd->base + (uint32_t)snd->seq_next;
+		bool after_fin = rs == TT_TCP_CLOSE_WAIT || rs == TT_TCP_LAST_ACK ||
+		                 rs == TT_TCP_CLOSING;
+		return p->seq == rcv_nxt || (after_fin && p->seq == rcv_nxt - 1) ||
+		       (rcv->has_ack && p->seq == snd->base + (uint32_t)rcv->ack_max);
 	}
 }
 
@@ -514,7 +523,20 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 
 	f.flags = p->flags;
-	f.rst_acceptable = (p->flags & TT_TH_RST) ? rst_acceptable(c, re, p) : false;
+	f.rst_acceptable = false;
+	f.rst_rejected = false;
+	if (p->flags & TT_TH_RST) {
+		bool judged;
+		f.rst_acceptable = rst_acceptable(c, re, p, &judged);
+		/* An RST the receiver rejects (blind, forged, out of window) tells
+		 * nothing about its sender either: it changes no state. */
+		f.rst_rejected = judged && !f.rst_acceptable;
+		if (f.rst_rejected) {
+			tr->stats.rst_ignored++;
+			emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
+			     "rst_ignored");
+		}
+	}
 	tt_analysis_segment(&c->dir[se], &c->dir[re], p, &info);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
 		tt_analysis_negotiate(&c->dir[TT_CLIENT], &c->dir[TT_SERVER]);

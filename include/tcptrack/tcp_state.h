@@ -58,6 +58,7 @@ struct tt_seg_facts {
 	bool acks_peer_fin;         /* ACK set and ack covers the receiver's FIN */
 	bool fin_is_new;            /* the FIN is the sender's first FIN */
 	bool rst_acceptable;        /* the receiver would accept this RST (RFC 9293 §3.10.7.3) */
+	bool rst_rejected;          /* the receiver was able to judge it and would reject it */
 };
 
 /* Events for one endpoint, in the order they apply. */

@@ -125,6 +125,7 @@ struct tt_stats {
 	uint64_t connections;                /* records created */
 	uint64_t evicted;                    /* records evicted by --max-flows */
 	uint64_t strays;                     /* segments of connections already over */
+	uint64_t rst_ignored;                /* RSTs the receiver would reject (RFC 5961) */
 	uint64_t time_backwards;             /* frames older than their predecessor */
 	tt_time_ns first_ts, last_ts;
 	uint32_t max_flows;

@@ -231,57 +231,59 @@ struct classify_case {
 #define RST TT_TH_RST
 #define PSH TT_TH_PSH
 
-/* facts: flags, acks_peer_syn, acks_peer_fin, fin_is_new, rst_acceptable */
+/* facts: flags, acks_peer_syn, acks_peer_fin, fin_is_new, rst_acceptable, rst_rejected */
 static struct classify_case classify_cases[] = {
 	/* 0: SYN: the sender's SND_SYN, the receiver's RCV_SYN. */
-	{{SYN, false, false, false, false}, 1, {TT_EV_SND_SYN}, 1, {TT_EV_RCV_SYN}},
+	{{SYN, false, false, false, false, false}, 1, {TT_EV_SND_SYN}, 1, {TT_EV_RCV_SYN}},
 	/* 1: SYN,ACK acknowledging the peer's SYN. */
-	{{SYN | ACK, true, false, false, false}, 1, {TT_EV_SND_SYNACK}, 1, {TT_EV_RCV_SYNACK}},
+	{{SYN | ACK, true, false, false, false, false}, 1, {TT_EV_SND_SYNACK}, 1, {TT_EV_RCV_SYNACK}},
 	/* 2: SYN,ACK not acknowledging the peer's SYN: nothing for the receiver. */
-	{{SYN | ACK, false, false, false, false}, 1, {TT_EV_SND_SYNACK}, 0, {0}},
+	{{SYN | ACK, false, false, false, false, false}, 1, {TT_EV_SND_SYNACK}, 0, {0}},
 	/* 3: pure ACK of the peer's SYN (third segment of the handshake). */
-	{{ACK, true, false, false, false},
+	{{ACK, true, false, false, false, false},
 	 1, {TT_EV_SND_ACK_OF_SYN}, 1, {TT_EV_RCV_ACK_OF_SYN}},
 	/* 4: an ACK that acknowledges nothing new: no events. */
-	{{ACK | PSH, false, false, false, false}, 0, {0}, 0, {0}},
+	{{ACK | PSH, false, false, false, false, false}, 0, {0}, 0, {0}},
 	/* 5: a new FIN (with an ACK of data only). */
-	{{FIN | ACK, false, false, true, false}, 1, {TT_EV_SND_FIN}, 1, {TT_EV_RCV_FIN}},
+	{{FIN | ACK, false, false, true, false, false}, 1, {TT_EV_SND_FIN}, 1, {TT_EV_RCV_FIN}},
 	/* 6: a retransmitted FIN: no sender event, the receiver still sees RCV_FIN. */
-	{{FIN | ACK, false, false, false, false}, 0, {0}, 1, {TT_EV_RCV_FIN}},
+	{{FIN | ACK, false, false, false, false, false}, 0, {0}, 1, {TT_EV_RCV_FIN}},
 	/* 7: FIN together with the ACK of the peer's FIN. */
-	{{FIN | ACK, false, true, true, false},
+	{{FIN | ACK, false, true, true, false, false},
 	 2, {TT_EV_SND_ACK_OF_FIN, TT_EV_SND_FIN}, 1, {TT_EV_RCV_FIN_ACK_OF_FIN}},
 	/* 8: same, the FIN retransmitted. */
-	{{FIN | ACK, false, true, false, false},
+	{{FIN | ACK, false, true, false, false, false},
 	 1, {TT_EV_SND_ACK_OF_FIN}, 1, {TT_EV_RCV_FIN_ACK_OF_FIN}},
 	/* 9: pure ACK of the peer's FIN. */
-	{{ACK, false, true, false, false},
+	{{ACK, false, true, false, false, false},
 	 1, {TT_EV_SND_ACK_OF_FIN}, 1, {TT_EV_RCV_ACK_OF_FIN}},
 	/* 10: FIN without the ACK bit, even if the facts say it would ack. */
-	{{FIN, true, true, true, false}, 1, {TT_EV_SND_FIN}, 1, {TT_EV_RCV_FIN}},
+	{{FIN, true, true, true, false, false}, 1, {TT_EV_SND_FIN}, 1, {TT_EV_RCV_FIN}},
 	/* 11: ordering: ACK of SYN before the FIN, for both sides (§3.10.7.4). */
-	{{FIN | ACK, true, false, true, false},
+	{{FIN | ACK, true, false, true, false, false},
 	 2, {TT_EV_SND_ACK_OF_SYN, TT_EV_SND_FIN}, 2, {TT_EV_RCV_ACK_OF_SYN, TT_EV_RCV_FIN}},
 	/* 12: ordering: ACK of SYN, ACK of FIN, FIN. */
-	{{FIN | ACK, true, true, true, false},
+	{{FIN | ACK, true, true, true, false, false},
 	 3, {TT_EV_SND_ACK_OF_SYN, TT_EV_SND_ACK_OF_FIN, TT_EV_SND_FIN},
 	 2, {TT_EV_RCV_ACK_OF_SYN, TT_EV_RCV_FIN_ACK_OF_FIN}},
 	/* 13: ACK of SYN and of FIN, no FIN. */
-	{{ACK, true, true, false, false},
+	{{ACK, true, true, false, false, false},
 	 2, {TT_EV_SND_ACK_OF_SYN, TT_EV_SND_ACK_OF_FIN},
 	 2, {TT_EV_RCV_ACK_OF_SYN, TT_EV_RCV_ACK_OF_FIN}},
 	/* 14: acceptable RST. */
-	{{RST, false, false, false, true}, 1, {TT_EV_SND_RST}, 1, {TT_EV_RCV_RST}},
-	/* 15: RST not acceptable: the sender still has no connection. */
-	{{RST, false, false, false, false}, 1, {TT_EV_SND_RST}, 0, {0}},
+	{{RST, false, false, false, true, false}, 1, {TT_EV_SND_RST}, 1, {TT_EV_RCV_RST}},
+	/* 15: RST the receiver cannot judge (it is CLOSED): the sender has no connection. */
+	{{RST, false, false, false, false, false}, 1, {TT_EV_SND_RST}, 0, {0}},
 	/* 16: RST,ACK acceptable: only the RST events, whatever else the facts say. */
-	{{RST | ACK, true, true, false, true}, 1, {TT_EV_SND_RST}, 1, {TT_EV_RCV_RST}},
-	/* 17: RST,ACK not acceptable. */
-	{{RST | ACK, true, false, false, false}, 1, {TT_EV_SND_RST}, 0, {0}},
+	{{RST | ACK, true, true, false, true, false}, 1, {TT_EV_SND_RST}, 1, {TT_EV_RCV_RST}},
+	/* 17: RST,ACK not acceptable, not judged. */
+	{{RST | ACK, true, false, false, false, false}, 1, {TT_EV_SND_RST}, 0, {0}},
+	/* 18b: an RST the receiver judges and rejects (RFC 5961): no event at all. */
+	{{RST | ACK, false, false, false, false, true}, 0, {0}, 0, {0}},
 	/* 18: SYN with RST is an RST. */
-	{{SYN | RST, false, false, false, true}, 1, {TT_EV_SND_RST}, 1, {TT_EV_RCV_RST}},
+	{{SYN | RST, false, false, false, true, false}, 1, {TT_EV_SND_RST}, 1, {TT_EV_RCV_RST}},
 	/* 19: SYN,ACK with FIN: handled as a SYN,ACK only. */
-	{{SYN | ACK | FIN, true, false, true, false},
+	{{SYN | ACK | FIN, true, false, true, false, false},
 	 1, {TT_EV_SND_SYNACK}, 1, {TT_EV_RCV_SYNACK}},
 };
 
@@ -314,7 +316,7 @@ ParameterizedTest(struct classify_case *c, tcp_state, classify)
 /* The classifier is pure: the same facts always give the same events. */
 Test(tcp_state, classify_is_pure)
 {
-	struct tt_seg_facts f = {FIN | ACK, true, true, true, false};
+	struct tt_seg_facts f = {FIN | ACK, true, true, true, false, false};
 	struct tt_seg_facts copy = f;
 	struct tt_tcp_events s1, r1, s2, r2;
 
@@ -368,7 +370,7 @@ static void apply(struct conn *c, int who, const struct tt_tcp_events *e)
 static void segment(struct conn *c, int from, uint16_t flags, bool acks_syn, bool acks_fin,
                     bool fin_is_new, bool rst_ok)
 {
-	struct tt_seg_facts f = {flags, acks_syn, acks_fin, fin_is_new, rst_ok};
+	struct tt_seg_facts f = {flags, acks_syn, acks_fin, fin_is_new, rst_ok, false};
 	struct tt_tcp_events snd, rcv;
 
 	tt_tcp_classify(&f, &snd, &rcv);

@@ -333,3 +333,45 @@ Test(tracker, syn_retransmitted_after_a_bad_synack_is_not_a_simultaneous_open)
 	cr_assert_eq(recs[0].handshake, TT_HS_SYN_SYNACK);
 	cr_assert_eq(recs[0].dir[TT_CLIENT].retransmissions, 1);
 }
+
+Test(tracker, rst_out_of_window_or_inexact_changes_nothing)
+{
+	handshake(0);
+	seg(1, S, RST, 3000000000u, 0, 0);    /* far out of window: blind or forged */
+	seg(1.1, S, RST, 501 + 999, 0, 0);     /* in the window, not RCV.NXT: challenge ACK */
+	seg(2, C, ACK, 101, 501, 100);
+	seg(2.1, S, ACK, 501, 201, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
+	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_ESTABLISHED);
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_OPEN);
+	cr_assert_eq(tt_tracker_stats(tr)->rst_ignored, 2);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].payload_bytes, 100);
+}
+
+Test(tracker, rst_at_the_last_acknowledged_number_is_accepted)
+{
+	/* The capture missed the server's last 100 bytes, which the client acked:
+	 * an RST at that sequence number is exact for the client. */
+	handshake(0);
+	seg(1, C, ACK, 101, 601, 0);
+	seg(1.1, S, RST, 601, 0, 0);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_RESET);
+	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "server");
+}
+
+Test(tracker, rst_with_the_fin_number_is_accepted_after_the_fin)
+{
+	/* Client FIN at 101 (next 102); the client's RST carries 101, the FIN's
+	 * own number: Linux accepts it in CLOSE_WAIT/LAST_ACK/CLOSING. */
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK, 501, 102, 0);
+	seg(1.02, C, RST, 101, 0, 0);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_CLOSED);
+	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "client");
+	cr_assert_eq(tt_tracker_stats(tr)->rst_ignored, 0);
+}
