@@ -24,6 +24,9 @@ struct tt_tracker {
 	uint64_t next_id;
 	tt_time_ns now;
 	bool have_time;
+	struct tt_conn *ended;      /* copies of records that ended at ended_ts, unwritten */
+	uint32_t n_ended, cap_ended;
+	tt_time_ns ended_ts;
 };
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
@@ -75,6 +78,7 @@ void tt_tracker_free(struct tt_tracker **trp)
 	if (trp == NULL || *trp == NULL)
 		return;
 	tt_flow_table_free(&(*trp)->flows);
+	free((*trp)->ended);
 	free(*trp);
 	*trp = NULL;
 }
@@ -124,47 +128,109 @@ static bool both_closed(const struct tt_conn *c)
 	return c->state[TT_CLIENT] == TT_TCP_CLOSED && c->state[TT_SERVER] == TT_TCP_CLOSED;
 }
 
+static int cmp_first(const void *a, const void *b)
+{
+	const struct tt_conn *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
+}
+
+/* Hand the records that ended at the same instant to the writers, in order of
+ * first packet (then id): the output is ordered by (end, first packet). */
+static void flush_ended(struct tt_tracker *tr)
+{
+	if (tr->n_ended > 1)
+		qsort(tr->ended, tr->n_ended, sizeof(*tr->ended), cmp_first);
+	for (uint32_t i = 0; i < tr->n_ended; i++)
+		emit(tr, TT_EVT_CONN_END, tr->ended[i].end, &tr->ended[i], TT_CLIENT,
+		     TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
+	tr->n_ended = 0;
+}
+
+/* The record is final: a copy waits until time moves past its end. */
 static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reason why,
                      tt_time_ns ts)
 {
 	c->end = ts;
 	c->end_reason = (uint8_t)why;
 	c->emitted = true;
-	emit(tr, TT_EVT_CONN_END, ts, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
+	c->held = false;
+	if (tr->n_ended > 0 && ts != tr->ended_ts)
+		flush_ended(tr);
+	if (tr->n_ended == tr->cap_ended) {
+		uint32_t cap = tr->cap_ended ? tr->cap_ended * 2 : 16;
+		struct tt_conn *p = realloc(tr->ended, sizeof(*p) * cap);
+		if (p == NULL) {
+			/* No memory for the batch: keep order as best we can. */
+			flush_ended(tr);
+			emit(tr, TT_EVT_CONN_END, ts, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED,
+			     NULL);
+			return;
+		}
+		tr->ended = p;
+		tr->cap_ended = cap;
+	}
+	tr->ended[tr->n_ended++] = *c;
+	tr->ended_ts = ts;
 }
 
-/* After a segment or a timer: a connection whose endpoints are both CLOSED is over. */
+/*
+ * After a segment or a timer: a connection whose endpoints are both CLOSED is
+ * over.  Its record stays 2*MSL more: strays are absorbed and a later SYN on
+ * the 4-tuple is numbered as its next incarnation.  A failed opening (refused,
+ * unreachable) is held unwritten that long, since a client may retry the same
+ * SYN (Windows does after an RST): the retry continues the same record.
+ */
 static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, bool via_timer)
 {
-	if (c->emitted || !both_closed(c))
+	if (c->emitted || c->held || !both_closed(c))
 		return;
-	finalize(tr, c, TT_END_CLOSED, ts);
-	/* Remembered 2*MSL more: strays are absorbed and a later SYN on the
-	 * 4-tuple is numbered as its next incarnation. */
 	c->tw_done = via_timer;
+	if (c->refused || c->unreachable)
+		c->held = true;
+	else
+		finalize(tr, c, TT_END_CLOSED, ts);
 	tt_flow_timer_set(tr->flows, c, DONE_LIST, ts + 2 * tr->cfg.msl);
 }
 
 /* ---- timers ------------------------------------------------------------- */
 
+/* The timer lists' heads in deadline order, so records end in time order. */
 static void expire(struct tt_tracker *tr, tt_time_ns now)
 {
-	struct tt_conn *c;
+	for (;;) {
+		struct tt_conn *tw = tt_flow_timer_first(tr->flows, TW_LIST);
+		struct tt_conn *done = tt_flow_timer_first(tr->flows, DONE_LIST);
+		struct tt_conn *c;
 
-	while ((c = tt_flow_timer_first(tr->flows, TW_LIST)) != NULL &&
-	       c->node.deadline <= now) {
+		if (tw != NULL && tw->node.deadline > now)
+			tw = NULL;
+		if (done != NULL && done->node.deadline > now)
+			done = NULL;
+		if (tw == NULL && done == NULL)
+			break;
+		c = tw == NULL ? done
+		    : done == NULL ? tw
+		    : (done->node.deadline < tw->node.deadline ? done : tw);
 		tt_time_ns at = c->node.deadline;
 		tt_flow_timer_cancel(tr->flows, c);
-		for (int ep = 0; ep < 2; ep++) {
-			if (c->state[ep] == TT_TCP_TIME_WAIT)
-				set_state(tr, c, (enum tt_endpoint)ep,
-				          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL), at);
+		if (c == tw) {
+			for (int ep = 0; ep < 2; ep++) {
+				if (c->state[ep] == TT_TCP_TIME_WAIT)
+					set_state(tr, c, (enum tt_endpoint)ep,
+					          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL),
+					          at);
+			}
+			maybe_end(tr, c, at, true);
+		} else {
+			/* A failed opening nobody retried is written when its 2*MSL ends. */
+			if (c->held)
+				finalize(tr, c, TT_END_CLOSED, at);
+			tt_flow_remove(tr->flows, c);
 		}
-		maybe_end(tr, c, at, true);
 	}
-	while ((c = tt_flow_timer_first(tr->flows, DONE_LIST)) != NULL &&
-	       c->node.deadline <= now)
-		tt_flow_remove(tr->flows, c);
 }
 
 /* ---- creation and eviction ---------------------------------------------- */
@@ -178,7 +244,9 @@ static struct tt_conn *make_room_and_insert(struct tt_tracker *tr, const struct 
 		struct tt_conn *victim = tt_flow_lru_oldest(tr->flows);
 		if (victim == NULL)
 			return NULL;
-		if (!victim->emitted) {
+		if (victim->held) {
+			finalize(tr, victim, TT_END_CLOSED, ts); /* over already: no eviction */
+		} else if (!victim->emitted) {
 			tr->stats.evicted++;
 			finalize(tr, victim, TT_END_EVICTED, ts);
 		}
@@ -259,6 +327,11 @@ static bool syn_starts_new(const struct tt_conn *c, enum tt_endpoint ep, const s
 	bool a_done = a == TT_TCP_CLOSED || a == TT_TCP_TIME_WAIT;
 	bool b_done = b == TT_TCP_CLOSED || b == TT_TCP_TIME_WAIT;
 
+	/* A client still waiting for an answer sends a SYN with a new ISN: it
+	 * gave up (connect() timed out) and tries again. */
+	if (ep == TT_CLIENT && a == TT_TCP_SYN_SENT && !c->synack_seen && !c->sim_open &&
+	    d->has_isn && d->isn != p->seq)
+		return true;
 	if (!a_done || !b_done)
 		return false;
 	return !(d->has_isn && d->isn == p->seq);
@@ -471,15 +544,26 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 
 	if (c != NULL) {
 		enum tt_endpoint ep = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
-		if (c->emitted && !pure_syn) {
+		bool over = c->emitted || c->held;
+		if (over && !pure_syn) {
 			tr->stats.strays++;
 			return;
 		}
-		if (c->emitted || (pure_syn && syn_starts_new(c, ep, p))) {
+		if (c->held && ep == TT_CLIENT && c->dir[TT_CLIENT].has_isn &&
+		    p->seq == c->dir[TT_CLIENT].isn) {
+			/* The same SYN again after a refusal (Windows retries
+			 * connect() so): the same opening goes on. */
+			tt_flow_timer_cancel(tr->flows, c);
+			c->held = false;
+			c->refused = false;
+			c->unreachable = false;
+		} else if (over || (pure_syn && syn_starts_new(c, ep, p))) {
 			uint32_t inc = c->incarnation + 1;
 			if (!c->emitted) {
-				/* Linux lets connect() take over its own TIME_WAIT:
-				 * the old endpoints end CLOSED when the new SYN is seen. */
+				/* Linux lets connect() take over its own TIME_WAIT,
+				 * and a client that gave up on a SYN may try again
+				 * with a new one: the old endpoints end CLOSED when
+				 * the new SYN is seen. */
 				tt_flow_timer_cancel(tr->flows, c);
 				set_state(tr, c, TT_CLIENT, TT_TCP_CLOSED, p->ts);
 				set_state(tr, c, TT_SERVER, TT_TCP_CLOSED, p->ts);
@@ -612,6 +696,9 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 	if (ts < st->first_ts)
 		st->first_ts = ts;
 	expire(tr, tr->now);
+	/* Nothing can end before now any more: write what ended earlier. */
+	if (tr->n_ended > 0 && tr->ended_ts < tr->now)
+		flush_ended(tr);
 	if (r != TT_DEC_OK || pkt == NULL)
 		return;
 	if (pkt->is_icmp_error) {
@@ -628,46 +715,66 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 	handle_segment(tr, pkt);
 }
 
-static int cmp_first(const void *a, const void *b)
+static int cmp_first_ptr(const void *a, const void *b)
 {
-	const struct tt_conn *x = *(const struct tt_conn *const *)a;
-	const struct tt_conn *y = *(const struct tt_conn *const *)b;
-
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
+	return cmp_first(*(const struct tt_conn *const *)a, *(const struct tt_conn *const *)b);
 }
 
 void tt_tracker_finish(struct tt_tracker *tr)
 {
 	uint32_t bound = tt_flow_used_bound(tr->flows), n = 0;
-	struct tt_conn **list = NULL;
+	tt_time_ns end = tr->stats.last_ts;
+	const struct tt_conn **list;
 
-	if (tt_flow_count(tr->flows) > 0)
-		list = malloc(sizeof(*list) * tt_flow_count(tr->flows));
+	/* Every record still unwritten ends now, with the states of the last
+	 * packet; with those that ended at that same instant, in order of first
+	 * packet.  Pointers are sorted, records are not copied. */
+	if (tr->n_ended > 0 && tr->ended_ts != end)
+		flush_ended(tr);
+	list = malloc(sizeof(*list) * ((size_t)tt_flow_count(tr->flows) + tr->n_ended + 1));
+	if (list == NULL)
+		flush_ended(tr);
+	for (uint32_t i = 0; list != NULL && i < tr->n_ended; i++)
+		list[n++] = &tr->ended[i];
 	for (uint32_t i = 0; i < bound; i++) {
 		struct tt_conn *c = tt_flow_at(tr->flows, i);
-		if (c == NULL)
+		if (c == NULL || c->emitted)
 			continue;
-		if (c->emitted || list == NULL) {
-			if (list == NULL && !c->emitted) /* out of memory: bucket order */
-				finalize(tr, c, TT_END_INPUT, tr->stats.last_ts);
-			tt_flow_remove(tr->flows, c);
-			continue;
-		}
-		list[n++] = c;
+		c->end = end;
+		c->end_reason = (uint8_t)(c->held ? TT_END_CLOSED : TT_END_INPUT);
+		c->emitted = true;
+		c->held = false;
+		if (list != NULL)
+			list[n++] = c;
+		else /* out of memory: table order */
+			emit(tr, TT_EVT_CONN_END, end, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
 	}
 	if (list != NULL) {
-		qsort(list, n, sizeof(*list), cmp_first);
-		for (uint32_t i = 0; i < n; i++) {
-			finalize(tr, list[i], TT_END_INPUT, tr->stats.last_ts);
-			tt_flow_remove(tr->flows, list[i]);
-		}
+		qsort(list, n, sizeof(*list), cmp_first_ptr);
+		for (uint32_t i = 0; i < n; i++)
+			emit(tr, TT_EVT_CONN_END, end, list[i], TT_CLIENT, TT_TCP_CLOSED,
+			     TT_TCP_CLOSED, NULL);
 		free(list);
+	}
+	tr->n_ended = 0;
+	for (uint32_t i = 0; i < bound; i++) {
+		struct tt_conn *c = tt_flow_at(tr->flows, i);
+		if (c != NULL)
+			tt_flow_remove(tr->flows, c);
 	}
 }
 
 /* ---- derived facts --------------------------------------------------------- */
+
+/* Did an endpoint ever enter state s? */
+static bool reached(const struct tt_conn *c, enum tt_tcp_state s)
+{
+	for (int ep = 0; ep < 2; ep++)
+		for (int i = 0; i < c->hist[ep].n; i++)
+			if (c->hist[ep].state[i] == s)
+				return true;
+	return false;
+}
 
 enum tt_outcome tt_conn_outcome(const struct tt_conn *c)
 {
@@ -683,8 +790,8 @@ enum tt_outcome tt_conn_outcome(const struct tt_conn *c)
 		return TT_OUT_CLOSED;
 	if (cf || sf)
 		return TT_OUT_HALF_CLOSED;
-	if (c->state[TT_CLIENT] == TT_TCP_SYN_SENT && !c->synack_seen)
-		return TT_OUT_TIMEOUT;
+	if (c->syn_seen && !c->synack_seen && !c->sim_open && !reached(c, TT_TCP_ESTABLISHED))
+		return TT_OUT_TIMEOUT; /* the SYN was never answered */
 	return TT_OUT_OPEN;
 }
 

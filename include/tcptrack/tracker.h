@@ -75,6 +75,7 @@ struct tt_conn {
 	bool syn_seen, synack_seen, hs_ack, sim_open;
 	bool emitted;               /* already handed to the writers (kept to absorb strays) */
 	bool tw_done;               /* ended by TIME_WAIT expiry */
+	bool held;                  /* a failed opening kept unwritten: the SYN may be retried */
 	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
 	uint8_t client_reason;      /* enum tt_client_reason: how the client was chosen */
 	tt_time_ns first, last;     /* first and last packet */

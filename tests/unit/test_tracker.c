@@ -69,6 +69,12 @@ static void seg(double t, bool from_client, uint16_t flags, uint32_t seq, uint32
 	tt_tracker_feed(tr, TT_DEC_OK, &p, p.ts);
 }
 
+/* A frame that is not TCP at time t: time moves on, records that ended are written. */
+static void tick(double t)
+{
+	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(t));
+}
+
 #define C true
 #define S false
 #define SYN TT_TH_SYN
@@ -170,20 +176,66 @@ Test(tracker, refused)
 {
 	seg(0, C, SYN, 100, 0, 0);
 	seg(0.001, S, RST | ACK, 0, 101, 0);
-	cr_assert_eq(nrecs, 1, "written as soon as it is over");
+	/* A refused opening is held 2*MSL: the client may retry the same SYN. */
+	tick(60);
+	cr_assert_eq(nrecs, 0);
+	tick(60.002);
+	cr_assert_eq(nrecs, 1, "written when no retry can come any more");
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_REFUSED);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSED);
 	cr_assert_eq(recs[0].hist[TT_SERVER].n, 0, "the server never left CLOSED");
-	/* A stray ACK is absorbed; a new SYN (Windows retries with the same
-	 * ISN after an RST) is a new attempt: a new incarnation. */
-	seg(0.2, C, ACK, 101, 1, 0);
+	cr_assert_eq(recs[0].end, T0 + SEC(60.001));
+}
+
+Test(tracker, refused_then_the_same_syn_retried_is_one_opening)
+{
+	/* Windows retries a refused connect() with the same SYN: one record,
+	 * the retries counted as retransmissions (as tshark does). */
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.001, S, RST | ACK, 0, 101, 0);
+	seg(0.2, C, ACK, 101, 1, 0); /* a stray is absorbed */
 	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
 	seg(0.5, C, SYN, 100, 0, 0);
 	seg(0.501, S, RST | ACK, 0, 101, 0);
+	seg(1, C, SYN, 100, 0, 0);
+	seg(1.001, S, RST | ACK, 0, 101, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].incarnation, 1);
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_REFUSED);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].retransmissions, 2);
+	assert_history(&recs[0].hist[TT_CLIENT],
+	               (const char *const[]){"SYN_SENT", "CLOSED", "SYN_SENT", "CLOSED", "SYN_SENT",
+	                                     "CLOSED"}, 6);
+}
+
+Test(tracker, refused_then_a_new_syn_is_a_new_incarnation)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.001, S, RST | ACK, 0, 101, 0);
+	seg(0.5, C, SYN, 9000, 0, 0);
+	tick(0.6);
+	cr_assert_eq(nrecs, 1, "the refused record ends at the new SYN");
+	cr_assert_eq(recs[0].end, T0 + SEC(0.5));
+	tt_tracker_finish(tr);
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert(recs[1].port_reuse);
+	cr_assert_eq(tt_conn_outcome(&recs[1]), TT_OUT_TIMEOUT);
+}
+
+Test(tracker, syn_with_a_new_isn_while_unanswered_is_a_new_attempt)
+{
+	seg(0, C, SYN, 1000, 0, 0);
+	seg(3, C, SYN, 777777, 0, 0);
+	seg(3.001, S, RST | ACK, 0, 777778, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 2);
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_TIMEOUT);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].isn, 1000);
+	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert_eq(tt_conn_outcome(&recs[1]), TT_OUT_REFUSED);
+	cr_assert_eq(recs[1].dir[TT_CLIENT].lost_segments, 0);
 }
 
 Test(tracker, rst_with_wrong_ack_is_ignored_in_syn_sent)
@@ -202,6 +254,8 @@ Test(tracker, reset_in_established_names_the_sender)
 {
 	handshake(0);
 	seg(1, S, RST | ACK, 501, 101, 0);
+	cr_assert_eq(nrecs, 0, "written once time moves past its end");
+	tick(1.5);
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_RESET);
 	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "server");
@@ -231,6 +285,7 @@ Test(tracker, syn_in_time_wait_starts_a_new_incarnation)
 	seg(1.01, S, ACK | FIN, 501, 102, 0);
 	seg(1.02, C, ACK, 102, 502, 0);
 	seg(5, C, SYN, 200000, 0, 0);
+	tick(6);
 	cr_assert_eq(nrecs, 1, "the old incarnation ends when the new SYN is seen");
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSED);
 	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[recs[0].hist[TT_CLIENT].n - 1], T0 + SEC(5));
@@ -270,6 +325,7 @@ Test(tracker, eviction_of_the_least_recently_active)
 	seg(0.2, C, SYN, 1, 0, 0); /* touches 1001: 1002 is now the oldest */
 	cport = 1003;
 	seg(0.3, C, SYN, 1, 0, 0);
+	tick(0.4);
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].port[TT_CLIENT], 1002);
 	cr_assert_eq(recs[0].end_reason, TT_END_EVICTED);
@@ -357,6 +413,7 @@ Test(tracker, rst_at_the_last_acknowledged_number_is_accepted)
 	handshake(0);
 	seg(1, C, ACK, 101, 601, 0);
 	seg(1.1, S, RST, 601, 0, 0);
+	tick(2);
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_RESET);
 	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "server");
@@ -370,6 +427,7 @@ Test(tracker, rst_with_the_fin_number_is_accepted_after_the_fin)
 	seg(1, C, ACK | FIN, 101, 501, 0);
 	seg(1.01, S, ACK, 501, 102, 0);
 	seg(1.02, C, RST, 101, 0, 0);
+	tick(2);
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_CLOSED);
 	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "client");
