@@ -588,16 +588,18 @@ Test(report, csv_header_and_rows)
 	cr_assert_eq(nl, 3);
 	assert_prefix(lines[0], "id,incarnation,ip,client,server,first,last,end,end_reason,"
 	                        "handshake,outcome,closed_by,reset_by,port_reuse,"
-	                        "client_state,server_state,client_history,server_history,"
-	                        "c2s_packets,c2s_payload_bytes,");
+	                        "client_state,server_state,client_chosen_by,history_truncated,"
+	                        "icmp_type,icmp_code,client_history,server_history,"
+	                        "c2s_packets,c2s_payload_bytes,c2s_unique_bytes,"
+	                        "c2s_retransmitted_bytes,");
 	assert_prefix(lines[1], "7,1,4,192.0.2.1:40000,198.51.100.7:80,1700000000.123456,"
 	                        "1700000001.500000,1700000061.500000,closed,complete,closed,"
-	                        "client,,0,CLOSED,CLOSED,SYN_SENT@1700000000.123456 "
+	                        "client,,0,CLOSED,CLOSED,syn,0,,,SYN_SENT@1700000000.123456 "
 	                        "ESTABLISHED@1700000000.123457 CLOSED@1700000061.500000001,,"
-	                        "5,100,90,1,1,0,1000,1460,7,1,0,100,65535,502,2,1,");
+	                        "5,100,90,10,1,1,0,1000,1460,7,1,0,100,65535,502,");
 
 	size_t ncols = count_char(lines[0], lines[0] + strlen(lines[0]), ',') + 1;
-	cr_assert_eq(ncols, 18 + 2 * 28);
+	cr_assert_eq(ncols, 22 + 2 * 32);
 	for (size_t i = 1; i < 3; i++)
 		cr_assert_eq(count_char(lines[i], lines[i] + strlen(lines[i]), ',') + 1, ncols,
 		             "row %zu: %s", i, lines[i]);
@@ -607,6 +609,9 @@ Test(report, csv_header_and_rows)
 	nr = split_csv(lines[1], row, NELEM(row));
 	cr_assert_eq(nh, nr);
 	cr_assert_str_eq(csv_value(hdr, row, nh, "c2s_isn"), "1000");
+	cr_assert_str_eq(csv_value(hdr, row, nh, "c2s_retransmitted_bytes"), "10");
+	cr_assert_str_eq(csv_value(hdr, row, nh, "client_chosen_by"), "syn");
+	cr_assert_str_eq(csv_value(hdr, row, nh, "icmp_type"), "");
 	cr_assert_str_eq(csv_value(hdr, row, nh, "s2c_isn"), "");
 	cr_assert_str_eq(csv_value(hdr, row, nh, "s2c_mss"), "");
 	cr_assert_str_eq(csv_value(hdr, row, nh, "s2c_wscale"), "");
@@ -639,7 +644,7 @@ Test(report, csv_empty)
 	s = run(TT_FMT_CSV, NULL, 0, &st, &input);
 	cr_assert_eq(count_char(s, s + strlen(s), '\n'), 1);
 	cr_assert_eq(strncmp(s, "id,incarnation,", 15), 0);
-	cr_assert_eq(count_char(s, s + strlen(s), ','), 18 + 2 * 28 - 1);
+	cr_assert_eq(count_char(s, s + strlen(s), ','), 22 + 2 * 32 - 1);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */
