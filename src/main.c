@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcptrack/capture.h"
@@ -232,22 +233,40 @@ static void on_event(const struct tt_event *ev, void *user)
 		tt_report_conn(&run->report, ev->conn);
 }
 
-/* The report goes to stdout, or to a temporary file renamed over --output at the end. */
+/*
+ * The report goes to stdout; or to a temporary file in the same directory,
+ * renamed over --output at the end so that a report is complete or absent;
+ * or, when --output names an existing non-regular file (a FIFO, a device),
+ * straight into it.  tmp is left empty unless a temporary file is used.
+ */
 static FILE *open_output(const char *path, char *tmp, size_t tmpsize)
 {
+	struct stat st;
+	mode_t mask;
 	int fd;
 	FILE *f;
 
+	tmp[0] = '\0';
 	if (path == NULL || strcmp(path, "-") == 0)
 		return stdout;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return fopen(path, "w");
 	snprintf(tmp, tmpsize, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
-	if (fd < 0)
+	if (fd < 0) {
+		tmp[0] = '\0';
 		return NULL;
-	f = fdopen(fd, "w");
-	if (f == NULL) {
+	}
+	/* mkstemp() makes it 0600: give it the mode a new file would get. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, (mode_t)0666 & ~mask) != 0 || (f = fdopen(fd, "w")) == NULL) {
+		int e = errno;
 		close(fd);
 		unlink(tmp);
+		tmp[0] = '\0';
+		errno = e;
+		return NULL;
 	}
 	return f;
 }
@@ -324,7 +343,12 @@ int main(int argc, char **argv)
 		if (rc < 0) {
 			in.truncated = rc == TT_ERR_TRUNCATED;
 			in.error = errbuf;
-			fprintf(stderr, "tcptrack: %s\n", errbuf);
+			/* A CSV file has no summary to say the input was cut short:
+			 * rather than a partial file that looks complete, none. */
+			fprintf(stderr, "tcptrack: %s%s\n", errbuf,
+			        tmp[0] != '\0' && o.format == TT_FMT_CSV
+			                ? " (the CSV report is not written: it could not say so)"
+			                : "");
 			status = EXIT_RUNTIME;
 			break;
 		}
@@ -342,18 +366,22 @@ int main(int argc, char **argv)
 	}
 done:
 	if (out != NULL && out != stdout) {
-		if (fclose(out) != 0 && status == 0) {
+		bool written = fclose(out) == 0;
+		if (!written && status == 0) {
 			fprintf(stderr, "tcptrack: %s: write error: %s\n", o.output, strerror(errno));
 			status = EXIT_RUNTIME;
 		}
-		if (status == 0 || in.error != NULL) {
-			if (rename(tmp, o.output) != 0) {
+		if (tmp[0] != '\0') {
+			/* Complete, or cut short and saying so (text, JSON). */
+			bool keep = written && (status == 0 ||
+			                        (in.error != NULL && o.format != TT_FMT_CSV));
+			if (keep && rename(tmp, o.output) != 0) {
 				fprintf(stderr, "tcptrack: %s: %s\n", o.output, strerror(errno));
-				unlink(tmp);
 				status = EXIT_RUNTIME;
+				keep = false;
 			}
-		} else {
-			unlink(tmp);
+			if (!keep)
+				unlink(tmp);
 		}
 	}
 	tt_tracker_free(&tr);

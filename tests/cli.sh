@@ -79,6 +79,20 @@ expect 0 '^$' -- -r "$cap" -F csv -o "$tmp/report.csv"
 check "-o writes the file" test "$(wc -l <"$tmp/report.csv")" -eq 2
 check "-o leaves no temporary file" test -z "$(ls "$tmp" | grep 'report.csv.tmp')"
 expect 1 "^tcptrack: $tmp/nodir/r.json: cannot create the report" -- -r "$cap" -o "$tmp/nodir/r.json"
+(umask 022 && "$bin" -r "$cap" -o "$tmp/mode.txt")
+check "-o gives the file the mode umask allows (644)" test "$(stat -c %a "$tmp/mode.txt")" = 644
+# -o on a FIFO writes into it (it is not replaced by a regular file).
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from_fifo" &
+"$bin" -r "$cap" -o "$tmp/fifo"
+wait
+check "-o FIFO: still a FIFO" test -p "$tmp/fifo"
+check "-o FIFO: the reader got the report" grep -q 'closed(client)' "$tmp/from_fifo"
+# Cut short: text and JSON reports say so and are kept; a CSV file could not, so none.
+expect 1 "^tcptrack: $tmp/cut.pcap: file truncated in the middle of a packet record$" -- -r "$tmp/cut.pcap" -F json -o "$tmp/cut.json"
+check "-o JSON of a truncated file is kept" grep -q '"truncated":true' "$tmp/cut.json"
+expect 1 "the CSV report is not written" -- -r "$tmp/cut.pcap" -F csv -o "$tmp/cut.csv"
+check "-o CSV of a truncated file is not written" test ! -e "$tmp/cut.csv"
 "$bin" -r "$tmp/text.pcap" -o "$tmp/bad.json" 2>/dev/null
 check "-o with a bad input leaves no report" test ! -e "$tmp/bad.json"
 "$bin" --help >"$tmp/help" 2>&1
