@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* report_text.c - the default report: one line per connection, then a summary. */
+/*
+ * report_text.c - the default report: one line per connection, then a summary.
+ * Columns have fixed widths (rows are written as connections end, before the
+ * widest is known); they fit IPv4 endpoints, every outcome and durations up to
+ * a day; a longer IPv6 endpoint pushes the rest of its row to the right.
+ */
 #include "tcptrack/report.h"
 
 #include <inttypes.h>
@@ -7,7 +12,7 @@
 
 static void text_begin(struct tt_report *r)
 {
-	fprintf(r->out, "%-5s %-21s %-21s %-11s %-11s %-14s %12s %6s %9s %6s %9s %5s\n", "ID",
+	fprintf(r->out, "%-5s %-21s %-21s %-11s %-11s %-19s %13s %6s %9s %6s %9s %5s\n", "ID",
 	        "CLIENT", "SERVER", "CLIENT", "SERVER", "OUTCOME", "DURATION", "PKTS>", "BYTES>",
 	        "PKTS<", "BYTES<", "RETX");
 }
@@ -40,7 +45,7 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 		         c->end_reason == TT_END_EVICTED ? "*" : "");
 	format_duration(du, sizeof(du), c->last - c->first);
 	fprintf(r->out,
-	        "%-5" PRIu64 " %-21s %-21s %-11s %-11s %-14s %12s %6" PRIu64 " %9" PRIu64
+	        "%-5" PRIu64 " %-21s %-21s %-11s %-11s %-19s %13s %6" PRIu64 " %9" PRIu64
 	        " %6" PRIu64 " %9" PRIu64 " %5u\n",
 	        c->id, cl, sv, tt_tcp_state_name(c->state[TT_CLIENT]),
 	        tt_tcp_state_name(c->state[TT_SERVER]), oc, du, c->dir[0].packets,
