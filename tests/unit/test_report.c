@@ -659,11 +659,11 @@ Test(report, text_header_row_summary)
 	memset(&st, 0, sizeof(st));
 	s = run(TT_FMT_TEXT, &c, 1, &st, &input);
 	assert_prefix(s, "ID    CLIENT                SERVER                CLIENT      "
-	                 "SERVER      OUTCOME            DURATION  PKTS>    BYTES>  PKTS<"
+	                 "SERVER      OUTCOME                  DURATION  PKTS>    BYTES>  PKTS<"
 	                 "    BYTES<  RETX\n");
 	row = strchr(s, '\n') + 1;
 	assert_prefix(row, "7     192.0.2.1:40000       198.51.100.7:80       CLOSED      "
-	                   "CLOSED      closed(client)    1.376544s      5       100      "
+	                   "CLOSED      closed(client)          1.376544s      5       100      "
 	                   "4         0     1\n");
 	cr_assert_not_null(strstr(s, "\nSummary of x.pcap (link type EN10MB)\n"), "%s", s);
 	cr_assert_null(strstr(s, "  time:"), "no frames: no time line\n%s", s);
