@@ -112,11 +112,22 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 	prev_next = snd->seq_next;
 
 	if (!rst) {
+		bool peer_window_zero = rcv->has_win && rcv->win_last == 0;
 		if (!syn && !fin && p->payload_len <= 1 && prev_next > 0 && rel + 1 == prev_next) {
-			/* Keep-alive: one byte (or none) below the next sequence
-			 * number (RFC 9293 §3.8.4). */
-			snd->keepalives++;
-			info->is_keepalive = true;
+			/* One byte (or none) below the next sequence number: a
+			 * keep-alive (RFC 9293 §3.8.4), or, while the peer's window
+			 * is zero, the same segment used as a zero-window probe
+			 * (Linux tcp_xmit_probe_skb()). */
+			if (peer_window_zero) {
+				snd->zero_window_probes++;
+			} else {
+				snd->keepalives++;
+				info->is_keepalive = true;
+			}
+		} else if (!syn && !fin && p->payload_len == 1 && rel == prev_next &&
+		           peer_window_zero && !first) {
+			/* One new byte into a zero window (RFC 9293 §3.8.6.1). */
+			snd->zero_window_probes++;
 		} else if (syn && (p->flags & TT_TH_ACK) && !snd->sent_synack) {
 			/* Simultaneous open: the SYN,ACK repeats the SYN's number
 			 * by design (RFC 9293 Figure 8); not a retransmission. */

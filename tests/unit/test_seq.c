@@ -616,3 +616,23 @@ Test(seq, zero_window_not_counted_on_syn_fin_rst)
 	cr_assert_eq(c2s.syn, 1);
 	cr_assert_eq(c2s.packets, 3);
 }
+
+/* While the peer advertises a zero window, the keep-alive-shaped segment is a
+ * zero-window probe (Linux), and so is one new byte at the next sequence number. */
+Test(seq, zero_window_probes)
+{
+	struct tt_dir c2s, s2c;
+	struct tt_seg_info i;
+
+	wrap_setup(&c2s, &s2c);
+	send_seg(&s2c, &c2s, TT_TH_ACK, 1u, ISN_WRAP + 601u, 0, 0); /* the peer: window 0 */
+	cr_assert_eq(s2c.zero_windows, 1);
+	i = send_seg(&c2s, &s2c, TT_TH_ACK, ISN_WRAP + 600u, 0, 512, 0);
+	cr_assert(!i.is_keepalive);
+	cr_assert(!i.is_retransmission);
+	i = send_seg(&c2s, &s2c, TT_TH_ACK, ISN_WRAP + 601u, 0, 512, 1);
+	cr_assert(!i.is_retransmission);
+	cr_assert_eq(c2s.zero_window_probes, 2);
+	cr_assert_eq(c2s.keepalives, 0);
+	cr_assert_eq(c2s.unique_bytes, 601);
+}
