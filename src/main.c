@@ -159,7 +159,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->max_flows = DEFAULT_MAX_FLOWS;
 	o->msl = (tt_time_ns)DEFAULT_MSL_SECONDS * TT_NS_PER_SEC;
-	while ((ch = getopt_long(argc, argv, "+r:c:nF:o:i:DphV", longopts, NULL)) != -1) {
+	opterr = 0; /* our own messages, named "tcptrack:" */
+	while ((ch = getopt_long(argc, argv, "+:r:c:nF:o:i:DphV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			o->read_file = optarg;
@@ -204,9 +205,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'V':
 			printf("tcptrack %s\n", TT_VERSION);
 			exit(0);
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			fprintf(stderr, "Try 'tcptrack --help' for more information.\n");
-			return EXIT_USAGE;
+			if (optopt != 0)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (o->read_file == NULL)
@@ -334,7 +338,8 @@ int main(int argc, char **argv)
 		enum tt_decode_result r;
 
 		if (o.count > 0 && n >= o.count) {
-			in.stopped_by_limit = true;
+			/* Stopped by -c only if there was more to read. */
+			in.stopped_by_limit = tt_capture_next(cap, &raw, errbuf) == 1;
 			break;
 		}
 		rc = tt_capture_next(cap, &raw, errbuf);

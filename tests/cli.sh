@@ -34,7 +34,8 @@ check() { # check DESCRIPTION COMMAND...
 }
 
 expect 2 '^tcptrack: no input' -- 
-expect 2 'invalid option|unrecognized option' -- --bogus
+expect 2 "^tcptrack: unknown option '--bogus'" -- --bogus
+expect 2 "^tcptrack: option '-r' needs an argument" -- -r
 expect 2 "^tcptrack: --format: 'xml' is not one of text, json, csv" -- -r "$cap" -F xml
 expect 2 "^tcptrack: -c: 'x' is not a positive number" -- -r "$cap" -c x
 expect 2 "^tcptrack: --max-flows: '0'" -- -r "$cap" --max-flows 0
