@@ -545,12 +545,15 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	if (c != NULL) {
 		enum tt_endpoint ep = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
 		bool over = c->emitted || c->held;
-		if (over && !pure_syn) {
+		bool same_syn = ep == TT_CLIENT && c->dir[TT_CLIENT].has_isn &&
+		                p->seq == c->dir[TT_CLIENT].isn;
+		/* After the end, anything but a new SYN is a stray: an old SYN (its
+		 * ISN) only continues a held failed opening. */
+		if (over && (!pure_syn || (same_syn && !c->held))) {
 			tr->stats.strays++;
 			return;
 		}
-		if (c->held && ep == TT_CLIENT && c->dir[TT_CLIENT].has_isn &&
-		    p->seq == c->dir[TT_CLIENT].isn) {
+		if (c->held && same_syn) {
 			/* The same SYN again after a refusal (Windows retries
 			 * connect() so): the same opening goes on. */
 			tt_flow_timer_cancel(tr->flows, c);

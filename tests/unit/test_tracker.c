@@ -433,3 +433,18 @@ Test(tracker, rst_with_the_fin_number_is_accepted_after_the_fin)
 	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "client");
 	cr_assert_eq(tt_tracker_stats(tr)->rst_ignored, 0);
 }
+
+Test(tracker, old_syn_after_a_reset_is_a_stray)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.01, S, SYN | ACK, 500, 101, 0);
+	seg(0.02, C, RST, 101, 0, 0);   /* the client resets the opening */
+	seg(0.03, C, SYN, 100, 0, 0);   /* a duplicate of its old SYN: not a new connection */
+	seg(0.04, C, SYN, 9000, 0, 0);  /* a new ISN: the next incarnation */
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 2);
+	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 2);
+	cr_assert_eq(recs[1].incarnation, 2);
+	cr_assert_eq(recs[1].dir[TT_CLIENT].isn, 9000);
+}
