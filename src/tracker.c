@@ -27,6 +27,7 @@ struct tt_tracker {
 	struct tt_conn *ended;      /* copies of records that ended at ended_ts, unwritten */
 	uint32_t n_ended, cap_ended;
 	tt_time_ns ended_ts;
+	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
 };
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
@@ -61,6 +62,7 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	if (tr == NULL)
 		return tt_set_err(errbuf, TT_ERR_NOMEM, "out of memory");
 	tr->cfg = *cfg;
+	tr->timer_floor[TW_LIST] = tr->timer_floor[DONE_LIST] = INT64_MIN;
 	/* A fixed seed: output never depends on bucket order anyway (records
 	 * are written in event order), and replays stay reproducible. */
 	rc = tt_flow_table_new(&tr->flows, cfg->max_flows, sizeof(struct tt_conn), 0x7463u, errbuf);
@@ -116,10 +118,21 @@ static void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint
 	emit(tr, TT_EVT_STATE, ts, c, ep, from, to, NULL);
 }
 
+/* 2*MSL after ts, for timer list `list`.  A packet older than one already
+ * timed (time going backwards) counts from that later time instead, which
+ * keeps each list sorted. */
+static tt_time_ns two_msl_after(struct tt_tracker *tr, int list, tt_time_ns ts)
+{
+	if (ts < tr->timer_floor[list])
+		ts = tr->timer_floor[list];
+	tr->timer_floor[list] = ts;
+	return ts + 2 * tr->cfg.msl;
+}
+
 /* Keep the TIME_WAIT timer at the latest deadline of the endpoints in TIME_WAIT. */
 static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
 {
-	c->tw_deadline = ts + 2 * tr->cfg.msl;
+	c->tw_deadline = two_msl_after(tr, TW_LIST, ts);
 	tt_flow_timer_set(tr->flows, c, TW_LIST, c->tw_deadline);
 }
 
@@ -192,7 +205,7 @@ static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, b
 		c->held = true;
 	else
 		finalize(tr, c, TT_END_CLOSED, ts);
-	tt_flow_timer_set(tr->flows, c, DONE_LIST, ts + 2 * tr->cfg.msl);
+	tt_flow_timer_set(tr->flows, c, DONE_LIST, two_msl_after(tr, DONE_LIST, ts));
 }
 
 /* ---- timers ------------------------------------------------------------- */
