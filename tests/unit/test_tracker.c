@@ -448,3 +448,27 @@ Test(tracker, old_syn_after_a_reset_is_a_stray)
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert_eq(recs[1].dir[TT_CLIENT].isn, 9000);
 }
+
+Test(tracker, time_going_backwards_keeps_timers_in_order)
+{
+	/* Connection A enters TIME_WAIT at 10 s; B, whose packets are stamped
+	 * earlier (the capture's clock stepped back), at 5 s: B's timer counts
+	 * from 10 s, so neither expiry is missed. */
+	handshake(9.9);
+	seg(10, C, ACK | FIN, 101, 501, 0);
+	seg(10, S, ACK | FIN, 501, 102, 0);
+	seg(10, C, ACK, 102, 502, 0);
+	cport = 40001;
+	handshake(4.9);
+	seg(5, C, ACK | FIN, 101, 501, 0);
+	seg(5, S, ACK | FIN, 501, 102, 0);
+	seg(5, C, ACK, 102, 502, 0);
+	cport = 40000;
+	cr_assert_eq(tt_tracker_stats(tr)->time_backwards, 6);
+	tick(69.9);
+	cr_assert_eq(nrecs, 0);
+	tick(70.1);
+	cr_assert_eq(nrecs, 2, "both TIME_WAITs ended at 70 s");
+	cr_assert_eq(recs[0].port[TT_CLIENT], 40001, "same end: in order of first packet");
+	cr_assert_eq(recs[1].port[TT_CLIENT], 40000);
+}
