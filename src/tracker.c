@@ -28,6 +28,7 @@ struct tt_tracker {
 	uint32_t n_ended, cap_ended;
 	tt_time_ns ended_ts;
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
+	tt_time_ns end_floor;      /* latest end given to a record */
 };
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
@@ -63,6 +64,7 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 		return tt_set_err(errbuf, TT_ERR_NOMEM, "out of memory");
 	tr->cfg = *cfg;
 	tr->timer_floor[TW_LIST] = tr->timer_floor[DONE_LIST] = INT64_MIN;
+	tr->end_floor = INT64_MIN;
 	/* A fixed seed: output never depends on bucket order anyway (records
 	 * are written in event order), and replays stay reproducible. */
 	rc = tt_flow_table_new(&tr->flows, cfg->max_flows, sizeof(struct tt_conn), 0x7463u, errbuf);
@@ -130,10 +132,15 @@ static tt_time_ns two_msl_after(struct tt_tracker *tr, int list, tt_time_ns ts)
 }
 
 /* Keep the TIME_WAIT timer at the latest deadline of the endpoints in TIME_WAIT. */
-static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
+static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
+                          tt_time_ns ts)
 {
-	c->tw_deadline = two_msl_after(tr, TW_LIST, ts);
-	tt_flow_timer_set(tr->flows, c, TW_LIST, c->tw_deadline);
+	/* One timer a connection, at the latest deadline (so the list stays
+	 * sorted); each endpoint keeps its own deadline: when both are in
+	 * TIME_WAIT, the first leaves it, dated at its own deadline, when the
+	 * timer fires. */
+	c->tw_deadline[ep] = two_msl_after(tr, TW_LIST, ts);
+	tt_flow_timer_set(tr->flows, c, TW_LIST, c->tw_deadline[ep]);
 }
 
 static bool both_closed(const struct tt_conn *c)
@@ -166,6 +173,13 @@ static void flush_ended(struct tt_tracker *tr)
 static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reason why,
                      tt_time_ns ts)
 {
+	/* Capture time may go backwards: an end is never before an earlier end
+	 * (records stay in order) nor before the record's own last packet. */
+	if (ts < tr->end_floor)
+		ts = tr->end_floor;
+	if (ts < c->last)
+		ts = c->last;
+	tr->end_floor = ts;
 	c->end = ts;
 	c->end_reason = (uint8_t)why;
 	c->emitted = true;
@@ -234,7 +248,9 @@ static void expire(struct tt_tracker *tr, tt_time_ns now)
 				if (c->state[ep] == TT_TCP_TIME_WAIT)
 					set_state(tr, c, (enum tt_endpoint)ep,
 					          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL),
-					          at);
+					          c->tw_deadline[ep] != 0 && c->tw_deadline[ep] < at
+					                  ? c->tw_deadline[ep]
+					                  : at);
 			}
 			maybe_end(tr, c, at, true);
 		} else {
@@ -436,7 +452,7 @@ static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpo
 		if (ev == TT_EV_RCV_SYNACK && from == TT_TCP_SYN_SENT && to == TT_TCP_ESTABLISHED)
 			c->est_provisional |= (uint8_t)(1u << ep);
 		if ((to == TT_TCP_TIME_WAIT && from != TT_TCP_TIME_WAIT) || rearm)
-			arm_time_wait(tr, c, ts);
+			arm_time_wait(tr, c, ep, ts);
 	}
 }
 
@@ -606,6 +622,11 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		c->first = p->ts;
 	tt_flow_touch(tr->flows, c);
 
+	if (pure_syn && se == TT_CLIENT && c->state[TT_CLIENT] == TT_TCP_CLOSED) {
+		/* The client opens again after a failure: judge the new try. */
+		c->refused = false;
+		c->unreachable = false;
+	}
 	if (syn && !ack) {
 		if (se == TT_CLIENT) {
 			if (!c->syn_seen)
@@ -665,9 +686,12 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "keep_alive");
 
 	tt_tcp_classify(&f, &sev, &rev);
-	fix_refused_synack(c, se, &f);
-	/* A FIN this segment's sender sent earlier has reached the receiver first. */
-	deliver_pending_fin(tr, c, re, p->ts);
+	if (!f.rst_rejected) {
+		/* (A rejected RST proves nothing about what its sender received.) */
+		fix_refused_synack(c, se, &f);
+		/* A FIN this segment's sender sent earlier reached the receiver first. */
+		deliver_pending_fin(tr, c, re, p->ts);
+	}
 	if (f.acks_peer_fin)
 		c->fin_pending &= (uint8_t)~(1u << se); /* the proof transition takes over */
 	if (fix_simultaneous_close(tr, c, se, &f, p->ts)) {

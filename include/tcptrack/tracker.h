@@ -81,7 +81,7 @@ struct tt_conn {
 	tt_time_ns first, last;     /* first and last packet */
 	tt_time_ns end;             /* when the record became final */
 	tt_time_ns syn_first, syn_last; /* client SYNs, for dating the server's LISTEN/SYN_RCVD */
-	tt_time_ns tw_deadline;     /* TIME_WAIT expiry of the endpoint in TIME_WAIT */
+	tt_time_ns tw_deadline[2];  /* each endpoint's TIME_WAIT expiry, by enum tt_endpoint */
 	uint8_t addr[2][16];        /* by enum tt_endpoint */
 	uint16_t port[2];
 	struct tt_history hist[2];  /* by enum tt_endpoint */

@@ -472,3 +472,65 @@ Test(tracker, time_going_backwards_keeps_timers_in_order)
 	cr_assert_eq(recs[0].port[TT_CLIENT], 40001, "same end: in order of first packet");
 	cr_assert_eq(recs[1].port[TT_CLIENT], 40000);
 }
+
+Test(tracker, rejected_rst_after_synack_does_not_undo_established)
+{
+	seg(0, C, SYN, 1000, 0, 0);
+	seg(0.01, S, SYN | ACK, 5000, 1001, 0);
+	seg(0.02, C, RST, 3000000000u, 0, 0); /* far out of window: rejected */
+	tt_tracker_finish(tr);
+	cr_assert_eq(tt_tracker_stats(tr)->rst_ignored, 1);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
+}
+
+Test(tracker, reopening_after_unreachable_is_judged_again)
+{
+	struct tt_packet p;
+
+	seg(0, S, SYN | ACK, 5000, 1001, 0); /* capture starts at the SYN,ACK */
+	memset(&p, 0, sizeof(p));           /* ICMP host unreachable quoting the client's SYN */
+	p.ts = T0 + SEC(0.01);
+	p.ip_version = 4;
+	p.src[0] = 10, p.src[3] = 1, p.dst[0] = 10, p.dst[3] = 2;
+	p.sport = 40000, p.dport = 80, p.seq = 1000;
+	p.is_icmp_error = true, p.icmp_version = 4, p.icmp_type = 3, p.icmp_code = 1;
+	tt_tracker_feed(tr, TT_DEC_OK, &p, p.ts);
+	seg(1, C, SYN, 1000, 0, 0);
+	seg(1.01, S, SYN | ACK, 5000, 1001, 0);
+	seg(1.02, C, ACK, 1001, 5001, 100);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_OPEN);
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
+}
+
+Test(tracker, an_end_is_never_before_an_earlier_end)
+{
+	handshake(100);
+	seg(110, S, RST | ACK, 501, 101, 0);
+	cport = 40001;
+	handshake(104);                       /* the clock stepped back */
+	seg(105, S, RST | ACK, 501, 101, 0);
+	cport = 40000;
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 2);
+	cr_assert(recs[1].end >= recs[0].end);
+	cr_assert(recs[1].end >= recs[1].last);
+}
+
+Test(tracker, each_endpoint_leaves_time_wait_at_its_own_deadline)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.001, S, ACK | FIN, 501, 101, 0);  /* crosses: simultaneous close */
+	seg(1.002, C, ACK, 102, 502, 0);        /* acks the server's FIN: server TIME_WAIT */
+	seg(3, S, ACK, 502, 102, 0);            /* acks the client's FIN, late: client TIME_WAIT */
+	tick(64);
+	cr_assert_eq(nrecs, 1);
+	int n = recs[0].hist[TT_SERVER].n;
+	cr_assert_eq(recs[0].hist[TT_SERVER].state[n - 1], TT_TCP_CLOSED);
+	cr_assert_eq(recs[0].hist[TT_SERVER].ts[n - 1], T0 + SEC(1.002) + SEC(60));
+	n = recs[0].hist[TT_CLIENT].n;
+	cr_assert_eq(recs[0].hist[TT_CLIENT].state[n - 1], TT_TCP_CLOSED);
+	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[n - 1], T0 + SEC(3) + SEC(60));
+}
