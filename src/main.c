@@ -109,10 +109,10 @@ static bool parse_seconds(const char *s, tt_time_ns *out)
 	}
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++) {
-			if (scale > 1) {
-				scale /= 10;
-				frac += (*p - '0') * scale;
-			}
+			if (scale == 1)
+				return false; /* more than nine decimals */
+			scale /= 10;
+			frac += (*p - '0') * scale;
 		}
 	}
 	if (*p != '\0')
