@@ -45,7 +45,7 @@ static void usage(FILE *f)
 	        "Input:\n"
 	        "  -r FILE            read packets from FILE (pcap or pcapng; - for stdin)\n"
 	        "  -c N               stop after N packets (those passing the filter)\n"
-	        "  -n                 do not resolve names (tcptrack never does; accepted for tcpdump habits)\n"
+	        "  -n                 do not resolve names (tcptrack never does; for tcpdump habits)\n"
 	        "  [expression]       a BPF filter as in tcpdump, e.g. 'tcp port 443'\n"
 	        "  -i IFACE, -D, -p   live capture options: not available in this version\n"
 	        "\n"

@@ -49,7 +49,8 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 	r->w->conn(r, c);
 }
 
-void tt_report_finish(struct tt_report *r, const struct tt_stats *st, const struct tt_input_info *in)
+void tt_report_finish(struct tt_report *r, const struct tt_stats *st,
+                      const struct tt_input_info *in)
 {
 	begin_once(r);
 	if (r->w->summary != NULL)

@@ -87,8 +87,6 @@ static void csv_history(FILE *f, const struct tt_history *h)
 
 static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 {
-	static const char *const end_names[] = {"closed", "evicted", "end_of_input"};
-	static const char *const client_reasons[] = {"syn", "port", "first_sender"};
 	FILE *f = r->out;
 	char cl[64], sv[64];
 	const char *cb = tt_conn_closed_by(c), *rb = tt_conn_reset_by(c);
@@ -101,11 +99,13 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	csv_time(f, c->last);
 	fputc(',', f);
 	csv_time(f, c->end);
-	fprintf(f, ",%s,%s,%s,%s,%s,%d,%s,%s,%s,%d", end_names[c->end_reason % 3],
+	fprintf(f, ",%s,%s,%s,%s,%s,%d,%s,%s,%s,%d",
+	        tt_end_reason_name((enum tt_end_reason)c->end_reason),
 	        tt_handshake_name((enum tt_handshake)c->handshake),
 	        tt_outcome_name(tt_conn_outcome(c)), cb != NULL ? cb : "", rb != NULL ? rb : "",
 	        c->port_reuse, tt_tcp_state_name(c->state[TT_CLIENT]),
-	        tt_tcp_state_name(c->state[TT_SERVER]), client_reasons[c->client_reason % 3],
+	        tt_tcp_state_name(c->state[TT_SERVER]),
+	        tt_client_reason_name((enum tt_client_reason)c->client_reason),
 	        c->hist[0].truncated || c->hist[1].truncated);
 	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0)
 		fprintf(f, ",%u,%u", c->icmp_type, c->icmp_code);

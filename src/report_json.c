@@ -82,8 +82,6 @@ static void json_nullable_str(FILE *f, const char *key, const char *v)
 		fprintf(f, ",\"%s\":null", key);
 }
 
-static const char *const end_names[] = {"closed", "evicted", "end_of_input"};
-static const char *const client_reasons[] = {"syn", "port", "first_sender"};
 
 static void json_conn(struct tt_report *r, const struct tt_conn *c)
 {
@@ -117,7 +115,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	fputs(",\"end\":", f);
 	json_time(f, c->end);
 	fprintf(f, ",\"end_reason\":\"%s\",\"client_chosen_by\":\"%s\",\"history_truncated\":%s",
-	        end_names[c->end_reason % 3], client_reasons[c->client_reason % 3],
+	        tt_end_reason_name((enum tt_end_reason)c->end_reason),
+	        tt_client_reason_name((enum tt_client_reason)c->client_reason),
 	        (c->hist[0].truncated || c->hist[1].truncated) ? "true" : "false");
 	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0)
 		fprintf(f, ",\"icmp\":{\"type\":%u,\"code\":%u}", c->icmp_type, c->icmp_code);

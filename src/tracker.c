@@ -143,6 +143,12 @@ static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, enum tt_endp
 	tt_flow_timer_set(tr->flows, c, TW_LIST, c->tw_deadline[ep]);
 }
 
+/* Which endpoint sent a segment whose source is key side `swapped`. */
+static inline enum tt_endpoint endpoint_of(const struct tt_conn *c, bool swapped)
+{
+	return (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
+}
+
 static bool both_closed(const struct tt_conn *c)
 {
 	return c->state[TT_CLIENT] == TT_TCP_CLOSED && c->state[TT_SERVER] == TT_TCP_CLOSED;
@@ -527,7 +533,7 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 		tr->stats.icmp_unmatched++;
 		return;
 	}
-	ep = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
+	ep = endpoint_of(c, swapped);
 	c->dir[ep].icmp_errors++;
 	c->icmp_type = p->icmp_type;
 	c->icmp_code = p->icmp_code;
@@ -572,7 +578,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	struct tt_tcp_events sev, rev;
 
 	if (c != NULL) {
-		enum tt_endpoint ep = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
+		enum tt_endpoint ep = endpoint_of(c, swapped);
 		bool over = c->emitted || c->held;
 		bool same_syn = ep == TT_CLIENT && c->dir[TT_CLIENT].has_isn &&
 		                p->seq == c->dir[TT_CLIENT].isn;
@@ -613,7 +619,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	if (c == NULL)
 		return;
 
-	se = (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
+	se = endpoint_of(c, swapped);
 	re = (enum tt_endpoint)!se;
 	/* Timestamps may go backwards in a capture: first/last bound them all. */
 	if (p->ts > c->last)
@@ -844,6 +850,26 @@ const char *tt_outcome_name(enum tt_outcome o)
 		[TT_OUT_HALF_CLOSED] = "half_closed",
 	};
 	return (unsigned)o < TT_OUT_NUM ? names[o] : "?";
+}
+
+const char *tt_end_reason_name(enum tt_end_reason r)
+{
+	switch (r) {
+	case TT_END_EVICTED: return "evicted";
+	case TT_END_INPUT: return "end_of_input";
+	case TT_END_CLOSED: break;
+	}
+	return "closed";
+}
+
+const char *tt_client_reason_name(enum tt_client_reason r)
+{
+	switch (r) {
+	case TT_CR_PORT: return "port";
+	case TT_CR_FIRST_SENDER: return "first_sender";
+	case TT_CR_SYN: break;
+	}
+	return "syn";
 }
 
 const char *tt_handshake_name(enum tt_handshake h)

@@ -63,7 +63,8 @@ void tt_report_init(struct tt_report *r, enum tt_report_format fmt, FILE *out);
 void tt_report_conn(struct tt_report *r, const struct tt_conn *c);
 
 /** Write the summary (text and JSON; CSV has none). */
-void tt_report_finish(struct tt_report *r, const struct tt_stats *st, const struct tt_input_info *in);
+void tt_report_finish(struct tt_report *r, const struct tt_stats *st,
+                      const struct tt_input_info *in);
 
 /** @return the frames counted under a malformed decode result, all reasons together. */
 uint64_t tt_report_malformed_total(const struct tt_stats *st);

@@ -172,6 +172,12 @@ enum tt_outcome tt_conn_outcome(const struct tt_conn *c);
 /** @return "closed", "reset", ... */
 const char *tt_outcome_name(enum tt_outcome o);
 
+/** @return "closed", "evicted" or "end_of_input". */
+const char *tt_end_reason_name(enum tt_end_reason r);
+
+/** @return "syn", "port" or "first_sender": how the client was chosen. */
+const char *tt_client_reason_name(enum tt_client_reason r);
+
 /** @return "complete", "syn", "syn_synack", "simultaneous", "none". */
 const char *tt_handshake_name(enum tt_handshake h);
 
