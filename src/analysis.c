@@ -1,18 +1,68 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * analysis.c - sequence/acknowledgement accounting of one direction.
+ * analysis.c - sequence/acknowledgement accounting of one direction, and the
+ * per-segment conditions Wireshark users know (tcp.analysis.*).
  *
  * Sequence numbers are kept relative to the direction's base (its ISN, or the
  * first sequence number seen minus one for a connection picked up mid-stream,
  * as Wireshark does) and unwrapped to 64 bits around the highest sequence
  * number seen, so 32-bit wraparound (RFC 9293 §3.4) never confuses counts.
+ *
+ * The rules follow Wireshark's tcp_analyze_sequence_number() as its User's
+ * Guide documents them, with two deliberate differences (see the man page):
+ *
+ *  - A segment below the highest sequence number is a retransmission when any
+ *    of its bytes were captured before.  Only a segment that fills a gap of
+ *    bytes never captured can be out of order, and only when the evidence says
+ *    it was sent before the segment that jumped the gap: its TCP timestamp, its
+ *    IPv4 ID (when the sender's IDs count up), or else its arrival within one
+ *    handshake round trip of that segment.  Wireshark times from the latest
+ *    segment instead, so it calls most retransmissions of a busy sender
+ *    "out of order".
+ *  - A segment one byte below the next sequence number is a keep-alive, unless
+ *    the peer's window is zero: then it is a zero-window probe, the form Linux
+ *    sends (tcp_xmit_probe_skb()).  Wireshark only knows the one-byte form.
+ *
+ * Everything here is O(1) per segment: at most TT_MAX_HOLES gaps and
+ * TT_RTT_SLOTS timed segments are remembered per direction.
  */
 #include "tcptrack/analysis.h"
 
-uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq)
+#define MS_NS ((tt_time_ns)1000000)
+#define FAST_RETX_WINDOW (20 * MS_NS) /* Wireshark: within 20 ms of the dup ACK */
+
+static const char *const anomaly_names[TT_AN_COUNT] = {
+	[TT_AN_RETRANSMISSION] = "retransmission",
+	[TT_AN_FAST_RETRANSMISSION] = "fast_retransmission",
+	[TT_AN_SPURIOUS_RETRANSMISSION] = "spurious_retransmission",
+	[TT_AN_OUT_OF_ORDER] = "out_of_order",
+	[TT_AN_LOST_SEGMENT] = "lost_segment",
+	[TT_AN_ACKED_UNSEEN] = "ack_lost_segment",
+	[TT_AN_DUP_ACK] = "duplicate_ack",
+	[TT_AN_ZERO_WINDOW] = "zero_window",
+	[TT_AN_ZERO_WINDOW_PROBE] = "zero_window_probe",
+	[TT_AN_ZERO_WINDOW_PROBE_ACK] = "zero_window_probe_ack",
+	[TT_AN_WINDOW_FULL] = "window_full",
+	[TT_AN_WINDOW_UPDATE] = "window_update",
+	[TT_AN_KEEP_ALIVE] = "keep_alive",
+	[TT_AN_KEEP_ALIVE_ACK] = "keep_alive_ack",
+};
+
+const char *tt_anomaly_name(enum tt_anomaly a)
+{
+	return (unsigned)a < TT_AN_COUNT ? anomaly_names[a] : "?";
+}
+
+/* Relative sequence number, signed: below the base is negative. */
+static int64_t rel_seq(const struct tt_dir *d, uint32_t seq)
 {
 	uint32_t ref = d->base + (uint32_t)d->seq_next;
-	int64_t rel = (int64_t)d->seq_next + (int32_t)(seq - ref);
+	return (int64_t)d->seq_next + (int32_t)(seq - ref);
+}
+
+uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq)
+{
+	int64_t rel = rel_seq(d, seq);
 	return rel < 0 ? 0 : (uint64_t)rel;
 }
 
@@ -20,6 +70,7 @@ static void set_base(struct tt_dir *d, uint32_t base)
 {
 	d->base = base;
 	d->seq_next = 1;
+	d->data_next = 1;
 	d->has_base = true;
 }
 
@@ -29,6 +80,7 @@ static void learn_syn(struct tt_dir *d, const struct tt_packet *p)
 	d->has_isn = true;
 	d->base = p->seq;
 	d->seq_next = 0;
+	d->data_next = 1;
 	d->has_base = true;
 	d->has_mss = p->opts.has_mss;
 	d->mss = p->opts.mss;
@@ -45,7 +97,10 @@ void tt_analysis_negotiate(struct tt_dir *c2s, struct tt_dir *s2c)
 	bool on = c2s->has_wscale && s2c->has_wscale;
 	c2s->shift = on ? (uint8_t)(c2s->wscale > 14 ? 14 : c2s->wscale) : 0;
 	s2c->shift = on ? (uint8_t)(s2c->wscale > 14 ? 14 : s2c->wscale) : 0;
+	c2s->scale_known = s2c->scale_known = true;
 }
+
+/* ---- windows ------------------------------------------------------------------------------- */
 
 static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn)
 {
@@ -60,6 +115,206 @@ static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn
 		d->win_max = w;
 	d->has_win = true;
 }
+
+static void close_zero_window(struct tt_dir *d, tt_time_ns now)
+{
+	tt_time_ns len = now > d->zw_since ? now - d->zw_since : 0;
+	d->zw_total += len;
+	if (len > d->zw_max)
+		d->zw_max = len;
+	d->in_zero_window = false;
+}
+
+static void track_zero_window(struct tt_dir *d, const struct tt_packet *p)
+{
+	if (p->win == 0 && !d->in_zero_window) {
+		d->in_zero_window = true;
+		d->zw_since = p->ts;
+	} else if (p->win != 0 && d->in_zero_window) {
+		close_zero_window(d, p->ts);
+	}
+}
+
+void tt_analysis_finish(struct tt_dir *d, tt_time_ns end)
+{
+	if (d->in_zero_window)
+		close_zero_window(d, end);
+}
+
+/* ---- sequence gaps ------------------------------------------------------------------------- */
+
+static void add_hole(struct tt_dir *d, int64_t lo, int64_t hi, const struct tt_packet *p,
+                     bool ipid_ok)
+{
+	struct tt_hole *h;
+
+	if (d->n_holes == TT_MAX_HOLES) {
+		/* Forget the oldest (lowest) gap: its bytes count as seen. */
+		for (int i = 1; i < TT_MAX_HOLES; i++)
+			d->holes[i - 1] = d->holes[i];
+		d->n_holes--;
+	}
+	h = &d->holes[d->n_holes++];
+	h->lo = lo;
+	h->hi = hi;
+	h->opened = p->ts;
+	h->tsval = p->opts.ts_val;
+	h->ipid = p->ip_id;
+	h->flags = (uint8_t)((p->opts.has_ts ? TT_HOLE_TS : 0) | (ipid_ok ? TT_HOLE_IPID : 0));
+}
+
+/* Bytes of [lo, hi) inside gaps; *first gets the lowest gap it touches. */
+static int64_t unseen_bytes(const struct tt_dir *d, int64_t lo, int64_t hi,
+                            const struct tt_hole **first)
+{
+	int64_t n = 0;
+
+	*first = NULL;
+	for (int i = 0; i < d->n_holes; i++) {
+		const struct tt_hole *h = &d->holes[i];
+		int64_t a = h->lo > lo ? h->lo : lo, b = h->hi < hi ? h->hi : hi;
+		if (a < b) {
+			n += b - a;
+			if (*first == NULL || h->lo < (*first)->lo)
+				*first = h;
+		}
+	}
+	return n;
+}
+
+/* Remove [lo, hi) from the gaps (a gap may split in two). */
+static void fill_holes(struct tt_dir *d, int64_t lo, int64_t hi)
+{
+	for (int i = 0; i < d->n_holes; i++) {
+		struct tt_hole *h = &d->holes[i];
+		if (hi <= h->lo || lo >= h->hi)
+			continue;
+		if (lo > h->lo && hi < h->hi) {
+			/* Split: the upper part becomes a gap of its own. */
+			struct tt_hole upper = *h;
+			upper.lo = hi;
+			h->hi = lo;
+			if (d->n_holes < TT_MAX_HOLES)
+				d->holes[d->n_holes++] = upper;
+			continue;
+		}
+		if (lo > h->lo)
+			h->hi = lo;
+		else if (hi < h->hi)
+			h->lo = hi;
+		else {
+			d->holes[i] = d->holes[--d->n_holes];
+			i--;
+		}
+	}
+}
+
+/* IPv4 IDs are evidence of send order only if this sender's count up. */
+static bool ipid_trusted(const struct tt_dir *d)
+{
+	return d->has_ipid && d->ipid_steps >= 8 && d->ipid_jumps * 16u <= d->ipid_steps;
+}
+
+static void learn_ipid(struct tt_dir *d, const struct tt_packet *p)
+{
+	if (p->ip_version != 4 || p->ip_id == 0)
+		return;
+	if (d->has_ipid) {
+		int16_t step = (int16_t)(uint16_t)(p->ip_id - d->ipid_last);
+		if (step > 0 && step <= 256) {
+			if (d->ipid_steps < UINT16_MAX)
+				d->ipid_steps++;
+		} else if (step > 256 || step < -256) {
+			if (d->ipid_jumps < UINT16_MAX)
+				d->ipid_jumps++;
+		}
+	}
+	d->ipid_last = p->ip_id;
+	d->has_ipid = true;
+}
+
+/*
+ * A segment made only of never-captured bytes: re-sent after a loss before
+ * the capture point, or sent before the segment that jumped the gap and
+ * delayed on the way (reordered)?
+ */
+static bool fill_is_resend(const struct tt_dir *d, const struct tt_hole *h,
+                           const struct tt_packet *p, tt_time_ns ooo_threshold)
+{
+	if (h->flags & TT_HOLE_ACKED)
+		return true; /* the receiver had these bytes: an earlier copy passed */
+	if ((h->flags & TT_HOLE_TS) && p->opts.has_ts && p->opts.ts_val != h->tsval)
+		return tt_seq_after(p->opts.ts_val, h->tsval);
+	if ((h->flags & TT_HOLE_IPID) && p->ip_version == 4 && p->ip_id != 0 && ipid_trusted(d) &&
+	    p->ip_id != h->ipid)
+		return (int16_t)(uint16_t)(p->ip_id - h->ipid) > 0;
+	return p->ts - h->opened >= ooo_threshold;
+}
+
+/* ---- round-trip times ---------------------------------------------------------------------- */
+
+static struct tt_rtt_slot *rtt_slot(struct tt_dir *d, int i)
+{
+	return &d->rtt_slots[(d->rtt_head + i) % TT_RTT_SLOTS];
+}
+
+static void rtt_push(struct tt_dir *d, const struct tt_packet *p, uint32_t end)
+{
+	struct tt_rtt_slot *s;
+
+	if (d->rtt_count == TT_RTT_SLOTS)
+		return; /* enough segments timed at once */
+	s = rtt_slot(d, d->rtt_count++);
+	s->end = end;
+	s->ts = p->ts;
+	s->tsval = p->opts.ts_val;
+	s->flags = p->opts.has_ts ? TT_RTT_TS : 0;
+}
+
+/* A re-send of sequence space from seq on: Karn's rule spoils the slots. */
+static void rtt_resent(struct tt_dir *d, const struct tt_packet *p)
+{
+	for (int i = 0; i < d->rtt_count; i++) {
+		struct tt_rtt_slot *s = rtt_slot(d, i);
+		if (!tt_seq_after(s->end, p->seq))
+			continue;
+		s->flags = (uint8_t)(TT_RTT_RETX | (p->opts.has_ts ? TT_RTT_TS : 0));
+		s->ts = p->ts;
+		s->tsval = p->opts.ts_val;
+	}
+}
+
+static void rtt_sample(struct tt_rtt_stats *r, tt_time_ns v)
+{
+	if (r->samples == 0 || v < r->min)
+		r->min = v;
+	if (r->samples == 0 || v > r->max)
+		r->max = v;
+	r->sum += v;
+	r->samples++;
+}
+
+/* An ACK from the peer: time the newest segment it covers. */
+static void rtt_acked(struct tt_dir *d, const struct tt_packet *p)
+{
+	const struct tt_rtt_slot *last = NULL;
+
+	while (d->rtt_count > 0 && !tt_seq_after(rtt_slot(d, 0)->end, p->ack)) {
+		last = rtt_slot(d, 0);
+		d->rtt_head = (uint8_t)((d->rtt_head + 1) % TT_RTT_SLOTS);
+		d->rtt_count--;
+	}
+	if (last == NULL || p->ts < last->ts)
+		return;
+	/* A re-sent segment is timed only when the ACK echoes the timestamp of
+	 * the re-send (RFC 7323 §4.1): otherwise which copy it answers is
+	 * unknown (Karn). */
+	if (!(last->flags & TT_RTT_RETX) ||
+	    ((last->flags & TT_RTT_TS) && p->opts.has_ts && p->opts.ts_ecr == last->tsval))
+		rtt_sample(&d->rtt, p->ts - last->ts);
+}
+
+/* ---- acknowledgements ---------------------------------------------------------------------- */
 
 static void account_ack(struct tt_dir *snd, struct tt_dir *rcv, uint32_t ack)
 {
@@ -81,87 +336,241 @@ static void account_ack(struct tt_dir *snd, struct tt_dir *rcv, uint32_t ack)
 	}
 }
 
+/* Does this ACK cover sequence space of the peer that was never captured? */
+static bool acks_unseen(struct tt_dir *rcv, uint32_t ack)
+{
+	int64_t arel = rel_seq(rcv, ack);
+	int64_t top = (int64_t)(rcv->seq_next > rcv->probe_next ? rcv->seq_next : rcv->probe_next);
+	bool unseen = false;
+
+	if (arel > top && arel > (int64_t)rcv->unseen_acked) {
+		rcv->unseen_acked = (uint64_t)arel;
+		unseen = true;
+	}
+	for (int i = 0; i < rcv->n_holes; i++) {
+		struct tt_hole *h = &rcv->holes[i];
+		/* (What a capture started after was never "seen" either; not counted.) */
+		if (h->lo < arel && !(h->flags & (TT_HOLE_ACKED | TT_HOLE_BEFORE))) {
+			h->flags |= TT_HOLE_ACKED;
+			unseen = true;
+		}
+	}
+	return unseen;
+}
+
+/* Bytes of the sender's data the peer has neither acknowledged nor SACKed. */
+static void account_in_flight(struct tt_dir *snd, const struct tt_dir *rcv)
+{
+	int64_t una = (int64_t)rcv->ack_max, top = (int64_t)snd->data_next, flight;
+
+	if (!rcv->has_ack || top <= una)
+		return;
+	flight = top - una;
+	for (int i = 0; i < rcv->n_sack; i++) {
+		int64_t l = rel_seq(snd, rcv->sack[i][0]), r = rel_seq(snd, rcv->sack[i][1]);
+		if (l < una)
+			l = una;
+		if (r > top)
+			r = top;
+		if (l < r)
+			flight -= r - l;
+	}
+	if (flight > 0 && (uint64_t)flight > snd->bytes_in_flight_max)
+		snd->bytes_in_flight_max = (uint64_t)flight;
+}
+
+/* ---- one segment --------------------------------------------------------------------------- */
+
 void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
-                         struct tt_seg_info *info)
+                         tt_time_ns ooo_threshold, struct tt_seg_info *info)
 {
 	bool syn = (p->flags & TT_TH_SYN) != 0;
 	bool fin = (p->flags & TT_TH_FIN) != 0;
 	bool rst = (p->flags & TT_TH_RST) != 0;
-	bool first = !snd->has_base;
-	uint64_t rel, end, data_start, data_end, prev_next;
-
-	info->is_retransmission = false;
-	info->is_keepalive = false;
-	info->is_lost_before = false;
-	info->is_zero_window = false;
+	bool ackf = (p->flags & TT_TH_ACK) != 0;
+	bool seen = snd->packets > 0; /* Wireshark checks nothing on a direction's first segment */
+	bool ctl = syn || fin || rst;
+	uint32_t len = p->payload_len, an = 0;
+	int64_t rel, data_start, data_end, end, prev_next;
+	bool at_next, same_ack, same_win, peer_zero, probe1 = false, resend = false;
 
 	snd->packets++;
-	snd->payload_bytes += p->payload_len;
+	snd->payload_bytes += len;
 	if (syn) {
 		snd->syn++;
-		if (!snd->has_isn)
+		if (!snd->has_isn) {
 			learn_syn(snd, p);
+			if (!p->opts.has_wscale) /* no scaling either way (RFC 7323 §2.2) */
+				snd->scale_known = rcv->scale_known = true;
+		}
 	}
 	if (!snd->has_base)
 		set_base(snd, p->seq - 1);
 
-	rel = tt_dir_rel_seq(snd, p->seq);
+	rel = rel_seq(snd, p->seq);
 	data_start = rel + (syn ? 1 : 0);
-	data_end = data_start + p->payload_len;
+	data_end = data_start + (int64_t)len;
 	end = data_end + (fin ? 1 : 0);
-	prev_next = snd->seq_next;
+	prev_next = (int64_t)snd->seq_next;
+	if (!seen && !syn && rel > prev_next) {
+		/* The first segment after the peer's ACKs named this side's base:
+		 * what lies between was sent before the capture. */
+		prev_next = rel;
+		snd->seq_next = (uint64_t)rel;
+	}
+	if (!seen && !syn && snd->n_holes == 0 && !snd->has_isn)
+		/* Picked up mid-stream: everything below was sent before the capture. */
+	{
+		add_hole(snd, INT64_MIN / 4, data_start > prev_next ? data_start : prev_next, p, false);
+		snd->holes[snd->n_holes - 1].flags |= TT_HOLE_BEFORE;
+	}
+
+	at_next = seen && rel == prev_next;
+	same_ack = snd->has_last_ack && p->ack == snd->last_ack_raw;
+	same_win = snd->has_win && p->win == snd->win_last_raw;
+	peer_zero = rcv->has_win && rcv->win_last_raw == 0;
 
 	if (!rst) {
-		bool peer_window_zero = rcv->has_win && rcv->win_last == 0;
-		if (!syn && !fin && p->payload_len <= 1 && prev_next > 0 && rel + 1 == prev_next) {
-			/* One byte (or none) below the next sequence number: a
-			 * keep-alive (RFC 9293 §3.8.4), or, while the peer's window
-			 * is zero, the same segment used as a zero-window probe
-			 * (Linux tcp_xmit_probe_skb()). */
-			if (peer_window_zero) {
-				snd->zero_window_probes++;
-			} else {
-				snd->keepalives++;
-				info->is_keepalive = true;
-			}
-		} else if (!syn && !fin && p->payload_len == 1 && rel == prev_next &&
-		           peer_window_zero && !first) {
-			/* One new byte into a zero window (RFC 9293 §3.8.6.1). */
-			snd->zero_window_probes++;
-		} else if (syn && (p->flags & TT_TH_ACK) && !snd->sent_synack) {
-			/* Simultaneous open: the SYN,ACK repeats the SYN's number
-			 * by design (RFC 9293 Figure 8); not a retransmission. */
-		} else if (end > rel && rel < prev_next && !first) {
-			snd->retransmissions++;
-			info->is_retransmission = true;
-		} else if (rel > prev_next && !first) {
-			snd->lost_segments++;
-			info->is_lost_before = true;
+		/* Probes and keep-alives (Wireshark: zero-window probe first). */
+		if (!syn && !fin && len == 1 && at_next && peer_zero) {
+			an |= TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE);
+			probe1 = true;
+		} else if (!ctl && len <= 1 && seen && rel + 1 == prev_next) {
+			an |= TT_AN_BIT(peer_zero ? TT_AN_ZERO_WINDOW_PROBE : TT_AN_KEEP_ALIVE);
 		}
-	}
-	if (data_end > data_start && data_end > prev_next)
-		snd->unique_bytes += data_end - (data_start > prev_next ? data_start : prev_next);
-	if (end > snd->seq_next)
-		snd->seq_next = end;
+		if (p->win == 0 && !ctl && !probe1)
+			an |= TT_AN_BIT(TT_AN_ZERO_WINDOW);
+		if (seen && rel > prev_next && !probe1)
+			an |= TT_AN_BIT(TT_AN_LOST_SEGMENT);
 
-	if (fin) {
-		snd->fin++;
-		if (!snd->has_fin) {
-			snd->has_fin = true;
-			snd->fin_seq = p->seq + (syn ? 1u : 0u) + p->payload_len;
+		if (!ctl && !probe1) {
+			if (len == 0 && p->win != 0 && !same_win && at_next && same_ack)
+				an |= TT_AN_BIT(TT_AN_WINDOW_UPDATE);
+			if (len > 0 && rcv->scale_known && rcv->has_win && rcv->has_last_ack &&
+			    p->seq + len == rcv->last_ack_raw + rcv->win_last)
+				an |= TT_AN_BIT(TT_AN_WINDOW_FULL);
+			if (len == 0 && same_win && at_next && same_ack) {
+				if (p->win != 0 && (rcv->last_anomalies & TT_LAST_KEEP_ALIVE))
+					an |= TT_AN_BIT(TT_AN_KEEP_ALIVE_ACK);
+				else if (p->win == 0 && (rcv->last_anomalies & TT_LAST_ZW_PROBE))
+					an |= TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE_ACK);
+				else if (p->win != 0)
+					an |= TT_AN_BIT(TT_AN_DUP_ACK);
+			}
+		}
+		if (ackf && rcv->packets > 0 && acks_unseen(rcv, p->ack))
+			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
+
+		/* Retransmission, fast, spurious, out of order. */
+		if (seen && (len > 0 || syn || fin) &&
+		    !(an & (TT_AN_BIT(TT_AN_KEEP_ALIVE) | TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE)))) {
+			bool acked = len > 0 && rcv->has_ack && data_end <= (int64_t)rcv->ack_max;
+			const struct tt_hole *h = NULL;
+			int64_t below = end < prev_next ? end : prev_next;
+			int64_t unseen = rel < below ? unseen_bytes(snd, rel, below, &h) : 0;
+
+			if (syn && ackf && !snd->sent_synack && snd->has_isn && rel == 0) {
+				/* Simultaneous open: the SYN,ACK repeats the SYN's number
+				 * by design (RFC 9293 Figure 8); not a retransmission. */
+			} else if (rel < prev_next && end > rel) {
+				if (acked || unseen < below - rel || fill_is_resend(snd, h, p, ooo_threshold))
+					resend = true;
+				else
+					an |= TT_AN_BIT(TT_AN_OUT_OF_ORDER);
+			} else if (acked) {
+				resend = true; /* new to the capture, old to the receiver */
+			}
+			if (resend) {
+				an |= TT_AN_BIT(TT_AN_RETRANSMISSION);
+				if (acked)
+					an |= TT_AN_BIT(TT_AN_SPURIOUS_RETRANSMISSION);
+				else if (rel < prev_next && rcv->dup_ack_num >= 2 && rcv->has_last_ack &&
+				         rcv->last_ack_raw == p->seq &&
+				         p->ts - rcv->last_ack_ts < FAST_RETX_WINDOW)
+					an |= TT_AN_BIT(TT_AN_FAST_RETRANSMISSION);
+			}
 		}
 	}
+
+	/* Sequence space: new bytes, gaps, gap fills. */
+	if (!probe1) {
+		if (data_end > data_start) {
+			const struct tt_hole *h;
+			int64_t lo = data_start, hi = data_end < prev_next ? data_end : prev_next;
+			uint64_t fresh = 0;
+			if (lo < hi)
+				fresh += (uint64_t)unseen_bytes(snd, lo, hi, &h);
+			if (data_end > prev_next)
+				fresh += (uint64_t)(data_end - (data_start > prev_next ? data_start : prev_next));
+			snd->unique_bytes += fresh;
+		}
+		if (rel < prev_next && end > rel)
+			fill_holes(snd, rel, end);
+		if (seen && rel > prev_next && !rst) {
+			add_hole(snd, prev_next, rel, p, ipid_trusted(snd));
+			/* Already ACKed (and counted as such) before the gap showed. */
+			if (rcv->has_ack && (int64_t)rcv->ack_max > prev_next)
+				snd->holes[snd->n_holes - 1].flags |= TT_HOLE_ACKED;
+		}
+		if (end > prev_next)
+			snd->seq_next = (uint64_t)end;
+		if (data_end > (int64_t)snd->data_next)
+			snd->data_next = (uint64_t)data_end;
+	} else if ((uint64_t)end > snd->probe_next) {
+		snd->probe_next = (uint64_t)end;
+	}
+
+	if (fin && !snd->has_fin) {
+		snd->has_fin = true;
+		snd->fin_seq = p->seq + (syn ? 1u : 0u) + len;
+	}
+	if (fin)
+		snd->fin++;
 	if (rst)
 		snd->rst++;
-	if (syn && (p->flags & TT_TH_ACK))
+	if (syn && ackf)
 		snd->sent_synack = true;
-	if (p->flags & TT_TH_ACK)
+
+	/* Round trips: this segment's data, and the peer's data it ACKs. */
+	if (len > 0 && !rst) {
+		if (resend)
+			rtt_resent(snd, p);
+		else if (data_end > prev_next && !(an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) && !probe1)
+			rtt_push(snd, p, p->seq + (syn ? 1u : 0u) + len);
+	}
+	if (ackf && !rst)
+		rtt_acked(rcv, p);
+
+	/* Wireshark's duplicate-ACK run: reset when the ACK number moves. */
+	if (!snd->has_last_ack || p->ack != snd->last_ack_raw)
+		snd->dup_ack_num = 0;
+	if ((an & TT_AN_BIT(TT_AN_DUP_ACK)) && snd->dup_ack_num < UINT16_MAX)
+		snd->dup_ack_num++;
+
+	if (ackf)
 		account_ack(snd, rcv, p->ack);
 	if (!rst) {
+		snd->last_ack_raw = p->ack;
+		snd->last_ack_ts = p->ts;
+		snd->has_last_ack = true;
+		snd->last_anomalies =
+		    (uint8_t)(((an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) ? TT_LAST_KEEP_ALIVE : 0) |
+		              ((an & TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE)) ? TT_LAST_ZW_PROBE : 0));
 		account_window(snd, p, syn);
-		if (p->win == 0 && !syn && !fin) {
-			snd->zero_windows++;
-			info->is_zero_window = true;
+		if (!syn)
+			track_zero_window(snd, p);
+		snd->n_sack = p->opts.n_sack;
+		for (int i = 0; i < p->opts.n_sack; i++) {
+			snd->sack[i][0] = p->opts.sack[i][0];
+			snd->sack[i][1] = p->opts.sack[i][1];
 		}
 	}
+	learn_ipid(snd, p);
+	if (len > 0 && !rst)
+		account_in_flight(snd, rcv);
+
+	for (int a = 0; a < TT_AN_COUNT; a++)
+		if (an & TT_AN_BIT(a))
+			snd->counts[a]++;
+	info->anomalies = an;
 }

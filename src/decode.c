@@ -111,6 +111,7 @@ struct l3 {
 	uint32_t len;      /* upper-layer length the IP header claims (quotes: UINT32_MAX) */
 	uint8_t version;   /* 4 or 6 */
 	uint8_t ttl;       /* TTL or hop limit */
+	uint16_t id;       /* IPv4 identification (0 for IPv6) */
 	uint8_t proto;     /* IPv4 protocol, or the next header ending the IPv6 chain */
 	bool more_frags;   /* a first fragment: the datagram continues elsewhere */
 	bool len_clamped;  /* the IP length claimed more bytes than the frame had on the wire */
@@ -292,12 +293,12 @@ static enum tt_decode_result ipv4_header(struct tt_cur c, uint32_t wire_left, bo
                                          struct l3 *ip)
 {
 	uint8_t vihl, ttl, proto;
-	uint16_t tot_len, frag;
+	uint16_t tot_len, id, frag;
 	uint32_t hlen, len;
 
 	memset(ip, 0, sizeof(*ip));
 	if (!tt_cur_u8(&c, &vihl) || !tt_cur_skip(&c, 1) || !tt_cur_be16(&c, &tot_len) ||
-	    !tt_cur_skip(&c, 2) || !tt_cur_be16(&c, &frag) || !tt_cur_u8(&c, &ttl) ||
+	    !tt_cur_be16(&c, &id) || !tt_cur_be16(&c, &frag) || !tt_cur_u8(&c, &ttl) ||
 	    !tt_cur_u8(&c, &proto) || !tt_cur_skip(&c, 2) || !tt_cur_copy(&c, ip->src, 4) ||
 	    !tt_cur_copy(&c, ip->dst, 4))
 		return TT_DEC_TRUNC_IP;
@@ -331,6 +332,7 @@ static enum tt_decode_result ipv4_header(struct tt_cur c, uint32_t wire_left, bo
 	ip->len = len;
 	ip->version = 4;
 	ip->ttl = ttl;
+	ip->id = id;
 	ip->proto = proto;
 	ip->more_frags = (frag & IP4_MF) != 0;
 	return TT_DEC_OK;
@@ -622,6 +624,7 @@ static void copy_addrs(struct tt_packet *out, const struct l3 *ip)
 {
 	out->ip_version = ip->version;
 	out->ttl = ip->ttl;
+	out->ip_id = ip->id;
 	memcpy(out->src, ip->src, sizeof(out->src));
 	memcpy(out->dst, ip->dst, sizeof(out->dst));
 }

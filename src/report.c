@@ -5,6 +5,23 @@
 #include <inttypes.h>
 #include <string.h>
 
+const struct tt_report_counter tt_report_counters[TT_AN_COUNT] = {
+	{TT_AN_ZERO_WINDOW, "zero_windows"},
+	{TT_AN_RETRANSMISSION, "retransmissions"},
+	{TT_AN_FAST_RETRANSMISSION, "fast_retransmissions"},
+	{TT_AN_SPURIOUS_RETRANSMISSION, "spurious_retransmissions"},
+	{TT_AN_OUT_OF_ORDER, "out_of_order"},
+	{TT_AN_LOST_SEGMENT, "lost_segments"},
+	{TT_AN_ACKED_UNSEEN, "acked_unseen"},
+	{TT_AN_DUP_ACK, "dup_acks"},
+	{TT_AN_WINDOW_FULL, "window_full"},
+	{TT_AN_WINDOW_UPDATE, "window_updates"},
+	{TT_AN_ZERO_WINDOW_PROBE, "zero_window_probes"},
+	{TT_AN_ZERO_WINDOW_PROBE_ACK, "zero_window_probe_acks"},
+	{TT_AN_KEEP_ALIVE, "keepalives"},
+	{TT_AN_KEEP_ALIVE_ACK, "keepalive_acks"},
+};
+
 int tt_report_format_from_name(const char *name)
 {
 	if (strcmp(name, "text") == 0)
@@ -46,6 +63,19 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 	r->counts.by_state_pair[c->state[TT_CLIENT] % 11][c->state[TT_SERVER] % 11]++;
 	if (c->end_reason == TT_END_EVICTED)
 		r->counts.evicted++;
+	for (int d = 0; d < 2; d++) {
+		const struct tt_dir *x = &c->dir[d];
+		r->counts.packets += x->packets;
+		for (int a = 0; a < TT_AN_COUNT; a++)
+			r->counts.anomalies[a] += x->counts[a];
+		r->counts.zero_window += x->zw_total;
+		r->counts.rtt_samples += x->rtt.samples;
+		r->counts.rtt_sum += x->rtt.sum;
+	}
+	if (c->has_rtt_client && c->has_rtt_server) {
+		r->counts.hs_rtts++;
+		r->counts.hs_rtt_sum += c->rtt_client_side + c->rtt_server_side;
+	}
 	r->w->conn(r, c);
 }
 
@@ -78,6 +108,12 @@ int tt_format_time(char *buf, size_t size, tt_time_ns t)
 	if (ns % 1000 == 0)
 		return snprintf(buf, size, "%s%" PRIu64 ".%06" PRIu64, sign, sec, ns / 1000);
 	return snprintf(buf, size, "%s%" PRIu64 ".%09" PRIu64, sign, sec, ns);
+}
+
+int tt_format_ms(char *buf, size_t size, tt_time_ns d)
+{
+	uint64_t us = d < 0 ? 0 : (uint64_t)d / 1000;
+	return snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, us / 1000, us % 1000);
 }
 
 /* RFC 5952 §4: lowercase hex, no leading zeros, the longest run (first if

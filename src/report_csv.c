@@ -8,35 +8,44 @@
 
 #include <inttypes.h>
 
-/* The JSON DIR object's fields, in its order. */
-static const char *const dir_cols =
+/* The JSON DIR object's fields, in its order; the counters go in between, and
+ * the direction's RTT summary (the JSON "rtt" object's c2s/s2c) at the end. */
+static const char *const dir_head =
 	"packets,payload_bytes,unique_bytes,retransmitted_bytes,syn,fin,rst,isn,mss,wscale,"
-	"sack_ok,ts_ok,win_min,win_max,win_last,win_last_raw,zero_windows,retransmissions,"
-	"fast_retransmissions,spurious_retransmissions,out_of_order,lost_segments,dup_acks,"
-	"window_full,window_updates,zero_window_probes,keepalives,keepalive_acks,seq_next,"
-	"ack_max,bytes_acked,icmp_errors";
+	"sack_ok,ts_ok,win_min,win_max,win_last,win_last_raw,win_shift";
+static const char *const dir_tail =
+	"zero_window_ms,zero_window_max_ms,bytes_in_flight_max,seq_next,ack_max,bytes_acked,"
+	"icmp_errors,rtt_samples,rtt_min_ms,rtt_avg_ms,rtt_max_ms";
 
-static void prefixed(FILE *f, const char *prefix)
+static void prefixed(FILE *f, const char *prefix, const char *cols)
 {
-	const char *p = dir_cols;
-
 	fputs(prefix, f);
-	for (; *p != '\0'; p++) {
+	for (const char *p = cols; *p != '\0'; p++) {
 		fputc(*p, f);
 		if (*p == ',')
 			fputs(prefix, f);
 	}
 }
 
+static void dir_header(FILE *f, const char *prefix)
+{
+	prefixed(f, prefix, dir_head);
+	for (int i = 0; i < TT_AN_COUNT; i++)
+		fprintf(f, ",%s%s", prefix, tt_report_counters[i].name);
+	fputc(',', f);
+	prefixed(f, prefix, dir_tail);
+}
+
 static void csv_begin(struct tt_report *r)
 {
-	fputs("id,incarnation,ip,client,server,first,last,end,end_reason,handshake,outcome,"
+	fputs("id,incarnation,ip,client,server,first,last,end,end_reason,strays,handshake,outcome,"
 	      "closed_by,reset_by,port_reuse,client_state,server_state,client_chosen_by,"
-	      "history_truncated,icmp_type,icmp_code,client_history,server_history,",
+	      "history_truncated,icmp_type,icmp_code,rtt_handshake_ms,rtt_client_side_ms,"
+	      "rtt_server_side_ms,client_history,server_history,",
 	      r->out);
-	prefixed(r->out, "c2s_");
+	dir_header(r->out, "c2s_");
 	fputc(',', r->out);
-	prefixed(r->out, "s2c_");
+	dir_header(r->out, "s2c_");
 	fputc('\n', r->out);
 }
 
@@ -48,8 +57,21 @@ static void opt_u(FILE *f, bool has, uint64_t v)
 		fputc(',', f);
 }
 
+static void opt_ms(FILE *f, bool has, tt_time_ns v)
+{
+	char b[32];
+
+	fputc(',', f);
+	if (has) {
+		tt_format_ms(b, sizeof(b), v);
+		fputs(b, f);
+	}
+}
+
 static void csv_dir(FILE *f, const struct tt_dir *d)
 {
+	bool rtt = d->rtt.samples > 0;
+
 	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u", d->packets,
 	        d->payload_bytes, d->unique_bytes, d->payload_bytes - d->unique_bytes, d->syn,
 	        d->fin, d->rst);
@@ -61,12 +83,17 @@ static void csv_dir(FILE *f, const struct tt_dir *d)
 	opt_u(f, d->has_win, d->win_max);
 	opt_u(f, d->has_win, d->win_last);
 	opt_u(f, d->has_win, d->win_last_raw);
-	fprintf(f, ",%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%" PRIu64, d->zero_windows,
-	        d->retransmissions, d->fast_retransmissions, d->spurious_retransmissions,
-	        d->out_of_order, d->lost_segments, d->dup_acks, d->window_full, d->window_updates,
-	        d->zero_window_probes, d->keepalives, d->keepalive_acks, d->seq_next);
+	opt_u(f, d->scale_known, d->shift);
+	for (int i = 0; i < TT_AN_COUNT; i++)
+		fprintf(f, ",%u", d->counts[tt_report_counters[i].an]);
+	opt_ms(f, true, d->zw_total);
+	opt_ms(f, true, d->zw_max);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64, d->bytes_in_flight_max, d->seq_next);
 	opt_u(f, d->has_ack, d->ack_max);
-	fprintf(f, ",%" PRIu64 ",%u", d->bytes_acked, d->icmp_errors);
+	fprintf(f, ",%" PRIu64 ",%u,%u", d->bytes_acked, d->icmp_errors, d->rtt.samples);
+	opt_ms(f, rtt, d->rtt.min);
+	opt_ms(f, rtt, rtt ? d->rtt.sum / d->rtt.samples : 0);
+	opt_ms(f, rtt, d->rtt.max);
 }
 
 static void csv_time(FILE *f, tt_time_ns t)
@@ -99,8 +126,8 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	csv_time(f, c->last);
 	fputc(',', f);
 	csv_time(f, c->end);
-	fprintf(f, ",%s,%s,%s,%s,%s,%d,%s,%s,%s,%d",
-	        tt_end_reason_name((enum tt_end_reason)c->end_reason),
+	fprintf(f, ",%s,%u,%s,%s,%s,%s,%d,%s,%s,%s,%d",
+	        tt_end_reason_name((enum tt_end_reason)c->end_reason), c->strays,
 	        tt_handshake_name((enum tt_handshake)c->handshake),
 	        tt_outcome_name(tt_conn_outcome(c)), cb != NULL ? cb : "", rb != NULL ? rb : "",
 	        c->port_reuse, tt_tcp_state_name(c->state[TT_CLIENT]),
@@ -111,6 +138,9 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 		fprintf(f, ",%u,%u", c->icmp_type, c->icmp_code);
 	else
 		fputs(",,", f);
+	opt_ms(f, c->has_rtt_client && c->has_rtt_server, c->rtt_client_side + c->rtt_server_side);
+	opt_ms(f, c->has_rtt_client, c->rtt_client_side);
+	opt_ms(f, c->has_rtt_server, c->rtt_server_side);
 	csv_history(f, &c->hist[TT_CLIENT]);
 	csv_history(f, &c->hist[TT_SERVER]);
 	csv_dir(f, &c->dir[TT_CLIENT]);

@@ -34,6 +34,16 @@ static void json_opt_u(FILE *f, const char *key, bool has, uint64_t v)
 		fprintf(f, ",\"%s\":null", key);
 }
 
+/* A member holding a duration in milliseconds, or null; sep goes before it. */
+static void json_ms(FILE *f, const char *sep, const char *key, bool has, tt_time_ns v)
+{
+	char b[32];
+
+	if (has)
+		tt_format_ms(b, sizeof(b), v);
+	fprintf(f, "%s\"%s\":%s", sep, key, has ? b : "null");
+}
+
 static void json_dir(FILE *f, const struct tt_dir *d)
 {
 	fprintf(f, "{\"packets\":%" PRIu64 ",\"payload_bytes\":%" PRIu64 ",\"unique_bytes\":%" PRIu64
@@ -49,18 +59,42 @@ static void json_dir(FILE *f, const struct tt_dir *d)
 	json_opt_u(f, "win_max", d->has_win, d->win_max);
 	json_opt_u(f, "win_last", d->has_win, d->win_last);
 	json_opt_u(f, "win_last_raw", d->has_win, d->win_last_raw);
-	fprintf(f, ",\"zero_windows\":%u,\"retransmissions\":%u,\"fast_retransmissions\":%u"
-	        ",\"spurious_retransmissions\":%u,\"out_of_order\":%u,\"lost_segments\":%u"
-	        ",\"dup_acks\":%u,\"window_full\":%u,\"window_updates\":%u"
-	        ",\"zero_window_probes\":%u,\"keepalives\":%u,\"keepalive_acks\":%u",
-	        d->zero_windows, d->retransmissions, d->fast_retransmissions,
-	        d->spurious_retransmissions, d->out_of_order, d->lost_segments, d->dup_acks,
-	        d->window_full, d->window_updates, d->zero_window_probes, d->keepalives,
-	        d->keepalive_acks);
-	fprintf(f, ",\"seq_next\":%" PRIu64, d->seq_next);
+	json_opt_u(f, "win_shift", d->scale_known, d->shift);
+	for (int i = 0; i < TT_AN_COUNT; i++)
+		fprintf(f, ",\"%s\":%u", tt_report_counters[i].name, d->counts[tt_report_counters[i].an]);
+	json_ms(f, ",", "zero_window_ms", true, d->zw_total);
+	json_ms(f, ",", "zero_window_max_ms", true, d->zw_max);
+	fprintf(f, ",\"bytes_in_flight_max\":%" PRIu64 ",\"seq_next\":%" PRIu64,
+	        d->bytes_in_flight_max, d->seq_next);
 	json_opt_u(f, "ack_max", d->has_ack, d->ack_max);
 	fprintf(f, ",\"bytes_acked\":%" PRIu64 ",\"icmp_errors\":%u}", d->bytes_acked,
 	        d->icmp_errors);
+}
+
+static void json_rtt_dir(FILE *f, const char *key, const struct tt_rtt_stats *r)
+{
+	bool has = r->samples > 0;
+
+	fprintf(f, "\"%s\":{\"samples\":%u", key, r->samples);
+	json_ms(f, ",", "min_ms", has, r->min);
+	json_ms(f, ",", "avg_ms", has, has ? r->sum / r->samples : 0);
+	json_ms(f, ",", "max_ms", has, r->max);
+	fputc('}', f);
+}
+
+static void json_rtt(FILE *f, const struct tt_conn *c)
+{
+	bool hs = c->has_rtt_client && c->has_rtt_server;
+
+	fputs(",\"rtt\":{", f);
+	json_ms(f, "", "handshake_ms", hs, c->rtt_client_side + c->rtt_server_side);
+	json_ms(f, ",", "client_side_ms", c->has_rtt_client, c->rtt_client_side);
+	json_ms(f, ",", "server_side_ms", c->has_rtt_server, c->rtt_server_side);
+	fputc(',', f);
+	json_rtt_dir(f, "c2s", &c->dir[TT_CLIENT].rtt);
+	fputc(',', f);
+	json_rtt_dir(f, "s2c", &c->dir[TT_SERVER].rtt);
+	fputc('}', f);
 }
 
 static void json_history(FILE *f, const struct tt_history *h)
@@ -112,9 +146,11 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	json_dir(f, &c->dir[TT_CLIENT]);
 	fputs(",\"s2c\":", f);
 	json_dir(f, &c->dir[TT_SERVER]);
+	json_rtt(f, c);
 	fputs(",\"end\":", f);
 	json_time(f, c->end);
-	fprintf(f, ",\"end_reason\":\"%s\",\"client_chosen_by\":\"%s\",\"history_truncated\":%s",
+	fprintf(f, ",\"strays\":%u,\"end_reason\":\"%s\",\"client_chosen_by\":\"%s\","
+	        "\"history_truncated\":%s", c->strays,
 	        tt_end_reason_name((enum tt_end_reason)c->end_reason),
 	        tt_client_reason_name((enum tt_client_reason)c->client_reason),
 	        (c->hist[0].truncated || c->hist[1].truncated) ? "true" : "false");

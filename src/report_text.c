@@ -26,6 +26,71 @@ static void format_duration(char *b, size_t n, tt_time_ns d)
 	         (d % TT_NS_PER_SEC) / 1000);
 }
 
+/* "12.3%" without floating point (the locale cannot change it). */
+static void format_percent(char *b, size_t n, uint64_t part, uint64_t whole)
+{
+	uint64_t pm = whole > 0 ? (part * 1000 + whole / 2) / whole : 0;
+	snprintf(b, n, "%" PRIu64 ".%" PRIu64 "%%", pm / 10, pm % 10);
+}
+
+static void rtt_dir(FILE *f, const char *name, const struct tt_rtt_stats *r)
+{
+	char mn[32], av[32], mx[32];
+
+	if (r->samples == 0) {
+		fprintf(f, "%s none", name);
+		return;
+	}
+	tt_format_ms(mn, sizeof(mn), r->min);
+	tt_format_ms(av, sizeof(av), r->sum / r->samples);
+	tt_format_ms(mx, sizeof(mx), r->max);
+	fprintf(f, "%s %s/%s/%s ms (%u)", name, mn, av, mx, r->samples);
+}
+
+/* The line under each connection: retransmission rate, dup ACKs, zero-window
+ * time, round trips, and any other condition that occurred. */
+static void text_health(FILE *f, const struct tt_conn *c)
+{
+	const struct tt_dir *a = &c->dir[0], *b = &c->dir[1];
+	uint64_t pkts = a->packets + b->packets;
+	uint32_t retx = a->counts[TT_AN_RETRANSMISSION] + b->counts[TT_AN_RETRANSMISSION];
+	char pc[32], x[32], y[32];
+	bool first = true;
+
+	format_percent(pc, sizeof(pc), retx, pkts);
+	fprintf(f, "      health: retx %s (%u/%" PRIu64 "); dup acks %u; zero window ", pc, retx, pkts,
+	        a->counts[TT_AN_DUP_ACK] + b->counts[TT_AN_DUP_ACK]);
+	if (a->zw_total + b->zw_total > 0 || a->counts[TT_AN_ZERO_WINDOW] + b->counts[TT_AN_ZERO_WINDOW] > 0) {
+		format_duration(x, sizeof(x), a->zw_total + b->zw_total);
+		format_duration(y, sizeof(y), a->zw_max > b->zw_max ? a->zw_max : b->zw_max);
+		fprintf(f, "%s (longest %s)", x, y);
+	} else {
+		fputs("none", f);
+	}
+	fputs("; handshake rtt ", f);
+	if (c->has_rtt_client && c->has_rtt_server) {
+		tt_format_ms(pc, sizeof(pc), c->rtt_client_side + c->rtt_server_side);
+		tt_format_ms(x, sizeof(x), c->rtt_client_side);
+		tt_format_ms(y, sizeof(y), c->rtt_server_side);
+		fprintf(f, "%s ms (client %s + server %s)", pc, x, y);
+	} else {
+		fputs("unknown", f);
+	}
+	fputs("; data rtt min/avg/max ", f);
+	rtt_dir(f, "c2s", &a->rtt);
+	fputs(", ", f);
+	rtt_dir(f, "s2c", &b->rtt);
+	for (int i = 0; i < TT_AN_COUNT; i++) {
+		enum tt_anomaly an = tt_report_counters[i].an;
+		uint32_t n = a->counts[an] + b->counts[an];
+		if (n == 0 || an == TT_AN_RETRANSMISSION || an == TT_AN_DUP_ACK)
+			continue;
+		fprintf(f, "%s %s %u", first ? "; also" : ",", tt_report_counters[i].name, n);
+		first = false;
+	}
+	fputc('\n', f);
+}
+
 static void text_conn(struct tt_report *r, const struct tt_conn *c)
 {
 	char cl[64], sv[64], oc[32], du[32];
@@ -50,7 +115,8 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	        c->id, cl, sv, tt_tcp_state_name(c->state[TT_CLIENT]),
 	        tt_tcp_state_name(c->state[TT_SERVER]), oc, du, c->dir[0].packets,
 	        c->dir[0].payload_bytes, c->dir[1].packets, c->dir[1].payload_bytes,
-	        c->dir[0].retransmissions + c->dir[1].retransmissions);
+	        c->dir[0].counts[TT_AN_RETRANSMISSION] + c->dir[1].counts[TT_AN_RETRANSMISSION]);
+	text_health(r->out, c);
 }
 
 static void format_utc(char *b, size_t n, tt_time_ns t)
@@ -65,6 +131,45 @@ static void format_utc(char *b, size_t n, tt_time_ns t)
 	snprintf(b, n, "%04d-%02d-%02d %02d:%02d:%02d.%06" PRId64 " UTC", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	         (t % TT_NS_PER_SEC) / 1000);
+}
+
+/* Analysis totals over the connections reported. */
+static void text_totals(FILE *f, const struct tt_report_counts *n)
+{
+	char pc[32], zw[32], a[32];
+	bool first = true;
+
+	if (n->conns == 0)
+		return;
+	format_percent(pc, sizeof(pc), n->anomalies[TT_AN_RETRANSMISSION], n->packets);
+	format_duration(zw, sizeof(zw), n->zero_window);
+	fprintf(f, "  analysis:    %" PRIu64 " retransmissions (%s of %" PRIu64 " packets)",
+	        n->anomalies[TT_AN_RETRANSMISSION], pc, n->packets);
+	for (int i = 0; i < TT_AN_COUNT; i++) {
+		enum tt_anomaly an = tt_report_counters[i].an;
+		if (an == TT_AN_RETRANSMISSION || n->anomalies[an] == 0)
+			continue;
+		fprintf(f, "%s %s %" PRIu64, first ? ";" : ",", tt_report_counters[i].name,
+		        n->anomalies[an]);
+		first = false;
+	}
+	if (n->zero_window > 0)
+		fprintf(f, "; zero window %s in all", zw);
+	fputc('\n', f);
+	fputs("  rtt:         handshake ", f);
+	if (n->hs_rtts > 0) {
+		tt_format_ms(a, sizeof(a), n->hs_rtt_sum / (tt_time_ns)n->hs_rtts);
+		fprintf(f, "%s ms avg over %" PRIu64 " connections", a, n->hs_rtts);
+	} else {
+		fputs("none", f);
+	}
+	fputs("; data ", f);
+	if (n->rtt_samples > 0) {
+		tt_format_ms(a, sizeof(a), n->rtt_sum / (tt_time_ns)n->rtt_samples);
+		fprintf(f, "%s ms avg over %" PRIu64 " samples\n", a, n->rtt_samples);
+	} else {
+		fputs("none\n", f);
+	}
 }
 
 static void text_summary(struct tt_report *r, const struct tt_stats *st,
@@ -158,6 +263,7 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 			}
 		fputc('\n', f);
 	}
+	text_totals(f, &r->counts);
 	fprintf(f, "  evicted:     %" PRIu64 " (--max-flows %u, at most %u tracked at once)\n",
 	        st->evicted, st->max_flows, st->peak_flows);
 	if (in->limit_packets > 0 && in->stopped_by_limit)

@@ -24,9 +24,12 @@ struct tt_tracker {
 	uint64_t next_id;
 	tt_time_ns now;
 	bool have_time;
-	struct tt_conn *ended;      /* copies of records that ended at ended_ts, unwritten */
-	uint32_t n_ended, cap_ended;
-	tt_time_ns ended_ts;
+	/* Records over but not yet written, in order of end: each waits
+	 * STRAY_GRACE (at most 2*MSL) as a tombstone in the table, so that
+	 * strays just after its end (a second RST, data crossing it) still
+	 * count in it.  A ring of pointers into the flow table. */
+	struct tt_conn **pend;
+	uint32_t pend_head, pend_n, pend_cap;
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
 	tt_time_ns end_floor;      /* latest end given to a record */
 };
@@ -82,7 +85,7 @@ void tt_tracker_free(struct tt_tracker **trp)
 	if (trp == NULL || *trp == NULL)
 		return;
 	tt_flow_table_free(&(*trp)->flows);
-	free((*trp)->ended);
+	free((*trp)->pend);
 	free(*trp);
 	*trp = NULL;
 }
@@ -163,19 +166,81 @@ static int cmp_first(const void *a, const void *b)
 	return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
 }
 
-/* Hand the records that ended at the same instant to the writers, in order of
- * first packet (then id): the output is ordered by (end, first packet). */
-static void flush_ended(struct tt_tracker *tr)
+#define STRAY_GRACE TT_NS_PER_SEC
+
+static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
 {
-	if (tr->n_ended > 1)
-		qsort(tr->ended, tr->n_ended, sizeof(*tr->ended), cmp_first);
-	for (uint32_t i = 0; i < tr->n_ended; i++)
-		emit(tr, TT_EVT_CONN_END, tr->ended[i].end, &tr->ended[i], TT_CLIENT,
-		     TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
-	tr->n_ended = 0;
+	return tr->pend[(tr->pend_head + i) % tr->pend_cap];
 }
 
-/* The record is final: a copy waits until time moves past its end. */
+static void write_record(struct tt_tracker *tr, struct tt_conn *c)
+{
+	c->written = true;
+	emit(tr, TT_EVT_CONN_END, c->end, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
+}
+
+/*
+ * Write the waiting records that ended at or before `until`, oldest first;
+ * those that ended at the same instant in order of first packet (then id):
+ * the output is ordered by (end, first packet).
+ */
+static void write_pending(struct tt_tracker *tr, tt_time_ns until)
+{
+	while (tr->pend_n > 0 && pend_at(tr, 0)->end <= until) {
+		tt_time_ns end = pend_at(tr, 0)->end;
+		uint32_t n = 1;
+		while (n < tr->pend_n && pend_at(tr, n)->end == end)
+			n++;
+		/* Insertion sort of the tie group in place (usually 1 or 2). */
+		for (uint32_t i = 1; i < n; i++)
+			for (uint32_t j = i; j > 0 && cmp_first(pend_at(tr, j - 1), pend_at(tr, j)) > 0;
+			     j--) {
+				uint32_t x = (tr->pend_head + j - 1) % tr->pend_cap;
+				uint32_t y = (tr->pend_head + j) % tr->pend_cap;
+				struct tt_conn *t = tr->pend[x];
+				tr->pend[x] = tr->pend[y];
+				tr->pend[y] = t;
+			}
+		for (uint32_t i = 0; i < n; i++) {
+			write_record(tr, pend_at(tr, 0));
+			tr->pend_head = (tr->pend_head + 1) % tr->pend_cap;
+			tr->pend_n--;
+		}
+	}
+}
+
+/* Take c out of the table; a record still waiting is written first. */
+static void remove_conn(struct tt_tracker *tr, struct tt_conn *c)
+{
+	if (c->emitted && !c->written)
+		write_pending(tr, c->end);
+	tt_flow_remove(tr->flows, c);
+}
+
+static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
+{
+	if (tr->pend_n == tr->pend_cap) {
+		uint32_t cap = tr->pend_cap ? tr->pend_cap * 2 : 64;
+		struct tt_conn **p = malloc(sizeof(*p) * cap);
+		if (p == NULL)
+			return false;
+		for (uint32_t i = 0; i < tr->pend_n; i++)
+			p[i] = pend_at(tr, i);
+		free(tr->pend);
+		tr->pend = p;
+		tr->pend_cap = cap;
+		tr->pend_head = 0;
+	}
+	tr->pend[(tr->pend_head + tr->pend_n++) % tr->pend_cap] = c;
+	return true;
+}
+
+/* The record is final: it is written once time moves STRAY_GRACE past its end. */
+static tt_time_ns stray_grace(const struct tt_tracker *tr)
+{
+	return 2 * tr->cfg.msl < STRAY_GRACE ? 2 * tr->cfg.msl : STRAY_GRACE;
+}
+
 static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reason why,
                      tt_time_ns ts)
 {
@@ -188,25 +253,16 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
 	tr->end_floor = ts;
 	c->end = ts;
 	c->end_reason = (uint8_t)why;
+	/* A zero window still advertised lasts until the last packet. */
+	tt_analysis_finish(&c->dir[TT_CLIENT], c->last);
+	tt_analysis_finish(&c->dir[TT_SERVER], c->last);
 	c->emitted = true;
 	c->held = false;
-	if (tr->n_ended > 0 && ts != tr->ended_ts)
-		flush_ended(tr);
-	if (tr->n_ended == tr->cap_ended) {
-		uint32_t cap = tr->cap_ended ? tr->cap_ended * 2 : 16;
-		struct tt_conn *p = realloc(tr->ended, sizeof(*p) * cap);
-		if (p == NULL) {
-			/* No memory for the batch: keep order as best we can. */
-			flush_ended(tr);
-			emit(tr, TT_EVT_CONN_END, ts, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED,
-			     NULL);
-			return;
-		}
-		tr->ended = p;
-		tr->cap_ended = cap;
+	if (!pend_push(tr, c)) {
+		/* No memory to wait: write it now, in order. */
+		write_pending(tr, ts);
+		write_record(tr, c);
 	}
-	tr->ended[tr->n_ended++] = *c;
-	tr->ended_ts = ts;
 }
 
 /*
@@ -263,7 +319,7 @@ static void expire(struct tt_tracker *tr, tt_time_ns now)
 			/* A failed opening nobody retried is written when its 2*MSL ends. */
 			if (c->held)
 				finalize(tr, c, TT_END_CLOSED, at);
-			tt_flow_remove(tr->flows, c);
+			remove_conn(tr, c);
 		}
 	}
 }
@@ -285,7 +341,7 @@ static struct tt_conn *make_room_and_insert(struct tt_tracker *tr, const struct 
 			tr->stats.evicted++;
 			finalize(tr, victim, TT_END_EVICTED, ts);
 		}
-		tt_flow_remove(tr->flows, victim);
+		remove_conn(tr, victim);
 		c = tt_flow_insert(tr->flows, key, hash);
 	}
 	return c;
@@ -564,6 +620,29 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 }
 
+/* Wireshark's out-of-order threshold: the handshake round trip, else 3 ms. */
+static tt_time_ns ooo_threshold(const struct tt_conn *c)
+{
+	if (c->has_rtt_server && c->has_rtt_client)
+		return c->rtt_server_side + c->rtt_client_side;
+	return 3 * (tt_time_ns)1000000;
+}
+
+/* A segment after the end still counts in the record's packets, bytes and
+ * conditions, as in Wireshark's stream; it changes no state. */
+static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint se,
+                        const struct tt_packet *p)
+{
+	struct tt_seg_info info;
+
+	c->strays++;
+	tt_analysis_segment(&c->dir[se], &c->dir[!se], p, ooo_threshold(c), &info);
+	for (int a = 0; a < TT_AN_COUNT; a++)
+		if (info.anomalies & TT_AN_BIT(a))
+			emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
+			     tt_anomaly_name((enum tt_anomaly)a));
+}
+
 static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 {
 	struct tt_flow_key key;
@@ -586,6 +665,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		 * ISN) only continues a held failed opening. */
 		if (over && (!pure_syn || (same_syn && !c->held))) {
 			tr->stats.strays++;
+			if (!c->written)
+				count_stray(tr, c, ep, p);
 			return;
 		}
 		if (c->held && same_syn) {
@@ -610,7 +691,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			/* Port reuse: the old incarnation is in TIME_WAIT, or ended
 			 * less than 2*MSL ago without TIME_WAIT's protection. */
 			bool reuse = !c->tw_done;
-			tt_flow_remove(tr->flows, c);
+			remove_conn(tr, c);
 			c = new_conn(tr, &key, hash, swapped, p, inc, reuse);
 		}
 	} else {
@@ -643,10 +724,16 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			c->sim_open = true;
 		}
 	} else if (syn && ack) {
-		if (se == TT_SERVER)
+		if (se == TT_SERVER) {
+			if (!c->synack_seen && c->syn_seen && p->ts >= c->syn_last) {
+				c->rtt_server_side = p->ts - c->syn_last;
+				c->has_rtt_server = true;
+			}
 			c->synack_seen = true;
-		else
+			c->synack_last = p->ts;
+		} else {
 			c->sim_open = true;
+		}
 	}
 
 	f.flags = p->flags;
@@ -664,7 +751,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			     "rst_ignored");
 		}
 	}
-	tt_analysis_segment(&c->dir[se], &c->dir[re], p, &info);
+	tt_analysis_segment(&c->dir[se], &c->dir[re], p, ooo_threshold(c), &info);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
 		tt_analysis_negotiate(&c->dir[TT_CLIENT], &c->dir[TT_SERVER]);
 	f.acks_peer_syn = ack && c->dir[re].has_isn && acks_beyond(&c->dir[re], &c->dir[se], p,
@@ -673,8 +760,13 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	                                                            c->dir[re].fin_seq);
 	/* The sender's first FIN, even when it re-sends data along with it. */
 	f.fin_is_new = (p->flags & TT_TH_FIN) && c->dir[se].fin == 1;
-	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen)
+	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen && !c->hs_ack) {
 		c->hs_ack = true;
+		if (c->has_rtt_server && p->ts >= c->synack_last) {
+			c->rtt_client_side = p->ts - c->synack_last;
+			c->has_rtt_client = true;
+		}
+	}
 	c->handshake = (uint8_t)(c->sim_open ? TT_HS_SIMULTANEOUS
 	                         : !c->syn_seen ? TT_HS_NONE
 	                         : !c->synack_seen ? TT_HS_SYN
@@ -682,14 +774,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	if (f.fin_is_new && !(c->dir[re].has_fin && f.acks_peer_fin))
 		c->fin_first |= (uint8_t)(1u << se);
 
-	if (info.is_retransmission)
-		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "retransmission");
-	if (info.is_lost_before)
-		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "lost_segment");
-	if (info.is_zero_window)
-		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "zero_window");
-	if (info.is_keepalive)
-		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED, "keep_alive");
+	for (int a = 0; a < TT_AN_COUNT; a++)
+		if (info.anomalies & TT_AN_BIT(a))
+			emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
+			     tt_anomaly_name((enum tt_anomaly)a));
 
 	tt_tcp_classify(&f, &sev, &rev);
 	if (!f.rst_rejected) {
@@ -742,9 +830,8 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 	if (ts < st->first_ts)
 		st->first_ts = ts;
 	expire(tr, tr->now);
-	/* Nothing can end before now any more: write what ended earlier. */
-	if (tr->n_ended > 0 && tr->ended_ts < tr->now)
-		flush_ended(tr);
+	/* Write what ended long enough ago for its strays to have come. */
+	write_pending(tr, tr->now - stray_grace(tr));
 	if (r != TT_DEC_OK || pkt == NULL)
 		return;
 	if (pkt->is_icmp_error) {
@@ -770,39 +857,39 @@ void tt_tracker_finish(struct tt_tracker *tr)
 {
 	uint32_t bound = tt_flow_used_bound(tr->flows), n = 0;
 	tt_time_ns end = tr->stats.last_ts;
-	const struct tt_conn **list;
+	struct tt_conn **list;
 
 	/* Every record still unwritten ends now, with the states of the last
 	 * packet; with those that ended at that same instant, in order of first
 	 * packet.  Pointers are sorted, records are not copied. */
-	if (tr->n_ended > 0 && tr->ended_ts != end)
-		flush_ended(tr);
-	list = malloc(sizeof(*list) * ((size_t)tt_flow_count(tr->flows) + tr->n_ended + 1));
+	write_pending(tr, end - 1);
+	list = malloc(sizeof(*list) * ((size_t)tt_flow_count(tr->flows) + 1));
 	if (list == NULL)
-		flush_ended(tr);
-	for (uint32_t i = 0; list != NULL && i < tr->n_ended; i++)
-		list[n++] = &tr->ended[i];
+		write_pending(tr, INT64_MAX);
 	for (uint32_t i = 0; i < bound; i++) {
 		struct tt_conn *c = tt_flow_at(tr->flows, i);
-		if (c == NULL || c->emitted)
+		if (c == NULL || c->written)
 			continue;
-		c->end = end;
-		c->end_reason = (uint8_t)(c->held ? TT_END_CLOSED : TT_END_INPUT);
-		c->emitted = true;
-		c->held = false;
+		if (!c->emitted) {
+			c->end = end;
+			c->end_reason = (uint8_t)(c->held ? TT_END_CLOSED : TT_END_INPUT);
+			tt_analysis_finish(&c->dir[TT_CLIENT], c->last);
+			tt_analysis_finish(&c->dir[TT_SERVER], c->last);
+			c->emitted = true;
+			c->held = false;
+		}
 		if (list != NULL)
 			list[n++] = c;
 		else /* out of memory: table order */
-			emit(tr, TT_EVT_CONN_END, end, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
+			write_record(tr, c);
 	}
 	if (list != NULL) {
 		qsort(list, n, sizeof(*list), cmp_first_ptr);
 		for (uint32_t i = 0; i < n; i++)
-			emit(tr, TT_EVT_CONN_END, end, list[i], TT_CLIENT, TT_TCP_CLOSED,
-			     TT_TCP_CLOSED, NULL);
+			write_record(tr, list[i]);
 		free(list);
 	}
-	tr->n_ended = 0;
+	tr->pend_n = 0;
 	for (uint32_t i = 0; i < bound; i++) {
 		struct tt_conn *c = tt_flow_at(tr->flows, i);
 		if (c != NULL)

@@ -25,17 +25,80 @@ static inline bool tt_seq_between(uint32_t x, uint32_t lo, uint32_t hi)
 	return hi - lo >= x - lo;
 }
 
+/*
+ * The conditions a segment can carry, named as Wireshark's tcp.analysis.*
+ * fields.  Each is counted in the direction of the segment that carries it.
+ */
+enum tt_anomaly {
+	TT_AN_RETRANSMISSION = 0,   /* re-sends sequence space (SYN, FIN, data) */
+	TT_AN_FAST_RETRANSMISSION,  /* ... answering >= 2 duplicate ACKs (subset of the above) */
+	TT_AN_SPURIOUS_RETRANSMISSION, /* ... of data the receiver had already ACKed (subset) */
+	TT_AN_OUT_OF_ORDER,         /* fills a sequence hole, sent before the segment after it */
+	TT_AN_LOST_SEGMENT,         /* "previous segment not captured": a sequence gap */
+	TT_AN_ACKED_UNSEEN,         /* ACKs sequence space of the peer never captured */
+	TT_AN_DUP_ACK,
+	TT_AN_ZERO_WINDOW,
+	TT_AN_ZERO_WINDOW_PROBE,
+	TT_AN_ZERO_WINDOW_PROBE_ACK,
+	TT_AN_WINDOW_FULL,
+	TT_AN_WINDOW_UPDATE,
+	TT_AN_KEEP_ALIVE,
+	TT_AN_KEEP_ALIVE_ACK,
+	TT_AN_COUNT
+};
+
+#define TT_AN_BIT(a) (1u << (a))
+
+/** @return Wireshark's name of a condition ("retransmission", "duplicate_ack", ...). */
+const char *tt_anomaly_name(enum tt_anomaly a);
+
+#define TT_MAX_HOLES 4     /* sequence gaps remembered per direction */
+#define TT_RTT_SLOTS 8     /* segments timed at once per direction */
+
+/* A gap in the sequence space this direction sent: bytes never captured. */
+struct tt_hole {
+	int64_t lo, hi;             /* relative sequence range [lo, hi) */
+	tt_time_ns opened;          /* capture time of the segment that jumped over it */
+	uint32_t tsval;             /* that segment's TCP timestamp, if HOLE_TS */
+	uint16_t ipid;              /* and its IPv4 ID, if HOLE_IPID */
+	uint8_t flags;              /* TT_HOLE_* */
+};
+#define TT_HOLE_TS 0x01
+#define TT_HOLE_IPID 0x02
+#define TT_HOLE_ACKED 0x04          /* the peer has acknowledged into it */
+#define TT_HOLE_BEFORE 0x08         /* everything before a mid-stream pickup */
+
+/* A data segment waiting for the ACK that covers it (RTT measurement). */
+struct tt_rtt_slot {
+	uint32_t end;               /* raw sequence number just past its data */
+	uint32_t tsval;             /* TSval of its latest transmission, if TT_RTT_TS */
+	tt_time_ns ts;              /* capture time of its latest transmission */
+	uint8_t flags;              /* TT_RTT_* */
+};
+#define TT_RTT_TS 0x01
+#define TT_RTT_RETX 0x02            /* re-sent: only a timestamp echo can time it (Karn) */
+
+/* Round-trip samples: a data segment to the first ACK that covers it. */
+struct tt_rtt_stats {
+	uint32_t samples;
+	tt_time_ns min, max, sum;
+};
+
 /* One direction of a connection: what one endpoint sent. */
 struct tt_dir {
 	uint64_t packets;
 	uint64_t payload_bytes;     /* TCP payload, retransmissions included */
-	uint64_t unique_bytes;      /* payload bytes of sequence space sent for the first time */
+	uint64_t unique_bytes;      /* payload bytes of sequence space captured for the first time */
 	uint64_t bytes_acked;       /* peer payload bytes newly acknowledged by this side */
+	uint64_t bytes_in_flight_max; /* largest unacknowledged, un-SACKed data after a segment */
 	uint32_t syn, fin, rst;     /* segments with the flag (syn counts SYN and SYN,ACK) */
 
 	uint32_t isn;               /* valid if has_isn */
 	uint32_t base;              /* relative sequence 0 (isn, or first seq - 1) */
 	uint64_t seq_next;          /* highest relative sequence end sent, unwrapped */
+	uint64_t data_next;         /* highest relative end of payload sent */
+	uint64_t probe_next;        /* highest end of a one-byte zero-window probe */
+	uint64_t unseen_acked;      /* highest relative ack beyond seq_next already counted */
 	uint64_t ack_first, ack_max; /* relative acks (in the peer's space), unwrapped */
 	uint32_t fin_seq;           /* raw sequence number of the first FIN */
 
@@ -44,24 +107,43 @@ struct tt_dir {
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint32_t win_min, win_max, win_last; /* scaled by shift (SYN windows never scaled) */
 	uint16_t win_last_raw;
-	uint32_t zero_windows;
 
-	uint32_t retransmissions, fast_retransmissions, spurious_retransmissions;
-	uint32_t out_of_order, lost_segments, dup_acks, window_full, window_updates;
-	uint32_t zero_window_probes, keepalives, keepalive_acks;
+	/* Wireshark's view of the last segment sent, for the per-segment rules. */
+	uint32_t last_ack_raw;      /* its acknowledgement field */
+	tt_time_ns last_ack_ts;     /* its capture time */
+	uint16_t dup_ack_num;       /* duplicate ACKs in a row */
+	uint8_t last_anomalies;     /* its keep-alive / probe bits (TT_LAST_*) */
+
+	/* Zero-window advertisements: time spent, per direction. */
+	tt_time_ns zw_since;        /* start of the open zero-window period, if in_zero_window */
+	tt_time_ns zw_total, zw_max;
+
+	/* IPv4 ID pattern: consecutive small increments make IDs evidence of send order. */
+	uint16_t ipid_last;
+	uint16_t ipid_steps, ipid_jumps;
+
+	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
 	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
+
+	struct tt_rtt_stats rtt;    /* this direction's data, timed to the peer's ACKs */
+	uint8_t n_holes, rtt_head, rtt_count;
+	uint8_t n_sack;             /* SACK blocks of the last segment sent (about the peer's data) */
+	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
+	struct tt_hole holes[TT_MAX_HOLES];
+	struct tt_rtt_slot rtt_slots[TT_RTT_SLOTS];
 
 	bool has_isn, has_base, has_ack, has_win, has_fin;
 	bool has_mss, has_wscale, sack_ok, ts_ok;
+	bool scale_known;           /* the shift is known: both SYNs seen, or one without the option */
 	bool sent_synack;
+	bool has_last_ack, in_zero_window, has_ipid;
 };
+#define TT_LAST_KEEP_ALIVE 0x01
+#define TT_LAST_ZW_PROBE 0x02
 
 /* What a segment was, for the state machine and the event stream. */
 struct tt_seg_info {
-	bool is_retransmission;
-	bool is_keepalive;
-	bool is_lost_before;        /* sequence gap: previous segment not captured */
-	bool is_zero_window;
+	uint32_t anomalies;         /* TT_AN_BIT() of each condition the segment carries */
 };
 
 /**
@@ -73,9 +155,17 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
 /**
  * Account one segment sent in direction snd, received by the other side (rcv).
  * Sets the bases on first sight, learns handshake options, updates counters.
+ * ooo_threshold: how soon after a sequence gap opened a segment filling it
+ * counts as reordered rather than re-sent, when no timestamp or IP ID says
+ * which was sent first (the handshake round trip, or 3 ms as in Wireshark).
  */
 void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
-                         struct tt_seg_info *info);
+                         tt_time_ns ooo_threshold, struct tt_seg_info *info);
+
+/**
+ * The end of a record: a zero-window period still open is counted up to end.
+ */
+void tt_analysis_finish(struct tt_dir *d, tt_time_ns end);
 
 /** After both SYNs: apply RFC 7323 §2.2 (scale only if both sent the option). */
 void tt_analysis_negotiate(struct tt_dir *c2s, struct tt_dir *s2c);

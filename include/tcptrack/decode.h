@@ -90,6 +90,7 @@ struct tt_packet {
 
 	uint8_t ip_version;      /* 4 or 6 */
 	uint8_t ttl;             /* IPv4 TTL or IPv6 hop limit */
+	uint16_t ip_id;          /* IPv4 identification; 0 for IPv6 */
 	/* Addresses in network order; IPv4 uses the first 4 bytes, rest zero. */
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;

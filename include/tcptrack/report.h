@@ -44,7 +44,22 @@ struct tt_report_counts {
 	uint64_t by_outcome[TT_OUT_NUM];
 	uint64_t by_state_pair[11][11]; /* [client state][server state] */
 	uint64_t evicted;
+	/* Totals over the records written. */
+	uint64_t packets;
+	uint64_t anomalies[TT_AN_COUNT];
+	tt_time_ns zero_window;
+	uint64_t rtt_samples;
+	tt_time_ns rtt_sum;
+	uint64_t hs_rtts;
+	tt_time_ns hs_rtt_sum;
 };
+
+/* The per-direction counters, in report order, under their report names. */
+struct tt_report_counter {
+	enum tt_anomaly an;
+	const char *name;           /* "retransmissions", "dup_acks", ... */
+};
+extern const struct tt_report_counter tt_report_counters[TT_AN_COUNT];
 
 struct tt_report {
 	const struct tt_report_writer *w;
@@ -74,6 +89,9 @@ uint64_t tt_report_malformed_total(const struct tt_stats *st);
  * time has sub-microsecond digits.  @return the length written (buf >= 32 bytes).
  */
 int tt_format_time(char *buf, size_t size, tt_time_ns t);
+
+/** Format a duration as milliseconds with microsecond digits: "20.104". @return length. */
+int tt_format_ms(char *buf, size_t size, tt_time_ns d);
 
 /** Format an endpoint "10.0.0.1:80" or "[fd00::1]:443" (RFC 5952). @return length. */
 int tt_format_endpoint(char *buf, size_t size, uint8_t ip_version, const uint8_t addr[16],

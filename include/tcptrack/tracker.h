@@ -73,14 +73,21 @@ struct tt_conn {
 	bool port_reuse;            /* SYN on a 4-tuple still in TIME_WAIT / recently closed */
 	bool refused, unreachable;
 	bool syn_seen, synack_seen, hs_ack, sim_open;
-	bool emitted;               /* already handed to the writers (kept to absorb strays) */
+	bool emitted;               /* over: final, kept to absorb strays */
+	bool written;               /* handed to the writers */
 	bool tw_done;               /* ended by TIME_WAIT expiry */
 	bool held;                  /* a failed opening kept unwritten: the SYN may be retried */
 	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
+	uint32_t strays;            /* segments after the end, counted in dir[] but changing no state */
 	uint8_t client_reason;      /* enum tt_client_reason: how the client was chosen */
 	tt_time_ns first, last;     /* first and last packet */
 	tt_time_ns end;             /* when the record became final */
 	tt_time_ns syn_first, syn_last; /* client SYNs, for dating the server's LISTEN/SYN_RCVD */
+	tt_time_ns synack_last;     /* the server's latest SYN,ACK */
+	/* Handshake round trip split at the capture point: SYN -> SYN,ACK is the
+	 * server side, SYN,ACK -> ACK the client side (valid if has_rtt_*). */
+	tt_time_ns rtt_server_side, rtt_client_side;
+	bool has_rtt_server, has_rtt_client;
 	tt_time_ns tw_deadline[2];  /* each endpoint's TIME_WAIT expiry, by enum tt_endpoint */
 	uint8_t addr[2][16];        /* by enum tt_endpoint */
 	uint16_t port[2];

@@ -113,9 +113,9 @@ static void make_conn(struct tt_conn *c)
 	d->win_min = 100;
 	d->win_max = 65535;
 	d->win_last = 502;
-	d->zero_windows = 2;
-	d->retransmissions = 1;
-	d->keepalives = 3;
+	d->counts[TT_AN_ZERO_WINDOW] = 2;
+	d->counts[TT_AN_RETRANSMISSION] = 1;
+	d->counts[TT_AN_KEEP_ALIVE] = 3;
 
 	d = &c->dir[TT_SERVER];
 	d->packets = 4;
@@ -390,8 +390,14 @@ Test(report, json_keys_in_order)
 	cr_assert_not_null(s2c);
 	cr_assert_lt(c2s, s2c);
 	assert_keys_in_order(c2s, s2c, dir_keys, NELEM(dir_keys));
-	assert_keys_in_order(s2c, strstr(s2c, "},\"end\":"), dir_keys, NELEM(dir_keys));
-	cr_assert_not_null(strstr(s, "\"end\":1700000061.500000,\"end_reason\":\"closed\","
+	assert_keys_in_order(s2c, strstr(s2c, "},\"rtt\":"), dir_keys, NELEM(dir_keys));
+	/* Nothing timed in this record: every round trip is null or 0 samples. */
+	cr_assert_not_null(strstr(s, "\"rtt\":{\"handshake_ms\":null,\"client_side_ms\":null,"
+	                             "\"server_side_ms\":null,\"c2s\":{\"samples\":0,"
+	                             "\"min_ms\":null,\"avg_ms\":null,\"max_ms\":null},"),
+	                   "%s", s);
+	cr_assert_not_null(strstr(s, "\"end\":1700000061.500000,\"strays\":0,"
+	                             "\"end_reason\":\"closed\","
 	                             "\"client_chosen_by\":\"syn\",\"history_truncated\":false"),
 	                   "%s", s);
 	cr_assert_not_null(strstr(s, ",\"icmp\":null}"), "%s", s);
@@ -586,20 +592,21 @@ Test(report, csv_header_and_rows)
 			*p = '\0';
 	}
 	cr_assert_eq(nl, 3);
-	assert_prefix(lines[0], "id,incarnation,ip,client,server,first,last,end,end_reason,"
+	assert_prefix(lines[0], "id,incarnation,ip,client,server,first,last,end,end_reason,strays,"
 	                        "handshake,outcome,closed_by,reset_by,port_reuse,"
 	                        "client_state,server_state,client_chosen_by,history_truncated,"
-	                        "icmp_type,icmp_code,client_history,server_history,"
+	                        "icmp_type,icmp_code,rtt_handshake_ms,rtt_client_side_ms,"
+	                        "rtt_server_side_ms,client_history,server_history,"
 	                        "c2s_packets,c2s_payload_bytes,c2s_unique_bytes,"
 	                        "c2s_retransmitted_bytes,");
 	assert_prefix(lines[1], "7,1,4,192.0.2.1:40000,198.51.100.7:80,1700000000.123456,"
-	                        "1700000001.500000,1700000061.500000,closed,complete,closed,"
-	                        "client,,0,CLOSED,CLOSED,syn,0,,,SYN_SENT@1700000000.123456 "
+	                        "1700000001.500000,1700000061.500000,closed,0,complete,closed,"
+	                        "client,,0,CLOSED,CLOSED,syn,0,,,,,,SYN_SENT@1700000000.123456 "
 	                        "ESTABLISHED@1700000000.123457 CLOSED@1700000061.500000001,,"
 	                        "5,100,90,10,1,1,0,1000,1460,7,1,0,100,65535,502,");
 
 	size_t ncols = count_char(lines[0], lines[0] + strlen(lines[0]), ',') + 1;
-	cr_assert_eq(ncols, 22 + 2 * 32);
+	cr_assert_eq(ncols, 26 + 2 * 42);
 	for (size_t i = 1; i < 3; i++)
 		cr_assert_eq(count_char(lines[i], lines[i] + strlen(lines[i]), ',') + 1, ncols,
 		             "row %zu: %s", i, lines[i]);
@@ -644,7 +651,7 @@ Test(report, csv_empty)
 	s = run(TT_FMT_CSV, NULL, 0, &st, &input);
 	cr_assert_eq(count_char(s, s + strlen(s), '\n'), 1);
 	cr_assert_eq(strncmp(s, "id,incarnation,", 15), 0);
-	cr_assert_eq(count_char(s, s + strlen(s), ','), 22 + 2 * 32 - 1);
+	cr_assert_eq(count_char(s, s + strlen(s), ','), 26 + 2 * 42 - 1);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */

@@ -116,6 +116,8 @@ Test(tracker, classic_open_close_and_time_wait_expiry)
 	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(61.019));
 	cr_assert_eq(nrecs, 0, "one millisecond early");
 	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(61.04));
+	cr_assert_eq(nrecs, 0, "ended at 61.02 s, written a second later (strays)");
+	tick(62.02);
 	cr_assert_eq(nrecs, 1);
 	assert_history(&recs[0].hist[TT_CLIENT], cw, 6);
 	assert_history(&recs[0].hist[TT_SERVER], sw, 6);
@@ -203,7 +205,7 @@ Test(tracker, refused_then_the_same_syn_retried_is_one_opening)
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].incarnation, 1);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_REFUSED);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].retransmissions, 2);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].counts[TT_AN_RETRANSMISSION], 2);
 	assert_history(&recs[0].hist[TT_CLIENT],
 	               (const char *const[]){"SYN_SENT", "CLOSED", "SYN_SENT", "CLOSED", "SYN_SENT",
 	                                     "CLOSED"}, 6);
@@ -235,7 +237,7 @@ Test(tracker, syn_with_a_new_isn_while_unanswered_is_a_new_attempt)
 	cr_assert_eq(recs[0].dir[TT_CLIENT].isn, 1000);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert_eq(tt_conn_outcome(&recs[1]), TT_OUT_REFUSED);
-	cr_assert_eq(recs[1].dir[TT_CLIENT].lost_segments, 0);
+	cr_assert_eq(recs[1].dir[TT_CLIENT].counts[TT_AN_LOST_SEGMENT], 0);
 }
 
 Test(tracker, rst_with_wrong_ack_is_ignored_in_syn_sent)
@@ -254,8 +256,10 @@ Test(tracker, reset_in_established_names_the_sender)
 {
 	handshake(0);
 	seg(1, S, RST | ACK, 501, 101, 0);
-	cr_assert_eq(nrecs, 0, "written once time moves past its end");
+	cr_assert_eq(nrecs, 0, "written once time moves a second past its end");
 	tick(1.5);
+	cr_assert_eq(nrecs, 0);
+	tick(2);
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_RESET);
 	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "server");
@@ -310,7 +314,7 @@ Test(tracker, fin_retransmitted_into_time_wait_rearms_the_timer)
 	cr_assert_eq(nrecs, 1);
 	int n = recs[0].hist[TT_CLIENT].n;
 	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[n - 1], T0 + SEC(81));
-	cr_assert_eq(recs[0].dir[TT_SERVER].retransmissions, 1);
+	cr_assert_eq(recs[0].dir[TT_SERVER].counts[TT_AN_RETRANSMISSION], 1);
 }
 
 Test(tracker, eviction_of_the_least_recently_active)
@@ -364,7 +368,7 @@ Test(tracker, crossing_fin_that_never_arrives_leaves_fin_wait_1)
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_FIN_WAIT_1);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSING);
 	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "both");
-	cr_assert_eq(recs[0].dir[TT_SERVER].retransmissions, 1);
+	cr_assert_eq(recs[0].dir[TT_SERVER].counts[TT_AN_RETRANSMISSION], 1);
 }
 
 Test(tracker, first_fin_with_resent_data_is_still_a_close)
@@ -387,7 +391,7 @@ Test(tracker, syn_retransmitted_after_a_bad_synack_is_not_a_simultaneous_open)
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_SYN_SENT, "client %s",
 	             tt_tcp_state_name(recs[0].state[TT_CLIENT]));
 	cr_assert_eq(recs[0].handshake, TT_HS_SYN_SYNACK);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].retransmissions, 1);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].counts[TT_AN_RETRANSMISSION], 1);
 }
 
 Test(tracker, rst_out_of_window_or_inexact_changes_nothing)
@@ -413,7 +417,7 @@ Test(tracker, rst_at_the_last_acknowledged_number_is_accepted)
 	handshake(0);
 	seg(1, C, ACK, 101, 601, 0);
 	seg(1.1, S, RST, 601, 0, 0);
-	tick(2);
+	tick(2.1);
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_RESET);
 	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "server");
@@ -427,7 +431,7 @@ Test(tracker, rst_with_the_fin_number_is_accepted_after_the_fin)
 	seg(1, C, ACK | FIN, 101, 501, 0);
 	seg(1.01, S, ACK, 501, 102, 0);
 	seg(1.02, C, RST, 101, 0, 0);
-	tick(2);
+	tick(2.02);
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_CLOSED);
 	cr_assert_str_eq(tt_conn_reset_by(&recs[0]), "client");
@@ -444,7 +448,10 @@ Test(tracker, old_syn_after_a_reset_is_a_stray)
 	tt_tracker_finish(tr);
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 2);
+	/* The stray counts in the record it follows, as in Wireshark's stream. */
+	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 3);
+	cr_assert_eq(recs[0].strays, 1);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert_eq(recs[1].dir[TT_CLIENT].isn, 9000);
 }
@@ -468,6 +475,8 @@ Test(tracker, time_going_backwards_keeps_timers_in_order)
 	tick(69.9);
 	cr_assert_eq(nrecs, 0);
 	tick(70.1);
+	cr_assert_eq(nrecs, 0, "written a second after their end");
+	tick(71.1);
 	cr_assert_eq(nrecs, 2, "both TIME_WAITs ended at 70 s");
 	cr_assert_eq(recs[0].port[TT_CLIENT], 40001, "same end: in order of first packet");
 	cr_assert_eq(recs[1].port[TT_CLIENT], 40000);
