@@ -132,11 +132,12 @@ static bool is_vlan_tpid(uint16_t type)
  * field, a PPPoE session header (RFC 2516) with its PPP protocol, and an MPLS
  * label stack (RFC 3032; the payload's version nibble then decides).
  */
-static enum tt_decode_result ethertype(struct tt_cur *c, uint16_t type, uint8_t *version)
+static enum tt_decode_result ethertype(struct tt_cur *c, uint16_t type, uint8_t *version,
+                                      uint32_t *ip_max)
 {
 	unsigned n_tags = 0, n_steps = 0;
 	uint8_t b[3];
-	uint16_t ppp;
+	uint16_t ppp, plen;
 	uint32_t label;
 
 	for (;;) {
@@ -157,9 +158,13 @@ static enum tt_decode_result ethertype(struct tt_cur *c, uint16_t type, uint8_t 
 			*version = 6;
 			return TT_DEC_OK;
 		case ETHERTYPE_PPPOE_SESSION:
-			/* version/type, code, session id, length; then PPP protocol */
-			if (!tt_cur_skip(c, PPPOE_HDR_LEN) || !tt_cur_be16(c, &ppp))
+			/* version/type, code, session id, length; then PPP protocol.
+			 * The length bounds the IP packet: what follows is padding. */
+			if (!tt_cur_skip(c, PPPOE_HDR_LEN - 2) || !tt_cur_be16(c, &plen) ||
+			    !tt_cur_be16(c, &ppp))
 				return TT_DEC_TRUNC_LINK;
+			if (plen >= 2 && (uint32_t)plen - 2 < *ip_max)
+				*ip_max = (uint32_t)plen - 2;
 			if (ppp == PPP_IPV4 || ppp == PPP_IPV6) {
 				*version = ppp == PPP_IPV4 ? 4 : 6;
 				return TT_DEC_OK;
@@ -211,7 +216,8 @@ static uint8_t af_version(uint32_t af)
  * Step over the link header.  *version is the IP version the link announces,
  * or 0 for raw IP links, where the version nibble decides.
  */
-static enum tt_decode_result link_header(int dlt, struct tt_cur *c, uint8_t *version)
+static enum tt_decode_result link_header(int dlt, struct tt_cur *c, uint8_t *version,
+                                        uint32_t *ip_max)
 {
 	uint16_t type;
 	uint32_t af;
@@ -221,17 +227,17 @@ static enum tt_decode_result link_header(int dlt, struct tt_cur *c, uint8_t *ver
 	case TT_DLT_EN10MB:
 		if (!tt_cur_skip(c, ETH_ADDRS_LEN) || !tt_cur_be16(c, &type))
 			return TT_DEC_TRUNC_LINK;
-		return ethertype(c, type, version);
+		return ethertype(c, type, version, ip_max);
 	case TT_DLT_LINUX_SLL:
 		/* packet type, ARPHRD type, address length, 8 address bytes, protocol */
 		if (!tt_cur_skip(c, SLL_PROTO_OFF) || !tt_cur_be16(c, &type))
 			return TT_DEC_TRUNC_LINK;
-		return ethertype(c, type, version);
+		return ethertype(c, type, version, ip_max);
 	case TT_DLT_LINUX_SLL2:
 		/* protocol, reserved, ifindex, ARPHRD type, packet type, address length, address */
 		if (!tt_cur_be16(c, &type) || !tt_cur_skip(c, SLL2_REST_LEN))
 			return TT_DEC_TRUNC_LINK;
-		return ethertype(c, type, version);
+		return ethertype(c, type, version, ip_max);
 	case TT_DLT_RAW:
 	case TT_DLT_RAW_OPENBSD:
 	case TT_LINKTYPE_RAW:
@@ -730,7 +736,7 @@ enum tt_decode_result tt_decode(int dlt, const uint8_t *data, uint32_t caplen,
 	uint32_t cap = data != NULL ? caplen : 0;
 	struct tt_cur c = tt_cur_make(data, cap);
 	enum tt_decode_result r;
-	uint32_t wire_left;
+	uint32_t wire_left, ip_max = UINT32_MAX;
 	uint8_t version;
 
 	memset(out, 0, sizeof(*out));
@@ -738,11 +744,13 @@ enum tt_decode_result tt_decode(int dlt, const uint8_t *data, uint32_t caplen,
 	out->caplen = caplen;
 	out->wire_len = wire_len;
 
-	r = link_header(dlt, &c, &version);
+	r = link_header(dlt, &c, &version, &ip_max);
 	if (r != TT_DEC_OK)
 		return r;
 	/* bytes on the wire from the IP header on (wire_len < caplen is taken as caplen) */
 	wire_left = (wire_len > cap ? wire_len : cap) - (cap - (uint32_t)tt_cur_left(&c));
+	if (wire_left > ip_max)
+		wire_left = ip_max;
 	return ip_layers(c, wire_left, version, out);
 }
 

@@ -669,6 +669,35 @@ Test(decode, pppoe_session_over_vlan)
 	expect_result(dec(TT_DLT_EN10MB, &f, &p), TT_DEC_NOT_IP);
 }
 
+/* The PPPoE length bounds the IP packet: an IP total length claiming more
+ * only reaches into the Ethernet padding (zeek's pppoe-over-qinq capture). */
+Test(decode, pppoe_length_bounds_ip)
+{
+	struct frame f = {.n = 0};
+	struct tt_packet p;
+	size_t ip_off;
+
+	eth(&f, 0x8864);
+	put8(&f, 0x11);
+	put8(&f, 0x00);
+	put16(&f, 0x0f07);
+	put16(&f, 2 + 20 + 20); /* PPP protocol + IPv4 header + TCP header */
+	put16(&f, 0x0021);
+	ip_off = ip4(&f, 6, v4_a, v4_b, NULL, 0);
+	tcp(&f, &tcp_dflt);
+	ip4_done(&f, ip_off);
+	set16(&f, ip_off + 2, 48); /* the IP header claims 8 payload bytes */
+	for (int i = 0; i < 8; i++)
+		put8(&f, 0); /* Ethernet padding */
+	expect_ok(TT_DLT_EN10MB, &f, &p);
+	cr_assert_eq(p.payload_len, 0, "padding is not payload");
+	cr_assert(p.ip_len_clamped);
+	/* Without a length (0), the frame bounds it, as before. */
+	set16(&f, 14 + 4, 0);
+	expect_ok(TT_DLT_EN10MB, &f, &p);
+	cr_assert_eq(p.payload_len, 8);
+}
+
 Test(decode, mpls_label_stack)
 {
 	struct frame f = {.n = 0};
