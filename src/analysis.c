@@ -251,6 +251,33 @@ static bool fill_is_resend(const struct tt_dir *d, const struct tt_hole *h,
 	return p->ts - h->opened >= ooo_threshold;
 }
 
+/*
+ * Is this re-send the answer to the receiver's loss signal (a fast
+ * retransmission, RFC 5681 §3.2 / RFC 6675), rather than to a timeout?  The
+ * receiver's last segment must have been a duplicate ACK at this sequence
+ * number (Wireshark's rule), a partial ACK at it during a recovery, or have
+ * SACKed data above it; and the re-send
+ * must follow that ACK within 20 ms (Wireshark's slack) plus the time the ACK
+ * needs to reach the sender and the re-send to come back to the capture point.
+ */
+static bool answers_loss_signal(const struct tt_dir *snd, const struct tt_dir *rcv,
+                                const struct tt_packet *p)
+{
+	if (!rcv->has_last_ack || p->ts - rcv->last_ack_ts >= FAST_RETX_WINDOW + snd->path_rtt)
+		return false;
+	if (rcv->dup_ack_num >= 2 && rcv->last_ack_raw == p->seq)
+		return true;
+	/* A partial ACK during recovery names the next hole (RFC 6582 §3.2). */
+	if (snd->in_recovery && rcv->last_ack_raw == p->seq)
+		return true;
+	if (tt_seq_before(p->seq, rcv->last_ack_raw))
+		return false;
+	for (int i = 0; i < rcv->n_sack; i++)
+		if (tt_seq_after(rcv->sack[i][0], p->seq) && tt_seq_after(rcv->sack[i][0], rcv->last_ack_raw))
+			return true;
+	return false;
+}
+
 /* ---- round-trip times ---------------------------------------------------------------------- */
 
 static struct tt_rtt_slot *rtt_slot(struct tt_dir *d, int i)
@@ -425,6 +452,8 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 		snd->holes[snd->n_holes - 1].flags |= TT_HOLE_BEFORE;
 	}
 
+	if (snd->in_recovery && rcv->has_ack && rcv->ack_max >= snd->recover)
+		snd->in_recovery = false; /* everything sent before the loss is ACKed */
 	at_next = seen && rel == prev_next;
 	same_ack = snd->has_last_ack && p->ack == snd->last_ack_raw;
 	same_win = snd->has_win && p->win == snd->win_last_raw;
@@ -484,10 +513,13 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 				an |= TT_AN_BIT(TT_AN_RETRANSMISSION);
 				if (acked)
 					an |= TT_AN_BIT(TT_AN_SPURIOUS_RETRANSMISSION);
-				else if (rel < prev_next && rcv->dup_ack_num >= 2 && rcv->has_last_ack &&
-				         rcv->last_ack_raw == p->seq &&
-				         p->ts - rcv->last_ack_ts < FAST_RETX_WINDOW)
+				else if (rel < prev_next && answers_loss_signal(snd, rcv, p)) {
 					an |= TT_AN_BIT(TT_AN_FAST_RETRANSMISSION);
+					if (!snd->in_recovery) {
+						snd->in_recovery = true;
+						snd->recover = (uint64_t)prev_next;
+					}
+				}
 			}
 		}
 	}

@@ -40,7 +40,9 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "Usage: tcptrack -r FILE [options] [filter expression]\n"
 	        "Reconstruct every TCP connection in a capture: both endpoints' RFC 793 states,\n"
-	        "sequence/ack accounting, windows and retransmissions.\n"
+	        "sequence/ack accounting, windows, and Wireshark's TCP analysis per direction\n"
+	        "(retransmissions, out-of-order, dup ACKs, zero windows, keep-alives...) with\n"
+	        "round-trip times; the text report adds a health line under each connection.\n"
 	        "\n"
 	        "Input:\n"
 	        "  -r FILE            read packets from FILE (pcap or pcapng; - for stdin)\n"

@@ -728,6 +728,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			if (!c->synack_seen && c->syn_seen && p->ts >= c->syn_last) {
 				c->rtt_server_side = p->ts - c->syn_last;
 				c->has_rtt_server = true;
+				c->dir[TT_SERVER].path_rtt = c->rtt_server_side;
 			}
 			c->synack_seen = true;
 			c->synack_last = p->ts;
@@ -765,6 +766,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		if (c->has_rtt_server && p->ts >= c->synack_last) {
 			c->rtt_client_side = p->ts - c->synack_last;
 			c->has_rtt_client = true;
+			c->dir[TT_CLIENT].path_rtt = c->rtt_client_side;
 		}
 	}
 	c->handshake = (uint8_t)(c->sim_open ? TT_HS_SIMULTANEOUS

@@ -237,16 +237,24 @@ def kernel_retrans(truth):
     return None
 
 
+def kernel_counter(truth, name):
+    """Sum of one kernel counter (e.g. TcpExt.TCPFastRetrans) over both hosts."""
+    kc = truth.get("kernel_counters") or {}
+    return sum((kc.get(side) or {}).get(name, 0) for side in ("client", "server"))
+
+
 def compare_real(binary, real):
     lines, notes = [], []
-    equal = total = 0
+    equal = total = fast_equal = 0
     for pcap in sorted(glob.glob(os.path.join(real, "*.pcap"))):
         base = os.path.basename(pcap)[:-len(".pcap")]
         tpath = os.path.join(real, base + ".truth.json")
         if not os.path.isfile(tpath):
             continue
         with open(tpath) as f:
-            k = kernel_retrans(json.load(f))
+            truth = json.load(f)
+        k = kernel_retrans(truth)
+        kfast = kernel_counter(truth, "TcpExt.TCPFastRetrans")
         if k is None:
             notes.append("%s: no kernel retransmission count in the truth file" % base)
             continue
@@ -255,11 +263,14 @@ def compare_real(binary, real):
             notes.append("%s: %s" % (base, note))
         o = sum(r["c2s"].get("retransmissions", 0) + r["s2c"].get("retransmissions", 0)
                 for r in recs)
+        ofast = sum(r["c2s"].get("fast_retransmissions", 0) +
+                    r["s2c"].get("fast_retransmissions", 0) for r in recs)
         total += 1
         equal += (o == k)
-        lines.append("  %-24s kernel %5d  tcptrack %5d  %s" % (base, k, o,
-                                                               "ok" if o == k else "DIFFERENT"))
-    return dict(lines=lines, notes=notes, equal=equal, total=total)
+        fast_equal += (ofast == kfast)
+        lines.append("  %-24s kernel %5d  tcptrack %5d  %-9s  fast: kernel %3d  tcptrack %3d"
+                     % (base, k, o, "ok" if o == k else "DIFFERENT", kfast, ofast))
+    return dict(lines=lines, notes=notes, equal=equal, total=total, fast_equal=fast_equal)
 
 
 def pct(a, b):
@@ -303,13 +314,14 @@ def main():
     for n in pub["notes"] + rl["notes"]:
         print("note: " + n)
     if rl["lines"]:
-        print("Real captures: kernel Tcp.RetransSegs vs tcptrack retransmissions:")
+        print("Real captures: kernel Tcp.RetransSegs vs tcptrack retransmissions,"
+              " TcpExt.TCPFastRetrans vs fast_retransmissions:")
         for l in rl["lines"]:
             print(l)
         print()
 
     figures = {"streams_reported": pub["streams_reported"], "real_captures_equal": rl["equal"],
-               "directions_identical": {}}
+               "real_fast_equal": rl["fast_equal"], "directions_identical": {}}
     print("%-26s %17s %8s" % ("counter", "identical/total", ""))
     for name, _, _, target in COUNTERS:
         ident, tot = pub["res"][name]
@@ -325,6 +337,8 @@ def main():
                                    pct(pub["streams_reported"], pub["streams_total"])))
     print("%-26s %8d / %-6d %s" % ("real captures equal", rl["equal"], rl["total"],
                                    pct(rl["equal"], rl["total"])))
+    print("%-26s %8d / %-6d %s" % ("real fast retx equal", rl["fast_equal"], rl["total"],
+                                   pct(rl["fast_equal"], rl["total"])))
     print("(%d tcptrack records matched no tshark stream)" % pub["extra_records"])
 
     if args.update_baseline:
@@ -344,7 +358,7 @@ def main():
         print("FAIL: cannot read baseline %s: %s" % (args.baseline, e))
         return 1
     below = []
-    for key in ("streams_reported", "real_captures_equal"):
+    for key in ("streams_reported", "real_captures_equal", "real_fast_equal"):
         if figures[key] < bl.get(key, 0):
             below.append("%s: %d < baseline %d" % (key, figures[key], bl[key]))
     for name, v in figures["directions_identical"].items():

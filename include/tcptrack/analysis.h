@@ -99,6 +99,7 @@ struct tt_dir {
 	uint64_t data_next;         /* highest relative end of payload sent */
 	uint64_t probe_next;        /* highest end of a one-byte zero-window probe */
 	uint64_t unseen_acked;      /* highest relative ack beyond seq_next already counted */
+	uint64_t recover;           /* seq_next when fast recovery began (RFC 6582), if in_recovery */
 	uint64_t ack_first, ack_max; /* relative acks (in the peer's space), unwrapped */
 	uint32_t fin_seq;           /* raw sequence number of the first FIN */
 
@@ -126,6 +127,8 @@ struct tt_dir {
 	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
 
 	struct tt_rtt_stats rtt;    /* this direction's data, timed to the peer's ACKs */
+	tt_time_ns path_rtt;        /* capture point -> this sender -> capture point, from the
+	                             * handshake; 0 if unknown (set by the tracker) */
 	uint8_t n_holes, rtt_head, rtt_count;
 	uint8_t n_sack;             /* SACK blocks of the last segment sent (about the peer's data) */
 	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
@@ -136,7 +139,7 @@ struct tt_dir {
 	bool has_mss, has_wscale, sack_ok, ts_ok;
 	bool scale_known;           /* the shift is known: both SYNs seen, or one without the option */
 	bool sent_synack;
-	bool has_last_ack, in_zero_window, has_ipid;
+	bool has_last_ack, in_zero_window, has_ipid, in_recovery;
 };
 #define TT_LAST_KEEP_ALIVE 0x01
 #define TT_LAST_ZW_PROBE 0x02
