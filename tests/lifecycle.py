@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""lifecycle.py - tcptrack's endpoint states against the real Linux TCP stack.
+
+Usage: lifecycle.py TCPTRACK DIR [DIR ...] [--min-agree N] [-v]
+
+Each DIR holds NAME.pcap + NAME.truth.json pairs made by ../shared/tools/tcpgen
+(captures of real kernel connections; the truth file lists, per connection and
+endpoint, the states the kernel's socket table showed, sampled every ~1 ms, and
+what the client's connect() returned).  A DIR that does not exist is skipped;
+if none exists the test is skipped (exit 77).
+
+For every connection of the truth files, three checks:
+
+  history   each endpoint's history in tcptrack's record contains the states
+            the host showed, in order, up to the capture's last packet (the
+            sampler may miss brief states: tcptrack must not contradict the
+            ones it saw);
+  final     tcptrack's final state of each endpoint is the one the host showed
+            once the last packet had reached it (the capture point is one
+            one-way delay away from the receiving host; a state change that
+            fell between two samples accepts either side of it);
+  outcome   the outcome agrees with the client's connect() result:
+            ECONNREFUSED -> refused, ETIMEDOUT -> timeout,
+            EHOSTUNREACH/ENETUNREACH -> unreachable, success -> none of those.
+
+Prints one line per disagreement and the agreement figures; exits 1 if any
+connection disagrees (or fewer than --min-agree connections were checked).
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ERRNO_OUTCOME = {"ECONNREFUSED": "refused", "ETIMEDOUT": "timeout",
+                 "EHOSTUNREACH": "unreachable", "ENETUNREACH": "unreachable"}
+FAILED = ("refused", "timeout", "unreachable")
+SLACK = 0.002   # sampling resolution and scheduling, seconds
+
+
+def endpoint(addr, port):
+    return "[%s]:%d" % (addr, port) if ":" in addr else "%s:%d" % (addr, port)
+
+
+def run(binary, pcap):
+    p = subprocess.run([binary, "-r", pcap, "-F", "json"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    recs = [json.loads(l) for l in p.stdout.splitlines() if l.startswith('{"type":"conn"')]
+    return p.returncode, p.stderr.strip(), recs
+
+
+def is_subsequence(want, have):
+    it = iter(have)
+    return all(any(w == h for h in it) for w in want)
+
+
+def state_at(states, t):
+    """The states a sampled endpoint may have been in at time t (a set)."""
+    cur = None
+    for s in states:
+        if s["first_seen"] <= t:
+            cur = s
+            continue
+        # t lies before this state was first seen: if it also lies after the
+        # previous one's last sample, the change happened in between.
+        prev_last = cur["last_seen"] if cur is not None else None
+        if prev_last is None or t > prev_last:
+            return {cur["state"] if cur else "CLOSED", s["state"]}
+        return {cur["state"]}
+    return {cur["state"]} if cur else {"CLOSED"}
+
+
+def connect_results(truth):
+    """Client port -> the results of its connect() calls, in order ("ok" or an errno name)."""
+    res = {}
+    port = None
+    for ev in truth.get("app_events", []):
+        if ev.get("side") != "client":
+            continue
+        kind = ev.get("ev")
+        if kind == "connect_call":
+            port = ev.get("bind_port")
+        elif kind == "connected" and port:
+            res.setdefault(port, []).append("ok")
+        elif kind == "connect_error":
+            res.setdefault(ev.get("bind_port") or port, []).append(ev.get("error"))
+        elif kind == "conns":  # many connections at once: one summary event
+            for c in ev.get("conns", []):
+                if "connected" in c:
+                    res.setdefault(c.get("port"), []).append("ok")
+                elif c.get("error"):
+                    res.setdefault(c.get("port"), []).append(c["error"])
+    return res
+
+
+def check_capture(binary, pcap, tpath, verbose):
+    with open(tpath) as f:
+        truth = json.load(f)
+    rc, err, recs = run(binary, pcap)
+    problems = []
+    if rc != 0:
+        problems.append("tcptrack exit %d: %s" % (rc, err))
+    delay = (truth.get("network") or {}).get("one_way_delay_ms", 0) / 1000.0
+    last_pkt = (truth.get("pcap") or {}).get("summary", {}).get("last_ts")
+    results = connect_results(truth)
+    by_key = {}
+    for r in recs:
+        by_key.setdefault((r["client"], r["server"]), []).append(r)
+    n = ok = 0
+    counts = {"history": [0, 0], "final": [0, 0], "outcome": [0, 0]}
+    for c in truth["connections"]:
+        tu = c["tuple"]
+        key = (endpoint(tu["client_addr"], tu["client_port"]),
+               endpoint(tu["server_addr"], tu["server_port"]))
+        inc = c.get("incarnation", 1)
+        label = "%s %s->%s #%d" % (os.path.basename(pcap), key[0], key[1], inc)
+        n += 1
+        cand = [r for r in by_key.get(key, []) if r["incarnation"] == inc]
+        if not cand:
+            problems.append("%s: no record (records: %s)" % (
+                label, [r["incarnation"] for r in by_key.get(key, [])]))
+            for k in counts:
+                counts[k][1] += 1
+            continue
+        r = cand[0]
+        good = True
+        cutoff = (last_pkt if last_pkt is not None else r["last"]) + delay + SLACK
+        for side in ("client", "server"):
+            states = c[side].get("states", [])
+            seen = [s["state"] for s in states if s["first_seen"] <= cutoff]
+            ours = [s for s, _ in r[side + "_history"]]
+            ok_h = is_subsequence(seen, ours)
+            counts["history"][0] += ok_h
+            counts["history"][1] += 1
+            if not ok_h:
+                good = False
+                problems.append("%s %s: history %s, host showed %s" % (label, side, ours, seen))
+            if states:
+                at = state_at(states, (last_pkt or r["last"]) + delay + SLACK)
+                if not states[0]["first_seen"] <= cutoff:
+                    at = {"CLOSED", "LISTEN"}  # never existed before the end
+                final = r[side + "_state"]
+                # A server that never had a socket for this connection (no SYN
+                # reached it) is CLOSED to tcptrack; LISTEN belongs to the listener.
+                ok_f = final in at or (final in ("CLOSED", "LISTEN") and
+                                       at <= {"CLOSED", "LISTEN"})
+            else:
+                ok_f = r[side + "_state"] in ("CLOSED", "LISTEN")
+                at = {"(no socket)"}
+            counts["final"][0] += ok_f
+            counts["final"][1] += 1
+            if not ok_f:
+                good = False
+                problems.append("%s %s: final %s, host showed %s after the last packet" % (
+                    label, side, r[side + "_state"], sorted(at)))
+        tries = results.get(tu["client_port"], [])
+        want = tries[inc - 1] if inc <= len(tries) else None
+        if want is not None:
+            exp = ERRNO_OUTCOME.get(want)
+            ok_o = (r["outcome"] == exp) if exp else (r["outcome"] not in FAILED)
+            counts["outcome"][0] += ok_o
+            counts["outcome"][1] += 1
+            if not ok_o:
+                good = False
+                problems.append("%s: outcome %s, connect() gave %s" % (label, r["outcome"], want))
+        ok += good
+        if verbose and good:
+            print("  ok %s" % label)
+    return n, ok, counts, problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("tcptrack")
+    ap.add_argument("dirs", nargs="+")
+    ap.add_argument("--min-agree", type=int, default=1)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+
+    dirs = [d for d in args.dirs if os.path.isdir(d)]
+    if not dirs:
+        print("SKIP: none of %s present" % " ".join(args.dirs))
+        return 77
+    total = agree = 0
+    sums = {"history": [0, 0], "final": [0, 0], "outcome": [0, 0]}
+    problems = []
+    for d in dirs:
+        for pcap in sorted(glob.glob(os.path.join(d, "*.pcap"))):
+            tpath = pcap[:-len(".pcap")] + ".truth.json"
+            if not os.path.isfile(tpath):
+                continue
+            n, ok, counts, probs = check_capture(args.tcptrack, pcap, tpath, args.verbose)
+            total += n
+            agree += ok
+            for k in sums:
+                sums[k][0] += counts[k][0]
+                sums[k][1] += counts[k][1]
+            problems += probs
+            print("%-40s %4d/%-4d connections agree" % (os.path.relpath(pcap, d if len(dirs) == 1
+                                                                         else os.path.dirname(d)),
+                                                      ok, n))
+    for p in problems:
+        print("DISAGREE " + p)
+    print("history (endpoints): %d/%d; final state (endpoints): %d/%d; outcome vs connect(): %d/%d"
+          % tuple(x for k in ("history", "final", "outcome") for x in sums[k]))
+    print("agreement: %d of %d connections (%.1f%%)" % (agree, total,
+                                                        100.0 * agree / total if total else 0))
+    if total < args.min_agree:
+        print("FAIL: only %d connections checked" % total)
+        return 1
+    return 0 if agree == total else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
