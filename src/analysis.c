@@ -370,6 +370,14 @@ static bool acks_unseen(struct tt_dir *rcv, uint32_t ack)
 	int64_t top = (int64_t)(rcv->seq_next > rcv->probe_next ? rcv->seq_next : rcv->probe_next);
 	bool unseen = false;
 
+	if (arel > (int64_t)rcv->seq_next && arel <= (int64_t)rcv->probe_next) {
+		/* The receiver took the byte of a zero-window probe after all. */
+		rcv->unique_bytes += (uint64_t)arel - rcv->seq_next;
+		rcv->seq_next = (uint64_t)arel;
+		if (arel > (int64_t)rcv->data_next)
+			rcv->data_next = (uint64_t)arel;
+	}
+
 	if (arel > top && arel > (int64_t)rcv->unseen_acked) {
 		rcv->unseen_acked = (uint64_t)arel;
 		unseen = true;

@@ -33,3 +33,106 @@ int tt_set_errno(char *errbuf, int err, int errnum, const char *fmt, ...)
 		snprintf(errbuf + n, TT_ERRBUF_SIZE - n, ": %s", strerror(errnum));
 	return err;
 }
+
+/* Up to 9 decimals after the point; *p ends after them.  @return false on none or too many. */
+static bool parse_fraction(const char **p, int64_t *ns)
+{
+	int64_t scale = TT_NS_PER_SEC;
+
+	*ns = 0;
+	if (**p != '.')
+		return true;
+	(*p)++;
+	if (**p < '0' || **p > '9')
+		return false;
+	for (; **p >= '0' && **p <= '9'; (*p)++) {
+		if (scale == 1)
+			return false;
+		scale /= 10;
+		*ns += (**p - '0') * scale;
+	}
+	return true;
+}
+
+static bool parse_digits(const char **p, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return false;
+		*out = *out * 10 + (**p - '0');
+	}
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static bool parse_iso8601(const char *s, tt_time_ns *out)
+{
+	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	const char *p = s;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	int64_t frac, days;
+
+	if (!parse_digits(&p, 4, &y) || *p++ != '-' || !parse_digits(&p, 2, &mo) || *p++ != '-' ||
+	    !parse_digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+		return false;
+	p++;
+	if (!parse_digits(&p, 2, &h) || *p++ != ':' || !parse_digits(&p, 2, &mi) || *p++ != ':' ||
+	    !parse_digits(&p, 2, &sec) || !parse_fraction(&p, &frac))
+		return false;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (!parse_digits(&p, 2, &oh))
+			return false;
+		if (*p == ':')
+			p++;
+		if (!parse_digits(&p, 2, &om) || oh > 23 || om > 59)
+			return false;
+	}
+	if (*p != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) || h > 23 ||
+	    mi > 59 || sec > 60 || y > 2261)
+		return false;
+	days = days_from_civil(y, mo, d);
+	*out = ((days * 86400 + h * 3600 + mi * 60 + sec) - sign * (oh * 3600 + om * 60)) *
+	               TT_NS_PER_SEC +
+	       frac;
+	return true;
+}
+
+int tt_parse_time_spec(const char *s, tt_time_ns *t, bool *relative)
+{
+	const char *p = s;
+	int64_t sec = 0, frac;
+
+	*relative = *p == '+';
+	if (*relative)
+		p++;
+	if (!*relative && parse_iso8601(p, t))
+		return TT_OK;
+	if (*p < '0' || *p > '9')
+		return TT_ERR_INVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (sec > INT64_MAX / TT_NS_PER_SEC / 10)
+			return TT_ERR_INVAL;
+		sec = sec * 10 + (*p - '0');
+	}
+	if (!parse_fraction(&p, &frac) || *p != '\0')
+		return TT_ERR_INVAL;
+	*t = sec * TT_NS_PER_SEC + frac;
+	return TT_OK;
+}

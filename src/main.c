@@ -33,6 +33,9 @@ struct options {
 	uint32_t max_flows;
 	tt_time_ns msl;
 	char *filter;
+	const char *at_spec;        /* --at as given */
+	tt_time_ns at;              /* absolute, or from the first packet if at_relative */
+	bool at_set, at_relative;
 };
 
 static void usage(FILE *f)
@@ -59,6 +62,12 @@ static void usage(FILE *f)
 	        "      --max-flows N  connections tracked at once (default %u); the least\n"
 	        "                     recently active is evicted and counted when full\n"
 	        "      --msl SECONDS  maximum segment lifetime; TIME_WAIT lasts 2*MSL (default %d)\n"
+	        "\n"
+	        "Socket table (ss from a pcap):\n"
+	        "      --at TIME      instead of the report, the sockets both hosts had at TIME,\n"
+	        "                     as ss -tan shows them, then counts per state; TIME is\n"
+	        "                     ISO 8601 (2024-05-01T12:00:03.25Z), epoch seconds, or\n"
+	        "                     +SECONDS from the first packet\n"
 	        "\n"
 	        "  -h, --help         this help\n"
 	        "  -V, --version      print the version\n"
@@ -142,7 +151,7 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_MAX_FLOWS = 256, OPT_MSL };
+enum { OPT_MAX_FLOWS = 256, OPT_MSL, OPT_AT };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -151,6 +160,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"output", required_argument, NULL, 'o'},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"msl", required_argument, NULL, OPT_MSL},
+		{"at", required_argument, NULL, OPT_AT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -195,6 +205,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--msl: '%s' is not a number of seconds (0 to 86400)",
 				                   optarg);
 			break;
+		case OPT_AT:
+			if (tt_parse_time_spec(optarg, &o->at, &o->at_relative) != TT_OK)
+				return usage_error("--at: '%s' is not a time (2024-05-01T12:00:03.25Z, "
+				                   "epoch seconds, or +SECONDS from the first packet)",
+				                   optarg);
+			o->at_spec = optarg;
+			o->at_set = true;
+			break;
 		case 'i':
 		case 'D':
 		case 'p':
@@ -229,14 +247,27 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 struct run {
 	struct tt_report report;
+	struct tt_at *at;           /* --at: the socket table being built, or NULL */
 };
 
 static void on_event(const struct tt_event *ev, void *user)
 {
 	struct run *run = user;
 
+	if (run->at != NULL) {
+		/* A SYN,ACK proves its sender was listening on that port. */
+		if (ev->type == TT_EVT_STATE && ev->to == TT_TCP_LISTEN && ev->ts <= run->at->at)
+			tt_at_add_listener(run->at, ev->conn->ip_version, ev->conn->addr[ev->endpoint],
+			                   ev->conn->port[ev->endpoint], ev->ts);
+		return;
+	}
 	if (ev->type == TT_EVT_CONN_END)
 		tt_report_conn(&run->report, ev->conn);
+}
+
+static void at_add(const struct tt_conn *c, void *user)
+{
+	tt_at_add_conn(user, c);
 }
 
 /*
@@ -285,6 +316,8 @@ int main(int argc, char **argv)
 	struct tt_tracker_config cfg;
 	struct tt_input_info in;
 	struct run run;
+	struct tt_at at;
+	bool first_packet = true;
 	char errbuf[TT_ERRBUF_SIZE] = "";
 	char tmp[PATH_MAX + 16] = "";
 	FILE *out = NULL;
@@ -320,6 +353,11 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	tt_report_init(&run.report, o.format, out);
+	run.at = NULL;
+	if (o.at_set) {
+		tt_at_init(&at, o.at);
+		run.at = &at;
+	}
 	cfg.max_flows = o.max_flows;
 	cfg.msl = o.msl;
 	cfg.on_event = on_event;
@@ -359,12 +397,32 @@ int main(int argc, char **argv)
 			status = EXIT_RUNTIME;
 			break;
 		}
+		if (run.at != NULL) {
+			if (first_packet && o.at_relative)
+				at.at = raw.ts + o.at;
+			first_packet = false;
+			if (raw.ts > at.at)
+				break; /* the capture up to the instant */
+		}
 		n++;
 		r = tt_decode(in.dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);
 		tt_tracker_feed(tr, r, r == TT_DEC_OK ? &pkt : NULL, raw.ts);
 	}
-	tt_tracker_finish(tr);
-	tt_report_finish(&run.report, tt_tracker_stats(tr), &in);
+	if (run.at != NULL) {
+		/* ss from a pcap: timers run to the instant, then the open connections. */
+		if (first_packet && o.at_relative)
+			at.at = o.at; /* no packet: nothing to count from */
+		tt_tracker_advance(tr, at.at);
+		tt_tracker_foreach_open(tr, at_add, &at);
+		tt_at_write(&at, o.format, out);
+		if (at.oom) {
+			fprintf(stderr, "tcptrack: out of memory: the socket table is incomplete\n");
+			status = EXIT_RUNTIME;
+		}
+	} else {
+		tt_tracker_finish(tr);
+		tt_report_finish(&run.report, tt_tracker_stats(tr), &in);
+	}
 
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "tcptrack: %s: write error: %s\n",
@@ -391,6 +449,8 @@ done:
 				unlink(tmp);
 		}
 	}
+	if (run.at != NULL)
+		tt_at_free(&at);
 	tt_tracker_free(&tr);
 	tt_capture_free(&cap);
 	free(o.filter);

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 const struct tt_report_counter tt_report_counters[TT_AN_COUNT] = {
 	{TT_AN_ZERO_WINDOW, "zero_windows"},
@@ -114,6 +115,20 @@ int tt_format_ms(char *buf, size_t size, tt_time_ns d)
 {
 	uint64_t us = d < 0 ? 0 : (uint64_t)d / 1000;
 	return snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, us / 1000, us % 1000);
+}
+
+void tt_format_utc(char *b, size_t n, tt_time_ns t)
+{
+	time_t sec = (time_t)(t / TT_NS_PER_SEC);
+	struct tm tm;
+
+	if (gmtime_r(&sec, &tm) == NULL) {
+		snprintf(b, n, "?");
+		return;
+	}
+	snprintf(b, n, "%04d-%02d-%02d %02d:%02d:%02d.%06" PRId64 " UTC", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (t % TT_NS_PER_SEC) / 1000);
 }
 
 /* RFC 5952 §4: lowercase hex, no leading zeros, the longest run (first if

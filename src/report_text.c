@@ -119,20 +119,6 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	text_health(r->out, c);
 }
 
-static void format_utc(char *b, size_t n, tt_time_ns t)
-{
-	time_t sec = (time_t)(t / TT_NS_PER_SEC);
-	struct tm tm;
-
-	if (gmtime_r(&sec, &tm) == NULL) {
-		snprintf(b, n, "?");
-		return;
-	}
-	snprintf(b, n, "%04d-%02d-%02d %02d:%02d:%02d.%06" PRId64 " UTC", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	         (t % TT_NS_PER_SEC) / 1000);
-}
-
 /* Analysis totals over the connections reported. */
 static void text_totals(FILE *f, const struct tt_report_counts *n)
 {
@@ -187,8 +173,8 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 	if (in->error != NULL)
 		fprintf(f, "  error:       %s\n", in->error);
 	if (st->frames > 0) {
-		format_utc(a, sizeof(a), st->first_ts);
-		format_utc(b, sizeof(b), st->last_ts);
+		tt_format_utc(a, sizeof(a), st->first_ts);
+		tt_format_utc(b, sizeof(b), st->last_ts);
 		format_duration(du, sizeof(du), st->last_ts - st->first_ts);
 		fprintf(f, "  time:        %s to %s (%s)\n", a, b, du);
 	}

@@ -48,4 +48,13 @@ int tt_set_err(char *errbuf, int err, const char *fmt, ...) TT_PRINTF(3, 4);
  */
 int tt_set_errno(char *errbuf, int err, int errnum, const char *fmt, ...) TT_PRINTF(4, 5);
 
+/**
+ * Parse an instant: ISO 8601 ("2024-05-01T12:00:03.25Z"; an offset such as
+ * +02:00 may replace Z; without either, UTC), epoch seconds ("1714564803.25"),
+ * or "+SECONDS" counted from the first packet (then *relative is set and *t
+ * holds the offset).  Up to 9 decimals.
+ * @return TT_OK, or TT_ERR_INVAL if s is none of these.
+ */
+int tt_parse_time_spec(const char *s, tt_time_ns *t, bool *relative);
+
 #endif /* TCPTRACK_COMMON_H */

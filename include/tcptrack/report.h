@@ -90,12 +90,53 @@ uint64_t tt_report_malformed_total(const struct tt_stats *st);
  */
 int tt_format_time(char *buf, size_t size, tt_time_ns t);
 
+/** Format a capture time as "2023-11-14 22:13:20.000000 UTC". */
+void tt_format_utc(char *buf, size_t size, tt_time_ns t);
+
 /** Format a duration as milliseconds with microsecond digits: "20.104". @return length. */
 int tt_format_ms(char *buf, size_t size, tt_time_ns d);
 
 /** Format an endpoint "10.0.0.1:80" or "[fd00::1]:443" (RFC 5952). @return length. */
 int tt_format_endpoint(char *buf, size_t size, uint8_t ip_version, const uint8_t addr[16],
                        uint16_t port);
+
+/* ---- --at: the socket table at one instant (report_at.c) ---- */
+
+struct tt_at_row {
+	uint64_t id;                /* connection id; 0 for a listening socket */
+	tt_time_ns since;           /* when the endpoint entered the state (listener: proven) */
+	uint8_t ip_version;
+	uint8_t state;              /* enum tt_tcp_state */
+	uint8_t endpoint;           /* enum tt_endpoint of a connection's row */
+	uint16_t lport, pport;
+	uint8_t local[16], peer[16];
+};
+
+struct tt_at {
+	tt_time_ns at;
+	struct tt_at_row *rows;
+	size_t n, cap, n_listen;
+	uint64_t conns;             /* connections with at least one row */
+	uint64_t listeners_dropped; /* beyond the listener cap */
+	uint32_t *lhash;            /* listener index (open addressing) */
+	uint32_t lcap;
+	bool oom;                   /* rows were lost for want of memory */
+};
+
+/** Start an empty table for instant at. */
+int tt_at_init(struct tt_at *a, tt_time_ns at);
+
+/** Add a row for each endpoint of c that is not CLOSED. */
+void tt_at_add_conn(struct tt_at *a, const struct tt_conn *c);
+
+/** A listening socket proven by a handshake (added once per address and port). */
+void tt_at_add_listener(struct tt_at *a, uint8_t ip_version, const uint8_t addr[16],
+                        uint16_t port, tt_time_ns since);
+
+/** Sort the rows as ss does and write them with the counts per state. */
+void tt_at_write(struct tt_at *a, enum tt_report_format fmt, FILE *out);
+
+void tt_at_free(struct tt_at *a);
 
 /* The writers (report_text.c, report_json.c, report_csv.c). */
 extern const struct tt_report_writer tt_writer_text;
