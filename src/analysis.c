@@ -571,6 +571,9 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 	if (syn && ackf)
 		snd->sent_synack = true;
 
+	if (len > 0 && !rst && rcv->has_last_ack && p->seq == rcv->last_ack_raw)
+		snd->front_fill_ts = p->ts; /* what the peer waits for next */
+
 	/* Round trips: this segment's data, and the peer's data it ACKs. */
 	if (len > 0 && !rst) {
 		if (resend)

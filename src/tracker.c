@@ -544,6 +544,43 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
 	return true;
 }
 
+/*
+ * A FIN that arrives above a hole in the receiver's data waits in its
+ * out-of-order queue: the receiver acts on it only once the hole is filled
+ * (RFC 9293 §3.10.7.4: segment text and FIN are processed in sequence order;
+ * Linux tcp_data_queue()).  The receiver's latest ACK shows the hole: a SACK
+ * block above its cumulative ACK, or a run of duplicate ACKs; and nothing sent
+ * since starts at that ACK.  The FIN then takes effect when the receiver
+ * acknowledges it (the proof transition).
+ */
+static bool fin_behind_hole(const struct tt_conn *c, enum tt_endpoint se, const struct tt_packet *p)
+{
+	const struct tt_dir *r = &c->dir[!se], *s = &c->dir[se];
+
+	if (!(p->flags & TT_TH_FIN) || !r->has_last_ack || !tt_seq_after(p->seq, r->last_ack_raw) ||
+	    s->front_fill_ts > r->last_ack_ts)
+		return false;
+	for (int i = 0; i < r->n_sack; i++)
+		if (tt_seq_after(r->sack[i][0], r->last_ack_raw))
+			return true;
+	return r->dup_ack_num >= 2;
+}
+
+/* Take the FIN out of what the receiver gets from this segment. */
+static void hold_fin(struct tt_tcp_events *rev)
+{
+	for (int i = 0; i < rev->n; i++) {
+		if (rev->ev[i] == TT_EV_RCV_FIN_ACK_OF_FIN)
+			rev->ev[i] = TT_EV_RCV_ACK_OF_FIN;
+		else if (rev->ev[i] == TT_EV_RCV_FIN) {
+			for (int j = i + 1; j < rev->n; j++)
+				rev->ev[j - 1] = rev->ev[j];
+			rev->n--;
+			i--;
+		}
+	}
+}
+
 /* Deliver a FIN left in flight by fix_simultaneous_close() to endpoint ep. */
 static void deliver_pending_fin(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
                                 tt_time_ns ts)
@@ -782,6 +819,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			     tt_anomaly_name((enum tt_anomaly)a));
 
 	tt_tcp_classify(&f, &sev, &rev);
+	if (fin_behind_hole(c, se, p))
+		hold_fin(&rev);
 	if (!f.rst_rejected) {
 		/* (A rejected RST proves nothing about what its sender received.) */
 		fix_refused_synack(c, se, &f);

@@ -23,6 +23,10 @@ For every connection of the truth files, three checks:
             ECONNREFUSED -> refused, ETIMEDOUT -> timeout,
             EHOSTUNREACH/ENETUNREACH -> unreachable, success -> none of those.
 
+And --at: at instants in the middle of states the hosts showed steadily (away
+from their sampled edges by the one-way delay and a few ms), the socket table
+shows each such endpoint in that state.
+
 Prints one line per disagreement and the agreement figures; exits 1 if any
 connection disagrees (or fewer than --min-agree connections were checked).
 """
@@ -94,7 +98,61 @@ def connect_results(truth):
     return res
 
 
-def check_capture(binary, pcap, tpath, verbose):
+def at_checks(binary, pcap, truth, delay, instants):
+    """--at: at instants in the middle of stable states, the socket table must show
+    every endpoint whose host state is certain then, in that state (CLOSED: no row)."""
+    margin = delay + SLACK + 0.003
+    stable = []   # (lo, hi, state, local, peer, fin time of that endpoint or None)
+    for c in truth["connections"]:
+        fins = ((c.get("pcap") or {}).get("fin") or {})
+        tu = c["tuple"]
+        ends = {"client": endpoint(tu["client_addr"], tu["client_port"]),
+                "server": endpoint(tu["server_addr"], tu["server_port"])}
+        for side, other in (("client", "server"), ("server", "client")):
+            for s in c[side].get("states", []):
+                lo = s["first_seen"] + margin
+                hi = s.get("last_seen", s["first_seen"]) - margin
+                if s["state"] == "CLOSED" or hi <= lo:
+                    continue
+                fin = fins.get(side)
+                stable.append((lo, hi, s["state"], ends[side], ends[other],
+                               fin.get("ts") if isinstance(fin, dict) else fin))
+    if not stable:
+        return 0, 0, 0, []
+    # Instants spread over the stable intervals' midpoints.
+    mids = sorted((st[0] + st[1]) / 2 for st in stable)
+    step = max(1, len(mids) // instants)
+    picks = mids[::step][:instants]
+    ok = total = unseen = 0
+    problems = []
+    for t in picks:
+        p = subprocess.run([binary, "-r", pcap, "-F", "json", "--at", "%.6f" % t],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        rows = {}
+        for l in p.stdout.splitlines():
+            j = json.loads(l)
+            if j.get("type") == "socket" and j.get("id") is not None:
+                rows.setdefault((j["local"], j["peer"]), set()).add(j["state"])
+        for lo, hi, state, local, peer, fin in stable:
+            if not lo <= t <= hi:
+                continue
+            if state in ("FIN_WAIT_1", "LAST_ACK", "CLOSING") and (fin is None or t < fin):
+                # close() with data still queued: the host is in the state
+                # before its FIN leaves; nothing on the wire shows it yet.
+                unseen += 1
+                continue
+            total += 1
+            got = rows.get((local, peer), set())
+            if state in got:
+                ok += 1
+            else:
+                problems.append("%s --at %.6f: %s->%s shows %s, host was %s" % (
+                    os.path.basename(pcap), t, local, peer, sorted(got) or "no row", state))
+    return ok, total, unseen, problems
+
+
+def check_capture(binary, pcap, tpath, verbose, instants):
     with open(tpath) as f:
         truth = json.load(f)
     rc, err, recs = run(binary, pcap)
@@ -108,7 +166,12 @@ def check_capture(binary, pcap, tpath, verbose):
     for r in recs:
         by_key.setdefault((r["client"], r["server"]), []).append(r)
     n = ok = 0
-    counts = {"history": [0, 0], "final": [0, 0], "outcome": [0, 0]}
+    counts = {"history": [0, 0], "final": [0, 0], "outcome": [0, 0], "at": [0, 0],
+              "at_unseen": [0, 0]}
+    a_ok, a_total, a_unseen, a_probs = at_checks(binary, pcap, truth, delay, instants)
+    counts["at"] = [a_ok, a_total]
+    counts["at_unseen"] = [a_unseen, 0]
+    problems += a_probs
     for c in truth["connections"]:
         tu = c["tuple"]
         key = (endpoint(tu["client_addr"], tu["client_port"]),
@@ -120,7 +183,7 @@ def check_capture(binary, pcap, tpath, verbose):
         if not cand:
             problems.append("%s: no record (records: %s)" % (
                 label, [r["incarnation"] for r in by_key.get(key, [])]))
-            for k in counts:
+            for k in ("history", "final", "outcome"):
                 counts[k][1] += 1
             continue
         r = cand[0]
@@ -175,6 +238,8 @@ def main():
     ap.add_argument("tcptrack")
     ap.add_argument("dirs", nargs="+")
     ap.add_argument("--min-agree", type=int, default=1)
+    ap.add_argument("--at-instants", type=int, default=8,
+                    help="instants per capture at which --at is checked")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
@@ -183,14 +248,16 @@ def main():
         print("SKIP: none of %s present" % " ".join(args.dirs))
         return 77
     total = agree = 0
-    sums = {"history": [0, 0], "final": [0, 0], "outcome": [0, 0]}
+    sums = {"history": [0, 0], "final": [0, 0], "outcome": [0, 0], "at": [0, 0],
+            "at_unseen": [0, 0]}
     problems = []
     for d in dirs:
         for pcap in sorted(glob.glob(os.path.join(d, "*.pcap"))):
             tpath = pcap[:-len(".pcap")] + ".truth.json"
             if not os.path.isfile(tpath):
                 continue
-            n, ok, counts, probs = check_capture(args.tcptrack, pcap, tpath, args.verbose)
+            n, ok, counts, probs = check_capture(args.tcptrack, pcap, tpath, args.verbose,
+                                                 args.at_instants)
             total += n
             agree += ok
             for k in sums:
@@ -202,14 +269,18 @@ def main():
                                                       ok, n))
     for p in problems:
         print("DISAGREE " + p)
-    print("history (endpoints): %d/%d; final state (endpoints): %d/%d; outcome vs connect(): %d/%d"
-          % tuple(x for k in ("history", "final", "outcome") for x in sums[k]))
+    print("history (endpoints): %d/%d; final state (endpoints): %d/%d; outcome vs connect(): %d/%d;"
+          " --at in stable states (endpoints): %d/%d"
+          % tuple(x for k in ("history", "final", "outcome", "at") for x in sums[k]))
+    if sums["at_unseen"][0]:
+        print("(--at: %d endpoint checks skipped: FIN_WAIT_1/LAST_ACK entered by a close() whose"
+              " FIN had not left yet, invisible on the wire)" % sums["at_unseen"][0])
     print("agreement: %d of %d connections (%.1f%%)" % (agree, total,
                                                         100.0 * agree / total if total else 0))
     if total < args.min_agree:
         print("FAIL: only %d connections checked" % total)
         return 1
-    return 0 if agree == total else 1
+    return 0 if agree == total and sums["at"][0] == sums["at"][1] else 1
 
 
 if __name__ == "__main__":

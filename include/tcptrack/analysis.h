@@ -112,6 +112,7 @@ struct tt_dir {
 	/* Wireshark's view of the last segment sent, for the per-segment rules. */
 	uint32_t last_ack_raw;      /* its acknowledgement field */
 	tt_time_ns last_ack_ts;     /* its capture time */
+	tt_time_ns front_fill_ts;   /* latest data segment starting at the peer's last ACK */
 	uint16_t dup_ack_num;       /* duplicate ACKs in a row */
 	uint8_t last_anomalies;     /* its keep-alive / probe bits (TT_LAST_*) */
 
