@@ -24,6 +24,7 @@
 #define EXIT_USAGE 2
 #define DEFAULT_MAX_FLOWS 1048576u
 #define DEFAULT_MSL_SECONDS 30
+#define DEFAULT_CLOSE_WAIT_ALERT_SECONDS 60
 
 struct options {
 	const char *read_file;
@@ -32,6 +33,7 @@ struct options {
 	uint64_t count;
 	uint32_t max_flows;
 	tt_time_ns msl;
+	tt_time_ns close_wait_alert;
 	char *filter;
 	const char *at_spec;        /* --at as given */
 	tt_time_ns at;              /* absolute, or from the first packet if at_relative */
@@ -63,6 +65,13 @@ static void usage(FILE *f)
 	        "                     recently active is evicted and counted when full\n"
 	        "      --msl SECONDS  maximum segment lifetime; TIME_WAIT lasts 2*MSL (default %d)\n"
 	        "\n"
+	        "Diagnoses (in the text and JSON summary):\n"
+	        "      --close-wait-alert SECONDS\n"
+	        "                     list the endpoints in CLOSE_WAIT longer than this\n"
+	        "                     (default %d); the summary also gives half-closed\n"
+	        "                     connections, TIME_WAIT peaks per server and per client,\n"
+	        "                     failed openings by kind and target, and resets by side\n"
+	        "\n"
 	        "Socket table (ss from a pcap):\n"
 	        "      --at TIME      instead of the report, the sockets both hosts had at TIME,\n"
 	        "                     as ss -tan shows them, then counts per state; TIME is\n"
@@ -74,7 +83,7 @@ static void usage(FILE *f)
 	        "\n"
 	        "Exit status: 0 success, 1 runtime error (bad or truncated file, write error),\n"
 	        "2 usage error.  See tcptrack(1).\n",
-	        DEFAULT_MAX_FLOWS, DEFAULT_MSL_SECONDS);
+	        DEFAULT_MAX_FLOWS, DEFAULT_MSL_SECONDS, DEFAULT_CLOSE_WAIT_ALERT_SECONDS);
 }
 
 static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
@@ -151,7 +160,7 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_MAX_FLOWS = 256, OPT_MSL, OPT_AT };
+enum { OPT_MAX_FLOWS = 256, OPT_MSL, OPT_AT, OPT_CLOSE_WAIT_ALERT };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -161,6 +170,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"msl", required_argument, NULL, OPT_MSL},
 		{"at", required_argument, NULL, OPT_AT},
+		{"close-wait-alert", required_argument, NULL, OPT_CLOSE_WAIT_ALERT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -171,6 +181,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->max_flows = DEFAULT_MAX_FLOWS;
 	o->msl = (tt_time_ns)DEFAULT_MSL_SECONDS * TT_NS_PER_SEC;
+	o->close_wait_alert = (tt_time_ns)DEFAULT_CLOSE_WAIT_ALERT_SECONDS * TT_NS_PER_SEC;
 	opterr = 0; /* our own messages, named "tcptrack:" */
 	while ((ch = getopt_long(argc, argv, "+:r:c:nF:o:i:DphV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -203,6 +214,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_MSL:
 			if (!parse_seconds(optarg, &o->msl) || o->msl > (tt_time_ns)86400 * TT_NS_PER_SEC)
 				return usage_error("--msl: '%s' is not a number of seconds (0 to 86400)",
+				                   optarg);
+			break;
+		case OPT_CLOSE_WAIT_ALERT:
+			if (!parse_seconds(optarg, &o->close_wait_alert))
+				return usage_error("--close-wait-alert: '%s' is not a number of seconds",
 				                   optarg);
 			break;
 		case OPT_AT:
@@ -261,6 +277,7 @@ static void on_event(const struct tt_event *ev, void *user)
 			                   ev->conn->port[ev->endpoint], ev->ts);
 		return;
 	}
+	tt_report_event(&run->report, ev);
 	if (ev->type == TT_EVT_CONN_END)
 		tt_report_conn(&run->report, ev->conn);
 }
@@ -353,6 +370,7 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	tt_report_init(&run.report, o.format, out);
+	run.report.diag.close_wait_alert = o.close_wait_alert;
 	run.at = NULL;
 	if (o.at_set) {
 		tt_at_init(&at, o.at);
@@ -422,6 +440,7 @@ int main(int argc, char **argv)
 	} else {
 		tt_tracker_finish(tr);
 		tt_report_finish(&run.report, tt_tracker_stats(tr), &in);
+		tt_report_free(&run.report);
 	}
 
 	if (fflush(out) != 0 || ferror(out)) {

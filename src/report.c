@@ -45,6 +45,7 @@ void tt_report_init(struct tt_report *r, enum tt_report_format fmt, FILE *out)
 	memset(r, 0, sizeof(*r));
 	r->w = writers[fmt];
 	r->out = out;
+	r->diag.close_wait_alert = TT_DIAG_CLOSE_WAIT_DEFAULT;
 }
 
 static void begin_once(struct tt_report *r)
@@ -77,6 +78,7 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.hs_rtts++;
 		r->counts.hs_rtt_sum += c->rtt_client_side + c->rtt_server_side;
 	}
+	tt_diag_conn(&r->diag, c);
 	r->w->conn(r, c);
 }
 
@@ -173,6 +175,13 @@ static int format_ipv6(char *buf, size_t size, const uint8_t a[16])
 			n += (size_t)snprintf(buf + n, size - n, "%x", g[i]);
 	}
 	return (int)n;
+}
+
+int tt_format_addr(char *buf, size_t size, uint8_t ip_version, const uint8_t addr[16])
+{
+	if (ip_version == 4)
+		return snprintf(buf, size, "%u.%u.%u.%u", addr[0], addr[1], addr[2], addr[3]);
+	return format_ipv6(buf, size, addr);
 }
 
 int tt_format_endpoint(char *buf, size_t size, uint8_t ip_version, const uint8_t addr[16],

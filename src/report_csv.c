@@ -41,7 +41,7 @@ static void csv_begin(struct tt_report *r)
 	fputs("id,incarnation,ip,client,server,first,last,end,end_reason,strays,handshake,outcome,"
 	      "closed_by,reset_by,port_reuse,client_state,server_state,client_chosen_by,"
 	      "history_truncated,icmp_type,icmp_code,rtt_handshake_ms,rtt_client_side_ms,"
-	      "rtt_server_side_ms,client_history,server_history,",
+	      "rtt_server_side_ms,inferred,client_history,server_history,",
 	      r->out);
 	dir_header(r->out, "c2s_");
 	fputc(',', r->out);
@@ -141,6 +141,13 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	opt_ms(f, c->has_rtt_client && c->has_rtt_server, c->rtt_client_side + c->rtt_server_side);
 	opt_ms(f, c->has_rtt_client, c->rtt_client_side);
 	opt_ms(f, c->has_rtt_server, c->rtt_server_side);
+	{
+		const char *inf[6];
+		int n = tt_conn_inferred(c, inf);
+		fputc(',', f);
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%s%s", i ? " " : "", inf[i]);
+	}
 	csv_history(f, &c->hist[TT_CLIENT]);
 	csv_history(f, &c->hist[TT_SERVER]);
 	csv_dir(f, &c->dir[TT_CLIENT]);

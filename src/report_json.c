@@ -158,6 +158,14 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		fprintf(f, ",\"icmp\":{\"type\":%u,\"code\":%u}", c->icmp_type, c->icmp_code);
 	else
 		fputs(",\"icmp\":null", f);
+	{
+		const char *inf[6];
+		int n = tt_conn_inferred(c, inf);
+		fputs(",\"inferred\":[", f);
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%s\"%s\"", i ? "," : "", inf[i]);
+		fputc(']', f);
+	}
 	fputs("}\n", f);
 }
 
@@ -222,6 +230,7 @@ static void json_summary(struct tt_report *r, const struct tt_stats *st,
 		}
 	fprintf(f, "},\"evicted\":%" PRIu64 ",\"max_flows\":%u,\"peak_flows\":%u",
 	        st->evicted, st->max_flows, st->peak_flows);
+	tt_diag_write_json(f, &r->diag);
 	if (in->limit_packets > 0)
 		fprintf(f, ",\"packet_limit\":%" PRIu64 ",\"stopped_by_limit\":%s", in->limit_packets,
 		        in->stopped_by_limit ? "true" : "false");

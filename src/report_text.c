@@ -88,6 +88,12 @@ static void text_health(FILE *f, const struct tt_conn *c)
 		fprintf(f, "%s %s %u", first ? "; also" : ",", tt_report_counters[i].name, n);
 		first = false;
 	}
+	{
+		const char *inf[6];
+		int n = tt_conn_inferred(c, inf);
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%s%s", i ? ", " : "; inferred: ", inf[i]);
+	}
 	fputc('\n', f);
 }
 
@@ -250,6 +256,7 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 		fputc('\n', f);
 	}
 	text_totals(f, &r->counts);
+	tt_diag_write_text(f, &r->diag);
 	fprintf(f, "  evicted:     %" PRIu64 " (--max-flows %u, at most %u tracked at once)\n",
 	        st->evicted, st->max_flows, st->peak_flows);
 	if (in->limit_packets > 0 && in->stopped_by_limit)

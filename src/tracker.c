@@ -400,6 +400,17 @@ static struct tt_conn *new_conn(struct tt_tracker *tr, const struct tt_flow_key 
 	if (syn && ack) {
 		/* The SYN was not captured; the client must have sent it. */
 		set_state(tr, c, TT_CLIENT, TT_TCP_SYN_SENT, p->ts);
+	} else if ((p->flags & (TT_TH_RST | TT_TH_ACK)) == (TT_TH_RST | TT_TH_ACK) &&
+	           p->payload_len == 0 && !p->is_icmp_error) {
+		/* A lone RST,ACK first: the answer to a SYN it acknowledges, not
+		 * captured (a refused connect() seen from the server's side). */
+		struct tt_dir *cl = &c->dir[TT_CLIENT];
+		cl->isn = p->ack - 1;
+		cl->has_isn = true;
+		c->inferred |= TT_INF_SYN_NOT_SEEN;
+		c->syn_seen = true;
+		c->syn_first = c->syn_last = p->ts;
+		set_state(tr, c, TT_CLIENT, TT_TCP_SYN_SENT, p->ts);
 	} else if (!syn) {
 		/* Mid-stream: both endpoints are taken to be ESTABLISHED. */
 		set_state(tr, c, TT_CLIENT, TT_TCP_ESTABLISHED, p->ts);
@@ -422,6 +433,12 @@ static bool syn_starts_new(const struct tt_conn *c, enum tt_endpoint ep, const s
 	 * gave up (connect() timed out) and tries again. */
 	if (ep == TT_CLIENT && a == TT_TCP_SYN_SENT && !c->synack_seen && !c->sim_open &&
 	    d->has_isn && d->isn != p->seq)
+		return true;
+	/* Its FIN sent, the sender's socket is closing or gone: a SYN with a
+	 * new ISN is a new connect() (the peer's last segments may be missing
+	 * from the capture, as in a one-sided one). */
+	if (d->has_fin && !(d->has_isn && d->isn == p->seq) &&
+	    (a == TT_TCP_LAST_ACK || a == TT_TCP_FIN_WAIT_2 || a == TT_TCP_CLOSING))
 		return true;
 	if (!a_done || !b_done)
 		return false;
@@ -657,6 +674,71 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 }
 
+/*
+ * Only one direction captured (asymmetric routing, a one-sided filter): the
+ * peer's segments never show, but this segment's ACK field proves what the
+ * sender received of them.  Apply the peer's implied segments before this one:
+ *  - an ACK from a client in SYN_SENT: the SYN,ACK it answers;
+ *  - a segment from a server in SYN_RCVD after its SYN,ACK: the client's ACK;
+ *  - an acknowledgement that moves exactly one past everything acknowledged
+ *    before: the peer's FIN (the likeliest reading; one byte of data would
+ *    look the same, hence the flag).
+ * ack_before is the sender's highest acknowledgement before this segment.
+ */
+static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint se,
+                              const struct tt_packet *p, bool had_ack, uint64_t ack_before)
+{
+	static const struct tt_tcp_events snd_synack = {.n = 1, .ev = {TT_EV_SND_SYNACK}};
+	static const struct tt_tcp_events rcv_synack = {.n = 1, .ev = {TT_EV_RCV_SYNACK}};
+	static const struct tt_tcp_events rcv_ack_of_syn = {.n = 1, .ev = {TT_EV_RCV_ACK_OF_SYN}};
+	static const struct tt_tcp_events snd_fin = {.n = 1, .ev = {TT_EV_SND_FIN}};
+	static const struct tt_tcp_events rcv_fin = {.n = 1, .ev = {TT_EV_RCV_FIN}};
+	static const struct tt_tcp_events rcv_fin_ack = {.n = 1, .ev = {TT_EV_RCV_FIN_ACK_OF_FIN}};
+	enum tt_endpoint re = (enum tt_endpoint)!se;
+	struct tt_dir *peer = &c->dir[re];
+	enum tt_tcp_state s = (enum tt_tcp_state)c->state[se];
+	uint64_t arel;
+
+	if (peer->packets > 0 || !(p->flags & TT_TH_ACK) || (p->flags & TT_TH_RST))
+		return;
+	if (p->flags & TT_TH_SYN) {
+		/* A SYN,ACK from the server: it answers a SYN whose number it acks. */
+		if (se == TT_SERVER && !peer->has_isn) {
+			peer->isn = p->ack - 1;
+			peer->has_isn = true;
+			c->inferred |= TT_INF_SYN_NOT_SEEN;
+		}
+		return;
+	}
+	if (se == TT_CLIENT && s == TT_TCP_SYN_SENT) {
+		if (!peer->has_isn) {
+			peer->isn = p->ack - 1;
+			peer->has_isn = true;
+		}
+		apply_events(tr, c, re, &snd_synack, p->ts);
+		apply_events(tr, c, se, &rcv_synack, p->ts);
+		c->est_provisional &= (uint8_t)~(1u << se);
+		c->inferred |= TT_INF_SYNACK_NOT_SEEN;
+		return; /* this ACK itself completes the server's side below */
+	}
+	if (se == TT_SERVER && s == TT_TCP_SYN_RCVD) {
+		apply_events(tr, c, se, &rcv_ack_of_syn, p->ts);
+		return;
+	}
+	if (!had_ack || peer->has_fin || !peer->has_base)
+		return;
+	arel = tt_dir_rel_seq(peer, p->ack);
+	if (arel != ack_before + 1 ||
+	    (s != TT_TCP_ESTABLISHED && s != TT_TCP_FIN_WAIT_1 && s != TT_TCP_FIN_WAIT_2))
+		return;
+	peer->has_fin = true;
+	peer->fin_seq = p->ack - 1;
+	c->inferred |= TT_INF_FIN_NOT_SEEN;
+	apply_events(tr, c, re, &snd_fin, p->ts);
+	/* From FIN_WAIT_1, the peer's FIN (sent after it received ours) acks ours. */
+	apply_events(tr, c, se, s == TT_TCP_FIN_WAIT_1 ? &rcv_fin_ack : &rcv_fin, p->ts);
+}
+
 /* Wireshark's out-of-order threshold: the handshake round trip, else 3 ms. */
 static tt_time_ns ooo_threshold(const struct tt_conn *c)
 {
@@ -692,6 +774,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	struct tt_seg_facts f;
 	struct tt_seg_info info;
 	struct tt_tcp_events sev, rev;
+	bool had_ack;
+	uint64_t ack_before;
 
 	if (c != NULL) {
 		enum tt_endpoint ep = endpoint_of(c, swapped);
@@ -789,7 +873,11 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			     "rst_ignored");
 		}
 	}
+	had_ack = c->dir[se].has_ack;
+	ack_before = c->dir[se].ack_max;
 	tt_analysis_segment(&c->dir[se], &c->dir[re], p, ooo_threshold(c), &info);
+	if (!f.rst_rejected)
+		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
 		tt_analysis_negotiate(&c->dir[TT_CLIENT], &c->dir[TT_SERVER]);
 	f.acks_peer_syn = ack && c->dir[re].has_isn && acks_beyond(&c->dir[re], &c->dir[se], p,
@@ -960,6 +1048,37 @@ void tt_tracker_finish(struct tt_tracker *tr)
 }
 
 /* ---- derived facts --------------------------------------------------------- */
+
+/* Sequence gaps never filled (a reordered segment fills its gap). */
+static bool open_gaps(const struct tt_dir *d)
+{
+	for (int i = 0; i < d->n_holes; i++)
+		if (!(d->holes[i].flags & TT_HOLE_BEFORE))
+			return true;
+	return false;
+}
+
+int tt_conn_inferred(const struct tt_conn *c, const char *names[6])
+{
+	const struct tt_dir *a = &c->dir[TT_CLIENT], *b = &c->dir[TT_SERVER];
+	int n = 0;
+
+	if (c->handshake == TT_HS_NONE && !(c->inferred & TT_INF_SYN_NOT_SEEN))
+		names[n++] = "midstream";
+	if ((a->packets == 0) != (b->packets == 0) &&
+	    (a->has_ack || b->has_ack)) /* the captured side acknowledges the other */
+		names[n++] = "one_sided";
+	if (c->inferred & TT_INF_SYN_NOT_SEEN)
+		names[n++] = "syn_not_seen";
+	if (c->inferred & TT_INF_SYNACK_NOT_SEEN)
+		names[n++] = "synack_not_seen";
+	if (c->inferred & TT_INF_FIN_NOT_SEEN)
+		names[n++] = "fin_not_seen";
+	if (a->counts[TT_AN_ACKED_UNSEEN] + b->counts[TT_AN_ACKED_UNSEEN] > 0 || open_gaps(a) ||
+	    open_gaps(b))
+		names[n++] = "capture_loss";
+	return n;
+}
 
 /* Did an endpoint ever enter state s? */
 static bool reached(const struct tt_conn *c, enum tt_tcp_state s)

@@ -34,8 +34,10 @@ import argparse
 import glob
 import json
 import os
+import struct
 import subprocess
 import sys
+import tempfile
 
 ERRNO_OUTCOME = {"ECONNREFUSED": "refused", "ETIMEDOUT": "timeout",
                  "EHOSTUNREACH": "unreachable", "ENETUNREACH": "unreachable"}
@@ -233,6 +235,90 @@ def check_capture(binary, pcap, tpath, verbose, instants):
     return n, ok, counts, problems
 
 
+def one_direction(src_pcap, dst_pcap, keep_addrs):
+    """Copy a classic Ethernet pcap keeping the frames sent by keep_addrs (an
+    asymmetric-routing capture: one direction only).  Returns frames kept."""
+    with open(src_pcap, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    out = [data[:24]]
+    off, kept = 24, 0
+    while off + 16 <= len(data):
+        caplen = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
+        frame = data[off + 16:off + 16 + caplen]
+        src = None
+        if len(frame) >= 34 and frame[12:14] == b"\x08\x00":
+            src = frame[26:30]
+        elif len(frame) >= 54 and frame[12:14] == b"\x86\xdd":
+            src = frame[22:38]
+        if src in keep_addrs:
+            out.append(data[off:off + 16 + caplen])
+            kept += 1
+        off += 16 + caplen
+    with open(dst_pcap, "wb") as f:
+        f.write(b"".join(out))
+    return kept
+
+
+def ip_bytes(addr):
+    import ipaddress
+    return ipaddress.ip_address(addr).packed
+
+
+def check_one_sided(binary, pcap, truth, tmpdir):
+    """Both one-direction copies of a capture: every record of a connection whose
+    captured side acknowledges the other must say "one_sided"; states are
+    counted as consistent when each one tcptrack claims is one the host went
+    through, in order (the host's sampled states, or the textbook sequence for
+    states too brief to sample)."""
+    net = truth.get("network") or {}
+    res = {"flagged": [0, 0], "consistent": [0, 0], "final": [0, 0]}
+    problems = []
+    for side in ("client", "server"):
+        keep = set()
+        for fam in ("ipv4", "ipv6"):
+            a = (net.get(side) or {}).get(fam)
+            if a:
+                keep.add(ip_bytes(a))
+        out = os.path.join(tmpdir, "%s.%s-only.pcap" % (os.path.basename(pcap)[:-5], side))
+        one_direction(pcap, out, keep)
+        rc, err, recs = run(binary, out)
+        by_key = {}
+        for r in recs:
+            by_key.setdefault((r["client"], r["server"]), []).append(r)
+        for c in truth["connections"]:
+            tu = c["tuple"]
+            key = (endpoint(tu["client_addr"], tu["client_port"]),
+                   endpoint(tu["server_addr"], tu["server_port"]))
+            cand = [r for r in by_key.get(key, []) if r["incarnation"] == c.get("incarnation", 1)]
+            if not cand:
+                continue  # nothing of it in this direction
+            r = cand[0]
+            label = "%s %s-only %s->%s #%d" % (os.path.basename(pcap), side, key[0], key[1],
+                                                c.get("incarnation", 1))
+            kept = r["c2s" if side == "client" else "s2c"]
+            if kept.get("ack_max") is not None:
+                res["flagged"][1] += 1
+                if "one_sided" in r["inferred"]:
+                    res["flagged"][0] += 1
+                else:
+                    problems.append("%s: not flagged one_sided (%s)" % (label, r["inferred"]))
+            for ep in ("client", "server"):
+                seen = c[ep].get("sequence", [])
+                allowed = seen + [x for x in c[ep].get("expected_sequence", []) if x not in seen]
+                ours = [x for x, _ in r[ep + "_history"] if x != "LISTEN"]
+                ok = is_subsequence(ours, seen) or is_subsequence(ours, c[ep].get(
+                    "expected_sequence", [])) or all(x in allowed for x in ours) and \
+                    is_subsequence([x for x in ours if x in seen], seen)
+                res["consistent"][1] += 1
+                res["consistent"][0] += ok
+                fin = c[ep].get("final_state") or (seen[-1] if seen else "CLOSED")
+                res["final"][1] += 1
+                res["final"][0] += r[ep + "_state"] == fin
+    return res, problems
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("tcptrack")
@@ -240,6 +326,8 @@ def main():
     ap.add_argument("--min-agree", type=int, default=1)
     ap.add_argument("--at-instants", type=int, default=8,
                     help="instants per capture at which --at is checked")
+    ap.add_argument("--one-sided-min", type=int, default=0,
+                    help="fail if fewer endpoints of one-direction copies are consistent")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
@@ -251,6 +339,8 @@ def main():
     sums = {"history": [0, 0], "final": [0, 0], "outcome": [0, 0], "at": [0, 0],
             "at_unseen": [0, 0]}
     problems = []
+    one = {"flagged": [0, 0], "consistent": [0, 0], "final": [0, 0]}
+    tmpdir = tempfile.mkdtemp(prefix="tcptrack-lifecycle-")
     for d in dirs:
         for pcap in sorted(glob.glob(os.path.join(d, "*.pcap"))):
             tpath = pcap[:-len(".pcap")] + ".truth.json"
@@ -264,6 +354,12 @@ def main():
                 sums[k][0] += counts[k][0]
                 sums[k][1] += counts[k][1]
             problems += probs
+            with open(tpath) as f:
+                o, oprobs = check_one_sided(args.tcptrack, pcap, json.load(f), tmpdir)
+            for k in one:
+                one[k][0] += o[k][0]
+                one[k][1] += o[k][1]
+            problems += oprobs
             print("%-40s %4d/%-4d connections agree" % (os.path.relpath(pcap, d if len(dirs) == 1
                                                                          else os.path.dirname(d)),
                                                       ok, n))
@@ -275,12 +371,23 @@ def main():
     if sums["at_unseen"][0]:
         print("(--at: %d endpoint checks skipped: FIN_WAIT_1/LAST_ACK entered by a close() whose"
               " FIN had not left yet, invisible on the wire)" % sums["at_unseen"][0])
+    print("one direction only (each capture filtered both ways): flagged one_sided %d/%d;"
+          " endpoint histories consistent with the host %d/%d; final state as the host %d/%d"
+          % tuple(x for k in ("flagged", "consistent", "final") for x in one[k]))
+    for f in glob.glob(os.path.join(tmpdir, "*")):
+        os.unlink(f)
+    os.rmdir(tmpdir)
     print("agreement: %d of %d connections (%.1f%%)" % (agree, total,
                                                         100.0 * agree / total if total else 0))
     if total < args.min_agree:
         print("FAIL: only %d connections checked" % total)
         return 1
-    return 0 if agree == total and sums["at"][0] == sums["at"][1] else 1
+    if one["consistent"][0] < args.one_sided_min:
+        print("FAIL: one-direction copies: %d consistent endpoints < %d" % (
+            one["consistent"][0], args.one_sided_min))
+        return 1
+    return 0 if (agree == total and sums["at"][0] == sums["at"][1] and
+                 one["flagged"][0] == one["flagged"][1]) else 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
  *
  * Writers consume final connection records (TT_EVT_CONN_END) one at a time,
  * so memory does not grow with the file, and write a summary at the end.
- * They never look at packets.
+ * They never look at packets; the summary's diagnoses also follow the
+ * tracker's state changes (tt_report_event()).
  */
 #ifndef TCPTRACK_REPORT_H
 #define TCPTRACK_REPORT_H
@@ -61,10 +62,70 @@ struct tt_report_counter {
 };
 extern const struct tt_report_counter tt_report_counters[TT_AN_COUNT];
 
+/* ---- diagnoses (report_diag.c) ---- */
+
+#define TT_DIAG_LIST_MAX 20       /* CLOSE_WAIT and half-closed connections listed */
+#define TT_DIAG_TOP 5             /* keys listed per TIME_WAIT table and failure kind */
+#define TT_DIAG_KEYS_MAX 65536u   /* keys per table; beyond, they are pooled in `other` */
+#define TT_DIAG_CLOSE_WAIT_DEFAULT (60 * TT_NS_PER_SEC)
+
+enum tt_diag_fail { TT_DIAG_REFUSED = 0, TT_DIAG_TIMEOUT, TT_DIAG_UNREACHABLE, TT_DIAG_NFAIL };
+
+/* An address and port (0 for a client address alone). */
+struct tt_diag_key {
+	uint8_t ip_version;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+struct tt_diag_entry {
+	struct tt_diag_key key;
+	uint32_t cur, peak;         /* TIME_WAIT: connections in it now, most at once */
+	tt_time_ns peak_at;         /* when the peak was first reached */
+	uint64_t n;                 /* TIME_WAIT entries, or failed openings to the target */
+};
+
+/* Counters by key: a dense array in order of first appearance, indexed by
+ * open addressing; bounded, so a scan of random addresses cannot exhaust
+ * memory: keys beyond TT_DIAG_KEYS_MAX (or beyond memory) share `other`. */
+struct tt_diag_table {
+	struct tt_diag_entry *e;
+	uint32_t n, cap;
+	uint32_t *idx;              /* entry index + 1; 0 = empty */
+	uint32_t idx_cap;
+	struct tt_diag_entry other;
+	bool pooled;                /* `other` was used */
+};
+
+/* An endpoint that stayed in CLOSE_WAIT longer than the alert. */
+struct tt_diag_close_wait {
+	uint64_t id;
+	tt_time_ns duration;
+	uint8_t ip_version;
+	uint8_t endpoint;           /* enum tt_endpoint */
+	bool open_at_end;           /* still in CLOSE_WAIT when the record ended */
+	uint16_t lport, pport;
+	uint8_t local[16], peer[16];
+};
+
+struct tt_report_diag {
+	tt_time_ns close_wait_alert;    /* --close-wait-alert; set after tt_report_init() */
+	uint64_t close_wait_n;
+	struct tt_diag_close_wait close_wait[TT_DIAG_LIST_MAX];
+	uint64_t half_closed_n;
+	uint64_t half_closed[TT_DIAG_LIST_MAX];
+	struct tt_diag_table tw_server; /* connections in TIME_WAIT by server address and port */
+	struct tt_diag_table tw_client; /* ... by client address */
+	uint64_t fail_n[TT_DIAG_NFAIL];
+	struct tt_diag_table fail[TT_DIAG_NFAIL]; /* failed openings by server address and port */
+	uint64_t resets_by[2];          /* by enum tt_endpoint of the sender */
+};
+
 struct tt_report {
 	const struct tt_report_writer *w;
 	FILE *out;
 	struct tt_report_counts counts;
+	struct tt_report_diag diag;
 	bool began;
 };
 
@@ -81,6 +142,35 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c);
 void tt_report_finish(struct tt_report *r, const struct tt_stats *st,
                       const struct tt_input_info *in);
 
+/** Free what the diagnoses allocated; the report may not be used after.  Idempotent. */
+void tt_report_free(struct tt_report *r);
+
+/**
+ * Every tracker event, in the order emitted (before tt_report_conn() for a
+ * TT_EVT_CONN_END): follows the connections in TIME_WAIT over time.  Events
+ * come per state change, never per packet.
+ */
+void tt_report_event(struct tt_report *r, const struct tt_event *ev);
+
+/** Count a final record in the diagnoses (tt_report_conn() does). */
+void tt_diag_conn(struct tt_report_diag *d, const struct tt_conn *c);
+
+/** @return whether any diagnosis has something to say. */
+bool tt_diag_any(const struct tt_report_diag *d);
+
+/**
+ * The entries of t with the highest peak (by_peak; ties: earlier peak, then
+ * first seen) or count (ties: first seen), best first.  @return how many (<= TT_DIAG_TOP).
+ */
+size_t tt_diag_top(const struct tt_diag_table *t, bool by_peak,
+                   const struct tt_diag_entry *top[TT_DIAG_TOP]);
+
+/** Write the summary's "diagnoses:" lines (nothing when tt_diag_any() is false). */
+void tt_diag_write_text(FILE *f, const struct tt_report_diag *d);
+
+/** Write the summary's "diagnoses" member, with its leading comma. */
+void tt_diag_write_json(FILE *f, const struct tt_report_diag *d);
+
 /** @return the frames counted under a malformed decode result, all reasons together. */
 uint64_t tt_report_malformed_total(const struct tt_stats *st);
 
@@ -95,6 +185,9 @@ void tt_format_utc(char *buf, size_t size, tt_time_ns t);
 
 /** Format a duration as milliseconds with microsecond digits: "20.104". @return length. */
 int tt_format_ms(char *buf, size_t size, tt_time_ns d);
+
+/** Format an address "10.0.0.1" or "fd00::1" (RFC 5952). @return length. */
+int tt_format_addr(char *buf, size_t size, uint8_t ip_version, const uint8_t addr[16]);
 
 /** Format an endpoint "10.0.0.1:80" or "[fd00::1]:443" (RFC 5952). @return length. */
 int tt_format_endpoint(char *buf, size_t size, uint8_t ip_version, const uint8_t addr[16],

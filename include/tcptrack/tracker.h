@@ -79,6 +79,7 @@ struct tt_conn {
 	bool held;                  /* a failed opening kept unwritten: the SYN may be retried */
 	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
 	uint32_t strays;            /* segments after the end, counted in dir[] but changing no state */
+	uint8_t inferred;           /* TT_INF_*: states taken from indirect evidence */
 	uint8_t client_reason;      /* enum tt_client_reason: how the client was chosen */
 	tt_time_ns first, last;     /* first and last packet */
 	tt_time_ns end;             /* when the record became final */
@@ -94,6 +95,11 @@ struct tt_conn {
 	struct tt_history hist[2];  /* by enum tt_endpoint */
 	struct tt_dir dir[2];       /* [TT_CLIENT] = c2s, [TT_SERVER] = s2c */
 };
+
+/* Evidence that was missing, and what was inferred in its place. */
+#define TT_INF_SYN_NOT_SEEN 0x01    /* the client's SYN implied by the SYN,ACK answering it */
+#define TT_INF_SYNACK_NOT_SEEN 0x02 /* the SYN,ACK implied by the client's ACK of it */
+#define TT_INF_FIN_NOT_SEEN 0x04    /* a FIN implied by the peer's acknowledgement of it */
 
 /* How the client of a connection picked up mid-stream was chosen. */
 enum tt_client_reason {
@@ -195,6 +201,15 @@ const char *tt_end_reason_name(enum tt_end_reason r);
 
 /** @return "syn", "port" or "first_sender": how the client was chosen. */
 const char *tt_client_reason_name(enum tt_client_reason r);
+
+/**
+ * What the record's states rest on besides captured segments, as names:
+ * "midstream" (no handshake seen), "one_sided" (one direction never
+ * captured), "syn_not_seen", "synack_not_seen", "fin_not_seen" (implied by
+ * acknowledgements), "capture_loss" (segments missing from the capture).
+ * @return how many names were stored in names[] (at most 6).
+ */
+int tt_conn_inferred(const struct tt_conn *c, const char *names[6]);
 
 /** @return "complete", "syn", "syn_synack", "simultaneous", "none". */
 const char *tt_handshake_name(enum tt_handshake h);

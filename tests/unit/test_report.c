@@ -400,7 +400,8 @@ Test(report, json_keys_in_order)
 	                             "\"end_reason\":\"closed\","
 	                             "\"client_chosen_by\":\"syn\",\"history_truncated\":false"),
 	                   "%s", s);
-	cr_assert_not_null(strstr(s, ",\"icmp\":null}"), "%s", s);
+	/* A complete handshake, both directions: nothing inferred. */
+	cr_assert_not_null(strstr(s, ",\"icmp\":null,\"inferred\":[]}"), "%s", s);
 }
 
 Test(report, json_summary_line)
@@ -596,17 +597,17 @@ Test(report, csv_header_and_rows)
 	                        "handshake,outcome,closed_by,reset_by,port_reuse,"
 	                        "client_state,server_state,client_chosen_by,history_truncated,"
 	                        "icmp_type,icmp_code,rtt_handshake_ms,rtt_client_side_ms,"
-	                        "rtt_server_side_ms,client_history,server_history,"
+	                        "rtt_server_side_ms,inferred,client_history,server_history,"
 	                        "c2s_packets,c2s_payload_bytes,c2s_unique_bytes,"
 	                        "c2s_retransmitted_bytes,");
 	assert_prefix(lines[1], "7,1,4,192.0.2.1:40000,198.51.100.7:80,1700000000.123456,"
 	                        "1700000001.500000,1700000061.500000,closed,0,complete,closed,"
-	                        "client,,0,CLOSED,CLOSED,syn,0,,,,,,SYN_SENT@1700000000.123456 "
+	                        "client,,0,CLOSED,CLOSED,syn,0,,,,,,,SYN_SENT@1700000000.123456 "
 	                        "ESTABLISHED@1700000000.123457 CLOSED@1700000061.500000001,,"
 	                        "5,100,90,10,1,1,0,1000,1460,7,1,0,100,65535,502,");
 
 	size_t ncols = count_char(lines[0], lines[0] + strlen(lines[0]), ',') + 1;
-	cr_assert_eq(ncols, 26 + 2 * 42);
+	cr_assert_eq(ncols, 27 + 2 * 42);
 	for (size_t i = 1; i < 3; i++)
 		cr_assert_eq(count_char(lines[i], lines[i] + strlen(lines[i]), ',') + 1, ncols,
 		             "row %zu: %s", i, lines[i]);
@@ -651,7 +652,7 @@ Test(report, csv_empty)
 	s = run(TT_FMT_CSV, NULL, 0, &st, &input);
 	cr_assert_eq(count_char(s, s + strlen(s), '\n'), 1);
 	cr_assert_eq(strncmp(s, "id,incarnation,", 15), 0);
-	cr_assert_eq(count_char(s, s + strlen(s), ','), 26 + 2 * 42 - 1);
+	cr_assert_eq(count_char(s, s + strlen(s), ','), 27 + 2 * 42 - 1);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */
@@ -747,4 +748,552 @@ Test(report, text_outcome_labels)
 	cr_assert_not_null(strstr(s, "  final states (client/server): CLOSED/CLOSED 1, "
 	                             "ESTABLISHED/ESTABLISHED 1\n"),
 	                   "%s", s);
+}
+
+/* ---- diagnoses ----------------------------------------------------------------------------- */
+
+#define SEC(n) ((tt_time_ns)(n) * TT_NS_PER_SEC)
+
+/* A report on a tmpfile(), fed records and events by the tests below. */
+struct diag_run {
+	struct tt_report r;
+	FILE *f;
+};
+
+static void diag_begin(struct diag_run *d, enum tt_report_format fmt)
+{
+	d->f = tmpfile();
+	cr_assert_not_null(d->f);
+	tt_report_init(&d->r, fmt, d->f);
+}
+
+/* Write the summary and return the whole report (slurp()'s buffer); frees the report. */
+static char *diag_end(struct diag_run *d)
+{
+	struct tt_stats st;
+	char *s;
+
+	memset(&st, 0, sizeof(st));
+	tt_report_finish(&d->r, &st, &input);
+	tt_report_free(&d->r);
+	tt_report_free(&d->r); /* idempotent */
+	s = slurp(d->f);
+	fclose(d->f);
+	return s;
+}
+
+/* An endpoint changes state, as the tracker does it: state first, then the event. */
+static void step(struct tt_report *r, struct tt_conn *c, enum tt_endpoint ep,
+                 enum tt_tcp_state to, tt_time_ns ts)
+{
+	struct tt_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = TT_EVT_STATE;
+	ev.ts = ts;
+	ev.conn = c;
+	ev.endpoint = ep;
+	ev.from = (enum tt_tcp_state)c->state[ep];
+	ev.to = to;
+	c->state[ep] = (uint8_t)to;
+	tt_report_event(r, &ev);
+}
+
+static void conn_end(struct tt_report *r, struct tt_conn *c, tt_time_ns ts)
+{
+	struct tt_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = TT_EVT_CONN_END;
+	ev.ts = ts;
+	ev.conn = c;
+	tt_report_event(r, &ev);
+}
+
+/* make_conn() with a server history ESTABLISHED, CLOSE_WAIT at cw, then `next` at cw + d
+ * (or nothing more when next is CLOSE_WAIT: still there at the end). */
+static void make_close_wait(struct tt_conn *c, uint64_t id, tt_time_ns cw, tt_time_ns d,
+                            enum tt_tcp_state next)
+{
+	make_conn(c);
+	c->id = id;
+	c->dir[TT_SERVER].has_fin = next != TT_TCP_CLOSE_WAIT;
+	hist_add(&c->hist[TT_SERVER], TT_TCP_ESTABLISHED, T0);
+	hist_add(&c->hist[TT_SERVER], TT_TCP_CLOSE_WAIT, cw);
+	if (next != TT_TCP_CLOSE_WAIT)
+		hist_add(&c->hist[TT_SERVER], next, cw + d);
+	c->state[TT_SERVER] = (uint8_t)next;
+}
+
+Test(report, diag_none)
+{
+	struct tt_conn c;
+	struct tt_stats st;
+	char *s;
+
+	make_conn(&c);
+	memset(&st, 0, sizeof(st));
+	s = run(TT_FMT_TEXT, &c, 1, &st, &input);
+	cr_assert_null(strstr(s, "diagnoses"), "%s", s);
+	s = run(TT_FMT_JSON, &c, 1, &st, &input);
+	cr_assert_not_null(strstr(s, ",\"peak_flows\":0,\"diagnoses\":{\"close_wait_alert_s\":"
+	                             "60.000000,\"close_wait\":{\"count\":0,\"connections\":[]},"
+	                             "\"half_closed\":{\"count\":0,\"ids\":[]},"
+	                             "\"time_wait\":{\"servers\":0,\"by_server\":[],"
+	                             "\"server_other\":null,\"clients\":0,\"by_client\":[],"
+	                             "\"client_other\":null},"
+	                             "\"handshake_failures\":{\"refused\":{\"count\":0,"
+	                             "\"targets\":[]},\"timeout\":{\"count\":0,\"targets\":[]},"
+	                             "\"unreachable\":{\"count\":0,\"targets\":[]}},"
+	                             "\"resets\":{\"by_client\":0,\"by_server\":0}}}\n"),
+	                   "%s", s);
+}
+
+/* "Longer than" the alert: exactly the alert is not a diagnosis, a nanosecond more is. */
+Test(report, diag_close_wait_boundary)
+{
+	struct diag_run d;
+	struct tt_conn c[3];
+	char *s;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	make_close_wait(&c[0], 1, T0 + SEC(1), SEC(60), TT_TCP_LAST_ACK);
+	make_close_wait(&c[1], 2, T0 + SEC(1), SEC(60) + 1, TT_TCP_LAST_ACK);
+	make_close_wait(&c[2], 3, T0 + SEC(1), SEC(59), TT_TCP_CLOSED);
+	for (int i = 0; i < 3; i++)
+		tt_report_conn(&d.r, &c[i]);
+	cr_assert_eq(d.r.diag.close_wait_n, 1);
+	cr_assert_eq(d.r.diag.close_wait[0].id, 2);
+	cr_assert_eq(d.r.diag.close_wait[0].duration, SEC(60) + 1);
+	cr_assert_eq(d.r.diag.close_wait[0].endpoint, TT_SERVER);
+	cr_assert_not(d.r.diag.close_wait[0].open_at_end);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "\n  diagnoses:   CLOSE_WAIT over 60s: 1 endpoint (the "
+	                             "application did not call close())\n"
+	                             "                 #2 server 198.51.100.7:80 <- "
+	                             "192.0.2.1:40000: 60.000000s\n"
+	                             "  evicted:"),
+	                   "%s", s);
+}
+
+/* Still in CLOSE_WAIT: counted to the record's end (end of input), not to its last packet. */
+Test(report, diag_close_wait_open_at_end)
+{
+	struct diag_run d;
+	struct tt_conn c;
+	char *s;
+
+	diag_begin(&d, TT_FMT_JSON);
+	d.r.diag.close_wait_alert = SEC(1) + 500000000; /* 1.5 s */
+	make_close_wait(&c, 9, T0 + SEC(1), 0, TT_TCP_CLOSE_WAIT);
+	c.last = T0 + SEC(2);       /* the last packet: 1 s after entering CLOSE_WAIT */
+	c.end = T0 + SEC(31) + 250; /* the end of the input */
+	c.end_reason = TT_END_INPUT;
+	tt_report_conn(&d.r, &c);
+	cr_assert_eq(d.r.diag.close_wait_n, 1);
+	cr_assert_eq(d.r.diag.close_wait[0].duration, SEC(30) + 250);
+	cr_assert(d.r.diag.close_wait[0].open_at_end);
+	/* Half-closed too: the client sent a FIN, the server did not. */
+	cr_assert_eq(d.r.diag.half_closed_n, 1);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "\"diagnoses\":{\"close_wait_alert_s\":1.500000,"
+	                             "\"close_wait\":{\"count\":1,\"connections\":[{\"id\":9,"
+	                             "\"endpoint\":\"server\",\"local\":\"198.51.100.7:80\","
+	                             "\"peer\":\"192.0.2.1:40000\",\"seconds\":30.000000250,"
+	                             "\"open_at_end\":true}]},\"half_closed\":{\"count\":1,"
+	                             "\"ids\":[9]},"),
+	                   "%s", s);
+}
+
+Test(report, diag_close_wait_alert_text)
+{
+	struct diag_run d;
+	struct tt_conn c;
+	char *s;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	d.r.diag.close_wait_alert = SEC(1) + 500000000;
+	make_close_wait(&c, 9, T0 + SEC(1), 0, TT_TCP_CLOSE_WAIT);
+	c.end = T0 + SEC(3);
+	tt_report_conn(&d.r, &c);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "CLOSE_WAIT over 1.5s: 1 endpoint "), "%s", s);
+	cr_assert_not_null(strstr(s, " 2.000000s, still in CLOSE_WAIT at the end\n"), "%s", s);
+	cr_assert_not_null(strstr(s, "               half-closed: 1 connection: #9\n"), "%s", s);
+}
+
+/* The client endpoint in CLOSE_WAIT is named as such; both lists keep the first 20. */
+Test(report, diag_lists_capped)
+{
+	struct diag_run d;
+	struct tt_conn c;
+	char *s, *p;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	for (uint64_t i = 1; i <= 25; i++) {
+		make_conn(&c);
+		c.id = i;
+		c.dir[TT_SERVER].has_fin = false; /* half-closed by the client... */
+		c.hist[TT_CLIENT].n = 0;          /* ...whose peer's FIN it never answered */
+		hist_add(&c.hist[TT_CLIENT], TT_TCP_CLOSE_WAIT, T0);
+		c.state[TT_CLIENT] = TT_TCP_CLOSE_WAIT;
+		c.end = T0 + SEC(61);
+		tt_report_conn(&d.r, &c);
+	}
+	cr_assert_eq(d.r.diag.close_wait_n, 25);
+	cr_assert_eq(d.r.diag.half_closed_n, 25);
+	cr_assert_eq(d.r.diag.close_wait[19].id, 20);
+	cr_assert_eq(d.r.diag.half_closed[19], 20);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "CLOSE_WAIT over 60s: 25 endpoints "), "%s", s);
+	cr_assert_not_null(strstr(s, "                 #1 client 192.0.2.1:40000 <- "
+	                             "198.51.100.7:80: 61.000000s, still in CLOSE_WAIT at the "
+	                             "end\n"),
+	                   "%s", s);
+	p = strstr(s, "                 #20 client ");
+	cr_assert_not_null(p, "%s", s);
+	p = strchr(p, '\n') + 1;
+	assert_prefix(p, "                 and 5 more\n");
+	cr_assert_null(strstr(s, "#21 "), "%s", s);
+	cr_assert_not_null(strstr(s, "half-closed: 25 connections: #1, #2, #3, #4, #5, #6, #7, "
+	                             "#8, #9, #10, #11, #12, #13, #14, #15, #16, #17, #18, "
+	                             "#19, #20 and 5 more\n"),
+	                   "%s", s);
+}
+
+/* A connection in TIME_WAIT from client 192.0.2.1:port to server 198.51.100.7:80. */
+static void make_tw_conn(struct tt_conn *c, uint64_t id, uint16_t cport)
+{
+	make_conn(c);
+	c->id = id;
+	c->port[TT_CLIENT] = cport;
+	c->state[TT_CLIENT] = TT_TCP_FIN_WAIT_2;
+	c->state[TT_SERVER] = TT_TCP_LAST_ACK;
+}
+
+/* Overlapping TIME_WAITs: the count goes up and down with the events; the peak and the
+ * time it was first reached stay; every entry counts. */
+Test(report, diag_time_wait_peak)
+{
+	struct diag_run d;
+	struct tt_conn a, b, c;
+	const struct tt_diag_entry *e;
+	char *s;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	make_tw_conn(&a, 1, 40001);
+	make_tw_conn(&b, 2, 40002);
+	make_tw_conn(&c, 3, 40003);
+	step(&d.r, &a, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(1));
+	step(&d.r, &a, TT_SERVER, TT_TCP_CLOSED, T0 + SEC(1));      /* no change */
+	step(&d.r, &b, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(2));   /* 2: the peak */
+	step(&d.r, &a, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(61));     /* 1 */
+	step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(62));  /* 2 again: not new */
+	step(&d.r, &b, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(62));     /* 1 */
+	e = &d.r.diag.tw_server.e[0];
+	cr_assert_eq(d.r.diag.tw_server.n, 1);
+	cr_assert_eq(e->cur, 1);
+	cr_assert_eq(e->peak, 2);
+	cr_assert_eq(e->peak_at, T0 + SEC(2));
+	cr_assert_eq(e->n, 3);
+	cr_assert_eq(d.r.diag.tw_client.n, 1);
+	cr_assert_eq(d.r.diag.tw_client.e[0].peak, 2);
+	cr_assert_eq(d.r.diag.tw_client.e[0].key.port, 0);
+	/* Evicted (or the input ends) while in TIME_WAIT: it stops counting. */
+	conn_end(&d.r, &c, T0 + SEC(63));
+	cr_assert_eq(e->cur, 0);
+	conn_end(&d.r, &a, T0 + SEC(64)); /* over: no change, and never below 0 */
+	cr_assert_eq(e->cur, 0);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "  diagnoses:   TIME_WAIT peak per server: 198.51.100.7:80 "
+	                             "2 at 2023-11-14 22:13:22.123456 UTC (3 in all)\n"
+	                             "               TIME_WAIT peak per client: 192.0.2.1 2 at "
+	                             "2023-11-14 22:13:22.123456 UTC (3 in all)\n"
+	                             "  evicted:"),
+	                   "%s", s);
+}
+
+/* Both endpoints in TIME_WAIT (simultaneous close): one connection, until the last leaves,
+ * whatever the order of the exits' times. */
+Test(report, diag_time_wait_simultaneous_close)
+{
+	struct diag_run d;
+	struct tt_conn a;
+	const struct tt_diag_entry *e;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	make_tw_conn(&a, 1, 40001);
+	step(&d.r, &a, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(1));
+	step(&d.r, &a, TT_SERVER, TT_TCP_TIME_WAIT, T0 + SEC(1) + 5);
+	e = &d.r.diag.tw_server.e[0];
+	cr_assert_eq(e->cur, 1);
+	cr_assert_eq(e->n, 1);
+	step(&d.r, &a, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(61));
+	cr_assert_eq(e->cur, 1);
+	step(&d.r, &a, TT_SERVER, TT_TCP_CLOSED, T0 + SEC(61) + 5);
+	cr_assert_eq(e->cur, 0);
+	cr_assert_eq(e->peak, 1);
+	cr_assert_eq(e->peak_at, T0 + SEC(1));
+	diag_end(&d);
+}
+
+/* Keys: server address and port, client address; the top 5 by peak, ties by earlier peak. */
+Test(report, diag_time_wait_top)
+{
+	static const uint16_t want[TT_DIAG_TOP] = {85, 84, 83, 82, 80};
+	const struct tt_diag_entry *top[TT_DIAG_TOP];
+	struct diag_run d;
+	struct tt_conn c[17];
+	char *s;
+	int k = 0;
+
+	diag_begin(&d, TT_FMT_JSON);
+	/* Peaks 1 to 5 on ports 81 to 85, and 1 on ports 80 and 86: of the three peaks of 1,
+	 * port 80's came first and is the one listed. */
+	for (int port = 80; port <= 86; port++) {
+		int n = port >= 81 && port <= 85 ? port - 80 : 1;
+		for (int j = 0; j < n; j++, k++) {
+			make_tw_conn(&c[k], (uint64_t)k + 1, (uint16_t)(40000 + k));
+			c[k].port[TT_SERVER] = (uint16_t)port;
+			step(&d.r, &c[k], TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(k + 1));
+		}
+	}
+	/* 17 connections from one client, all still in TIME_WAIT. */
+	cr_assert_eq(k, 17);
+	cr_assert_eq(d.r.diag.tw_server.n, 7);
+	cr_assert_eq(d.r.diag.tw_client.n, 1);
+	cr_assert_eq(d.r.diag.tw_client.e[0].peak, 17);
+	cr_assert_eq(tt_diag_top(&d.r.diag.tw_server, true, top), TT_DIAG_TOP);
+	for (size_t i = 0; i < TT_DIAG_TOP; i++)
+		cr_assert_eq(top[i]->key.port, want[i], "%zu: %u", i, top[i]->key.port);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "\"time_wait\":{\"servers\":7,\"by_server\":["
+	                             "{\"server\":\"198.51.100.7:85\",\"peak\":5,"
+	                             "\"peak_at\":1700000016.123456,\"entries\":5},"
+	                             "{\"server\":\"198.51.100.7:84\",\"peak\":4,"),
+	                   "%s", s);
+	cr_assert_not_null(strstr(s, "{\"server\":\"198.51.100.7:80\",\"peak\":1,"
+	                             "\"peak_at\":1700000001.123456,\"entries\":1}],"
+	                             "\"server_other\":null,\"clients\":1,\"by_client\":["
+	                             "{\"client\":\"192.0.2.1\",\"peak\":17,"
+	                             "\"peak_at\":1700000017.123456,\"entries\":17}],"
+	                             "\"client_other\":null}"),
+	                   "%s", s);
+}
+
+Test(report, diag_time_wait_top_text)
+{
+	struct diag_run d;
+	struct tt_conn c;
+	char *s;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	for (int port = 1; port <= 7; port++) {
+		make_tw_conn(&c, (uint64_t)port, 40000);
+		c.port[TT_SERVER] = (uint16_t)port;
+		step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(port));
+	}
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "TIME_WAIT peak per server: 198.51.100.7:1 1 at "
+	                             "2023-11-14 22:13:21.123456 UTC (1 in all)\n"
+	                             "                 198.51.100.7:2 1 at "),
+	                   "%s", s);
+	cr_assert_not_null(strstr(s, "                 198.51.100.7:5 1 at 2023-11-14 "
+	                             "22:13:25.123456 UTC (1 in all)\n"
+	                             "                 and 2 more servers\n"
+	                             "               TIME_WAIT peak per client: 192.0.2.1 7 at "),
+	                   "%s", s);
+}
+
+/* IPv6: a server as [addr]:port, a client address alone. */
+Test(report, diag_time_wait_ipv6)
+{
+	static const uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	static const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+	struct diag_run d;
+	struct tt_conn c;
+	char *s;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	make_tw_conn(&c, 1, 40000);
+	c.ip_version = 6;
+	memcpy(c.addr[TT_CLIENT], a6, 16);
+	memcpy(c.addr[TT_SERVER], b6, 16);
+	step(&d.r, &c, TT_SERVER, TT_TCP_TIME_WAIT, T0);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "TIME_WAIT peak per server: [2001:db8::2]:80 1 at "), "%s",
+	                   s);
+	cr_assert_not_null(strstr(s, "TIME_WAIT peak per client: 2001:db8::1 1 at "), "%s", s);
+}
+
+/* Beyond TT_DIAG_KEYS_MAX keys, the rest share one pooled entry, leaving included. */
+Test(report, diag_time_wait_cap)
+{
+	struct diag_run d;
+	struct tt_conn c;
+	const struct tt_diag_table *t = NULL;
+	char *s;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	make_tw_conn(&c, 1, 40000);
+	for (uint32_t i = 0; i < TT_DIAG_KEYS_MAX + 10; i++) {
+		c.addr[TT_SERVER][0] = 10;
+		c.addr[TT_SERVER][1] = (uint8_t)(i >> 16);
+		c.addr[TT_SERVER][2] = (uint8_t)(i >> 8);
+		c.addr[TT_SERVER][3] = (uint8_t)i;
+		c.state[TT_CLIENT] = TT_TCP_FIN_WAIT_2;
+		step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + (tt_time_ns)i);
+	}
+	t = &d.r.diag.tw_server;
+	cr_assert_eq(t->n, TT_DIAG_KEYS_MAX);
+	cr_assert(t->pooled);
+	cr_assert_eq(t->other.n, 10);
+	cr_assert_eq(t->other.cur, 10);
+	cr_assert_eq(t->other.peak, 10);
+	cr_assert_eq(t->other.peak_at, T0 + TT_DIAG_KEYS_MAX + 9);
+	/* A pooled key leaves from the pool; a kept key from its own entry. */
+	step(&d.r, &c, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(100));
+	cr_assert_eq(t->other.cur, 9);
+	c.addr[TT_SERVER][1] = 0;
+	c.addr[TT_SERVER][2] = 0;
+	c.addr[TT_SERVER][3] = 5;
+	c.state[TT_CLIENT] = TT_TCP_TIME_WAIT;
+	step(&d.r, &c, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(100));
+	cr_assert_eq(t->other.cur, 9);
+	cr_assert_eq(t->e[5].cur, 0);
+	cr_assert_eq(t->e[5].n, 1);
+	/* One client address for all. */
+	cr_assert_eq(d.r.diag.tw_client.n, 1);
+	cr_assert_not(d.r.diag.tw_client.pooled);
+	cr_assert_eq(d.r.diag.tw_client.e[0].peak, TT_DIAG_KEYS_MAX + 10);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "                 and 65531 more servers\n"
+	                             "                 beyond 65536 servers, together: 10 at "
+	                             "2023-11-14 22:13:20.123521 UTC (10 in all)\n"),
+	                   "%s", s);
+}
+
+/* Failed openings by kind and target (ties: the target seen first), resets by side. */
+Test(report, diag_failures_and_resets)
+{
+	struct diag_run d;
+	struct tt_conn c;
+	char *s;
+	static const struct {
+		int kind;       /* 0 refused, 1 timeout, 2 unreachable, 3 reset */
+		uint16_t port;
+		uint8_t reset_by;
+	} conns[] = {
+		{0, 81, 0}, {0, 82, 0}, {0, 82, 0}, {0, 83, 0}, {0, 84, 0}, {0, 85, 0}, {0, 86, 0},
+		{0, 87, 0}, {1, 443, 0}, {2, 22, 0}, {2, 23, 0}, {3, 80, 1}, {3, 80, 2}, {3, 80, 2},
+	};
+
+	diag_begin(&d, TT_FMT_TEXT);
+	for (size_t i = 0; i < NELEM(conns); i++) {
+		make_conn(&c);
+		c.id = i + 1;
+		c.port[TT_SERVER] = conns[i].port;
+		c.dir[TT_CLIENT].has_fin = c.dir[TT_SERVER].has_fin = false;
+		c.fin_first = 0;
+		switch (conns[i].kind) {
+		case 0:
+			c.refused = true;
+			break;
+		case 1:
+			c.syn_seen = true;
+			c.hist[TT_CLIENT].n = 1; /* SYN_SENT only */
+			break;
+		case 2:
+			c.unreachable = true;
+			break;
+		default:
+			c.reset_by = conns[i].reset_by;
+		}
+		tt_report_conn(&d.r, &c);
+	}
+	cr_assert_eq(d.r.diag.fail_n[TT_DIAG_REFUSED], 8);
+	cr_assert_eq(d.r.diag.fail_n[TT_DIAG_TIMEOUT], 1);
+	cr_assert_eq(d.r.diag.fail_n[TT_DIAG_UNREACHABLE], 2);
+	cr_assert_eq(d.r.diag.resets_by[TT_CLIENT], 1);
+	cr_assert_eq(d.r.diag.resets_by[TT_SERVER], 2);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "  diagnoses:   handshake failures: refused 8 "
+	                             "(198.51.100.7:82 2, 198.51.100.7:81 1, 198.51.100.7:83 1, "
+	                             "198.51.100.7:84 1, 198.51.100.7:85 1, others 2), "
+	                             "timeout 1 (198.51.100.7:443 1), unreachable 2 "
+	                             "(198.51.100.7:22 1, 198.51.100.7:23 1)\n"
+	                             "               resets: by client 1, by server 2\n"),
+	                   "%s", s);
+}
+
+Test(report, diag_failures_json)
+{
+	struct diag_run d;
+	struct tt_conn c;
+	char *s;
+
+	diag_begin(&d, TT_FMT_JSON);
+	make_conn(&c);
+	c.refused = true;
+	tt_report_conn(&d.r, &c);
+	tt_report_conn(&d.r, &c);
+	c.refused = false;
+	c.reset_by = 2;
+	tt_report_conn(&d.r, &c);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "\"handshake_failures\":{\"refused\":{\"count\":2,"
+	                             "\"targets\":[{\"server\":\"198.51.100.7:80\",\"count\":2}]},"
+	                             "\"timeout\":{\"count\":0,\"targets\":[]},"
+	                             "\"unreachable\":{\"count\":0,\"targets\":[]}},"
+	                             "\"resets\":{\"by_client\":0,\"by_server\":1}}}\n"),
+	                   "%s", s);
+}
+
+/* The summary with every diagnosis still parses (python3's json.loads). */
+Test(report, diag_json_parses)
+{
+	struct diag_run d;
+	struct tt_conn c;
+	char *s;
+	FILE *py;
+	int status;
+
+	if (system("command -v python3 >/dev/null 2>&1") != 0)
+		cr_skip_test("python3 not installed");
+	diag_begin(&d, TT_FMT_JSON);
+	make_close_wait(&c, 4, T0, 0, TT_TCP_CLOSE_WAIT);
+	c.end = T0 + SEC(100);
+	tt_report_conn(&d.r, &c);
+	make_tw_conn(&c, 5, 40005);
+	step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0);
+	make_conn(&c);
+	c.unreachable = true;
+	tt_report_conn(&d.r, &c);
+	s = diag_end(&d);
+	py = popen("python3 -c 'import json, sys\n"
+	           "objs = [json.loads(l) for l in sys.stdin.read().split(\"\\n\")[:-1]]\n"
+	           "g = objs[-1][\"diagnoses\"]\n"
+	           "assert g[\"close_wait\"][\"connections\"][0][\"seconds\"] == 100\n"
+	           "assert g[\"half_closed\"][\"ids\"] == [4]\n"
+	           "assert g[\"time_wait\"][\"by_client\"][0][\"client\"] == \"192.0.2.1\"\n"
+	           "assert g[\"handshake_failures\"][\"unreachable\"][\"count\"] == 1\n"
+	           "' >&2",
+	           "w");
+	cr_assert_not_null(py);
+	fputs(s, py);
+	status = pclose(py);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0, "python3 rejected the output:\n%s", s);
+}
+
+Test(report, format_addr)
+{
+	static const uint8_t v4[16] = {192, 0, 2, 1};
+	static const uint8_t v6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	char buf[64];
+
+	cr_assert_eq(tt_format_addr(buf, sizeof(buf), 4, v4), 9);
+	cr_assert_str_eq(buf, "192.0.2.1");
+	cr_assert_eq(tt_format_addr(buf, sizeof(buf), 6, v6), 7);
+	cr_assert_str_eq(buf, "fd00::1");
 }

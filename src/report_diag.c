@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * report_diag.c - the summary's diagnoses: endpoints that stayed in
+ * CLOSE_WAIT too long (the application did not call close()), half-closed
+ * connections, connections in TIME_WAIT over time per server and per client
+ * (port exhaustion), failed openings by kind and target, resets by side.
+ * Records are counted as they are written and TIME_WAIT follows the
+ * tracker's state-change events: nothing here runs per packet.
+ */
+#include "tcptrack/report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- bounded tables ------------------------------------------------------------------------ */
+
+static uint32_t key_hash(const struct tt_diag_key *k)
+{
+	uint32_t x = 2166136261u ^ k->ip_version; /* FNV-1a */
+
+	for (int i = 0; i < 16; i++)
+		x = (x ^ k->addr[i]) * 16777619u;
+	x = (x ^ (uint32_t)(k->port & 0xff)) * 16777619u;
+	x = (x ^ (uint32_t)(k->port >> 8)) * 16777619u;
+	return x ^ (x >> 15);
+}
+
+static bool key_eq(const struct tt_diag_key *a, const struct tt_diag_key *b)
+{
+	return a->ip_version == b->ip_version && a->port == b->port &&
+	       memcmp(a->addr, b->addr, 16) == 0;
+}
+
+/* Room for one more key: the entries double, the index stays at most half full. */
+static bool table_reserve(struct tt_diag_table *t)
+{
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 16;
+		struct tt_diag_entry *e = realloc(t->e, (size_t)cap * sizeof(*e));
+		if (e == NULL)
+			return false;
+		t->e = e;
+		t->cap = cap;
+	}
+	if ((t->n + 1) * 2 > t->idx_cap) {
+		uint32_t icap = t->idx_cap ? t->idx_cap * 2 : 32;
+		uint32_t *idx = calloc(icap, sizeof(*idx));
+		if (idx == NULL)
+			return false;
+		for (uint32_t i = 0; i < t->n; i++) {
+			uint32_t j = key_hash(&t->e[i].key) & (icap - 1);
+			while (idx[j] != 0)
+				j = (j + 1) & (icap - 1);
+			idx[j] = i + 1;
+		}
+		free(t->idx);
+		t->idx = idx;
+		t->idx_cap = icap;
+	}
+	return true;
+}
+
+/*
+ * The entry of key k, added when new and `add`.  A key that cannot have its
+ * own entry (the table is full, or memory ran out) counts in `other`; from
+ * then on no key is added, so a key missing from the table was pooled and a
+ * later lookup of it (leaving TIME_WAIT) finds `other` too.
+ */
+static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_diag_key *k,
+                                       bool add)
+{
+	struct tt_diag_entry *e;
+	uint32_t j;
+
+	if (t->idx_cap > 0)
+		for (j = key_hash(k) & (t->idx_cap - 1); t->idx[j] != 0; j = (j + 1) & (t->idx_cap - 1))
+			if (key_eq(&t->e[t->idx[j] - 1].key, k))
+				return &t->e[t->idx[j] - 1];
+	if (!add || t->pooled)
+		return &t->other;
+	if (t->n >= TT_DIAG_KEYS_MAX || !table_reserve(t)) {
+		t->pooled = true;
+		return &t->other;
+	}
+	for (j = key_hash(k) & (t->idx_cap - 1); t->idx[j] != 0; j = (j + 1) & (t->idx_cap - 1))
+		;
+	e = &t->e[t->n];
+	memset(e, 0, sizeof(*e));
+	e->key = *k;
+	t->idx[j] = ++t->n;
+	return e;
+}
+
+static void table_free(struct tt_diag_table *t)
+{
+	free(t->e);
+	free(t->idx);
+	memset(t, 0, sizeof(*t));
+}
+
+void tt_report_free(struct tt_report *r)
+{
+	struct tt_report_diag *d = &r->diag;
+
+	table_free(&d->tw_server);
+	table_free(&d->tw_client);
+	for (int i = 0; i < TT_DIAG_NFAIL; i++)
+		table_free(&d->fail[i]);
+}
+
+static void make_key(struct tt_diag_key *k, const struct tt_conn *c, enum tt_endpoint ep,
+                     bool with_port)
+{
+	memset(k, 0, sizeof(*k));
+	k->ip_version = c->ip_version;
+	k->port = with_port ? c->port[ep] : 0;
+	memcpy(k->addr, c->addr[ep], c->ip_version == 4 ? 4 : 16);
+}
+
+static bool better(const struct tt_diag_entry *a, const struct tt_diag_entry *b, bool by_peak)
+{
+	if (by_peak) {
+		if (a->peak != b->peak)
+			return a->peak > b->peak;
+		if (a->peak_at != b->peak_at)
+			return a->peak_at < b->peak_at;
+	} else if (a->n != b->n) {
+		return a->n > b->n;
+	}
+	return a < b; /* the dense array is in order of first appearance */
+}
+
+size_t tt_diag_top(const struct tt_diag_table *t, bool by_peak,
+                   const struct tt_diag_entry *top[TT_DIAG_TOP])
+{
+	size_t k = 0;
+
+	for (uint32_t i = 0; i < t->n; i++) {
+		const struct tt_diag_entry *e = &t->e[i];
+		size_t j;
+
+		if (k == TT_DIAG_TOP && !better(e, top[k - 1], by_peak))
+			continue;
+		if (k < TT_DIAG_TOP)
+			k++;
+		for (j = k - 1; j > 0 && better(e, top[j - 1], by_peak); j--)
+			top[j] = top[j - 1];
+		top[j] = e;
+	}
+	return k;
+}
+
+/* ---- collection ---------------------------------------------------------------------------- */
+
+static void tw_change(struct tt_diag_table *t, const struct tt_diag_key *k, int delta,
+                      tt_time_ns ts)
+{
+	struct tt_diag_entry *e = table_get(t, k, delta > 0);
+
+	if (delta < 0) {
+		if (e->cur > 0) /* never below zero, whatever the events */
+			e->cur--;
+		return;
+	}
+	e->n++;
+	if (++e->cur > e->peak) {
+		e->peak = e->cur;
+		e->peak_at = ts;
+	}
+}
+
+/*
+ * A connection counts in TIME_WAIT from the first of its endpoints entering it
+ * to the last leaving it: a simultaneous close (both endpoints in TIME_WAIT)
+ * is one connection, and it leaves at the tracker's single timer for both,
+ * so the count never depends on the order in which the two exits are dated.
+ * A record written with an endpoint still in TIME_WAIT (evicted, or the end
+ * of the input) is no longer followed and leaves then.
+ */
+void tt_report_event(struct tt_report *r, const struct tt_event *ev)
+{
+	struct tt_report_diag *d = &r->diag;
+	const struct tt_conn *c = ev->conn;
+	struct tt_diag_key ks, kc;
+	int delta = 0;
+
+	if (c == NULL)
+		return;
+	if (ev->type == TT_EVT_STATE) {
+		/* The tracker has already set the endpoint's new state. */
+		bool peer = c->state[ev->endpoint == TT_CLIENT ? TT_SERVER : TT_CLIENT] ==
+		            TT_TCP_TIME_WAIT;
+		bool before = ev->from == TT_TCP_TIME_WAIT || peer;
+		bool after = ev->to == TT_TCP_TIME_WAIT || peer;
+		if (after && !before)
+			delta = 1;
+		else if (before && !after)
+			delta = -1;
+	} else if (ev->type == TT_EVT_CONN_END) {
+		if (c->state[TT_CLIENT] == TT_TCP_TIME_WAIT || c->state[TT_SERVER] == TT_TCP_TIME_WAIT)
+			delta = -1;
+	}
+	if (delta == 0)
+		return;
+	make_key(&ks, c, TT_SERVER, true);
+	make_key(&kc, c, TT_CLIENT, false);
+	tw_change(&d->tw_server, &ks, delta, ev->ts);
+	tw_change(&d->tw_client, &kc, delta, ev->ts);
+}
+
+/*
+ * Time the endpoint spent in CLOSE_WAIT: from entering it to its next state,
+ * or, when still there, to the record's end (the end of the input, or the
+ * eviction): a CLOSE_WAIT leak is silence, so the connection's last packet
+ * would say nothing.
+ */
+static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
+                             enum tt_endpoint ep)
+{
+	const struct tt_history *h = &c->hist[ep];
+	tt_time_ns total = 0, end = c->end > c->last ? c->end : c->last;
+	bool open = false, seen = false;
+	struct tt_diag_close_wait *w;
+
+	for (int i = 0; i < h->n; i++) {
+		tt_time_ns to;
+		if (h->state[i] != TT_TCP_CLOSE_WAIT)
+			continue;
+		seen = true;
+		open = i == h->n - 1;
+		to = open ? end : h->ts[i + 1];
+		if (to > h->ts[i]) /* time may go backwards in a capture */
+			total += to - h->ts[i];
+	}
+	if (!seen || total <= d->close_wait_alert)
+		return;
+	if (d->close_wait_n < TT_DIAG_LIST_MAX) {
+		w = &d->close_wait[d->close_wait_n];
+		memset(w, 0, sizeof(*w));
+		w->id = c->id;
+		w->duration = total;
+		w->ip_version = c->ip_version;
+		w->endpoint = (uint8_t)ep;
+		w->open_at_end = open;
+		w->lport = c->port[ep];
+		w->pport = c->port[!ep];
+		memcpy(w->local, c->addr[ep], 16);
+		memcpy(w->peer, c->addr[!ep], 16);
+	}
+	d->close_wait_n++;
+}
+
+static void failed(struct tt_report_diag *d, enum tt_diag_fail kind, const struct tt_conn *c)
+{
+	struct tt_diag_key k;
+
+	make_key(&k, c, TT_SERVER, true);
+	table_get(&d->fail[kind], &k, true)->n++;
+	d->fail_n[kind]++;
+}
+
+void tt_diag_conn(struct tt_report_diag *d, const struct tt_conn *c)
+{
+	close_wait_check(d, c, TT_CLIENT);
+	close_wait_check(d, c, TT_SERVER);
+	switch (tt_conn_outcome(c)) {
+	case TT_OUT_HALF_CLOSED:
+		if (d->half_closed_n < TT_DIAG_LIST_MAX)
+			d->half_closed[d->half_closed_n] = c->id;
+		d->half_closed_n++;
+		break;
+	case TT_OUT_REFUSED:
+		failed(d, TT_DIAG_REFUSED, c);
+		break;
+	case TT_OUT_TIMEOUT:
+		failed(d, TT_DIAG_TIMEOUT, c);
+		break;
+	case TT_OUT_UNREACHABLE:
+		failed(d, TT_DIAG_UNREACHABLE, c);
+		break;
+	case TT_OUT_RESET:
+		if (c->reset_by == 1 || c->reset_by == 2)
+			d->resets_by[c->reset_by - 1]++;
+		break;
+	default:
+		break;
+	}
+}
+
+bool tt_diag_any(const struct tt_report_diag *d)
+{
+	bool any = d->close_wait_n > 0 || d->half_closed_n > 0 || d->tw_server.n > 0 ||
+	           d->tw_server.pooled || d->tw_client.n > 0 || d->tw_client.pooled ||
+	           d->resets_by[0] + d->resets_by[1] > 0;
+
+	for (int i = 0; i < TT_DIAG_NFAIL; i++)
+		any = any || d->fail_n[i] > 0;
+	return any;
+}
+
+/* ---- text ---------------------------------------------------------------------------------- */
+
+static const char *const fail_names[TT_DIAG_NFAIL] = {"refused", "timeout", "unreachable"};
+
+#define TEXT_LEAD "  diagnoses:   "
+#define TEXT_NEXT "               "
+#define TEXT_ITEM "                 "
+
+/* "60", "1.5": the --close-wait-alert as it could have been typed, without floating point. */
+static void format_seconds_short(char *b, size_t n, tt_time_ns t)
+{
+	int64_t frac = t % TT_NS_PER_SEC;
+	int digits = 9;
+
+	if (frac == 0) {
+		snprintf(b, n, "%" PRId64, t / TT_NS_PER_SEC);
+		return;
+	}
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	snprintf(b, n, "%" PRId64 ".%0*" PRId64, t / TT_NS_PER_SEC, digits, frac);
+}
+
+/* As the text report's durations: seconds with microsecond digits. */
+static void format_duration(char *b, size_t n, tt_time_ns d)
+{
+	if (d < 0)
+		d = 0;
+	snprintf(b, n, "%" PRId64 ".%06" PRId64 "s", d / TT_NS_PER_SEC,
+	         (d % TT_NS_PER_SEC) / 1000);
+}
+
+static void format_key(char *b, size_t n, const struct tt_diag_key *k, bool with_port)
+{
+	if (with_port)
+		tt_format_endpoint(b, n, k->ip_version, k->addr, k->port);
+	else
+		tt_format_addr(b, n, k->ip_version, k->addr);
+}
+
+static const char *lead(bool *first)
+{
+	const char *s = *first ? TEXT_LEAD : TEXT_NEXT;
+	*first = false;
+	return s;
+}
+
+static void text_close_wait(FILE *f, const struct tt_report_diag *d, bool *first)
+{
+	char a[32], l[64], p[64];
+
+	format_seconds_short(a, sizeof(a), d->close_wait_alert);
+	fprintf(f, "%sCLOSE_WAIT over %ss: %" PRIu64 " %s (the application did not call close())\n",
+	        lead(first), a, d->close_wait_n, d->close_wait_n == 1 ? "endpoint" : "endpoints");
+	for (uint64_t i = 0; i < d->close_wait_n && i < TT_DIAG_LIST_MAX; i++) {
+		const struct tt_diag_close_wait *w = &d->close_wait[i];
+		tt_format_endpoint(l, sizeof(l), w->ip_version, w->local, w->lport);
+		tt_format_endpoint(p, sizeof(p), w->ip_version, w->peer, w->pport);
+		format_duration(a, sizeof(a), w->duration);
+		fprintf(f, TEXT_ITEM "#%" PRIu64 " %s %s <- %s: %s%s\n", w->id,
+		        w->endpoint == TT_CLIENT ? "client" : "server", l, p, a,
+		        w->open_at_end ? ", still in CLOSE_WAIT at the end" : "");
+	}
+	if (d->close_wait_n > TT_DIAG_LIST_MAX)
+		fprintf(f, TEXT_ITEM "and %" PRIu64 " more\n", d->close_wait_n - TT_DIAG_LIST_MAX);
+}
+
+static void text_half_closed(FILE *f, const struct tt_report_diag *d, bool *first)
+{
+	fprintf(f, "%shalf-closed: %" PRIu64 " %s:", lead(first), d->half_closed_n,
+	        d->half_closed_n == 1 ? "connection" : "connections");
+	for (uint64_t i = 0; i < d->half_closed_n && i < TT_DIAG_LIST_MAX; i++)
+		fprintf(f, "%s #%" PRIu64, i ? "," : "", d->half_closed[i]);
+	if (d->half_closed_n > TT_DIAG_LIST_MAX)
+		fprintf(f, " and %" PRIu64 " more", d->half_closed_n - TT_DIAG_LIST_MAX);
+	fputc('\n', f);
+}
+
+static void text_tw_entry(FILE *f, const struct tt_diag_entry *e)
+{
+	char t[64];
+
+	tt_format_utc(t, sizeof(t), e->peak_at);
+	fprintf(f, "%u at %s (%" PRIu64 " in all)", e->peak, t, e->n);
+}
+
+/* The busiest keys of one TIME_WAIT table: the first on the heading's line. */
+static void text_time_wait(FILE *f, const struct tt_diag_table *t, const char *what,
+                           const char *whats, bool with_port, bool *first)
+{
+	const struct tt_diag_entry *top[TT_DIAG_TOP];
+	size_t k = tt_diag_top(t, true, top);
+	const char *sep = " ";
+	char b[64];
+
+	if (t->n == 0 && !t->pooled)
+		return;
+	fprintf(f, "%sTIME_WAIT peak per %s:", lead(first), what);
+	for (size_t i = 0; i < k; i++) {
+		format_key(b, sizeof(b), &top[i]->key, with_port);
+		fprintf(f, "%s%s ", sep, b);
+		text_tw_entry(f, top[i]);
+		sep = "\n" TEXT_ITEM;
+	}
+	if (t->n > k) {
+		fprintf(f, "%sand %" PRIu64 " more %s", sep, (uint64_t)(t->n - k), whats);
+		sep = "\n" TEXT_ITEM;
+	}
+	if (t->pooled) {
+		fprintf(f, "%sbeyond %u %s, together: ", sep, TT_DIAG_KEYS_MAX, whats);
+		text_tw_entry(f, &t->other);
+	}
+	fputc('\n', f);
+}
+
+static void text_failures(FILE *f, const struct tt_report_diag *d, bool *first)
+{
+	const char *sep = "";
+
+	fprintf(f, "%shandshake failures: ", lead(first));
+	for (int i = 0; i < TT_DIAG_NFAIL; i++) {
+		const struct tt_diag_entry *top[TT_DIAG_TOP];
+		size_t k;
+		uint64_t rest = d->fail_n[i];
+		char b[64];
+
+		if (d->fail_n[i] == 0)
+			continue;
+		k = tt_diag_top(&d->fail[i], false, top);
+		fprintf(f, "%s%s %" PRIu64 " (", sep, fail_names[i], d->fail_n[i]);
+		for (size_t j = 0; j < k; j++) {
+			format_key(b, sizeof(b), &top[j]->key, true);
+			fprintf(f, "%s%s %" PRIu64, j ? ", " : "", b, top[j]->n);
+			rest -= top[j]->n;
+		}
+		if (rest > 0)
+			fprintf(f, "%sothers %" PRIu64, k ? ", " : "", rest);
+		fputc(')', f);
+		sep = ", ";
+	}
+	fputc('\n', f);
+}
+
+void tt_diag_write_text(FILE *f, const struct tt_report_diag *d)
+{
+	bool first = true;
+
+	if (!tt_diag_any(d))
+		return;
+	if (d->close_wait_n > 0)
+		text_close_wait(f, d, &first);
+	if (d->half_closed_n > 0)
+		text_half_closed(f, d, &first);
+	text_time_wait(f, &d->tw_server, "server", "servers", true, &first);
+	text_time_wait(f, &d->tw_client, "client", "clients", false, &first);
+	if (d->fail_n[TT_DIAG_REFUSED] + d->fail_n[TT_DIAG_TIMEOUT] +
+	    d->fail_n[TT_DIAG_UNREACHABLE] > 0)
+		text_failures(f, d, &first);
+	if (d->resets_by[TT_CLIENT] + d->resets_by[TT_SERVER] > 0) {
+		fprintf(f, "%sresets: ", lead(&first));
+		if (d->resets_by[TT_CLIENT] > 0)
+			fprintf(f, "by client %" PRIu64 "%s", d->resets_by[TT_CLIENT],
+			        d->resets_by[TT_SERVER] > 0 ? ", " : "");
+		if (d->resets_by[TT_SERVER] > 0)
+			fprintf(f, "by server %" PRIu64, d->resets_by[TT_SERVER]);
+		fputc('\n', f);
+	}
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+static void json_seconds(FILE *f, tt_time_ns t)
+{
+	char b[40];
+
+	tt_format_time(b, sizeof(b), t);
+	fputs(b, f);
+}
+
+static void json_tw_entry(FILE *f, const struct tt_diag_entry *e)
+{
+	fprintf(f, "\"peak\":%u,\"peak_at\":", e->peak);
+	json_seconds(f, e->peak_at);
+	fprintf(f, ",\"entries\":%" PRIu64 "}", e->n);
+}
+
+static void json_time_wait(FILE *f, const struct tt_diag_table *t, const char *what,
+                           const char *whats, bool with_port)
+{
+	const struct tt_diag_entry *top[TT_DIAG_TOP];
+	size_t k = tt_diag_top(t, true, top);
+	char b[64];
+
+	fprintf(f, "\"%s\":%u,\"by_%s\":[", whats, t->n, what);
+	for (size_t i = 0; i < k; i++) {
+		format_key(b, sizeof(b), &top[i]->key, with_port);
+		fprintf(f, "%s{\"%s\":\"%s\",", i ? "," : "", what, b);
+		json_tw_entry(f, top[i]);
+	}
+	fprintf(f, "],\"%s_other\":", what);
+	if (t->pooled) {
+		fputc('{', f);
+		json_tw_entry(f, &t->other);
+	} else {
+		fputs("null", f);
+	}
+}
+
+void tt_diag_write_json(FILE *f, const struct tt_report_diag *d)
+{
+	char b[64], p[64];
+
+	fputs(",\"diagnoses\":{\"close_wait_alert_s\":", f);
+	json_seconds(f, d->close_wait_alert);
+	fprintf(f, ",\"close_wait\":{\"count\":%" PRIu64 ",\"connections\":[", d->close_wait_n);
+	for (uint64_t i = 0; i < d->close_wait_n && i < TT_DIAG_LIST_MAX; i++) {
+		const struct tt_diag_close_wait *w = &d->close_wait[i];
+		tt_format_endpoint(b, sizeof(b), w->ip_version, w->local, w->lport);
+		tt_format_endpoint(p, sizeof(p), w->ip_version, w->peer, w->pport);
+		fprintf(f, "%s{\"id\":%" PRIu64 ",\"endpoint\":\"%s\",\"local\":\"%s\",\"peer\":\"%s\","
+		        "\"seconds\":", i ? "," : "", w->id,
+		        w->endpoint == TT_CLIENT ? "client" : "server", b, p);
+		json_seconds(f, w->duration);
+		fprintf(f, ",\"open_at_end\":%s}", w->open_at_end ? "true" : "false");
+	}
+	fprintf(f, "]},\"half_closed\":{\"count\":%" PRIu64 ",\"ids\":[", d->half_closed_n);
+	for (uint64_t i = 0; i < d->half_closed_n && i < TT_DIAG_LIST_MAX; i++)
+		fprintf(f, "%s%" PRIu64, i ? "," : "", d->half_closed[i]);
+	fputs("]},\"time_wait\":{", f);
+	json_time_wait(f, &d->tw_server, "server", "servers", true);
+	fputc(',', f);
+	json_time_wait(f, &d->tw_client, "client", "clients", false);
+	fputs("},\"handshake_failures\":{", f);
+	for (int i = 0; i < TT_DIAG_NFAIL; i++) {
+		const struct tt_diag_entry *top[TT_DIAG_TOP];
+		size_t k = tt_diag_top(&d->fail[i], false, top);
+
+		fprintf(f, "%s\"%s\":{\"count\":%" PRIu64 ",\"targets\":[", i ? "," : "",
+		        fail_names[i], d->fail_n[i]);
+		for (size_t j = 0; j < k; j++) {
+			format_key(b, sizeof(b), &top[j]->key, true);
+			fprintf(f, "%s{\"server\":\"%s\",\"count\":%" PRIu64 "}", j ? "," : "", b,
+			        top[j]->n);
+		}
+		fputs("]}", f);
+	}
+	fprintf(f, "},\"resets\":{\"by_client\":%" PRIu64 ",\"by_server\":%" PRIu64 "}}",
+	        d->resets_by[TT_CLIENT], d->resets_by[TT_SERVER]);
+}
