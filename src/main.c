@@ -271,20 +271,18 @@ static void on_event(const struct tt_event *ev, void *user)
 	struct run *run = user;
 
 	if (run->at != NULL) {
-		/* A SYN,ACK proves its sender was listening on that port. */
+		/* A SYN,ACK proves its sender was listening on that port (dated
+		 * from the first SYN it answered). */
 		if (ev->type == TT_EVT_STATE && ev->to == TT_TCP_LISTEN && ev->ts <= run->at->at)
 			tt_at_add_listener(run->at, ev->conn->ip_version, ev->conn->addr[ev->endpoint],
 			                   ev->conn->port[ev->endpoint], ev->ts);
+		else if (ev->type == TT_EVT_CONN_END)
+			tt_at_add_conn(run->at, ev->conn);
 		return;
 	}
 	tt_report_event(&run->report, ev);
 	if (ev->type == TT_EVT_CONN_END)
 		tt_report_conn(&run->report, ev->conn);
-}
-
-static void at_add(const struct tt_conn *c, void *user)
-{
-	tt_at_add_conn(user, c);
 }
 
 /*
@@ -415,30 +413,22 @@ int main(int argc, char **argv)
 			status = EXIT_RUNTIME;
 			break;
 		}
-		if (run.at != NULL) {
-			if (first_packet && o.at_relative)
-				at.at = raw.ts + o.at;
-			first_packet = false;
-			if (raw.ts > at.at)
-				break; /* the capture up to the instant */
-		}
+		if (run.at != NULL && first_packet && o.at_relative)
+			at.at = raw.ts + o.at;
+		first_packet = false;
 		n++;
 		r = tt_decode(in.dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);
 		tt_tracker_feed(tr, r, r == TT_DEC_OK ? &pkt : NULL, raw.ts);
 	}
+	tt_tracker_finish(tr);
 	if (run.at != NULL) {
-		/* ss from a pcap: timers run to the instant, then the open connections. */
-		if (first_packet && o.at_relative)
-			at.at = o.at; /* no packet: nothing to count from */
-		tt_tracker_advance(tr, at.at);
-		tt_tracker_foreach_open(tr, at_add, &at);
+		/* ss from a pcap: every record was added as it was written. */
 		tt_at_write(&at, o.format, out);
 		if (at.oom) {
 			fprintf(stderr, "tcptrack: out of memory: the socket table is incomplete\n");
 			status = EXIT_RUNTIME;
 		}
 	} else {
-		tt_tracker_finish(tr);
 		tt_report_finish(&run.report, tt_tracker_stats(tr), &in);
 		tt_report_free(&run.report);
 	}

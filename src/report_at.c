@@ -41,29 +41,56 @@ static struct tt_at_row *new_row(struct tt_at *a)
 	return &a->rows[a->n++];
 }
 
+/*
+ * An endpoint's state at the table's instant, from its history: the last
+ * transition at or before it.  Histories are dated by the segments that
+ * caused them, including those proven later (a server's SYN_RCVD from the SYN
+ * its SYN,ACK answers), so the whole capture is read first.  A TIME_WAIT
+ * whose 2*MSL ended by then is over even if the capture stopped before.
+ * @return false if the endpoint had no socket then.
+ */
+static bool state_at(const struct tt_conn *c, int ep, tt_time_ns at, uint8_t *state,
+                     tt_time_ns *since)
+{
+	const struct tt_history *h = &c->hist[ep];
+	int i = -1;
+
+	for (int k = 0; k < h->n; k++)
+		if (h->ts[k] <= at)
+			i = k;
+	if (i < 0 || h->state[i] == TT_TCP_CLOSED)
+		return false;
+	if (h->state[i] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0 && c->tw_deadline[ep] <= at)
+		return false;
+	*state = h->state[i];
+	*since = h->ts[i];
+	return true;
+}
+
 void tt_at_add_conn(struct tt_at *a, const struct tt_conn *c)
 {
 	bool any = false;
 
 	for (int ep = 0; ep < 2; ep++) {
-		const struct tt_history *h = &c->hist[ep];
 		struct tt_at_row *r;
+		uint8_t st;
+		tt_time_ns since;
 
-		if (c->state[ep] == TT_TCP_CLOSED)
+		if (!state_at(c, ep, a->at, &st, &since))
 			continue;
 		r = new_row(a);
 		if (r == NULL)
 			return;
 		memset(r, 0, sizeof(*r));
 		r->ip_version = c->ip_version;
-		r->state = c->state[ep];
+		r->state = st;
 		r->endpoint = (uint8_t)ep;
 		memcpy(r->local, c->addr[ep], 16);
 		memcpy(r->peer, c->addr[!ep], 16);
 		r->lport = c->port[ep];
 		r->pport = c->port[!ep];
 		r->id = c->id;
-		r->since = h->n > 0 ? h->ts[h->n - 1] : c->first;
+		r->since = since;
 		any = true;
 	}
 	if (any)

@@ -38,6 +38,15 @@ expect 2 "^tcptrack: unknown option '--bogus'" -- --bogus
 expect 2 "^tcptrack: option '-r' needs an argument" -- -r
 expect 2 "^tcptrack: --format: 'xml' is not one of text, json, csv" -- -r "$cap" -F xml
 expect 2 "^tcptrack: -c: 'x' is not a positive number" -- -r "$cap" -c x
+expect 2 "^tcptrack: --at: 'yesterday' is not a time" -- -r "$cap" --at yesterday
+expect 2 "^tcptrack: --at: '2024-02-30T00:00:00Z' is not a time" -- -r "$cap" --at 2024-02-30T00:00:00Z
+expect 0 '^$' -- -r "$cap" --at +0.05
+check "--at: the table, no report" grep -q '^ESTABLISHED  10.0.0.1:49816' "$tmp/out"
+expect 0 '^$' -- -r "$cap" --at +0 -F json
+check "--at at the first SYN: the server's SYN_RCVD, proven by its later SYN,ACK" \
+	grep -q '"state":"SYN_RCVD","local":"10.0.0.2:8899"' "$tmp/out"
+expect 0 '^$' -- -r "$cap" --at 1699999999 -F csv
+check "--at before the capture: the header alone" test "$(wc -l <"$tmp/out")" -eq 1
 expect 2 "^tcptrack: --max-flows: '0'" -- -r "$cap" --max-flows 0
 expect 2 "^tcptrack: --msl: 'soon'" -- -r "$cap" --msl soon
 expect 2 '^tcptrack: -i: live capture is not available' -- -i lo

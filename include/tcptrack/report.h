@@ -219,7 +219,7 @@ struct tt_at {
 /** Start an empty table for instant at. */
 int tt_at_init(struct tt_at *a, tt_time_ns at);
 
-/** Add a row for each endpoint of c that is not CLOSED. */
+/** Add a row for each endpoint of c that had a socket at the table's instant. */
 void tt_at_add_conn(struct tt_at *a, const struct tt_conn *c);
 
 /** A listening socket proven by a handshake (added once per address and port). */
