@@ -675,6 +675,30 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 }
 
 /*
+ * The peer's FIN, not captured, acknowledged by this segment (its number is
+ * the ACK minus one): the peer sent it and this endpoint received it, just
+ * before this segment.  From FIN_WAIT_1, that FIN (sent after the peer got
+ * ours) is taken to acknowledge ours too.
+ */
+static void imply_fin(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint se,
+                      const struct tt_packet *p)
+{
+	static const struct tt_tcp_events snd_fin = {.n = 1, .ev = {TT_EV_SND_FIN}};
+	static const struct tt_tcp_events rcv_fin = {.n = 1, .ev = {TT_EV_RCV_FIN}};
+	static const struct tt_tcp_events rcv_fin_ack = {.n = 1, .ev = {TT_EV_RCV_FIN_ACK_OF_FIN}};
+	enum tt_endpoint re = (enum tt_endpoint)!se;
+	enum tt_tcp_state s = (enum tt_tcp_state)c->state[se];
+
+	if (s != TT_TCP_ESTABLISHED && s != TT_TCP_FIN_WAIT_1 && s != TT_TCP_FIN_WAIT_2)
+		return;
+	c->dir[re].has_fin = true;
+	c->dir[re].fin_seq = p->ack - 1;
+	c->inferred |= TT_INF_FIN_NOT_SEEN;
+	apply_events(tr, c, re, &snd_fin, p->ts);
+	apply_events(tr, c, se, s == TT_TCP_FIN_WAIT_1 ? &rcv_fin_ack : &rcv_fin, p->ts);
+}
+
+/*
  * Only one direction captured (asymmetric routing, a one-sided filter): the
  * peer's segments never show, but this segment's ACK field proves what the
  * sender received of them.  Apply the peer's implied segments before this one:
@@ -691,16 +715,21 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 	static const struct tt_tcp_events snd_synack = {.n = 1, .ev = {TT_EV_SND_SYNACK}};
 	static const struct tt_tcp_events rcv_synack = {.n = 1, .ev = {TT_EV_RCV_SYNACK}};
 	static const struct tt_tcp_events rcv_ack_of_syn = {.n = 1, .ev = {TT_EV_RCV_ACK_OF_SYN}};
-	static const struct tt_tcp_events snd_fin = {.n = 1, .ev = {TT_EV_SND_FIN}};
-	static const struct tt_tcp_events rcv_fin = {.n = 1, .ev = {TT_EV_RCV_FIN}};
-	static const struct tt_tcp_events rcv_fin_ack = {.n = 1, .ev = {TT_EV_RCV_FIN_ACK_OF_FIN}};
 	enum tt_endpoint re = (enum tt_endpoint)!se;
 	struct tt_dir *peer = &c->dir[re];
 	enum tt_tcp_state s = (enum tt_tcp_state)c->state[se];
 	uint64_t arel;
 
-	if (peer->packets > 0 || !(p->flags & TT_TH_ACK) || (p->flags & TT_TH_RST))
+	if (!(p->flags & TT_TH_ACK) || (p->flags & TT_TH_RST))
 		return;
+	if (peer->packets > 0) {
+		/* Both directions captured, but not the peer's FIN: the ACK
+		 * moves exactly one past the peer's highest captured sequence. */
+		if (!peer->has_fin && peer->has_base && !(p->flags & TT_TH_SYN) &&
+		    tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1)
+			imply_fin(tr, c, se, p);
+		return;
+	}
 	if (p->flags & TT_TH_SYN) {
 		/* A SYN,ACK from the server: it answers a SYN whose number it acks. */
 		if (se == TT_SERVER && !peer->has_isn) {
@@ -728,15 +757,8 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 	if (!had_ack || peer->has_fin || !peer->has_base)
 		return;
 	arel = tt_dir_rel_seq(peer, p->ack);
-	if (arel != ack_before + 1 ||
-	    (s != TT_TCP_ESTABLISHED && s != TT_TCP_FIN_WAIT_1 && s != TT_TCP_FIN_WAIT_2))
-		return;
-	peer->has_fin = true;
-	peer->fin_seq = p->ack - 1;
-	c->inferred |= TT_INF_FIN_NOT_SEEN;
-	apply_events(tr, c, re, &snd_fin, p->ts);
-	/* From FIN_WAIT_1, the peer's FIN (sent after it received ours) acks ours. */
-	apply_events(tr, c, se, s == TT_TCP_FIN_WAIT_1 ? &rcv_fin_ack : &rcv_fin, p->ts);
+	if (arel == ack_before + 1)
+		imply_fin(tr, c, se, p);
 }
 
 /* Wireshark's out-of-order threshold: the handshake round trip, else 3 ms. */
