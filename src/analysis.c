@@ -143,17 +143,29 @@ void tt_analysis_finish(struct tt_dir *d, tt_time_ns end)
 
 /* ---- sequence gaps ------------------------------------------------------------------------- */
 
+/* The gaps are unordered: find the lowest (the oldest) and drop it. */
+static int lowest_hole(const struct tt_dir *d)
+{
+	int j = 0;
+
+	for (int i = 1; i < d->n_holes; i++)
+		if (d->holes[i].lo < d->holes[j].lo)
+			j = i;
+	return j;
+}
+
+static void forget_lowest_hole(struct tt_dir *d)
+{
+	d->holes[lowest_hole(d)] = d->holes[--d->n_holes];
+}
+
 static void add_hole(struct tt_dir *d, int64_t lo, int64_t hi, const struct tt_packet *p,
                      bool ipid_ok)
 {
 	struct tt_hole *h;
 
-	if (d->n_holes == TT_MAX_HOLES) {
-		/* Forget the oldest (lowest) gap: its bytes count as seen. */
-		for (int i = 1; i < TT_MAX_HOLES; i++)
-			d->holes[i - 1] = d->holes[i];
-		d->n_holes--;
-	}
+	if (d->n_holes == TT_MAX_HOLES)
+		forget_lowest_hole(d); /* its bytes count as seen from now on */
 	h = &d->holes[d->n_holes++];
 	h->lo = lo;
 	h->hi = hi;
@@ -190,13 +202,20 @@ static void fill_holes(struct tt_dir *d, int64_t lo, int64_t hi)
 		if (hi <= h->lo || lo >= h->hi)
 			continue;
 		if (lo > h->lo && hi < h->hi) {
-			/* Split: the upper part becomes a gap of its own. */
+			/* Split: the upper part becomes a gap of its own.  With no
+			 * room, the lowest gap is forgotten, as for a new one: if that
+			 * is this gap's own lower part, only the upper part stays. */
 			struct tt_hole upper = *h;
 			upper.lo = hi;
+			if (d->n_holes == TT_MAX_HOLES && lowest_hole(d) == i) {
+				h->lo = hi;
+				continue;
+			}
 			h->hi = lo;
-			if (d->n_holes < TT_MAX_HOLES)
-				d->holes[d->n_holes++] = upper;
-			continue;
+			if (d->n_holes == TT_MAX_HOLES)
+				forget_lowest_hole(d);
+			d->holes[d->n_holes++] = upper;
+			break; /* [lo, hi) lay inside this one gap: no other overlaps it */
 		}
 		if (lo > h->lo)
 			h->hi = lo;
@@ -401,14 +420,35 @@ static void account_in_flight(struct tt_dir *snd, const struct tt_dir *rcv)
 	if (!rcv->has_ack || top <= una)
 		return;
 	flight = top - una;
-	for (int i = 0; i < rcv->n_sack; i++) {
-		int64_t l = rel_seq(snd, rcv->sack[i][0]), r = rel_seq(snd, rcv->sack[i][1]);
-		if (l < una)
-			l = una;
-		if (r > top)
-			r = top;
-		if (l < r)
-			flight -= r - l;
+	/* The SACKed ranges may overlap (a D-SACK block inside the next one,
+	 * RFC 2883 §4): subtract their union, clipped to [una, top). */
+	{
+		int64_t l[TT_MAX_SACK_BLOCKS], r[TT_MAX_SACK_BLOCKS];
+		int n = 0;
+		for (int i = 0; i < rcv->n_sack; i++) {
+			int64_t a = rel_seq(snd, rcv->sack[i][0]), b = rel_seq(snd, rcv->sack[i][1]);
+			if (a < una)
+				a = una;
+			if (b > top)
+				b = top;
+			if (a >= b)
+				continue;
+			int k = n++; /* insertion by left edge */
+			for (; k > 0 && l[k - 1] > a; k--) {
+				l[k] = l[k - 1];
+				r[k] = r[k - 1];
+			}
+			l[k] = a;
+			r[k] = b;
+		}
+		int64_t end = INT64_MIN;
+		for (int i = 0; i < n; i++) {
+			int64_t a = l[i] > end ? l[i] : end;
+			if (r[i] > a)
+				flight -= r[i] - a;
+			if (r[i] > end)
+				end = r[i];
+		}
 	}
 	if (flight > 0 && (uint64_t)flight > snd->bytes_in_flight_max)
 		snd->bytes_in_flight_max = (uint64_t)flight;

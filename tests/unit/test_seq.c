@@ -638,3 +638,1134 @@ Test(seq, zero_window_probes)
 	cr_assert_eq(c2s.unique_bytes, 600);
 	cr_assert_eq(c2s.seq_next, 601);
 }
+
+/* ==== Wireshark's per-segment conditions (tcp.analysis.*) ================================== */
+/*
+ * A connection opened at 0, 10 and 20 ms: client ISN CISN, server ISN SISN,
+ * no options (so no window scaling, and the scale is known).  Data is named
+ * by its relative sequence number in the client's space (1 = first byte).
+ */
+#define CISN 1000u
+#define SISN 5000u
+#define CWIN 8192
+#define SWIN 60000 /* large: no segment fills it by accident */
+#define US(x) ((tt_time_ns)(x) * 1000)
+#define MS(x) ((tt_time_ns)(x) * 1000000)
+#define AN(a) TT_AN_BIT(TT_AN_##a)
+
+struct conn {
+	struct tt_dir c, s; /* what the client sent, what the server sent */
+};
+
+/* A segment at time t. */
+static struct tt_packet at(tt_time_ns t, uint16_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+                           uint32_t len)
+{
+	struct tt_packet p = seg(flags, seq, ack, win, len);
+
+	p.ts = t;
+	return p;
+}
+
+/* Account p with an explicit out-of-order threshold; returns its conditions. */
+static uint32_t feed_thr(struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
+                         tt_time_ns ooo)
+{
+	struct tt_seg_info info;
+
+	memset(&info, 0xff, sizeof(info));
+	tt_analysis_segment(snd, rcv, p, ooo, &info);
+	return info.anomalies;
+}
+
+/* ... with Wireshark's default threshold, 3 ms. */
+static uint32_t feed(struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p)
+{
+	return feed_thr(snd, rcv, p, MS(3));
+}
+
+/* Client data: len bytes from relative sequence number rel, sent at t. */
+static struct tt_packet cpkt(tt_time_ns t, uint32_t rel, uint32_t len)
+{
+	return at(t, TT_TH_ACK, CISN + rel, SISN + 1, CWIN, len);
+}
+
+/* A pure ACK from the server of the client's bytes below rel_ack. */
+static struct tt_packet spkt(tt_time_ns t, uint32_t rel_ack, uint16_t win)
+{
+	return at(t, TT_TH_ACK, SISN + 1, CISN + rel_ack, win, 0);
+}
+
+static uint32_t c_data(struct conn *k, tt_time_ns t, uint32_t rel, uint32_t len)
+{
+	struct tt_packet p = cpkt(t, rel, len);
+	return feed(&k->c, &k->s, &p);
+}
+
+static uint32_t s_ack(struct conn *k, tt_time_ns t, uint32_t rel_ack, uint16_t win)
+{
+	struct tt_packet p = spkt(t, rel_ack, win);
+	return feed(&k->s, &k->c, &p);
+}
+
+static void open_conn(struct conn *k)
+{
+	struct tt_packet p;
+
+	memset(k, 0, sizeof(*k));
+	p = at(MS(0), TT_TH_SYN, CISN, 0, CWIN, 0);
+	cr_assert_eq(feed(&k->c, &k->s, &p), 0);
+	p = at(MS(10), TT_TH_SYN | TT_TH_ACK, SISN, CISN + 1, SWIN, 0);
+	cr_assert_eq(feed(&k->s, &k->c, &p), 0);
+	tt_analysis_negotiate(&k->c, &k->s);
+	p = at(MS(20), TT_TH_ACK, CISN + 1, SISN + 1, CWIN, 0);
+	cr_assert_eq(feed(&k->c, &k->s, &p), 0);
+	cr_assert(k->c.scale_known && k->s.scale_known);
+}
+
+/* ---- duplicate ACKs (tcp.analysis.duplicate_ack) -------------------------------------------- */
+
+/* An ACK, then the same pure ACK three times: three duplicate ACKs in a row. */
+Test(seq, dup_ack_three_identical_acks)
+{
+	struct conn k;
+
+	open_conn(&k);
+	cr_assert_eq(c_data(&k, MS(30), 1, 100), 0);
+	cr_assert_eq(s_ack(&k, MS(40), 101, SWIN), 0, "the first ACK of 101 is not a duplicate");
+	for (int i = 1; i <= 3; i++) {
+		uint32_t an = s_ack(&k, MS(40) + MS(i), 101, SWIN);
+		cr_assert_eq(an, AN(DUP_ACK), "dup #%d: %#x", i, an);
+		cr_assert_eq(k.s.dup_ack_num, i);
+	}
+	cr_assert_eq(k.s.counts[TT_AN_DUP_ACK], 3);
+	cr_assert_eq(k.c.counts[TT_AN_DUP_ACK], 0);
+}
+
+/* The run of duplicates ends when the acknowledgement number moves. */
+Test(seq, dup_ack_run_resets_when_ack_moves)
+{
+	struct conn k;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	s_ack(&k, MS(40), 101, SWIN);
+	s_ack(&k, MS(41), 101, SWIN);
+	s_ack(&k, MS(42), 101, SWIN);
+	cr_assert_eq(k.s.dup_ack_num, 2);
+	cr_assert_eq(c_data(&k, MS(50), 101, 100), 0);
+	cr_assert_eq(s_ack(&k, MS(60), 201, SWIN), 0, "a new ACK");
+	cr_assert_eq(k.s.dup_ack_num, 0);
+	cr_assert_eq(s_ack(&k, MS(61), 201, SWIN), AN(DUP_ACK));
+	cr_assert_eq(k.s.dup_ack_num, 1, "a new run starts at 1");
+	cr_assert_eq(k.s.counts[TT_AN_DUP_ACK], 3);
+}
+
+/* Same ACK, other window: tcp.analysis.window_update, not a duplicate ACK. */
+Test(seq, changed_window_is_window_update_not_dup_ack)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	s_ack(&k, MS(40), 101, SWIN);
+	an = s_ack(&k, MS(41), 101, 2000);
+	cr_assert_eq(an, AN(WINDOW_UPDATE), "got %#x", an);
+	cr_assert_eq(k.s.counts[TT_AN_WINDOW_UPDATE], 1);
+	cr_assert_eq(k.s.counts[TT_AN_DUP_ACK], 0);
+	cr_assert_eq(k.s.dup_ack_num, 0);
+	/* Repeated with the new window, it is a duplicate again. */
+	cr_assert_eq(s_ack(&k, MS(42), 101, 2000), AN(DUP_ACK));
+	cr_assert_eq(k.s.counts[TT_AN_WINDOW_UPDATE], 1);
+}
+
+/* A repeated pure ACK advertising a zero window is not a duplicate ACK. */
+Test(seq, repeated_zero_window_ack_is_not_dup_ack)
+{
+	struct conn k;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	cr_assert_eq(s_ack(&k, MS(40), 101, 0), AN(ZERO_WINDOW));
+	cr_assert_eq(s_ack(&k, MS(41), 101, 0), AN(ZERO_WINDOW));
+	cr_assert_eq(k.s.counts[TT_AN_DUP_ACK], 0);
+	cr_assert_eq(k.s.counts[TT_AN_ZERO_WINDOW], 2);
+}
+
+/* SYN, FIN and RST segments are never duplicate ACKs, whatever they repeat. */
+Test(seq, syn_fin_rst_never_dup_ack)
+{
+	struct conn k;
+	struct tt_packet p;
+	uint32_t an;
+
+	open_conn(&k);
+	/* The SYN,ACK again, identical: a retransmission only. */
+	p = at(MS(25), TT_TH_SYN | TT_TH_ACK, SISN, CISN + 1, SWIN, 0);
+	an = feed(&k.s, &k.c, &p);
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	c_data(&k, MS(30), 1, 100);
+	cr_assert_eq(s_ack(&k, MS(40), 101, SWIN), 0);
+	/* A FIN at the next sequence number, same ACK and window as the ACK before. */
+	p = at(MS(41), TT_TH_FIN | TT_TH_ACK, SISN + 1, CISN + 101, SWIN, 0);
+	an = feed(&k.s, &k.c, &p);
+	cr_assert_eq(an, 0, "FIN: %#x", an);
+	/* An RST at the next sequence number, same ACK and window. */
+	p = at(MS(42), TT_TH_RST | TT_TH_ACK, SISN + 2, CISN + 101, SWIN, 0);
+	an = feed(&k.s, &k.c, &p);
+	cr_assert_eq(an, 0, "RST: %#x", an);
+	cr_assert_eq(k.s.counts[TT_AN_DUP_ACK], 0);
+	cr_assert_eq(k.s.dup_ack_num, 0);
+	cr_assert_eq(k.s.counts[TT_AN_RETRANSMISSION], 1);
+}
+
+/* ---- fast retransmission (tcp.analysis.fast_retransmission) ------------------------------- */
+
+/* Four segments captured, the second lost after the capture point; the
+ * server acks the first, then sends n duplicate ACKs at 41, 42, ... ms. */
+static void loss_setup(struct conn *k, int n_dup)
+{
+	open_conn(k);
+	for (uint32_t i = 0; i < 4; i++)
+		cr_assert_eq(c_data(k, MS(30) + MS(i), 1 + 100 * i, 100), 0);
+	cr_assert_eq(s_ack(k, MS(40), 101, SWIN), 0);
+	for (int i = 1; i <= n_dup; i++)
+		cr_assert_eq(s_ack(k, MS(40) + MS(i), 101, SWIN), AN(DUP_ACK));
+	cr_assert_eq(k->s.dup_ack_num, n_dup);
+}
+
+/* Two duplicate ACKs at 101, then 101..200 again 10 ms after the last one. */
+Test(seq, fast_retransmission_after_two_dup_acks)
+{
+	struct conn k;
+	uint32_t an;
+
+	loss_setup(&k, 2);
+	an = c_data(&k, MS(52), 101, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION) | AN(FAST_RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(k.c.counts[TT_AN_FAST_RETRANSMISSION], 1);
+	cr_assert_eq(k.c.counts[TT_AN_SPURIOUS_RETRANSMISSION], 0);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 0);
+	cr_assert_eq(k.c.unique_bytes, 400);
+	cr_assert_eq(k.c.payload_bytes, 500);
+}
+
+/* The same re-send 25 ms after the last duplicate ACK: past Wireshark's 20 ms. */
+Test(seq, retransmission_25ms_after_dup_acks_is_not_fast)
+{
+	struct conn k;
+	uint32_t an;
+
+	loss_setup(&k, 2);
+	an = c_data(&k, MS(42) + MS(25), 101, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(k.c.counts[TT_AN_FAST_RETRANSMISSION], 0);
+}
+
+/* One duplicate ACK is not enough (Wireshark: at least two). */
+Test(seq, retransmission_after_one_dup_ack_is_not_fast)
+{
+	struct conn k;
+	uint32_t an;
+
+	loss_setup(&k, 1);
+	an = c_data(&k, MS(45), 101, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_FAST_RETRANSMISSION], 0);
+}
+
+/* Re-sending another segment than the one the duplicates ask for is not fast. */
+Test(seq, retransmission_of_other_segment_is_not_fast)
+{
+	struct conn k;
+	uint32_t an;
+
+	loss_setup(&k, 3);
+	an = c_data(&k, MS(48), 201, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_FAST_RETRANSMISSION], 0);
+}
+
+/* SACK instead of duplicate ACKs (RFC 6675): the server's ACK of 101 SACKs
+ * 201..400, and 101..200 comes again 5 ms later. */
+Test(seq, fast_retransmission_answering_sack)
+{
+	struct conn k;
+	struct tt_packet p;
+	uint32_t an;
+
+	loss_setup(&k, 0);
+	p = spkt(MS(41), 101, SWIN);
+	p.opts.n_sack = 1;
+	p.opts.sack[0][0] = CISN + 201;
+	p.opts.sack[0][1] = CISN + 401;
+	cr_assert_eq(feed(&k.s, &k.c, &p), AN(DUP_ACK));
+	an = c_data(&k, MS(46), 101, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION) | AN(FAST_RETRANSMISSION), "got %#x", an);
+}
+
+/* NewReno (RFC 6582): two segments lost, 101..200 and 301..400.  After the
+ * fast retransmission of the first, the partial ACK of 301 names the second:
+ * its re-send is fast too, without duplicate ACKs. */
+Test(seq, fast_retransmission_after_partial_ack_in_recovery)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	for (uint32_t i = 0; i < 5; i++)
+		c_data(&k, MS(30) + MS(i), 1 + 100 * i, 100);
+	s_ack(&k, MS(40), 101, SWIN);
+	s_ack(&k, MS(41), 101, SWIN);
+	s_ack(&k, MS(42), 101, SWIN);
+	an = c_data(&k, MS(45), 101, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION) | AN(FAST_RETRANSMISSION), "got %#x", an);
+	cr_assert(k.c.in_recovery);
+	cr_assert_eq(s_ack(&k, MS(60), 301, SWIN), 0, "the partial ACK");
+	cr_assert_eq(k.s.dup_ack_num, 0);
+	an = c_data(&k, MS(65), 301, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION) | AN(FAST_RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_FAST_RETRANSMISSION], 2);
+	/* Everything sent before the loss ACKed: recovery is over. */
+	s_ack(&k, MS(80), 501, SWIN);
+	c_data(&k, MS(81), 501, 100);
+	cr_assert_not(k.c.in_recovery);
+}
+
+/* ---- spurious retransmission (tcp.analysis.spurious_retransmission) ----------------------- */
+
+/* Data the server has already acknowledged, sent again. */
+Test(seq, spurious_retransmission_of_acked_data)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	c_data(&k, MS(31), 101, 100);
+	cr_assert_eq(s_ack(&k, MS(40), 201, SWIN), 0);
+	an = c_data(&k, MS(300), 101, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION) | AN(SPURIOUS_RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(k.c.counts[TT_AN_SPURIOUS_RETRANSMISSION], 1);
+	cr_assert_eq(k.c.counts[TT_AN_FAST_RETRANSMISSION], 0);
+	cr_assert_eq(k.c.unique_bytes, 200);
+}
+
+/* Partly acknowledged data sent again is a plain retransmission. */
+Test(seq, retransmission_of_partly_acked_data_is_not_spurious)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	c_data(&k, MS(31), 101, 100);
+	s_ack(&k, MS(40), 151, SWIN);
+	an = c_data(&k, MS(300), 101, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_SPURIOUS_RETRANSMISSION], 0);
+}
+
+/* ---- gap fills: out of order or re-sent (tcp.analysis.out_of_order) ------------------------ */
+
+/* Bytes 1..100 at 30 ms, 201..300 at 31 ms: 101..200 never captured.  With
+ * timestamps, the segments carry TSval 1000 and 1002. */
+#define GAP_OPENED MS(31)
+static void gap_setup(struct conn *k, bool ts)
+{
+	struct tt_packet p;
+
+	open_conn(k);
+	p = cpkt(MS(30), 1, 100);
+	p.opts.has_ts = ts;
+	p.opts.ts_val = ts ? 1000 : 0;
+	cr_assert_eq(feed(&k->c, &k->s, &p), 0);
+	p = cpkt(GAP_OPENED, 201, 100);
+	p.opts.has_ts = ts;
+	p.opts.ts_val = ts ? 1002 : 0;
+	cr_assert_eq(feed(&k->c, &k->s, &p), AN(LOST_SEGMENT));
+	cr_assert_eq(k->c.n_holes, 1);
+}
+
+/* The fill, at time t, with a TSval (if ts). */
+static uint32_t gap_fill(struct conn *k, tt_time_ns t, bool ts, uint32_t tsval, tt_time_ns ooo)
+{
+	struct tt_packet p = cpkt(t, 101, 100);
+
+	p.opts.has_ts = ts;
+	p.opts.ts_val = tsval;
+	return feed_thr(&k->c, &k->s, &p, ooo);
+}
+
+/* TSval below the gap-opening segment's: it was sent first, so it is out of
+ * order, even half a second later. */
+Test(seq, gap_fill_older_tsval_is_out_of_order)
+{
+	struct conn k;
+	uint32_t an;
+
+	gap_setup(&k, true);
+	an = gap_fill(&k, GAP_OPENED + MS(500), true, 1001, MS(3));
+	cr_assert_eq(an, AN(OUT_OF_ORDER), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 1);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 0);
+	cr_assert_eq(k.c.counts[TT_AN_LOST_SEGMENT], 1);
+	cr_assert_eq(k.c.unique_bytes, 300);
+	cr_assert_eq(k.c.n_holes, 0);
+}
+
+/* TSval above it: sent after, so re-sent, even 0.1 ms later. */
+Test(seq, gap_fill_newer_tsval_is_retransmission)
+{
+	struct conn k;
+	uint32_t an;
+
+	gap_setup(&k, true);
+	an = gap_fill(&k, GAP_OPENED + US(100), true, 1003, MS(3));
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 0);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(k.c.unique_bytes, 300, "never captured before: still unique");
+}
+
+/* IPv4 IDs counting up: n_steps small increments (IDs 100, 101, ...) on
+ * 100-byte segments, then bytes 1+100*(n_steps+1).. are skipped and the
+ * segment after the gap carries ID gap_id. */
+static uint32_t ipid_gap_setup(struct conn *k, int n_steps, uint16_t gap_id, tt_time_ns *opened)
+{
+	struct tt_packet p;
+	uint32_t rel = 1;
+
+	open_conn(k);
+	for (int i = 0; i <= n_steps; i++, rel += 100) {
+		p = cpkt(MS(30) + MS(i), rel, 100);
+		p.ip_version = 4;
+		p.ip_id = (uint16_t)(100 + i);
+		cr_assert_eq(feed(&k->c, &k->s, &p), 0);
+	}
+	*opened = MS(30) + MS(n_steps + 1);
+	p = cpkt(*opened, rel + 100, 100);
+	p.ip_version = 4;
+	p.ip_id = gap_id;
+	cr_assert_eq(feed(&k->c, &k->s, &p), AN(LOST_SEGMENT));
+	return rel; /* the first byte of the gap */
+}
+
+static uint32_t ipid_fill(struct conn *k, tt_time_ns t, uint32_t rel, uint16_t id)
+{
+	struct tt_packet p = cpkt(t, rel, 100);
+
+	p.ip_version = 4;
+	p.ip_id = id;
+	return feed(&k->c, &k->s, &p);
+}
+
+/* Eight increments: IDs are trusted; a lower ID was sent first (out of
+ * order) although it comes 50 ms after the gap opened. */
+Test(seq, gap_fill_lower_ipid_is_out_of_order)
+{
+	struct conn k;
+	tt_time_ns opened;
+	uint32_t rel, an;
+
+	rel = ipid_gap_setup(&k, 8, 110, &opened);
+	an = ipid_fill(&k, opened + MS(50), rel, 109);
+	cr_assert_eq(an, AN(OUT_OF_ORDER), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 1);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 0);
+}
+
+/* A higher ID was sent after: re-sent, although only 0.1 ms later. */
+Test(seq, gap_fill_higher_ipid_is_retransmission)
+{
+	struct conn k;
+	tt_time_ns opened;
+	uint32_t rel, an;
+
+	rel = ipid_gap_setup(&k, 8, 110, &opened);
+	an = ipid_fill(&k, opened + US(100), rel, 111);
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 0);
+}
+
+/* Seven increments are not enough evidence: time decides (3 ms). */
+Test(seq, gap_fill_ipid_ignored_before_eight_increments)
+{
+	struct conn k;
+	tt_time_ns opened;
+	uint32_t rel, an;
+
+	rel = ipid_gap_setup(&k, 7, 109, &opened);
+	an = ipid_fill(&k, opened + MS(50), rel, 108);
+	cr_assert_eq(an, AN(RETRANSMISSION), "lower ID but late: %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 0);
+}
+
+/* No timestamps, no IP IDs: within the threshold given (30 ms here) the fill
+ * is out of order... */
+Test(seq, gap_fill_within_threshold_is_out_of_order)
+{
+	struct conn k;
+	uint32_t an;
+
+	gap_setup(&k, false);
+	an = gap_fill(&k, GAP_OPENED + MS(20), false, 0, MS(30));
+	cr_assert_eq(an, AN(OUT_OF_ORDER), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 1);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 0);
+}
+
+/* ... and beyond it, a retransmission. */
+Test(seq, gap_fill_beyond_threshold_is_retransmission)
+{
+	struct conn k;
+	uint32_t an;
+
+	gap_setup(&k, false);
+	an = gap_fill(&k, GAP_OPENED + MS(40), false, 0, MS(30));
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 0);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 1);
+}
+
+/* A segment that re-sends any byte captured before is a retransmission, never
+ * out of order, even 0.1 ms later and with an older TSval. */
+Test(seq, resend_of_captured_bytes_is_never_out_of_order)
+{
+	struct conn k;
+	struct tt_packet p;
+	uint32_t an;
+
+	gap_setup(&k, true);
+	/* 101..250: the gap and 50 captured bytes. */
+	p = cpkt(GAP_OPENED + US(100), 101, 150);
+	p.opts.has_ts = true;
+	p.opts.ts_val = 1001;
+	an = feed_thr(&k.c, &k.s, &p, MS(30));
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 0);
+	cr_assert_eq(k.c.unique_bytes, 300, "the 100 gap bytes are new");
+	cr_assert_eq(k.c.n_holes, 0);
+}
+
+Test(seq, resend_of_gap_opening_segment_is_retransmission)
+{
+	struct conn k;
+	uint32_t an;
+
+	gap_setup(&k, false);
+	an = c_data(&k, GAP_OPENED + US(100), 201, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_OUT_OF_ORDER], 0);
+	cr_assert_eq(k.c.n_holes, 1, "the gap is still open");
+}
+
+/* At most TT_MAX_HOLES gaps are remembered: when a fifth opens, the oldest
+ * (lowest) is forgotten and its bytes count as seen.  Gaps A 101..200,
+ * B 301..400, C 501..600, D 701..800 (D opened at 34 ms); A is filled; E
+ * 901..1000 and F 1101..1200 open: B must go, D must stay. */
+static void five_gaps(struct conn *k)
+{
+	cr_assert_eq(TT_MAX_HOLES, 4);
+	open_conn(k);
+	c_data(k, MS(30), 1, 100);
+	for (uint32_t i = 0; i < 4; i++)
+		cr_assert_eq(c_data(k, MS(31 + i), 201 + 200 * i, 100), AN(LOST_SEGMENT));
+	cr_assert_eq(k->c.n_holes, 4);
+	c_data(k, MS(34) + US(200), 101, 100); /* fill A */
+	cr_assert_eq(k->c.n_holes, 3);
+	cr_assert_eq(c_data(k, MS(34) + US(400), 1001, 100), AN(LOST_SEGMENT)); /* E */
+	cr_assert_eq(c_data(k, MS(34) + US(600), 1201, 100), AN(LOST_SEGMENT)); /* F */
+	cr_assert_eq(k->c.n_holes, 4);
+}
+
+Test(seq, fifth_gap_forgets_the_lowest)
+{
+	/* The gap table is unordered (a filled gap's slot takes the last one):
+	 * the fifth gap must forget the lowest, B, not whatever sits in slot 0;
+	 * D's fill 1 ms after it opened is then new bytes sent out of order. */
+	struct conn k;
+	uint64_t unique;
+	uint32_t an;
+
+	five_gaps(&k);
+	unique = k.c.unique_bytes;
+	an = c_data(&k, MS(35), 701, 100); /* D, 1 ms after it opened */
+	cr_assert_eq(an, AN(OUT_OF_ORDER), "got %#x", an);
+	cr_assert_eq(k.c.unique_bytes, unique + 100);
+}
+
+/* A fill in the middle of a gap splits it; when the table is full the lowest
+ * gap must make room, not the upper part of the split.  Four gaps, then
+ * 721..740 inside D (701..800): 761..780 must still be never-captured bytes. */
+Test(seq, split_gap_keeps_upper_part_when_table_full)
+{
+	/* With TT_MAX_HOLES gaps remembered, splitting one forgets the oldest
+	 * (lowest) gap, as a new gap does, and keeps the upper part: a later
+	 * fill of 761..780 is new bytes, out of order. */
+	struct conn k;
+	uint64_t unique;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	for (uint32_t i = 0; i < 4; i++)
+		c_data(&k, MS(31 + i), 201 + 200 * i, 100);
+	c_data(&k, MS(34) + US(100), 721, 20);
+	unique = k.c.unique_bytes;
+	an = c_data(&k, MS(34) + US(200), 761, 20);
+	cr_assert_eq(an, AN(OUT_OF_ORDER), "got %#x", an);
+	cr_assert_eq(k.c.unique_bytes, unique + 20);
+}
+
+/* ---- lost_segment and ack_lost_segment ---------------------------------------------------- */
+
+/* "Previous segment not captured": once per gap, not for the segments after
+ * it nor for the fill. */
+Test(seq, gap_counts_lost_segment_once)
+{
+	struct conn k;
+
+	gap_setup(&k, false);
+	cr_assert_eq(c_data(&k, MS(32), 301, 100), 0);
+	cr_assert_eq(c_data(&k, MS(33), 401, 100), 0);
+	cr_assert_eq(c_data(&k, MS(80), 101, 100), AN(RETRANSMISSION));
+	cr_assert_eq(k.c.counts[TT_AN_LOST_SEGMENT], 1);
+	cr_assert_eq(k.c.seq_next, 501);
+}
+
+/* "ACKed unseen segment": an ACK beyond all the client's captured bytes counts
+ * once; the same ACK again does not. */
+Test(seq, ack_beyond_captured_counts_acked_unseen_once)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	an = s_ack(&k, MS(40), 201, SWIN);
+	cr_assert_eq(an, AN(ACKED_UNSEEN), "got %#x", an);
+	an = s_ack(&k, MS(41), 201, SWIN);
+	cr_assert_eq(an, AN(DUP_ACK), "got %#x", an);
+	cr_assert_eq(k.s.counts[TT_AN_ACKED_UNSEEN], 1);
+	cr_assert_eq(k.c.counts[TT_AN_ACKED_UNSEEN], 0);
+}
+
+/* A gap that was ACKed before it showed (the ACK counted then) is a lost
+ * segment of the sender, but the ACKs of it do not count again; its fill
+ * re-sends what the receiver had. */
+Test(seq, gap_already_acked_does_not_count_again)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	cr_assert_eq(s_ack(&k, MS(40), 201, SWIN), AN(ACKED_UNSEEN));
+	an = c_data(&k, MS(50), 201, 100); /* 101..200 were never captured */
+	cr_assert_eq(an, AN(LOST_SEGMENT), "got %#x", an);
+	an = s_ack(&k, MS(60), 301, SWIN);
+	cr_assert_eq(an, 0, "got %#x", an);
+	cr_assert_eq(k.s.counts[TT_AN_ACKED_UNSEEN], 1);
+	an = c_data(&k, MS(70), 101, 100);
+	cr_assert_eq(an, AN(RETRANSMISSION) | AN(SPURIOUS_RETRANSMISSION), "got %#x", an);
+}
+
+/* A gap, then an ACK over it: one ack_lost_segment; later ACKs none. */
+Test(seq, ack_over_gap_counts_acked_unseen_once)
+{
+	struct conn k;
+
+	gap_setup(&k, false);
+	cr_assert_eq(s_ack(&k, MS(40), 301, SWIN), AN(ACKED_UNSEEN));
+	cr_assert_eq(c_data(&k, MS(41), 301, 100), 0);
+	cr_assert_eq(s_ack(&k, MS(50), 401, SWIN), 0);
+	cr_assert_eq(k.s.counts[TT_AN_ACKED_UNSEEN], 1);
+	cr_assert_eq(k.c.counts[TT_AN_LOST_SEGMENT], 1);
+}
+
+/* Picked up mid-stream (no SYN): the ACK of the first captured segment also
+ * covers everything before the capture, which is not "unseen". */
+Test(seq, midstream_pickup_acks_before_capture_not_unseen)
+{
+	struct conn k;
+	struct tt_packet p;
+	uint32_t an;
+
+	memset(&k, 0, sizeof(k));
+	p = at(MS(0), TT_TH_ACK, 50000, 9000, CWIN, 100);
+	cr_assert_eq(feed(&k.c, &k.s, &p), 0);
+	p = at(MS(5), TT_TH_ACK, 9000, 50100, SWIN, 0);
+	an = feed(&k.s, &k.c, &p);
+	cr_assert_eq(an, 0, "got %#x", an);
+	cr_assert_eq(k.s.counts[TT_AN_ACKED_UNSEEN], 0);
+	cr_assert_eq(k.c.counts[TT_AN_LOST_SEGMENT], 0);
+}
+
+/* The server's ACK is captured first and names 50000; the client's first
+ * captured segment starts at 50500: 50000..50499 went before the capture. */
+Test(seq, midstream_first_segment_beyond_peer_ack_not_lost_nor_unseen)
+{
+	struct conn k;
+	struct tt_packet p;
+	uint32_t an;
+
+	memset(&k, 0, sizeof(k));
+	p = at(MS(0), TT_TH_ACK, 9000, 50000, SWIN, 0);
+	cr_assert_eq(feed(&k.s, &k.c, &p), 0);
+	p = at(MS(1), TT_TH_ACK, 50500, 9000, CWIN, 100);
+	cr_assert_eq(feed(&k.c, &k.s, &p), 0);
+	p = at(MS(5), TT_TH_ACK, 9000, 50600, SWIN, 0);
+	an = feed(&k.s, &k.c, &p);
+	cr_assert_eq(an, 0, "got %#x", an);
+	cr_assert_eq(k.s.counts[TT_AN_ACKED_UNSEEN], 0);
+	cr_assert_eq(k.c.counts[TT_AN_LOST_SEGMENT], 0);
+	cr_assert_eq(k.c.unique_bytes, 100);
+}
+
+/* ---- keep-alives (tcp.analysis.keep_alive, keep_alive_ack) --------------------------------- */
+
+/* Keep-alive at next-1 (0 bytes), and the server's answer repeating its last
+ * seq/ack/window: a keep-alive ACK, not a duplicate ACK. */
+Test(seq, keep_alive_and_keep_alive_ack)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	cr_assert_eq(s_ack(&k, MS(40), 101, SWIN), 0);
+	an = c_data(&k, MS(10000), 100, 0);
+	cr_assert_eq(an, AN(KEEP_ALIVE), "got %#x", an);
+	an = s_ack(&k, MS(10010), 101, SWIN);
+	cr_assert_eq(an, AN(KEEP_ALIVE_ACK), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_KEEP_ALIVE], 1);
+	cr_assert_eq(k.s.counts[TT_AN_KEEP_ALIVE_ACK], 1);
+	cr_assert_eq(k.s.counts[TT_AN_DUP_ACK], 0);
+	cr_assert_eq(k.s.dup_ack_num, 0);
+}
+
+/* The one-byte form (a byte already sent): a keep-alive, not a retransmission. */
+Test(seq, keep_alive_one_byte_and_ack)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	s_ack(&k, MS(40), 101, SWIN);
+	an = c_data(&k, MS(10000), 100, 1);
+	cr_assert_eq(an, AN(KEEP_ALIVE), "got %#x", an);
+	cr_assert_eq(s_ack(&k, MS(10010), 101, SWIN), AN(KEEP_ALIVE_ACK));
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 0);
+	cr_assert_eq(k.c.seq_next, 101);
+}
+
+/* Only right after the peer's keep-alive: after the client's data the same
+ * kind of ACK is a duplicate ACK again. */
+Test(seq, keep_alive_ack_only_right_after_keep_alive)
+{
+	struct conn k;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	s_ack(&k, MS(40), 101, SWIN);
+	cr_assert_eq(c_data(&k, MS(10000), 100, 0), AN(KEEP_ALIVE));
+	cr_assert_eq(c_data(&k, MS(10005), 101, 100), 0);
+	cr_assert_eq(s_ack(&k, MS(10010), 201, SWIN), 0);
+	cr_assert_eq(s_ack(&k, MS(10011), 201, SWIN), AN(DUP_ACK));
+	cr_assert_eq(k.s.counts[TT_AN_KEEP_ALIVE_ACK], 0);
+}
+
+/* An answer to a keep-alive with another window is a window update. */
+Test(seq, keep_alive_answer_with_new_window_is_window_update)
+{
+	struct conn k;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	s_ack(&k, MS(40), 101, SWIN);
+	c_data(&k, MS(10000), 100, 0);
+	cr_assert_eq(s_ack(&k, MS(10010), 101, 1234), AN(WINDOW_UPDATE));
+	cr_assert_eq(k.s.counts[TT_AN_KEEP_ALIVE_ACK], 0);
+}
+
+/* ---- zero-window probes (tcp.analysis.zero_window_probe, _ack) ---------------------------- */
+
+/* Wireshark's form: one new byte at the next sequence number while the
+ * peer's window is zero.  The probe ACK repeats window 0; the byte does not
+ * advance seq_next, so sending it again with more data is no retransmission. */
+Test(seq, zero_window_probe_one_byte)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	cr_assert_eq(s_ack(&k, MS(40), 101, 0), AN(ZERO_WINDOW));
+	an = c_data(&k, MS(240), 101, 1);
+	cr_assert_eq(an, AN(ZERO_WINDOW_PROBE), "got %#x", an);
+	cr_assert_eq(k.c.seq_next, 101);
+	cr_assert_eq(k.c.unique_bytes, 100);
+	an = s_ack(&k, MS(250), 101, 0);
+	cr_assert_eq(an, AN(ZERO_WINDOW) | AN(ZERO_WINDOW_PROBE_ACK), "got %#x", an);
+	an = s_ack(&k, MS(400), 101, SWIN);
+	cr_assert_eq(an, AN(WINDOW_UPDATE), "got %#x", an);
+	an = c_data(&k, MS(401), 101, 100);
+	cr_assert_eq(an, 0, "the probe's byte sent again: %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_ZERO_WINDOW_PROBE], 1);
+	cr_assert_eq(k.c.counts[TT_AN_RETRANSMISSION], 0);
+	cr_assert_eq(k.c.counts[TT_AN_KEEP_ALIVE], 0);
+	cr_assert_eq(k.s.counts[TT_AN_ZERO_WINDOW_PROBE_ACK], 1);
+	cr_assert_eq(k.s.counts[TT_AN_DUP_ACK], 0);
+	cr_assert_eq(k.c.seq_next, 201);
+	cr_assert_eq(k.c.unique_bytes, 200);
+}
+
+/* Linux's form: no data, seq = next - 1 (tcp_xmit_probe_skb()). */
+Test(seq, zero_window_probe_linux_form)
+{
+	struct conn k;
+	uint32_t an;
+
+	open_conn(&k);
+	c_data(&k, MS(30), 1, 100);
+	s_ack(&k, MS(40), 101, 0);
+	an = c_data(&k, MS(240), 100, 0);
+	cr_assert_eq(an, AN(ZERO_WINDOW_PROBE), "got %#x", an);
+	an = s_ack(&k, MS(250), 101, 0);
+	cr_assert_eq(an, AN(ZERO_WINDOW) | AN(ZERO_WINDOW_PROBE_ACK), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_KEEP_ALIVE], 0);
+	cr_assert_eq(k.s.counts[TT_AN_KEEP_ALIVE_ACK], 0);
+	cr_assert_eq(k.s.counts[TT_AN_DUP_ACK], 0);
+}
+
+/* ---- window_full (tcp.analysis.window_full) ----------------------------------------------- */
+
+/* Both SYNs carry the option (client 2, server 3): the server's window of
+ * 100 means 800 bytes.  Filling the raw 100 is not full; reaching 800 is. */
+Test(seq, window_full_with_scaled_window)
+{
+	struct conn k;
+	struct tt_packet p;
+	uint32_t an;
+
+	memset(&k, 0, sizeof(k));
+	p = at(MS(0), TT_TH_SYN, CISN, 0, CWIN, 0);
+	p.opts.has_wscale = true;
+	p.opts.wscale = 2;
+	feed(&k.c, &k.s, &p);
+	p = at(MS(10), TT_TH_SYN | TT_TH_ACK, SISN, CISN + 1, SWIN, 0);
+	p.opts.has_wscale = true;
+	p.opts.wscale = 3;
+	feed(&k.s, &k.c, &p);
+	tt_analysis_negotiate(&k.c, &k.s);
+	c_data(&k, MS(20), 1, 0);
+	s_ack(&k, MS(21), 1, 100);
+	cr_assert_eq(k.s.win_last, 800);
+	an = c_data(&k, MS(30), 1, 100);
+	cr_assert_eq(an, 0, "ends at the unscaled edge: %#x", an);
+	an = c_data(&k, MS(31), 101, 700);
+	cr_assert_eq(an, AN(WINDOW_FULL), "got %#x", an);
+	cr_assert_eq(k.c.counts[TT_AN_WINDOW_FULL], 1);
+}
+
+/* One segment short of the edge, then the one reaching it. */
+Test(seq, window_full_only_at_the_edge)
+{
+	struct conn k;
+
+	open_conn(&k);
+	s_ack(&k, MS(21), 1, 300);
+	cr_assert_eq(c_data(&k, MS(30), 1, 299), 0);
+	cr_assert_eq(c_data(&k, MS(31), 300, 1), AN(WINDOW_FULL));
+	cr_assert_eq(k.c.counts[TT_AN_WINDOW_FULL], 1);
+}
+
+/* The client's SYN offers scaling, the SYN,ACK was not captured: the scale is
+ * unknown, so nothing is window_full, scaled or not. */
+Test(seq, window_full_not_without_known_scale)
+{
+	struct conn k;
+	struct tt_packet p;
+
+	memset(&k, 0, sizeof(k));
+	p = at(MS(0), TT_TH_SYN, CISN, 0, CWIN, 0);
+	p.opts.has_wscale = true;
+	p.opts.wscale = 2;
+	feed(&k.c, &k.s, &p);
+	cr_assert_not(k.c.scale_known);
+	cr_assert_eq(s_ack(&k, MS(10), 1, 100), 0);
+	cr_assert_eq(c_data(&k, MS(20), 1, 100), 0, "raw edge");
+	cr_assert_eq(c_data(&k, MS(21), 101, 300), 0, "scaled edge");
+	cr_assert_eq(k.c.counts[TT_AN_WINDOW_FULL], 0);
+}
+
+/* A SYN without the option: no scaling either way, the scale is known. */
+Test(seq, window_full_after_syn_without_wscale)
+{
+	struct conn k;
+	struct tt_packet p;
+
+	memset(&k, 0, sizeof(k));
+	p = at(MS(0), TT_TH_SYN, CISN, 0, CWIN, 0);
+	feed(&k.c, &k.s, &p);
+	cr_assert(k.c.scale_known);
+	cr_assert(k.s.scale_known);
+	cr_assert_eq(s_ack(&k, MS(10), 1, 100), 0);
+	cr_assert_eq(c_data(&k, MS(20), 1, 100), AN(WINDOW_FULL));
+	cr_assert_eq(k.c.counts[TT_AN_WINDOW_FULL], 1);
+}
+
+/* Picked up mid-stream: no SYN, the scale is unknown. */
+Test(seq, window_full_not_midstream)
+{
+	struct conn k;
+	struct tt_packet p;
+
+	memset(&k, 0, sizeof(k));
+	p = at(MS(0), TT_TH_ACK, 9000, 50000, 100, 0);
+	feed(&k.s, &k.c, &p);
+	p = at(MS(1), TT_TH_ACK, 50000, 9000, CWIN, 100);
+	cr_assert_eq(feed(&k.c, &k.s, &p), 0);
+	cr_assert_eq(k.c.counts[TT_AN_WINDOW_FULL], 0);
+}
+
+/* ---- time in zero window ------------------------------------------------------------------ */
+
+/* 100..300 ms closed by a window update (200 ms), then 1000 ms.. still open
+ * at the end of the record, 1500 ms (500 ms). */
+Test(seq, zero_window_time_total_and_max)
+{
+	struct conn k;
+
+	open_conn(&k);
+	cr_assert_eq(s_ack(&k, MS(100), 1, 0), AN(ZERO_WINDOW));
+	s_ack(&k, MS(150), 1, 0);
+	cr_assert_eq(s_ack(&k, MS(300), 1, SWIN), AN(WINDOW_UPDATE));
+	cr_assert_eq(k.s.zw_total, MS(200));
+	cr_assert_eq(k.s.zw_max, MS(200));
+	s_ack(&k, MS(1000), 1, 0);
+	cr_assert(k.s.in_zero_window);
+	tt_analysis_finish(&k.s, MS(1500));
+	cr_assert_not(k.s.in_zero_window);
+	cr_assert_eq(k.s.zw_total, MS(700));
+	cr_assert_eq(k.s.zw_max, MS(500));
+	/* Finishing again adds nothing; the other direction never had a zero window. */
+	tt_analysis_finish(&k.s, MS(2000));
+	cr_assert_eq(k.s.zw_total, MS(700));
+	tt_analysis_finish(&k.c, MS(1500));
+	cr_assert_eq(k.c.zw_total, 0);
+	cr_assert_eq(k.c.zw_max, 0);
+	cr_assert_eq(k.s.counts[TT_AN_ZERO_WINDOW], 3);
+}
+
+/* ---- bytes in flight ---------------------------------------------------------------------- */
+
+/* 1..100 acked; 101..200 lost; 201..400 sent; a duplicate ACK (with SACK of
+ * 201..400 if sack); then 401..500. */
+static void flight_run(struct conn *k, bool sack)
+{
+	struct tt_packet p;
+
+	open_conn(k);
+	c_data(k, MS(30), 1, 100);
+	cr_assert_eq(k->c.bytes_in_flight_max, 100);
+	s_ack(k, MS(40), 101, SWIN);
+	c_data(k, MS(41), 201, 100);
+	c_data(k, MS(42), 301, 100);
+	cr_assert_eq(k->c.bytes_in_flight_max, 300);
+	p = spkt(MS(50), 101, SWIN);
+	if (sack) {
+		p.opts.n_sack = 1;
+		p.opts.sack[0][0] = CISN + 201;
+		p.opts.sack[0][1] = CISN + 401;
+	}
+	feed(&k->s, &k->c, &p);
+	c_data(k, MS(51), 401, 100);
+}
+
+Test(seq, bytes_in_flight_without_sack)
+{
+	struct conn k;
+
+	flight_run(&k, false);
+	cr_assert_eq(k.c.bytes_in_flight_max, 400);
+}
+
+Test(seq, bytes_in_flight_minus_sacked)
+{
+	struct conn k;
+
+	flight_run(&k, true);
+	cr_assert_eq(k.c.bytes_in_flight_max, 300, "(400 unacked - 200 SACKed = 200)");
+}
+
+/* A D-SACK (RFC 2883 §4): the first block reports a duplicate inside the
+ * second, larger block; SACKed bytes are 201..400 once, not 300 bytes.
+ * 401..900 then makes 101..900 minus 201..400 = 600 bytes in flight. */
+Test(seq, bytes_in_flight_dsack_inside_sack_block)
+{
+	/* Overlapping SACK blocks (a D-SACK block within the next one, as RFC
+	 * 2883 §4 prescribes) count once: the flight is 600, not 500. */
+	struct conn k;
+	struct tt_packet p;
+
+	flight_run(&k, true);
+	p = spkt(MS(60), 101, SWIN);
+	p.opts.n_sack = 2;
+	p.opts.sack[0][0] = CISN + 201;
+	p.opts.sack[0][1] = CISN + 301;
+	p.opts.sack[1][0] = CISN + 201;
+	p.opts.sack[1][1] = CISN + 401;
+	feed(&k.s, &k.c, &p);
+	c_data(&k, MS(61), 501, 400);
+	cr_assert_eq(k.c.bytes_in_flight_max, 600);
+}
+
+/* ---- round-trip times (tcp.analysis.ack_rtt) ---------------------------------------------- */
+
+/* A segment at 100 ms, its ACK at 137 ms: one sample of 37 ms. */
+Test(seq, rtt_one_segment_one_sample)
+{
+	struct conn k;
+
+	open_conn(&k);
+	c_data(&k, MS(100), 1, 100);
+	s_ack(&k, MS(137), 101, SWIN);
+	cr_assert_eq(k.c.rtt.samples, 1);
+	cr_assert_eq(k.c.rtt.min, MS(37));
+	cr_assert_eq(k.c.rtt.max, MS(37));
+	cr_assert_eq(k.c.rtt.sum, MS(37));
+	cr_assert_eq(k.s.rtt.samples, 0, "the server sent no data");
+	/* A duplicate of that ACK adds nothing. */
+	s_ack(&k, MS(140), 101, SWIN);
+	cr_assert_eq(k.c.rtt.samples, 1);
+}
+
+/* Three segments at 100, 101, 102 ms, one ACK of all at 150 ms: one sample,
+ * from the newest (48 ms). */
+Test(seq, rtt_cumulative_ack_times_newest_segment)
+{
+	struct conn k;
+
+	open_conn(&k);
+	for (uint32_t i = 0; i < 3; i++)
+		c_data(&k, MS(100 + i), 1 + 100 * i, 100);
+	s_ack(&k, MS(150), 301, SWIN);
+	cr_assert_eq(k.c.rtt.samples, 1);
+	cr_assert_eq(k.c.rtt.sum, MS(48));
+	cr_assert_eq(k.c.rtt.min, MS(48));
+	cr_assert_eq(k.c.rtt.max, MS(48));
+}
+
+/* An ACK of part of them times the newest it covers; min/max/sum accumulate. */
+Test(seq, rtt_partial_acks)
+{
+	struct conn k;
+
+	open_conn(&k);
+	for (uint32_t i = 0; i < 3; i++)
+		c_data(&k, MS(100 + i), 1 + 100 * i, 100);
+	s_ack(&k, MS(130), 201, SWIN); /* segments 1, 2: from 101 ms */
+	s_ack(&k, MS(162), 301, SWIN); /* segment 3: from 102 ms */
+	cr_assert_eq(k.c.rtt.samples, 2);
+	cr_assert_eq(k.c.rtt.min, MS(29));
+	cr_assert_eq(k.c.rtt.max, MS(60));
+	cr_assert_eq(k.c.rtt.sum, MS(89));
+}
+
+/* Karn: without timestamps, the ACK of a re-sent segment is not timed (which
+ * copy does it answer?), and neither are the segments after it it covers. */
+Test(seq, rtt_karn_no_sample_for_resent_segment)
+{
+	struct conn k;
+
+	open_conn(&k);
+	c_data(&k, MS(100), 1, 100);
+	c_data(&k, MS(101), 101, 100);
+	c_data(&k, MS(102), 201, 100);
+	cr_assert_eq(c_data(&k, MS(400), 1, 100), AN(RETRANSMISSION));
+	s_ack(&k, MS(410), 301, SWIN);
+	cr_assert_eq(k.c.rtt.samples, 0);
+	/* New data afterwards is timed again. */
+	c_data(&k, MS(500), 301, 100);
+	s_ack(&k, MS(520), 401, SWIN);
+	cr_assert_eq(k.c.rtt.samples, 1);
+	cr_assert_eq(k.c.rtt.sum, MS(20));
+}
+
+/* With timestamps: the ACK echoing the re-send's TSval is timed from the
+ * re-send (RFC 7323 §4.1). */
+Test(seq, rtt_resent_segment_timed_by_ts_echo)
+{
+	struct conn k;
+	struct tt_packet p;
+
+	open_conn(&k);
+	for (uint32_t i = 0; i < 3; i++) {
+		p = cpkt(MS(100 + i), 1 + 100 * i, 100);
+		p.opts.has_ts = true;
+		p.opts.ts_val = 1000 + i;
+		feed(&k.c, &k.s, &p);
+	}
+	p = cpkt(MS(400), 1, 100);
+	p.opts.has_ts = true;
+	p.opts.ts_val = 1300;
+	cr_assert_eq(feed(&k.c, &k.s, &p), AN(RETRANSMISSION));
+	p = spkt(MS(410), 301, SWIN);
+	p.opts.has_ts = true;
+	p.opts.ts_val = 77;
+	p.opts.ts_ecr = 1300;
+	feed(&k.s, &k.c, &p);
+	cr_assert_eq(k.c.rtt.samples, 1);
+	cr_assert_eq(k.c.rtt.sum, MS(10));
+}
+
+/* Eight segments timed (TT_RTT_SLOTS), four ACKed, four more sent: the ring
+ * of slots wraps and each ACK times the newest it covers. */
+Test(seq, rtt_slots_wrap_around)
+{
+	struct conn k;
+
+	cr_assert_eq(TT_RTT_SLOTS, 8);
+	open_conn(&k);
+	for (uint32_t i = 0; i < 8; i++)
+		c_data(&k, MS(100 + i), 1 + 100 * i, 100);
+	s_ack(&k, MS(150), 401, SWIN);  /* from 103 ms */
+	for (uint32_t i = 8; i < 12; i++)
+		c_data(&k, MS(200 + i), 1 + 100 * i, 100);
+	s_ack(&k, MS(268), 1201, SWIN); /* from 211 ms */
+	cr_assert_eq(k.c.rtt.samples, 2);
+	cr_assert_eq(k.c.rtt.min, MS(47));
+	cr_assert_eq(k.c.rtt.max, MS(57));
+	cr_assert_eq(k.c.rtt.sum, MS(104));
+	cr_assert_eq(k.c.rtt_count, 0, "nothing left to time");
+}
+
+/* More segments outstanding than slots: the extra ones are not timed, and
+ * nothing overflows.  Twenty segments at 100..119 ms, one ACK of all at
+ * 200 ms: one sample, from the newest timed (the eighth, 107 ms). */
+Test(seq, rtt_more_segments_than_slots)
+{
+	struct conn k;
+
+	open_conn(&k);
+	for (uint32_t i = 0; i < 20; i++)
+		cr_assert_eq(c_data(&k, MS(100 + i), 1 + 100 * i, 100), 0);
+	cr_assert_eq(k.c.rtt_count, TT_RTT_SLOTS);
+	s_ack(&k, MS(200), 2001, SWIN);
+	cr_assert_eq(k.c.rtt.samples, 1);
+	cr_assert_eq(k.c.rtt.sum, MS(93));
+	cr_assert_eq(k.c.rtt_count, 0);
+	/* Timing goes on afterwards. */
+	c_data(&k, MS(300), 2001, 100);
+	s_ack(&k, MS(311), 2101, SWIN);
+	cr_assert_eq(k.c.rtt.samples, 2);
+	cr_assert_eq(k.c.rtt.min, MS(11));
+	cr_assert_eq(k.c.rtt.max, MS(93));
+}

@@ -543,3 +543,86 @@ Test(tracker, each_endpoint_leaves_time_wait_at_its_own_deadline)
 	cr_assert_eq(recs[0].hist[TT_CLIENT].state[n - 1], TT_TCP_CLOSED);
 	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[n - 1], T0 + SEC(3) + SEC(60));
 }
+
+/* ---- handshake round trip (Wireshark's tcp.analysis.initial_rtt, split) ------------------- */
+
+/* SYN at 0, SYN,ACK at 30 ms, ACK at 35 ms: the server side of the capture
+ * point is 30 ms away, the client side 5 ms. */
+Test(tracker, handshake_rtt_split_at_the_capture_point)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.030, S, SYN | ACK, 500, 101, 0);
+	seg(0.035, C, ACK, 101, 501, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert(recs[0].has_rtt_server);
+	cr_assert(recs[0].has_rtt_client);
+	cr_assert_eq(recs[0].rtt_server_side, SEC(0.030));
+	cr_assert_eq(recs[0].rtt_client_side, SEC(0.035) - SEC(0.030));
+	/* Each direction's path round trip, for the fast-retransmission slack. */
+	cr_assert_eq(recs[0].dir[TT_SERVER].path_rtt, SEC(0.030));
+	cr_assert_eq(recs[0].dir[TT_CLIENT].path_rtt, SEC(0.035) - SEC(0.030));
+}
+
+/* The SYN re-sent at 1 s: the SYN,ACK answers the last SYN, so the server
+ * side is timed from it (20 ms), not from the first (1.02 s). */
+Test(tracker, handshake_rtt_from_the_last_syn)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(1, C, SYN, 100, 0, 0);
+	seg(1.02, S, SYN | ACK, 500, 101, 0);
+	seg(1.03, C, ACK, 101, 501, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert(recs[0].has_rtt_server);
+	cr_assert_eq(recs[0].rtt_server_side, SEC(1.02) - SEC(1));
+	cr_assert(recs[0].has_rtt_client);
+	cr_assert_eq(recs[0].rtt_client_side, SEC(1.03) - SEC(1.02));
+}
+
+/* No SYN,ACK captured: no handshake round trip. */
+Test(tracker, no_handshake_rtt_without_synack)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.05, C, ACK, 101, 501, 0);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_not(recs[0].has_rtt_server);
+	cr_assert_not(recs[0].has_rtt_client);
+}
+
+/* ---- strays after the end ------------------------------------------------------------------ */
+
+/* The server resets at 1 s; the client's ACK at 1.5 s crossed it: it counts
+ * in the record (as in Wireshark's stream), which is written at 2 s. */
+Test(tracker, stray_within_a_second_of_the_end_counts_in_the_record)
+{
+	handshake(0);
+	seg(1, S, RST | ACK, 501, 101, 0);
+	seg(1.5, C, ACK, 101, 501, 0);
+	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
+	cr_assert_eq(nrecs, 0);
+	tick(2);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].strays, 1);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 3, "SYN, ACK and the stray");
+	cr_assert_eq(recs[0].dir[TT_SERVER].packets, 2);
+	cr_assert_eq(recs[0].end, T0 + SEC(1), "the stray does not move the end");
+	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_RESET);
+}
+
+/* The same segment 2 s after the RST: the record was written at 2 s without
+ * it; it is only counted in the tracker's statistics. */
+Test(tracker, stray_after_the_record_is_written_is_not_counted_in_it)
+{
+	handshake(0);
+	seg(1, S, RST | ACK, 501, 101, 0);
+	seg(3, C, ACK, 101, 501, 0);
+	cr_assert_eq(nrecs, 1, "written before the stray is handled");
+	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
+	cr_assert_eq(recs[0].strays, 0);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 2);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1, "no new record for the stray");
+}
