@@ -43,6 +43,8 @@
 /* Bounds on the loops over variable-length header chains. */
 #define MAX_VLAN_TAGS 8     /* 802.1Q / 802.1ad tags in one frame */
 #define MAX_TUNNEL_DEPTH 2  /* IP-in-IP headers above the innermost IP header */
+#define AYIYA_PORT 5072     /* IANA: ayiya (SixXS tunnels of IPv6 in UDP) */
+#define AYIYA_OP_FORWARD 1
 #define MAX_IP6_EXT 16      /* IPv6 extension headers in one chain */
 
 /* Ethertypes (IEEE 802 numbers). */
@@ -75,6 +77,7 @@
 #define PROTO_ICMP 1
 #define PROTO_IPIP 4
 #define PROTO_TCP 6
+#define PROTO_UDP 17
 #define PROTO_IPV6 41
 #define PROTO_ROUTING 43
 #define PROTO_FRAGMENT 44
@@ -693,6 +696,40 @@ static enum tt_decode_result icmp_error(const struct l3 *ip, struct tt_packet *o
 
 /* ---- entry points -------------------------------------------------------------------------- */
 
+/*
+ * A UDP datagram to or from port 5072 carrying AYIYA: version/identity
+ * length (2^n bytes) and type, signature length (4-byte words) and hash,
+ * authentication and opcode, next header, epoch, identity, signature, then
+ * the packet.  Only "forward" messages of IPv4 or IPv6 are unwrapped.
+ */
+static enum tt_decode_result ayiya(const struct l3 *ip, struct tt_cur *inner,
+                                   uint32_t *inner_len, uint8_t *want)
+{
+	struct tt_cur c = ip->c;
+	uint16_t sport, dport;
+	uint8_t b0, b1, b2, next;
+	uint32_t hdr;
+
+	/* (A UDP header cut by the snaplen is just not TCP, as far as we know.) */
+	if (!tt_cur_be16(&c, &sport) || !tt_cur_be16(&c, &dport) ||
+	    (sport != AYIYA_PORT && dport != AYIYA_PORT))
+		return TT_DEC_NOT_TCP;
+	if (!tt_cur_skip(&c, 4) || !tt_cur_u8(&c, &b0) || !tt_cur_u8(&c, &b1) || !tt_cur_u8(&c, &b2) ||
+	    !tt_cur_u8(&c, &next) || !tt_cur_skip(&c, 4))
+		return TT_DEC_TRUNC_IP;
+	if ((b2 & 0x0f) != AYIYA_OP_FORWARD || (next != PROTO_IPV6 && next != PROTO_IPIP))
+		return TT_DEC_NOT_TCP;
+	hdr = 8 + 8 + (1u << (b0 >> 4)) + (uint32_t)(b1 >> 4) * 4;
+	if (ip->len < hdr)
+		return TT_DEC_BAD_IP_LEN;
+	if (!tt_cur_skip(&c, hdr - 16))
+		return TT_DEC_TRUNC_IP;
+	*inner = c;
+	*inner_len = ip->len - hdr;
+	*want = next == PROTO_IPV6 ? 6 : 4;
+	return TT_DEC_OK;
+}
+
 /* The IP header(s) at c, through at most MAX_TUNNEL_DEPTH IP-in-IP encapsulations. */
 static enum tt_decode_result ip_layers(struct tt_cur c, uint32_t wire_left, uint8_t want,
                                        struct tt_packet *out)
@@ -723,6 +760,14 @@ static enum tt_decode_result ip_layers(struct tt_cur c, uint32_t wire_left, uint
 			want = ip.proto == PROTO_IPIP ? 4 : 6;
 			c = ip.c;
 			wire_left = ip.len;
+			break;
+		case PROTO_UDP:
+			/* AYIYA (draft-massar-v6ops-ayiya): IP in UDP, as tshark decodes it */
+			if (depth == MAX_TUNNEL_DEPTH)
+				return TT_DEC_NOT_TCP;
+			r = ayiya(&ip, &c, &wire_left, &want);
+			if (r != TT_DEC_OK)
+				return r;
 			break;
 		default:
 			return TT_DEC_NOT_TCP;

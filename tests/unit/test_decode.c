@@ -1382,6 +1382,66 @@ Test(decode, tunnels)
 	expect_result(dec(TT_DLT_EN10MB, &f, &p), TT_DEC_FRAGMENT);
 }
 
+/* AYIYA: IPv6 in UDP port 5072 (the zeek capture ayiya-ipv6-in-udp). */
+static size_t ayiya_frame(struct frame *f, unsigned opcode, unsigned next)
+{
+	size_t ip_off, udp_off, in_off, off;
+
+	f->n = 0;
+	eth(f, 0x0800);
+	ip_off = ip4(f, 17, v4_a, v4_b, NULL, 0);
+	udp_off = f->n;
+	put16(f, 5072);
+	put16(f, 53796);
+	put16(f, 0); /* length, set below */
+	put16(f, 0);
+	put8(f, 0x41);          /* identity 2^4 = 16 bytes, integer */
+	put8(f, 0x52);          /* signature 5 words = 20 bytes, SHA1 */
+	put8(f, 0x10 | opcode); /* shared secret; forward */
+	put8(f, next);
+	put32(f, 1257655293);   /* epoch */
+	for (int i = 0; i < 36; i++)
+		put8(f, (unsigned)i); /* identity and signature */
+	in_off = ip6(f, 6, v6_a, v6_b);
+	off = tcp(f, &tcp_dflt);
+	ip6_done(f, in_off);
+	set16(f, udp_off + 4, (unsigned)(f->n - udp_off));
+	ip4_done(f, ip_off);
+	return off;
+}
+
+Test(decode, ayiya_ipv6_in_udp)
+{
+	struct frame f;
+	struct tt_packet p;
+	size_t off = ayiya_frame(&f, 1, 41);
+
+	expect_ok(TT_DLT_EN10MB, &f, &p);
+	expect_v6(&p, v6_a, v6_b);
+	expect_tcp(&p, &f, off, &tcp_dflt);
+	/* Cut in the UDP header: not TCP as far as anyone knows; after the
+	 * ports say AYIYA: truncated; from the inner TCP header's end: decoded. */
+	for (size_t cut = 0; cut <= f.n; cut++) {
+		enum tt_decode_result r = dec_cut(TT_DLT_EN10MB, &f, cut, f.n, &p);
+		if (cut >= off + 20)
+			cr_assert_eq(r, TT_DEC_OK, "cut at %zu", cut);
+		else if (cut >= 14 + 20 + 4)
+			cr_assert(tt_decode_result_is_malformed(r), "cut at %zu: %s", cut,
+			          tt_decode_result_name(r));
+		else
+			cr_assert_neq(r, TT_DEC_OK, "cut at %zu", cut);
+	}
+	/* Not "forward", or not IP inside: just UDP. */
+	ayiya_frame(&f, 0, 41);
+	expect_result(dec(TT_DLT_EN10MB, &f, &p), TT_DEC_NOT_TCP);
+	ayiya_frame(&f, 1, 59);
+	expect_result(dec(TT_DLT_EN10MB, &f, &p), TT_DEC_NOT_TCP);
+	/* Another port: just UDP. */
+	ayiya_frame(&f, 1, 41);
+	set16(&f, 14 + 20, 5073);
+	expect_result(dec(TT_DLT_EN10MB, &f, &p), TT_DEC_NOT_TCP);
+}
+
 Test(decode, tunnel_nesting_limit)
 {
 	struct frame f = {.n = 0};
