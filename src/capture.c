@@ -19,6 +19,7 @@
 struct tt_capture {
 	pcap_t *pcap;
 	int dlt;
+	bool live;
 	char name[128];
 };
 
@@ -100,12 +101,33 @@ int tt_capture_set_filter(struct tt_capture *cap, const char *expr, char *errbuf
 	return TT_OK;
 }
 
+static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct tt_rawpkt *pkt)
+{
+	/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  Times
+	 * past 2262 (beyond 64-bit nanoseconds) saturate rather than wrap. */
+	if (hdr->ts.tv_sec > MAX_SECONDS)
+		pkt->ts = (tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
+	else if (hdr->ts.tv_sec < -MAX_SECONDS)
+		pkt->ts = -(tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
+	else
+		pkt->ts = (tt_time_ns)hdr->ts.tv_sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
+	pkt->caplen = hdr->caplen;
+	pkt->wire_len = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+	pkt->data = data;
+}
+
 int tt_capture_next(struct tt_capture *cap, struct tt_rawpkt *pkt, char *errbuf)
 {
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	int r = pcap_next_ex(cap->pcap, &hdr, &data);
 
+	if (r == 1 && cap->live) {
+		fill_pkt(hdr, data, pkt);
+		return 1;
+	}
+	if (r == 0 && cap->live)
+		return 0; /* nothing waiting now */
 	if (r == 1) {
 		/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  Times
 		 * past 2262 (beyond 64-bit nanoseconds) saturate rather than wrap. */
@@ -146,6 +168,112 @@ const char *tt_capture_datalink_name(const struct tt_capture *cap)
 const char *tt_capture_name(const struct tt_capture *cap)
 {
 	return cap->name;
+}
+
+/* What a failed pcap_activate() means for a user, in one line. */
+static int activate_error(pcap_t *p, int r, const char *iface, char *errbuf)
+{
+	const char *msg = pcap_geterr(p);
+
+	switch (r) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return tt_set_err(errbuf, TT_ERR_IO, "%s: no such interface (tcptrack -D lists them)",
+		                  iface);
+	case PCAP_ERROR_PERM_DENIED:
+		return tt_set_err(errbuf, TT_ERR_IO,
+		                  "%s: permission denied: capturing needs root or the CAP_NET_RAW "
+		                  "capability (e.g. setcap cap_net_raw,cap_net_admin=eip tcptrack)",
+		                  iface);
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return tt_set_err(errbuf, TT_ERR_IO, "%s: interface is down", iface);
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		return tt_set_err(errbuf, TT_ERR_IO,
+		                  "%s: permission denied for promiscuous mode (try -p)", iface);
+	default:
+		return tt_set_err(errbuf, TT_ERR_PCAP, "%s: %s", iface,
+		                  msg != NULL && *msg ? msg : pcap_statustostr(r));
+	}
+}
+
+int tt_capture_open_live(struct tt_capture **out, const struct tt_live_opts *o, char *errbuf)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	struct tt_capture *cap;
+	pcap_t *p;
+	int r;
+
+	*out = NULL;
+	p = pcap_create(o->iface, pcap_err);
+	if (p == NULL)
+		return tt_set_err(errbuf, TT_ERR_PCAP, "%s: %s", o->iface, pcap_err);
+	pcap_set_snaplen(p, o->snaplen);
+	pcap_set_promisc(p, o->promisc ? 1 : 0);
+	/* Packets as they come, not in batches: the view is live. */
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, o->buffer_bytes);
+	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+	r = pcap_activate(p);
+	if (r < 0) {
+		r = activate_error(p, r, o->iface, errbuf);
+		pcap_close(p);
+		return r;
+	}
+	/* (Warnings, r > 0, such as "promiscuous mode not supported", are not fatal.) */
+	if (pcap_setnonblock(p, 1, pcap_err) != 0) {
+		pcap_close(p);
+		return tt_set_err(errbuf, TT_ERR_PCAP, "%s: %s", o->iface, pcap_err);
+	}
+	cap = calloc(1, sizeof(*cap));
+	if (cap == NULL) {
+		pcap_close(p);
+		return tt_set_err(errbuf, TT_ERR_NOMEM, "%s: out of memory", o->iface);
+	}
+	cap->pcap = p;
+	cap->dlt = pcap_datalink(p);
+	cap->live = true;
+	snprintf(cap->name, sizeof(cap->name), "%s", o->iface);
+	*out = cap;
+	return TT_OK;
+}
+
+int tt_capture_fd(const struct tt_capture *cap)
+{
+	return cap->live ? pcap_get_selectable_fd(cap->pcap) : -1;
+}
+
+int tt_capture_stats(struct tt_capture *cap, struct tt_capture_counts *st)
+{
+	struct pcap_stat ps;
+
+	memset(st, 0, sizeof(*st));
+	if (!cap->live || pcap_stats(cap->pcap, &ps) != 0)
+		return TT_ERR_UNSUPPORTED;
+	st->received = ps.ps_recv;
+	st->dropped = ps.ps_drop;
+	st->if_dropped = ps.ps_ifdrop;
+	return TT_OK;
+}
+
+int tt_capture_list_devices(tt_device_fn fn, void *user, char *errbuf)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all, *d;
+	int n = 0;
+
+	if (pcap_findalldevs(&all, pcap_err) != 0)
+		return tt_set_err(errbuf, TT_ERR_PCAP, "cannot list interfaces: %s", pcap_err);
+	for (d = all; d != NULL; d = d->next) {
+		unsigned f = 0;
+		if (d->flags & PCAP_IF_UP)
+			f |= TT_DEV_UP;
+		if (d->flags & PCAP_IF_RUNNING)
+			f |= TT_DEV_RUNNING;
+		if (d->flags & PCAP_IF_LOOPBACK)
+			f |= TT_DEV_LOOPBACK;
+		fn(++n, d->name, d->description, f, user);
+	}
+	pcap_freealldevs(all);
+	return n;
 }
 
 void tt_capture_free(struct tt_capture **capp)

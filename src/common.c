@@ -2,9 +2,13 @@
 /* common.c - error buffer helpers shared by every module. */
 #include "tcptrack/common.h"
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int tt_set_err(char *errbuf, int err, const char *fmt, ...)
 {
@@ -134,5 +138,24 @@ int tt_parse_time_spec(const char *s, tt_time_ns *t, bool *relative)
 	if (!parse_fraction(&p, &frac) || *p != '\0')
 		return TT_ERR_INVAL;
 	*t = sec * TT_NS_PER_SEC + frac;
+	return TT_OK;
+}
+
+int tt_drop_privileges(const char *user, char *errbuf)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || user == NULL || strcmp(user, "root") == 0)
+		return TT_OK;
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL)
+		return tt_set_err(errbuf, TT_ERR_INVAL, "-Z %s: no such user", user);
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+		return tt_set_errno(errbuf, TT_ERR_IO, errno, "-Z %s: cannot switch to that user",
+		                    user);
+	if (setuid(0) == 0)
+		return tt_set_err(errbuf, TT_ERR_IO, "-Z %s: root privileges could not be dropped",
+		                  user);
 	return TT_OK;
 }

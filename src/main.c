@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "tcptrack/capture.h"
 #include "tcptrack/decode.h"
+#include "tcptrack/live.h"
 #include "tcptrack/report.h"
 #include "tcptrack/tracker.h"
 #include "tt_config.h"
@@ -25,6 +27,10 @@
 #define DEFAULT_MAX_FLOWS 1048576u
 #define DEFAULT_MSL_SECONDS 30
 #define DEFAULT_CLOSE_WAIT_ALERT_SECONDS 60
+#define DEFAULT_SNAPLEN 262144      /* like tcpdump: whole frames */
+#define DEFAULT_LINGER_SECONDS 10
+#define DEFAULT_USER "tcpdump"      /* like Debian's tcpdump -Z default */
+#define CAPTURE_BUFFER (8 * 1024 * 1024)
 
 struct options {
 	const char *read_file;
@@ -38,6 +44,18 @@ struct options {
 	const char *at_spec;        /* --at as given */
 	tt_time_ns at;              /* absolute, or from the first packet if at_relative */
 	bool at_set, at_relative;
+	/* live monitor */
+	const char *iface;          /* -i */
+	bool list_devices;          /* -D */
+	bool no_promisc;            /* -p */
+	int snaplen;                /* -s */
+	const char *user;           /* -Z */
+	bool live;                  /* -r FILE --live: replay through the monitor */
+	const char *speed_str;      /* --speed */
+	double speed;
+	bool max_speed;
+	bool no_ui;                 /* --no-ui: event lines */
+	tt_time_ns linger;          /* --linger */
 };
 
 static void usage(FILE *f)
@@ -160,7 +178,7 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_MAX_FLOWS = 256, OPT_MSL, OPT_AT, OPT_CLOSE_WAIT_ALERT };
+enum { OPT_MAX_FLOWS = 256, OPT_MSL, OPT_AT, OPT_LIVE, OPT_SPEED, OPT_NO_UI, OPT_LINGER, OPT_CLOSE_WAIT_ALERT };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -170,6 +188,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"msl", required_argument, NULL, OPT_MSL},
 		{"at", required_argument, NULL, OPT_AT},
+		{"live", no_argument, NULL, OPT_LIVE},
+		{"speed", required_argument, NULL, OPT_SPEED},
+		{"no-ui", no_argument, NULL, OPT_NO_UI},
+		{"linger", required_argument, NULL, OPT_LINGER},
+		{"interface", required_argument, NULL, 'i'},
 		{"close-wait-alert", required_argument, NULL, OPT_CLOSE_WAIT_ALERT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -181,9 +204,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->max_flows = DEFAULT_MAX_FLOWS;
 	o->msl = (tt_time_ns)DEFAULT_MSL_SECONDS * TT_NS_PER_SEC;
+	o->snaplen = DEFAULT_SNAPLEN;
+	o->speed = 1.0;
+	o->linger = (tt_time_ns)DEFAULT_LINGER_SECONDS * TT_NS_PER_SEC;
 	o->close_wait_alert = (tt_time_ns)DEFAULT_CLOSE_WAIT_ALERT_SECONDS * TT_NS_PER_SEC;
 	opterr = 0; /* our own messages, named "tcptrack:" */
-	while ((ch = getopt_long(argc, argv, "+:r:c:nF:o:i:DphV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:r:c:nF:o:i:Dps:Z:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			o->read_file = optarg;
@@ -230,11 +256,49 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->at_set = true;
 			break;
 		case 'i':
+			o->iface = optarg;
+			break;
 		case 'D':
+			o->list_devices = true;
+			break;
 		case 'p':
-			return usage_error("%s: live capture is not available in this version; "
-			                   "read a capture file with -r FILE",
-			                   ch == 'i' ? "-i" : ch == 'D' ? "-D" : "-p");
+			o->no_promisc = true;
+			break;
+		case 's':
+			if (!parse_u64(optarg, &v) || v > 262144)
+				return usage_error("-s: '%s' is not a snapshot length (0 to 262144; 0 "
+				                   "means 262144)", optarg);
+			o->snaplen = v == 0 ? DEFAULT_SNAPLEN : (int)v;
+			break;
+		case 'Z':
+			o->user = optarg;
+			break;
+		case OPT_LIVE:
+			o->live = true;
+			break;
+		case OPT_SPEED: {
+			tt_time_ns x;
+			o->speed_str = optarg;
+			if (strcmp(optarg, "max") == 0) {
+				o->max_speed = true;
+			} else if (!parse_seconds(optarg, &x) || x <= 0 ||
+			           x > (tt_time_ns)1000000 * TT_NS_PER_SEC) {
+				return usage_error("--speed: '%s' is not a positive factor or 'max'",
+				                   optarg);
+			} else {
+				o->speed = (double)x / (double)TT_NS_PER_SEC;
+			}
+			break;
+		}
+		case OPT_NO_UI:
+			o->no_ui = true;
+			break;
+		case OPT_LINGER:
+			if (!parse_seconds(optarg, &o->linger) ||
+			    o->linger > (tt_time_ns)86400 * TT_NS_PER_SEC)
+				return usage_error("--linger: '%s' is not a number of seconds (0 to 86400)",
+				                   optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -249,8 +313,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (o->read_file == NULL)
-		return usage_error("%s", "no input: give a capture file with -r FILE");
+	if (o->list_devices)
+		return 0;
+	if (o->read_file == NULL && o->iface == NULL)
+		return usage_error("%s", "no input: give a capture file with -r FILE or an "
+		                         "interface with -i IFACE");
+	if (o->read_file != NULL && o->iface != NULL)
+		return usage_error("%s", "-r and -i: read a file or capture live, not both");
+	if (o->iface != NULL && (o->at_set || o->live || o->output != NULL))
+		return usage_error("%s", "-i: --at, --live and -o work on a file (-r)");
+	if ((o->speed_str != NULL) && !o->live)
+		return usage_error("%s", "--speed: only with -r FILE --live");
+	if (o->live && o->at_set)
+		return usage_error("%s", "--live and --at: choose one");
 	if (optind < argc) {
 		o->filter = join_args(argc - optind, argv + optind);
 		if (o->filter == NULL) {
@@ -323,6 +398,99 @@ static FILE *open_output(const char *path, char *tmp, size_t tmpsize)
 	return f;
 }
 
+/* tcpdump's default for -Z: its own user, if the system has it. */
+static const char *default_user(void)
+{
+	return getpwnam(DEFAULT_USER) != NULL ? DEFAULT_USER : "nobody";
+}
+
+static void print_device(int index, const char *name, const char *description, unsigned flags,
+                         void *user)
+{
+	(void)user;
+	printf("%d.%s", index, name);
+	if (description != NULL)
+		printf(" (%s)", description);
+	if (flags & (TT_DEV_UP | TT_DEV_RUNNING | TT_DEV_LOOPBACK))
+		printf(" [%s%s%s]", flags & TT_DEV_UP ? "Up" : "",
+		       flags & TT_DEV_RUNNING ? (flags & TT_DEV_UP ? ", Running" : "Running") : "",
+		       flags & TT_DEV_LOOPBACK ? ", Loopback" : "");
+	putchar('\n');
+}
+
+/*
+ * The monitor: -i IFACE, or -r FILE with --live (paced replay) or --no-ui
+ * (event lines as fast as the file reads).  The ncurses view when standard
+ * output is a terminal and --no-ui is not given; otherwise event lines.
+ */
+static int run_live(struct options *o)
+{
+	struct tt_capture *cap = NULL;
+	struct tt_live_config lc;
+	struct tt_live_result res;
+	char errbuf[TT_ERRBUF_SIZE] = "";
+	int rc;
+
+	if (o->iface != NULL) {
+		struct tt_live_opts lo = {.iface = o->iface, .snaplen = o->snaplen,
+		                          .promisc = !o->no_promisc, .buffer_bytes = CAPTURE_BUFFER};
+		rc = tt_capture_open_live(&cap, &lo, errbuf);
+	} else {
+		rc = tt_capture_open_file(&cap, o->read_file, errbuf);
+	}
+	if (rc != TT_OK) {
+		fprintf(stderr, "tcptrack: %s\n", errbuf);
+		return EXIT_RUNTIME;
+	}
+	/* The capture is open: root is no longer needed. */
+	if (tt_drop_privileges(o->user != NULL ? o->user : default_user(), errbuf) != TT_OK) {
+		fprintf(stderr, "tcptrack: %s\n", errbuf);
+		tt_capture_free(&cap);
+		return EXIT_RUNTIME;
+	}
+	if (!tt_decode_link_supported(tt_capture_datalink(cap))) {
+		fprintf(stderr, "tcptrack: %s: link type %s (%d) is not supported\n",
+		        tt_capture_name(cap), tt_capture_datalink_name(cap), tt_capture_datalink(cap));
+		tt_capture_free(&cap);
+		return EXIT_RUNTIME;
+	}
+	if (o->filter != NULL && tt_capture_set_filter(cap, o->filter, errbuf) != TT_OK) {
+		fprintf(stderr, "tcptrack: %s\n", errbuf);
+		tt_capture_free(&cap);
+		return EXIT_USAGE;
+	}
+	memset(&lc, 0, sizeof(lc));
+	lc.max_flows = o->max_flows;
+	lc.msl = o->msl;
+	lc.source = tt_capture_name(cap);
+	lc.filter = o->filter;
+	lc.replay = o->iface == NULL;
+	lc.paced = o->live && !o->max_speed;
+	lc.speed = o->speed;
+	lc.speed_str = o->max_speed ? "max" : o->speed_str != NULL ? o->speed_str : "1";
+	lc.ui = !o->no_ui && isatty(STDOUT_FILENO) && (o->iface != NULL || o->live);
+	lc.format = o->format == TT_FMT_JSON ? TT_FMT_JSON : TT_FMT_TEXT;
+	lc.out = stdout;
+	lc.linger = o->linger;
+	rc = tt_live_run(cap, &lc, &res, errbuf);
+	if (rc != TT_OK) {
+		fprintf(stderr, "tcptrack: %s\n", errbuf);
+	} else if (o->iface != NULL) {
+		/* As tcpdump does on leaving. */
+		fprintf(stderr, "%" PRIu64 " packets captured", res.packets);
+		if (res.have_counts)
+			fprintf(stderr, ", %" PRIu64 " dropped by kernel, %" PRIu64
+			        " dropped by interface", res.counts.dropped, res.counts.if_dropped);
+		fputc('\n', stderr);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "tcptrack: standard output: write error: %s\n", strerror(errno));
+		rc = TT_ERR_IO;
+	}
+	tt_capture_free(&cap);
+	return rc == TT_OK ? 0 : EXIT_RUNTIME;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -343,6 +511,21 @@ int main(int argc, char **argv)
 	rc = parse_options(argc, argv, &o);
 	if (rc != 0)
 		return rc;
+	if (o.list_devices) {
+		rc = tt_capture_list_devices(print_device, NULL, errbuf);
+		if (rc < 0) {
+			fprintf(stderr, "tcptrack: %s\n", errbuf);
+			return EXIT_RUNTIME;
+		}
+		if (rc == 0)
+			fprintf(stderr, "tcptrack: no interfaces to capture on (are you root?)\n");
+		return rc > 0 ? 0 : EXIT_RUNTIME;
+	}
+	if (o.iface != NULL || o.live || o.no_ui) {
+		rc = run_live(&o);
+		free(o.filter);
+		return rc;
+	}
 	rc = tt_capture_open_file(&cap, o.read_file, errbuf);
 	if (rc != TT_OK) {
 		fprintf(stderr, "tcptrack: %s\n", errbuf);

@@ -999,6 +999,27 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 	handle_segment(tr, pkt);
 }
 
+void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)
+{
+	if (!tr->have_time)
+		return;
+	if (now > tr->now)
+		tr->now = now;
+	expire(tr, tr->now);
+	write_pending(tr, tr->now - stray_grace(tr));
+}
+
+void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user)
+{
+	uint32_t bound = tt_flow_used_bound(tr->flows);
+
+	for (uint32_t i = 0; i < bound; i++) {
+		const struct tt_conn *c = tt_flow_at(tr->flows, i);
+		if (c != NULL && !c->emitted && !c->held)
+			fn(c, user);
+	}
+}
+
 static int cmp_first_ptr(const void *a, const void *b)
 {
 	return cmp_first(*(const struct tt_conn *const *)a, *(const struct tt_conn *const *)b);

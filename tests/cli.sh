@@ -33,12 +33,19 @@ check() { # check DESCRIPTION COMMAND...
 	if ! "$@"; then echo "FAIL: $d"; fails=$((fails + 1)); fi
 }
 
-expect 2 '^tcptrack: no input' -- 
 expect 2 "^tcptrack: unknown option '--bogus'" -- --bogus
 expect 2 "^tcptrack: option '-r' needs an argument" -- -r
 expect 2 "^tcptrack: --format: 'xml' is not one of text, json, csv" -- -r "$cap" -F xml
 expect 2 "^tcptrack: -c: 'x' is not a positive number" -- -r "$cap" -c x
 expect 2 "^tcptrack: --at: 'yesterday' is not a time" -- -r "$cap" --at yesterday
+expect 2 "^tcptrack: -r and -i: read a file or capture live, not both" -- -r "$cap" -i lo
+expect 2 "^tcptrack: --speed: only with -r FILE --live" -- -r "$cap" --speed 2
+expect 2 "^tcptrack: --speed: '0' is not a positive factor or 'max'" -- -r "$cap" --live --speed 0
+expect 2 "^tcptrack: -s: '999999' is not a snapshot length" -- -i lo -s 999999
+expect 2 "^tcptrack: no input: give a capture file with -r FILE or an interface with -i IFACE" --
+expect 1 "^tcptrack: nosuchif0: no such interface|^tcptrack: nosuchif0: permission denied" -- -i nosuchif0 --no-ui
+expect 0 '^$' -- -r "$cap" --live --speed max --no-ui
+check "--live --no-ui: event lines" grep -q ' client SYN_SENT -> ESTABLISHED$' "$tmp/out"
 expect 2 "^tcptrack: --at: '2024-02-30T00:00:00Z' is not a time" -- -r "$cap" --at 2024-02-30T00:00:00Z
 expect 0 '^$' -- -r "$cap" --at +0.05
 check "--at: the table, no report" grep -q '^ESTABLISHED  10.0.0.1:49816' "$tmp/out"

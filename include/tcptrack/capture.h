@@ -54,6 +54,46 @@ const char *tt_capture_datalink_name(const struct tt_capture *cap);
 /** @return the name of the capture source as given when opening it. */
 const char *tt_capture_name(const struct tt_capture *cap);
 
+/* A live capture. */
+struct tt_live_opts {
+	const char *iface;      /* "eth0", "any" */
+	int snaplen;            /* bytes kept of each frame */
+	bool promisc;           /* promiscuous mode (tcpdump's default; -p turns it off) */
+	int buffer_bytes;       /* kernel buffer */
+};
+
+/**
+ * Open an interface for live capture: immediate delivery, non-blocking
+ * reads (tt_capture_next() returns 0 when nothing is waiting), nanosecond
+ * timestamps where the system has them.
+ * @return TT_OK, or TT_ERR_IO with a one-line reason in errbuf (no such
+ *         interface, permission denied: root or CAP_NET_RAW needed, down),
+ *         TT_ERR_PCAP, TT_ERR_NOMEM.
+ */
+int tt_capture_open_live(struct tt_capture **out, const struct tt_live_opts *o, char *errbuf);
+
+/** @return a file descriptor to poll() for packets (live capture), or -1. */
+int tt_capture_fd(const struct tt_capture *cap);
+
+struct tt_capture_counts {
+	uint64_t received, dropped, if_dropped; /* pcap_stats(3PCAP) */
+};
+
+/** Capture statistics of a live capture. @return TT_OK or TT_ERR_UNSUPPORTED. */
+int tt_capture_stats(struct tt_capture *cap, struct tt_capture_counts *st);
+
+#define TT_DEV_UP 0x1
+#define TT_DEV_RUNNING 0x2
+#define TT_DEV_LOOPBACK 0x4
+typedef void (*tt_device_fn)(int index, const char *name, const char *description,
+                             unsigned flags, void *user);
+
+/**
+ * Call fn for every interface libpcap can capture on (tcpdump -D).
+ * @return the number of interfaces, or TT_ERR_PCAP with the reason.
+ */
+int tt_capture_list_devices(tt_device_fn fn, void *user, char *errbuf);
+
 /** Close the capture; accepts NULL; sets *capp to NULL. */
 void tt_capture_free(struct tt_capture **capp);
 

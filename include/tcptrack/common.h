@@ -57,4 +57,12 @@ int tt_set_errno(char *errbuf, int err, int errnum, const char *fmt, ...) TT_PRI
  */
 int tt_parse_time_spec(const char *s, tt_time_ns *t, bool *relative);
 
+/**
+ * Give up root for good once the capture is open (tcpdump -Z): switch to
+ * user's uid and gid, with no supplementary groups.  Nothing to do when not
+ * running as root or when user is "root".
+ * @return TT_OK, or TT_ERR_INVAL (no such user) / TT_ERR_IO with the reason.
+ */
+int tt_drop_privileges(const char *user, char *errbuf);
+
 #endif /* TCPTRACK_COMMON_H */

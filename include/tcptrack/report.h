@@ -231,6 +231,13 @@ void tt_at_write(struct tt_at *a, enum tt_report_format fmt, FILE *out);
 
 void tt_at_free(struct tt_at *a);
 
+/**
+ * One line for a tracker event (report_events.c): the live monitor's
+ * scripting mode.  Text: "TIME ID CLIENT > SERVER what"; JSON: an object with
+ * "type":"event" and "event" one of opened, state, anomaly, closed.
+ */
+void tt_report_event_line(FILE *f, enum tt_report_format fmt, const struct tt_event *ev);
+
 /* The writers (report_text.c, report_json.c, report_csv.c). */
 extern const struct tt_report_writer tt_writer_text;
 extern const struct tt_report_writer tt_writer_json;

@@ -176,6 +176,18 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
  */
 void tt_tracker_finish(struct tt_tracker *tr);
 
+/**
+ * Let capture time reach `now` without a packet (live capture: the wall
+ * clock): TIME_WAIT and other timers that expire by then fire, and records
+ * whose strays have had their time are written.
+ */
+void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now);
+
+typedef void (*tt_conn_fn)(const struct tt_conn *c, void *user);
+
+/** Call fn for every connection not over yet, in table order. */
+void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user);
+
 
 /** @return the counters. */
 const struct tt_stats *tt_tracker_stats(const struct tt_tracker *tr);
