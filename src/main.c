@@ -62,6 +62,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: tcptrack -r FILE [options] [filter expression]\n"
+	        "       tcptrack -i IFACE [options] [filter expression]   (live monitor)\n"
 	        "Reconstruct every TCP connection in a capture: both endpoints' RFC 793 states,\n"
 	        "sequence/ack accounting, windows, and Wireshark's TCP analysis per direction\n"
 	        "(retransmissions, out-of-order, dup ACKs, zero windows, keep-alives...) with\n"
@@ -72,7 +73,20 @@ static void usage(FILE *f)
 	        "  -c N               stop after N packets (those passing the filter)\n"
 	        "  -n                 do not resolve names (tcptrack never does; for tcpdump habits)\n"
 	        "  [expression]       a BPF filter as in tcpdump, e.g. 'tcp port 443'\n"
-	        "  -i IFACE, -D, -p   live capture options: not available in this version\n"
+	        "\n"
+	        "Live monitor (a full-screen view; h in it lists the keys):\n"
+	        "  -i IFACE           capture on IFACE (any: all); needs root or CAP_NET_RAW\n"
+	        "  -D                 list the interfaces\n"
+	        "  -p                 no promiscuous mode\n"
+	        "  -s SNAPLEN         bytes kept per frame (default 262144)\n"
+	        "  -Z USER            once capturing, run as USER (default tcpdump, else nobody;\n"
+	        "                     root keeps root)\n"
+	        "      --live         with -r: replay FILE through the monitor at capture speed\n"
+	        "      --speed X|max  replay X times faster (default 1), or as fast as read\n"
+	        "      --no-ui        one line per event (opened, state, anomaly, closed) instead\n"
+	        "                     of the view; -F json for JSON Lines; the default when\n"
+	        "                     standard output is not a terminal\n"
+	        "      --linger SECS  keep connections that are over listed SECS (default %d)\n"
 	        "\n"
 	        "Output:\n"
 	        "  -F, --format FMT   text (default), json (JSON Lines) or csv\n"
@@ -99,9 +113,11 @@ static void usage(FILE *f)
 	        "  -h, --help         this help\n"
 	        "  -V, --version      print the version\n"
 	        "\n"
-	        "Exit status: 0 success, 1 runtime error (bad or truncated file, write error),\n"
+	        "Exit status: 0 success, 1 runtime error (bad or truncated file, no such\n"
+	        "interface, permission denied, write error),\n"
 	        "2 usage error.  See tcptrack(1).\n",
-	        DEFAULT_MAX_FLOWS, DEFAULT_MSL_SECONDS, DEFAULT_CLOSE_WAIT_ALERT_SECONDS);
+	        DEFAULT_LINGER_SECONDS, DEFAULT_MAX_FLOWS, DEFAULT_MSL_SECONDS,
+	        DEFAULT_CLOSE_WAIT_ALERT_SECONDS);
 }
 
 static int usage_error(const char *fmt, ...) TT_PRINTF(1, 2);

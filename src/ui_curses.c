@@ -461,9 +461,14 @@ static void draw_dir(int *y, const char *name, const struct tt_dir *d)
 	         " unique), syn %u fin %u rst %u", name, d->packets, d->payload_bytes,
 	         d->unique_bytes, d->syn, d->fin, d->rst);
 	if (d->has_win)
-		mvprintw((*y)++, x, "window min %u max %u last %u, shift %s%s", d->win_min, d->win_max,
-		         d->win_last, d->scale_known ? "" : "unknown",
-		         d->scale_known ? (d->shift ? "on" : "0") : "");
+	{
+		if (d->scale_known)
+			mvprintw((*y)++, x, "window min %u max %u last %u (scaled, shift %u)",
+			         d->win_min, d->win_max, d->win_last, d->shift);
+		else
+			mvprintw((*y)++, x, "window min %u max %u last %u (raw: scale unknown)",
+			         d->win_min, d->win_max, d->win_last);
+	}
 	tt_format_ms(zw, sizeof(zw), d->zw_total);
 	move(*y, x);
 	for (int i = 0; i < TT_AN_COUNT; i++) {
