@@ -146,6 +146,8 @@ int tt_live_run(struct tt_capture *cap, const struct tt_live_config *cfg,
 
 		if (stop_signal) {
 			res->interrupted = true;
+			if (l.ui == NULL)
+				tt_tracker_finish(l.tr); /* every opened connection gets its closed line */
 			break;
 		}
 		now_mono = clock_ns(CLOCK_MONOTONIC);
@@ -182,6 +184,8 @@ int tt_live_run(struct tt_capture *cap, const struct tt_live_config *cfg,
 			cap_now = pending.ts;
 			have_pending = false;
 			n++;
+			if (cfg->limit_packets > 0 && res->packets >= cfg->limit_packets)
+				eof = true; /* -c: nothing more is read */
 		}
 		if (rc < 0)
 			break;
@@ -194,7 +198,7 @@ int tt_live_run(struct tt_capture *cap, const struct tt_live_config *cfg,
 		tt_tracker_advance(l.tr, cap_now);
 
 		if (eof && l.ui == NULL) {
-			/* Event lines from a file: the records still open end here. */
+			/* Event lines from a file or up to -c: the records still open end here. */
 			tt_tracker_finish(l.tr);
 			break;
 		}
@@ -227,7 +231,7 @@ int tt_live_run(struct tt_capture *cap, const struct tt_live_config *cfg,
 		}
 		if (wait < 0)
 			wait = 0;
-		if (!cfg->replay && tt_capture_fd(cap) >= 0) {
+		if (!cfg->replay && !eof && tt_capture_fd(cap) >= 0) {
 			fds[nfds].fd = tt_capture_fd(cap);
 			fds[nfds++].events = POLLIN;
 		}

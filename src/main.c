@@ -488,6 +488,7 @@ static int run_live(struct options *o)
 	lc.format = o->format == TT_FMT_JSON ? TT_FMT_JSON : TT_FMT_TEXT;
 	lc.out = stdout;
 	lc.linger = o->linger;
+	lc.limit_packets = o->count;
 	rc = tt_live_run(cap, &lc, &res, errbuf);
 	if (rc != TT_OK) {
 		fprintf(stderr, "tcptrack: %s\n", errbuf);

@@ -228,7 +228,7 @@ bool tt_ui_filter_match(const struct tt_ui_filter *f, const struct tt_ui_row *r)
 /* ---- sort ----------------------------------------------------------------------------------- */
 
 static const char *const sort_names[TT_UI_SORT_N] = {"rate", "bytes", "age", "idle", "state",
-                                                     "retx"};
+                                                     "retransmissions"};
 
 const char *tt_ui_sort_name(enum tt_ui_sort s)
 {
@@ -285,7 +285,7 @@ int64_t tt_ui_sort_key(const struct tt_ui_row *r, enum tt_ui_sort s, bool revers
 
 static const char *const col_labels[TT_UI_NCOLS] = {
 	"CLIENT", "SERVER", "C-STATE", "S-STATE", "AGE", "IDLE",
-	"BYTES>", "BYTES<", "RATE/s", "RETX", "C-WIN", "S-WIN",
+	"BYTES>", "BYTES<", "RATE", "RETX", "WIN>", "WIN<",
 };
 
 const char *tt_ui_col_label(enum tt_ui_col c)
@@ -307,21 +307,42 @@ static int sum_layout(const struct tt_ui_layout *l)
 	return n > 0 ? total + n - 1 : 0;
 }
 
+/* The addresses share the room the other columns leave, each at least
+ * ADDR_MIN (or its need): the shorter keeps its need if it can. */
+static void shrink_addresses(struct tt_ui_layout *l, int cols, const int need[2])
+{
+	int avail = cols - (sum_layout(l) - l->w[TT_UI_COL_CLIENT] - l->w[TT_UI_COL_SERVER]);
+	int a = need[0], b = need[1], half = avail / 2;
+	int amin = a < ADDR_MIN ? a : ADDR_MIN, bmin = b < ADDR_MIN ? b : ADDR_MIN;
+
+	if (a + b > avail) {
+		if (a <= half)
+			b = avail - a;
+		else if (b <= half)
+			a = avail - b;
+		else {
+			a = half;
+			b = avail - half;
+		}
+	}
+	l->w[TT_UI_COL_CLIENT] = a < amin ? amin : a;
+	l->w[TT_UI_COL_SERVER] = b < bmin ? bmin : b;
+}
+
 void tt_ui_layout(struct tt_ui_layout *l, int cols, int client_need, int server_need)
 {
 	static const int full[TT_UI_NCOLS] = {0, 0, 11, 11, 4, 4, 6, 6, 6, 4, 5, 5};
 	int need[2] = {client_need < 6 ? 6 : client_need, server_need < 6 ? 6 : server_need};
 	int step = 0;
 
-	if (need[0] > TT_UI_EP_SIZE - 1)
-		need[0] = TT_UI_EP_SIZE - 1;
-	if (need[1] > TT_UI_EP_SIZE - 1)
-		need[1] = TT_UI_EP_SIZE - 1;
+	for (int e = 0; e < 2; e++)
+		if (need[e] > TT_UI_EP_SIZE - 1)
+			need[e] = TT_UI_EP_SIZE - 1;
 	memset(l, 0, sizeof(*l));
 	memcpy(l->w, full, sizeof(full));
 	l->w[TT_UI_COL_CLIENT] = need[0];
 	l->w[TT_UI_COL_SERVER] = need[1];
-	while (sum_layout(l) > cols && step < 7) {
+	while (sum_layout(l) > cols && step < 8) {
 		switch (step++) {
 		case 0:
 			l->w[TT_UI_COL_CWIN] = l->w[TT_UI_COL_SWIN] = 0;
@@ -330,48 +351,43 @@ void tt_ui_layout(struct tt_ui_layout *l, int cols, int client_need, int server_
 			l->w[TT_UI_COL_IDLE] = 0;
 			break;
 		case 2:
+			l->w[TT_UI_COL_BYTES_OUT] = l->w[TT_UI_COL_BYTES_IN] = 0;
+			break;
+		case 3:
+			shrink_addresses(l, cols, need);
+			break;
+		case 4:
 			l->short_states = true;
 			l->w[TT_UI_COL_CSTATE] = l->w[TT_UI_COL_SSTATE] = 7;
 			break;
-		case 3:
+		case 5:
 			l->w[TT_UI_COL_AGE] = 0;
 			break;
-		case 4: {
-			/* The addresses share what is left, each at least ADDR_MIN (or its need). */
-			int avail = cols - (sum_layout(l) - need[0] - need[1]), a = need[0],
-			    b = need[1], half = avail / 2;
-			int amin = a < ADDR_MIN ? a : ADDR_MIN, bmin = b < ADDR_MIN ? b : ADDR_MIN;
-			if (a <= half)
-				b = avail - a;
-			else if (b <= half)
-				a = avail - b;
-			else {
-				a = half;
-				b = avail - half;
-			}
-			l->w[TT_UI_COL_CLIENT] = a < amin ? amin : a;
-			l->w[TT_UI_COL_SERVER] = b < bmin ? bmin : b;
-			break;
-		}
-		case 5:
+		case 6:
 			l->w[TT_UI_COL_RETX] = 0;
 			break;
 		default:
 			l->w[TT_UI_COL_RATE] = 0;
 			break;
 		}
+		/* Once the addresses shrank, what later steps free goes back to them. */
+		if (step > 3)
+			shrink_addresses(l, cols, need);
 	}
-	/* Removing columns after the addresses shrank leaves room: give it back. */
-	if (step > 5) {
-		int room = cols - sum_layout(l);
-		for (int e = 0; e < 2 && room > 0; e++) {
-			int more = need[e] - l->w[e];
-			if (more > room)
-				more = room;
-			if (more > 0) {
-				l->w[e] += more;
-				room -= more;
-			}
+	/* Columns that went before the addresses had to shrink: bring back those
+	 * that fit in what is left, the most useful first. */
+	if (l->w[TT_UI_COL_CLIENT] == need[0] && l->w[TT_UI_COL_SERVER] == need[1]) {
+		static const int back[][2] = {{TT_UI_COL_BYTES_OUT, TT_UI_COL_BYTES_IN},
+		                              {TT_UI_COL_IDLE, TT_UI_COL_IDLE},
+		                              {TT_UI_COL_CWIN, TT_UI_COL_SWIN}};
+		for (size_t i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
+			int a = back[i][0], b = back[i][1];
+			if (l->w[a] != 0)
+				continue;
+			l->w[a] = full[a];
+			l->w[b] = full[b];
+			if (sum_layout(l) > cols)
+				l->w[a] = l->w[b] = 0;
 		}
 	}
 	int x = 0;
@@ -520,8 +536,7 @@ void tt_ui_model_open(struct tt_ui_model *m, const struct tt_conn *c)
 
 	m->open++;
 	m->by_state[c->state[0] % TT_TCP_NSTATES]++;
-	if (c->state[1] != c->state[0])
-		m->by_state[c->state[1] % TT_TCP_NSTATES]++;
+	m->by_state[c->state[1] % TT_TCP_NSTATES]++;
 	r = tt_ui_model_find(m, c->id);
 	if (r == NULL) {
 		r = add_row(m, c->id);

@@ -119,7 +119,7 @@ enum tt_ui_sort {
 	TT_UI_SORT_N
 };
 
-/** @return "rate", "bytes", "age", "idle", "state", "retx". */
+/** @return "rate", "bytes", "age", "idle", "state", "retransmissions". */
 const char *tt_ui_sort_name(enum tt_ui_sort s);
 
 /** @return whether the sort's natural order (reverse == false) is descending. */
@@ -141,8 +141,8 @@ enum tt_ui_col {
 	TT_UI_COL_BYTES_IN,     /* server to client */
 	TT_UI_COL_RATE,
 	TT_UI_COL_RETX,
-	TT_UI_COL_CWIN,         /* window the client advertises */
-	TT_UI_COL_SWIN,         /* window the server advertises */
+	TT_UI_COL_CWIN,         /* WIN>: the window the client advertises */
+	TT_UI_COL_SWIN,         /* WIN<: the window the server advertises */
 	TT_UI_NCOLS
 };
 
@@ -159,8 +159,10 @@ const char *tt_ui_col_label(enum tt_ui_col c);
 /**
  * Lay the table out on `cols` screen columns for addresses up to client_need
  * and server_need characters.  Everything when it fits; else, in order: the
- * windows go, then idle, then states are abbreviated, then age goes, then
- * the addresses shrink (down to 12), then retransmissions go, then rate.
+ * windows go, then idle, then the bytes; then the addresses shrink (down to
+ * 12 each, cut from the left); then states are abbreviated, then age,
+ * retransmissions and rate go.  Columns gone while the addresses are whole
+ * come back when they fit (bytes, then idle, then windows).
  */
 void tt_ui_layout(struct tt_ui_layout *l, int cols, int client_need, int server_need);
 
@@ -184,7 +186,7 @@ struct tt_ui_model {
 	tt_time_ns now;             /* of the latest refresh */
 	/* From the latest refresh: */
 	uint64_t open;                          /* connections open */
-	uint64_t by_state[TT_TCP_NSTATES];      /* ... with an endpoint in each state */
+	uint64_t by_state[TT_TCP_NSTATES];      /* their endpoints in each state */
 	uint64_t not_listed;                    /* open but beyond TT_UI_MAX_ROWS */
 	uint32_t over;                          /* rows over (lingering) */
 	bool oom;                               /* a row was lost for want of memory */

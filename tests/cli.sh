@@ -56,7 +56,6 @@ expect 0 '^$' -- -r "$cap" --at 1699999999 -F csv
 check "--at before the capture: the header alone" test "$(wc -l <"$tmp/out")" -eq 1
 expect 2 "^tcptrack: --max-flows: '0'" -- -r "$cap" --max-flows 0
 expect 2 "^tcptrack: --msl: 'soon'" -- -r "$cap" --msl soon
-expect 2 '^tcptrack: -i: live capture is not available' -- -i lo
 expect 1 "^tcptrack: $tmp/none.pcap: No such file or directory$" -- -r "$tmp/none.pcap"
 printf 'hello, world, this is not a capture file\n' >"$tmp/text.pcap"
 expect 1 "^tcptrack: $tmp/text.pcap: not a pcap or pcapng file$" -- -r "$tmp/text.pcap"

@@ -2,7 +2,8 @@
 # live.sh TCPTRACK: a live capture on the loopback interface of traffic this
 # test makes itself (a bounded Python client and server): the connections
 # appear with the right states, TIME_WAIT expires with no packet in sight, and
-# the monitor leaves on SIGINT with the capture statistics.  Skips (77) when
+# the monitor leaves on SIGINT with the capture statistics; -c stops it by
+# itself and closes what is still open.  Skips (77) when
 # capturing is not permitted here or python3 is missing.
 set -u
 bin=$1
@@ -77,6 +78,45 @@ if ! grep -q '^[0-9]* packets captured, [0-9]* dropped by kernel' "$tmp/err"; th
 fi
 if [ "$fails" -ne 0 ]; then
 	echo "--- events:"; cat "$tmp/out"; echo "--- stderr:"; cat "$tmp/err"
+	exit 1
+fi
+
+# -c 3: the three segments of a handshake, then tcptrack stops by itself and
+# the connection, still open, gets its closed line (end_of_input, ESTABLISHED).
+p2=$((port + 2))
+"$bin" -i lo --no-ui -c 3 "tcp port $p2" >"$tmp/out2" 2>"$tmp/err2" &
+pid=$!
+sleep 1
+python3 - "$p2" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", port))
+srv.listen(1)
+c = socket.create_connection(("127.0.0.1", port), timeout=5)
+time.sleep(1.5)
+c.close()
+srv.close()
+PY
+i=0
+while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$pid" 2>/dev/null; then
+	kill -INT "$pid"
+	echo "FAIL: -c 3 did not stop after three packets"
+	fails=$((fails + 1))
+fi
+wait "$pid"
+if ! grep -q "closed timeout (end_of_input) ESTABLISHED/ESTABLISHED\|closed .*(end_of_input) ESTABLISHED/ESTABLISHED" "$tmp/out2"; then
+	echo "FAIL: -c 3: no closed line for the open connection"
+	fails=$((fails + 1))
+fi
+if ! grep -q '^3 packets captured' "$tmp/err2"; then
+	echo "FAIL: -c 3: statistics: $(cat "$tmp/err2")"
+	fails=$((fails + 1))
+fi
+if [ "$fails" -ne 0 ]; then
+	echo "--- events:"; cat "$tmp/out2"; echo "--- stderr:"; cat "$tmp/err2"
 	exit 1
 fi
 echo "live: all checks passed"

@@ -28,6 +28,7 @@ struct tt_live_config {
 	enum tt_report_format format; /* event lines: text or JSON */
 	FILE *out;
 	tt_time_ns linger;          /* how long the view keeps a connection that is over */
+	uint64_t limit_packets;     /* -c: stop reading after this many frames (0: no limit) */
 };
 
 struct tt_live_result {
@@ -39,7 +40,9 @@ struct tt_live_result {
 
 /**
  * Run until the user quits (q), a signal (SIGINT, SIGTERM, SIGHUP), or, for
- * event lines from a file, the end of the file.  The terminal is restored on
+ * event lines, the end of the file or limit_packets frames.  With event lines,
+ * the connections still open at the end are closed (end_of_input), as from a
+ * file.  The view stops reading at limit_packets and stays until q.  The terminal is restored on
  * every exit, fatal signals included.
  * @return TT_OK, or a negative status with a one-line reason in errbuf (the
  *         terminal is already restored then).
