@@ -21,6 +21,13 @@ struct list {
 #define CHUNK (UINT32_C(1) << CHUNK_SHIFT)
 #define MIN_SLOTS 1024u
 
+/* An index slot: record index + 1 (0 = empty) and the record's hash, so that a
+ * probe reads one 8-byte slot and touches a record only when the hashes match. */
+struct slot {
+	uint32_t idx;
+	uint32_t hash;
+};
+
 struct tt_flow_table {
 	uint8_t **chunks;        /* ceil(max_flows / CHUNK) pointers, allocated on demand */
 	uint32_t n_chunks;       /* chunks allocated */
@@ -29,7 +36,7 @@ struct tt_flow_table {
 	uint32_t n_used;
 	uint32_t bound;          /* highest index ever handed out + 1 */
 	uint32_t free_head;      /* freed records, linked through lru_next */
-	uint32_t *slots;         /* index + 1; 0 = empty */
+	struct slot *slots;      /* the index: probed without touching records */
 	uint32_t mask;           /* slots - 1 (power of two) */
 	uint32_t seed;
 	struct list lru;
@@ -83,7 +90,7 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 	/* Keep records 8-byte aligned. */
 	t->elem_size = (elem_size + 7) & ~(size_t)7;
 	t->chunks = calloc((max_flows + CHUNK - 1) / CHUNK, sizeof(*t->chunks));
-	t->slots = calloc(MIN_SLOTS, sizeof(uint32_t));
+	t->slots = calloc(MIN_SLOTS, sizeof(struct slot));
 	if (t->chunks == NULL || t->slots == NULL) {
 		free(t->chunks);
 		free(t->slots);
@@ -141,12 +148,14 @@ static inline bool key_eq(const struct tt_flow_key *a, const struct tt_flow_key 
 void *tt_flow_lookup(struct tt_flow_table *t, const struct tt_flow_key *key, uint32_t hash)
 {
 	for (uint32_t s = hash & t->mask;; s = (s + 1) & t->mask) {
-		uint32_t v = t->slots[s];
-		if (v == 0)
+		const struct slot *v = &t->slots[s];
+		if (v->idx == 0)
 			return NULL;
-		struct tt_flow_node *n = node_at(t, v - 1);
-		if (n->hash == hash && key_eq(&n->key, key))
-			return n;
+		if (v->hash == hash) {
+			struct tt_flow_node *n = node_at(t, v->idx - 1);
+			if (key_eq(&n->key, key))
+				return n;
+		}
 	}
 }
 
@@ -198,23 +207,23 @@ static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i, boo
 static bool grow_index(struct tt_flow_table *t)
 {
 	uint64_t nslots = (uint64_t)t->mask + 1;
-	uint32_t *old = t->slots, old_mask = t->mask;
-	uint32_t *slots;
+	struct slot *old = t->slots, *slots;
+	uint32_t old_mask = t->mask;
 
 	if (nslots >= (uint64_t)t->max_flows * 2 + 2)
 		return true; /* already large enough for every flow the pool can hold */
-	slots = calloc((size_t)nslots * 2, sizeof(uint32_t));
+	slots = calloc((size_t)nslots * 2, sizeof(struct slot));
 	if (slots == NULL)
 		return false;
 	t->slots = slots;
 	t->mask = (uint32_t)(nslots * 2 - 1);
 	for (uint64_t j = 0; j <= old_mask; j++) {
-		uint32_t v = old[j], s;
-		if (v == 0)
+		uint32_t s;
+		if (old[j].idx == 0)
 			continue;
-		for (s = node_at(t, v - 1)->hash & t->mask; t->slots[s] != 0; s = (s + 1) & t->mask)
+		for (s = old[j].hash & t->mask; t->slots[s].idx != 0; s = (s + 1) & t->mask)
 			;
-		t->slots[s] = v;
+		t->slots[s] = old[j];
 	}
 	free(old);
 	return true;
@@ -249,9 +258,10 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	n->hash = hash;
 	n->tmr_list = -1;
 	n->in_use = true;
-	for (s = hash & t->mask; t->slots[s] != 0; s = (s + 1) & t->mask)
+	for (s = hash & t->mask; t->slots[s].idx != 0; s = (s + 1) & t->mask)
 		;
-	t->slots[s] = i + 1;
+	t->slots[s].idx = i + 1;
+	t->slots[s].hash = hash;
 	list_append(t, &t->lru, i, false);
 	t->n_used++;
 	return n;
@@ -262,13 +272,13 @@ static void slot_delete(struct tt_flow_table *t, uint32_t i)
 {
 	uint32_t s = node_at(t, i)->hash & t->mask;
 
-	while (t->slots[s] != i + 1)
+	while (t->slots[s].idx != i + 1)
 		s = (s + 1) & t->mask;
 	for (uint32_t j = (s + 1) & t->mask;; j = (j + 1) & t->mask) {
-		uint32_t v = t->slots[j];
-		if (v == 0)
+		struct slot v = t->slots[j];
+		if (v.idx == 0)
 			break;
-		uint32_t home = node_at(t, v - 1)->hash & t->mask;
+		uint32_t home = v.hash & t->mask;
 		/* Move v back into the hole at s unless its home lies in (s, j]. */
 		bool home_between = s <= j ? (home > s && home <= j) : (home > s || home <= j);
 		if (!home_between) {
@@ -276,7 +286,7 @@ static void slot_delete(struct tt_flow_table *t, uint32_t i)
 			s = j;
 		}
 	}
-	t->slots[s] = 0;
+	t->slots[s].idx = 0;
 }
 
 void tt_flow_remove(struct tt_flow_table *t, void *rec)

@@ -4,6 +4,8 @@
 
 #include <inttypes.h>
 
+#include "outbuf.h"
+
 static void json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -26,147 +28,222 @@ static void json_time(FILE *f, tt_time_ns t)
 	fputs(b, f);
 }
 
-static void json_opt_u(FILE *f, const char *key, bool has, uint64_t v)
+/* ---- connection records: built in a buffer, no printf (see outbuf.h) ---- */
+
+/* ,"key": */
+static void ob_key(struct tt_outbuf *o, const char *key)
 {
+	tt_ob_mem(o, ",\"", 2);
+	tt_ob_str(o, key);
+	tt_ob_mem(o, "\":", 2);
+}
+
+static void ob_u(struct tt_outbuf *o, const char *key, uint64_t v)
+{
+	ob_key(o, key);
+	tt_ob_u64(o, v);
+}
+
+static void ob_opt_u(struct tt_outbuf *o, const char *key, bool has, uint64_t v)
+{
+	ob_key(o, key);
 	if (has)
-		fprintf(f, ",\"%s\":%" PRIu64, key, v);
+		tt_ob_u64(o, v);
 	else
-		fprintf(f, ",\"%s\":null", key);
+		tt_ob_mem(o, "null", 4);
 }
 
-/* A member holding a duration in milliseconds, or null; sep goes before it. */
-static void json_ms(FILE *f, const char *sep, const char *key, bool has, tt_time_ns v)
+static void ob_bool(struct tt_outbuf *o, const char *key, bool v)
 {
-	char b[32];
+	ob_key(o, key);
+	tt_ob_str(o, v ? "true" : "false");
+}
 
+/* ,"key":"value" (value has nothing to escape: a name of ours) */
+static void ob_name(struct tt_outbuf *o, const char *key, const char *v)
+{
+	ob_key(o, key);
+	tt_ob_char(o, '"');
+	tt_ob_str(o, v);
+	tt_ob_char(o, '"');
+}
+
+static void ob_nullable_name(struct tt_outbuf *o, const char *key, const char *v)
+{
+	if (v != NULL) {
+		ob_name(o, key, v);
+	} else {
+		ob_key(o, key);
+		tt_ob_mem(o, "null", 4);
+	}
+}
+
+/* A member holding a duration in milliseconds, or null. */
+static void ob_ms(struct tt_outbuf *o, const char *key, bool has, tt_time_ns v)
+{
+	ob_key(o, key);
 	if (has)
-		tt_format_ms(b, sizeof(b), v);
-	fprintf(f, "%s\"%s\":%s", sep, key, has ? b : "null");
+		tt_ob_ms(o, v);
+	else
+		tt_ob_mem(o, "null", 4);
 }
 
-static void json_dir(FILE *f, const struct tt_dir *d)
+static void ob_endpoint(struct tt_outbuf *o, const struct tt_conn *c, enum tt_endpoint ep)
 {
-	fprintf(f, "{\"packets\":%" PRIu64 ",\"payload_bytes\":%" PRIu64 ",\"unique_bytes\":%" PRIu64
-	        ",\"retransmitted_bytes\":%" PRIu64 ",\"syn\":%u,\"fin\":%u,\"rst\":%u",
-	        d->packets, d->payload_bytes, d->unique_bytes, d->payload_bytes - d->unique_bytes,
-	        d->syn, d->fin, d->rst);
-	json_opt_u(f, "isn", d->has_isn, d->isn);
-	json_opt_u(f, "mss", d->has_mss, d->mss);
-	json_opt_u(f, "wscale", d->has_wscale, d->wscale);
-	fprintf(f, ",\"sack_ok\":%s,\"ts_ok\":%s", d->sack_ok ? "true" : "false",
-	        d->ts_ok ? "true" : "false");
-	json_opt_u(f, "win_min", d->has_win, d->win_min);
-	json_opt_u(f, "win_max", d->has_win, d->win_max);
-	json_opt_u(f, "win_last", d->has_win, d->win_last);
-	json_opt_u(f, "win_last_raw", d->has_win, d->win_last_raw);
-	json_opt_u(f, "win_shift", d->scale_known, d->shift);
-	for (int i = 0; i < TT_AN_COUNT; i++)
-		fprintf(f, ",\"%s\":%u", tt_report_counters[i].name, d->counts[tt_report_counters[i].an]);
-	json_ms(f, ",", "zero_window_ms", true, d->zw_total);
-	json_ms(f, ",", "zero_window_max_ms", true, d->zw_max);
-	fprintf(f, ",\"bytes_in_flight_max\":%" PRIu64 ",\"seq_next\":%" PRIu64,
-	        d->bytes_in_flight_max, d->seq_next);
-	json_opt_u(f, "ack_max", d->has_ack, d->ack_max);
-	fprintf(f, ",\"bytes_acked\":%" PRIu64 ",\"icmp_errors\":%u}", d->bytes_acked,
-	        d->icmp_errors);
+	const uint8_t *a = c->addr[ep];
+
+	tt_ob_char(o, '"');
+	if (c->ip_version == 4) {
+		for (int i = 0; i < 4; i++) {
+			tt_ob_u64(o, a[i]);
+			tt_ob_char(o, i < 3 ? '.' : ':');
+		}
+		tt_ob_u64(o, c->port[ep]);
+	} else {
+		char b[64];
+		tt_format_endpoint(b, sizeof(b), c->ip_version, a, c->port[ep]);
+		tt_ob_str(o, b);
+	}
+	tt_ob_char(o, '"');
 }
 
-static void json_rtt_dir(FILE *f, const char *key, const struct tt_rtt_stats *r)
+static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
+{
+	tt_ob_mem(o, "{\"packets\":", 11);
+	tt_ob_u64(o, d->packets);
+	ob_u(o, "payload_bytes", d->payload_bytes);
+	ob_u(o, "unique_bytes", d->unique_bytes);
+	ob_u(o, "retransmitted_bytes", d->payload_bytes - d->unique_bytes);
+	ob_u(o, "syn", d->syn);
+	ob_u(o, "fin", d->fin);
+	ob_u(o, "rst", d->rst);
+	ob_opt_u(o, "isn", d->has_isn, d->isn);
+	ob_opt_u(o, "mss", d->has_mss, d->mss);
+	ob_opt_u(o, "wscale", d->has_wscale, d->wscale);
+	ob_bool(o, "sack_ok", d->sack_ok);
+	ob_bool(o, "ts_ok", d->ts_ok);
+	ob_opt_u(o, "win_min", d->has_win, d->win_min);
+	ob_opt_u(o, "win_max", d->has_win, d->win_max);
+	ob_opt_u(o, "win_last", d->has_win, d->win_last);
+	ob_opt_u(o, "win_last_raw", d->has_win, d->win_last_raw);
+	ob_opt_u(o, "win_shift", d->scale_known, d->shift);
+	for (int i = 0; i < TT_AN_COUNT; i++)
+		ob_u(o, tt_report_counters[i].name, d->counts[tt_report_counters[i].an]);
+	ob_ms(o, "zero_window_ms", true, d->zw_total);
+	ob_ms(o, "zero_window_max_ms", true, d->zw_max);
+	ob_u(o, "bytes_in_flight_max", d->bytes_in_flight_max);
+	ob_u(o, "seq_next", d->seq_next);
+	ob_opt_u(o, "ack_max", d->has_ack, d->ack_max);
+	ob_u(o, "bytes_acked", d->bytes_acked);
+	ob_u(o, "icmp_errors", d->icmp_errors);
+	tt_ob_char(o, '}');
+}
+
+static void json_rtt_dir(struct tt_outbuf *o, const char *key, const struct tt_rtt_stats *r)
 {
 	bool has = r->samples > 0;
 
-	fprintf(f, "\"%s\":{\"samples\":%u", key, r->samples);
-	json_ms(f, ",", "min_ms", has, r->min);
-	json_ms(f, ",", "avg_ms", has, has ? r->sum / r->samples : 0);
-	json_ms(f, ",", "max_ms", has, r->max);
-	fputc('}', f);
+	ob_key(o, key);
+	tt_ob_mem(o, "{\"samples\":", 11);
+	tt_ob_u64(o, r->samples);
+	ob_ms(o, "min_ms", has, r->min);
+	ob_ms(o, "avg_ms", has, has ? r->sum / r->samples : 0);
+	ob_ms(o, "max_ms", has, r->max);
+	tt_ob_char(o, '}');
 }
 
-static void json_rtt(FILE *f, const struct tt_conn *c)
+static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 {
 	bool hs = c->has_rtt_client && c->has_rtt_server;
 
-	fputs(",\"rtt\":{", f);
-	json_ms(f, "", "handshake_ms", hs, c->rtt_client_side + c->rtt_server_side);
-	json_ms(f, ",", "client_side_ms", c->has_rtt_client, c->rtt_client_side);
-	json_ms(f, ",", "server_side_ms", c->has_rtt_server, c->rtt_server_side);
-	fputc(',', f);
-	json_rtt_dir(f, "c2s", &c->dir[TT_CLIENT].rtt);
-	fputc(',', f);
-	json_rtt_dir(f, "s2c", &c->dir[TT_SERVER].rtt);
-	fputc('}', f);
-}
-
-static void json_history(FILE *f, const struct tt_history *h)
-{
-	fputc('[', f);
-	for (int i = 0; i < h->n; i++) {
-		fprintf(f, "%s[\"%s\",", i ? "," : "", tt_tcp_state_name(h->state[i]));
-		json_time(f, h->ts[i]);
-		fputc(']', f);
-	}
-	fputc(']', f);
-}
-
-static void json_nullable_str(FILE *f, const char *key, const char *v)
-{
-	if (v != NULL)
-		fprintf(f, ",\"%s\":\"%s\"", key, v);
+	tt_ob_str(o, ",\"rtt\":{\"handshake_ms\":");
+	if (hs)
+		tt_ob_ms(o, c->rtt_client_side + c->rtt_server_side);
 	else
-		fprintf(f, ",\"%s\":null", key);
+		tt_ob_mem(o, "null", 4);
+	ob_ms(o, "client_side_ms", c->has_rtt_client, c->rtt_client_side);
+	ob_ms(o, "server_side_ms", c->has_rtt_server, c->rtt_server_side);
+	json_rtt_dir(o, "c2s", &c->dir[TT_CLIENT].rtt);
+	json_rtt_dir(o, "s2c", &c->dir[TT_SERVER].rtt);
+	tt_ob_char(o, '}');
 }
 
+static void json_history(struct tt_outbuf *o, const char *key, const struct tt_history *h)
+{
+	ob_key(o, key);
+	tt_ob_char(o, '[');
+	for (int i = 0; i < h->n; i++) {
+		if (i > 0)
+			tt_ob_char(o, ',');
+		tt_ob_mem(o, "[\"", 2);
+		tt_ob_str(o, tt_tcp_state_name(h->state[i]));
+		tt_ob_mem(o, "\",", 2);
+		tt_ob_time(o, h->ts[i]);
+		tt_ob_char(o, ']');
+	}
+	tt_ob_char(o, ']');
+}
 
 static void json_conn(struct tt_report *r, const struct tt_conn *c)
 {
-	FILE *f = r->out;
-	char cl[64], sv[64];
+	struct tt_outbuf ob;
+	struct tt_outbuf *o = &ob;
+	const char *inf[6];
+	int n;
 
-	tt_format_endpoint(cl, sizeof(cl), c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
-	tt_format_endpoint(sv, sizeof(sv), c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
-	fprintf(f, "{\"type\":\"conn\",\"id\":%" PRIu64 ",\"incarnation\":%u,\"ip\":%u,"
-	        "\"client\":\"%s\",\"server\":\"%s\",\"first\":",
-	        c->id, c->incarnation, c->ip_version, cl, sv);
-	json_time(f, c->first);
-	fputs(",\"last\":", f);
-	json_time(f, c->last);
-	fprintf(f, ",\"handshake\":\"%s\",\"outcome\":\"%s\"",
-	        tt_handshake_name((enum tt_handshake)c->handshake),
-	        tt_outcome_name(tt_conn_outcome(c)));
-	json_nullable_str(f, "closed_by", tt_conn_closed_by(c));
-	json_nullable_str(f, "reset_by", tt_conn_reset_by(c));
-	fprintf(f, ",\"port_reuse\":%s,\"client_state\":\"%s\",\"server_state\":\"%s\"",
-	        c->port_reuse ? "true" : "false", tt_tcp_state_name(c->state[TT_CLIENT]),
-	        tt_tcp_state_name(c->state[TT_SERVER]));
-	fputs(",\"client_history\":", f);
-	json_history(f, &c->hist[TT_CLIENT]);
-	fputs(",\"server_history\":", f);
-	json_history(f, &c->hist[TT_SERVER]);
-	fputs(",\"c2s\":", f);
-	json_dir(f, &c->dir[TT_CLIENT]);
-	fputs(",\"s2c\":", f);
-	json_dir(f, &c->dir[TT_SERVER]);
-	json_rtt(f, c);
-	fputs(",\"end\":", f);
-	json_time(f, c->end);
-	fprintf(f, ",\"strays\":%u,\"end_reason\":\"%s\",\"client_chosen_by\":\"%s\","
-	        "\"history_truncated\":%s", c->strays,
-	        tt_end_reason_name((enum tt_end_reason)c->end_reason),
-	        tt_client_reason_name((enum tt_client_reason)c->client_reason),
-	        (c->hist[0].truncated || c->hist[1].truncated) ? "true" : "false");
-	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0)
-		fprintf(f, ",\"icmp\":{\"type\":%u,\"code\":%u}", c->icmp_type, c->icmp_code);
-	else
-		fputs(",\"icmp\":null", f);
-	{
-		const char *inf[6];
-		int n = tt_conn_inferred(c, inf);
-		fputs(",\"inferred\":[", f);
-		for (int i = 0; i < n; i++)
-			fprintf(f, "%s\"%s\"", i ? "," : "", inf[i]);
-		fputc(']', f);
+	ob.f = r->out;
+	ob.n = 0;
+	tt_ob_str(o, "{\"type\":\"conn\",\"id\":");
+	tt_ob_u64(o, c->id);
+	ob_u(o, "incarnation", c->incarnation);
+	ob_u(o, "ip", c->ip_version);
+	ob_key(o, "client");
+	ob_endpoint(o, c, TT_CLIENT);
+	ob_key(o, "server");
+	ob_endpoint(o, c, TT_SERVER);
+	ob_key(o, "first");
+	tt_ob_time(o, c->first);
+	ob_key(o, "last");
+	tt_ob_time(o, c->last);
+	ob_name(o, "handshake", tt_handshake_name((enum tt_handshake)c->handshake));
+	ob_name(o, "outcome", tt_outcome_name(tt_conn_outcome(c)));
+	ob_nullable_name(o, "closed_by", tt_conn_closed_by(c));
+	ob_nullable_name(o, "reset_by", tt_conn_reset_by(c));
+	ob_bool(o, "port_reuse", c->port_reuse);
+	ob_name(o, "client_state", tt_tcp_state_name(c->state[TT_CLIENT]));
+	ob_name(o, "server_state", tt_tcp_state_name(c->state[TT_SERVER]));
+	json_history(o, "client_history", &c->hist[TT_CLIENT]);
+	json_history(o, "server_history", &c->hist[TT_SERVER]);
+	ob_key(o, "c2s");
+	json_dir(o, &c->dir[TT_CLIENT]);
+	ob_key(o, "s2c");
+	json_dir(o, &c->dir[TT_SERVER]);
+	json_rtt(o, c);
+	ob_key(o, "end");
+	tt_ob_time(o, c->end);
+	ob_u(o, "strays", c->strays);
+	ob_name(o, "end_reason", tt_end_reason_name((enum tt_end_reason)c->end_reason));
+	ob_name(o, "client_chosen_by", tt_client_reason_name((enum tt_client_reason)c->client_reason));
+	ob_bool(o, "history_truncated", c->hist[0].truncated || c->hist[1].truncated);
+	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0) {
+		tt_ob_str(o, ",\"icmp\":{\"type\":");
+		tt_ob_u64(o, c->icmp_type);
+		ob_u(o, "code", c->icmp_code);
+		tt_ob_char(o, '}');
+	} else {
+		tt_ob_str(o, ",\"icmp\":null");
 	}
-	fputs("}\n", f);
+	n = tt_conn_inferred(c, inf);
+	tt_ob_str(o, ",\"inferred\":[");
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			tt_ob_char(o, ',');
+		tt_ob_char(o, '"');
+		tt_ob_str(o, inf[i]);
+		tt_ob_char(o, '"');
+	}
+	tt_ob_mem(o, "]}\n", 3);
+	tt_ob_flush(o);
 }
 
 static void json_summary(struct tt_report *r, const struct tt_stats *st,

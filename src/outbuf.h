@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * outbuf.h - (internal) building an output line without printf: integers,
+ * capture times and milliseconds are formatted by hand into a buffer that is
+ * written with one fwrite.  The writers produce a record per connection, so
+ * on a capture of a million connections this is most of the output's cost.
+ *
+ * Every append reserves what it needs first: a line longer than the buffer is
+ * flushed in pieces, never truncated.
+ */
+#ifndef TCPTRACK_OUTBUF_H
+#define TCPTRACK_OUTBUF_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tcptrack/common.h"
+
+#define TT_OB_SIZE 8192
+
+struct tt_outbuf {
+	FILE *f;
+	size_t n;
+	char b[TT_OB_SIZE];
+};
+
+static inline void tt_ob_flush(struct tt_outbuf *o)
+{
+	if (o->n > 0)
+		(void)fwrite(o->b, 1, o->n, o->f); /* errors surface through ferror() */
+	o->n = 0;
+}
+
+/* Room for `need` more bytes (need <= TT_OB_SIZE). */
+static inline char *tt_ob_room(struct tt_outbuf *o, size_t need)
+{
+	if (TT_OB_SIZE - o->n < need)
+		tt_ob_flush(o);
+	return o->b + o->n;
+}
+
+static inline void tt_ob_mem(struct tt_outbuf *o, const char *s, size_t len)
+{
+	while (len > 0) {
+		size_t k = len < TT_OB_SIZE ? len : TT_OB_SIZE;
+		memcpy(tt_ob_room(o, k), s, k);
+		o->n += k;
+		s += k;
+		len -= k;
+	}
+}
+
+static inline void tt_ob_str(struct tt_outbuf *o, const char *s)
+{
+	tt_ob_mem(o, s, strlen(s));
+}
+
+static inline void tt_ob_char(struct tt_outbuf *o, char c)
+{
+	*tt_ob_room(o, 1) = c;
+	o->n++;
+}
+
+static inline void tt_ob_u64(struct tt_outbuf *o, uint64_t v)
+{
+	char t[20];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	tt_ob_mem(o, t + i, sizeof(t) - i);
+}
+
+/* v with exactly `digits` digits, zero-padded (v < 10^digits). */
+static inline void tt_ob_fixed(struct tt_outbuf *o, uint64_t v, int digits)
+{
+	char *p = tt_ob_room(o, (size_t)digits);
+
+	for (int i = digits - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	o->n += (size_t)digits;
+}
+
+/* As tt_format_time(): seconds with 6 decimals, or 9 with sub-microsecond digits. */
+static inline void tt_ob_time(struct tt_outbuf *o, tt_time_ns t)
+{
+	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
+	uint64_t ns = mag % (uint64_t)TT_NS_PER_SEC;
+
+	if (t < 0)
+		tt_ob_char(o, '-');
+	tt_ob_u64(o, mag / (uint64_t)TT_NS_PER_SEC);
+	tt_ob_char(o, '.');
+	if (ns % 1000 == 0)
+		tt_ob_fixed(o, ns / 1000, 6);
+	else
+		tt_ob_fixed(o, ns, 9);
+}
+
+/* As tt_format_ms(): a duration in milliseconds with 3 decimals (negative: 0). */
+static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
+{
+	uint64_t us = d < 0 ? 0 : (uint64_t)d / 1000;
+
+	tt_ob_u64(o, us / 1000);
+	tt_ob_char(o, '.');
+	tt_ob_fixed(o, us % 1000, 3);
+}
+
+#endif /* TCPTRACK_OUTBUF_H */
