@@ -330,6 +330,33 @@ void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns 
 	list_append(t, &t->timers[list], index_of(t, rec), true);
 }
 
+void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline)
+{
+	struct tt_flow_node *n = rec;
+	struct list *l = &t->timers[list];
+	uint32_t i = index_of(t, rec), after;
+
+	tt_flow_timer_cancel(t, rec);
+	after = l->tail;
+	n->deadline = deadline;
+	n->tmr_list = (int8_t)list;
+	while (after != TT_FLOW_NIL && node_at(t, after)->deadline > deadline)
+		after = node_at(t, after)->tmr_prev;
+	if (after == l->tail) {
+		list_append(t, l, i, true);
+		return;
+	}
+	/* Between `after` (or the head) and its successor. */
+	uint32_t next = after == TT_FLOW_NIL ? l->head : node_at(t, after)->tmr_next;
+	n->tmr_prev = after;
+	n->tmr_next = next;
+	node_at(t, next)->tmr_prev = i;
+	if (after == TT_FLOW_NIL)
+		l->head = i;
+	else
+		node_at(t, after)->tmr_next = i;
+}
+
 void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec)
 {
 	struct tt_flow_node *n = rec;

@@ -67,9 +67,45 @@ static bool state_at(const struct tt_conn *c, int ep, tt_time_ns at, uint8_t *st
 	return true;
 }
 
+/*
+ * A later incarnation on the same 4-tuple that began by the table's instant
+ * took the 4-tuple over: the earlier one's endpoints left in TIME_WAIT were
+ * gone from then (Linux lets connect() reuse its own TIME_WAIT).  Their rows,
+ * added when the earlier record was written, are taken out.
+ */
+static void drop_replaced(struct tt_at *a, const struct tt_conn *c)
+{
+	uint64_t gone = 0;
+
+	for (size_t i = a->n; i-- > 0;) {
+		struct tt_at_row *r = &a->rows[i];
+		bool same = false;
+		if (r->id == 0 || r->id == c->id || r->state != TT_TCP_TIME_WAIT ||
+		    r->ip_version != c->ip_version)
+			continue;
+		for (int ep = 0; ep < 2 && !same; ep++) /* either role */
+			same = r->lport == c->port[ep] && r->pport == c->port[!ep] &&
+			       memcmp(r->local, c->addr[ep], 16) == 0 &&
+			       memcmp(r->peer, c->addr[!ep], 16) == 0;
+		if (!same)
+			continue;
+		gone = r->id;
+		*r = a->rows[--a->n];
+	}
+	if (gone == 0)
+		return;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->rows[i].id == gone)
+			return;
+	a->conns--;
+}
+
 void tt_at_add_conn(struct tt_at *a, const struct tt_conn *c)
 {
 	bool any = false;
+
+	if (c->incarnation > 1 && c->first <= a->at)
+		drop_replaced(a, c);
 
 	for (int ep = 0; ep < 2; ep++) {
 		struct tt_at_row *r;

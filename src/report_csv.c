@@ -39,7 +39,8 @@ static void dir_header(FILE *f, const char *prefix)
 static void csv_begin(struct tt_report *r)
 {
 	fputs("id,incarnation,ip,client,server,first,last,end,end_reason,strays,handshake,outcome,"
-	      "closed_by,reset_by,port_reuse,client_state,server_state,client_chosen_by,"
+	      "closed_by,reset_by,port_reuse,client_state,server_state,client_tw_until,"
+	      "server_tw_until,client_chosen_by,"
 	      "history_truncated,icmp_type,icmp_code,rtt_handshake_ms,rtt_client_side_ms,"
 	      "rtt_server_side_ms,inferred,client_history,server_history,",
 	      r->out);
@@ -126,13 +127,19 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	csv_time(f, c->last);
 	fputc(',', f);
 	csv_time(f, c->end);
-	fprintf(f, ",%s,%u,%s,%s,%s,%s,%d,%s,%s,%s,%d",
+	fprintf(f, ",%s,%u,%s,%s,%s,%s,%d,%s,%s,",
 	        tt_end_reason_name((enum tt_end_reason)c->end_reason), c->strays,
 	        tt_handshake_name((enum tt_handshake)c->handshake),
 	        tt_outcome_name(tt_conn_outcome(c)), cb != NULL ? cb : "", rb != NULL ? rb : "",
 	        c->port_reuse, tt_tcp_state_name(c->state[TT_CLIENT]),
-	        tt_tcp_state_name(c->state[TT_SERVER]),
-	        tt_client_reason_name((enum tt_client_reason)c->client_reason),
+	        tt_tcp_state_name(c->state[TT_SERVER]));
+	for (int ep = 0; ep < 2; ep++) {
+		/* When an endpoint left in TIME_WAIT leaves it (2*MSL after it entered). */
+		if (c->state[ep] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0)
+			csv_time(f, c->tw_deadline[ep]);
+		fputc(',', f);
+	}
+	fprintf(f, "%s,%d", tt_client_reason_name((enum tt_client_reason)c->client_reason),
 	        c->hist[0].truncated || c->hist[1].truncated);
 	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0)
 		fprintf(f, ",%u,%u", c->icmp_type, c->icmp_code);

@@ -175,8 +175,9 @@ static void tw_change(struct tt_diag_table *t, const struct tt_diag_key *k, int 
  * to the last leaving it: a simultaneous close (both endpoints in TIME_WAIT)
  * is one connection, and it leaves at the tracker's single timer for both,
  * so the count never depends on the order in which the two exits are dated.
- * A record written with an endpoint still in TIME_WAIT (evicted, or the end
- * of the input) is no longer followed and leaves then.
+ * A record written with an endpoint still in TIME_WAIT is followed on by the
+ * tracker when the connection was over (its leaving TIME_WAIT comes as an
+ * event); otherwise (evicted, or the end of the input) it leaves then.
  */
 void tt_report_event(struct tt_report *r, const struct tt_event *ev)
 {
@@ -197,7 +198,7 @@ void tt_report_event(struct tt_report *r, const struct tt_event *ev)
 			delta = 1;
 		else if (before && !after)
 			delta = -1;
-	} else if (ev->type == TT_EVT_CONN_END) {
+	} else if (ev->type == TT_EVT_CONN_END && !c->tw_followed) {
 		if (c->state[TT_CLIENT] == TT_TCP_TIME_WAIT || c->state[TT_SERVER] == TT_TCP_TIME_WAIT)
 			delta = -1;
 	}

@@ -221,6 +221,17 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	json_rtt(o, c);
 	ob_key(o, "end");
 	tt_ob_time(o, c->end);
+	/* When the endpoints left in TIME_WAIT leave it (2*MSL after they entered). */
+	tt_ob_str(o, ",\"time_wait_until\":{\"client\":");
+	for (int ep = 0; ep < 2; ep++) {
+		if (ep == TT_SERVER)
+			tt_ob_str(o, ",\"server\":");
+		if (c->state[ep] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0)
+			tt_ob_time(o, c->tw_deadline[ep]);
+		else
+			tt_ob_mem(o, "null", 4);
+	}
+	tt_ob_char(o, '}');
 	ob_u(o, "strays", c->strays);
 	ob_name(o, "end_reason", tt_end_reason_name((enum tt_end_reason)c->end_reason));
 	ob_name(o, "client_chosen_by", tt_client_reason_name((enum tt_client_reason)c->client_reason));
@@ -305,8 +316,9 @@ static void json_summary(struct tt_report *r, const struct tt_stats *st,
 			        tt_tcp_state_name((enum tt_tcp_state)b), r->counts.by_state_pair[a][b]);
 			first = false;
 		}
-	fprintf(f, "},\"evicted\":%" PRIu64 ",\"max_flows\":%u,\"peak_flows\":%u",
-	        st->evicted, st->max_flows, st->peak_flows);
+	fprintf(f, "},\"evicted\":%" PRIu64 ",\"time_wait_dropped\":%" PRIu64
+	        ",\"max_flows\":%u,\"peak_flows\":%u",
+	        st->evicted, st->time_wait_dropped, st->max_flows, st->peak_flows);
 	tt_diag_write_json(f, &r->diag);
 	if (in->limit_packets > 0)
 		fprintf(f, ",\"packet_limit\":%" PRIu64 ",\"stopped_by_limit\":%s", in->limit_packets,

@@ -259,6 +259,9 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 	tt_diag_write_text(f, &r->diag);
 	fprintf(f, "  evicted:     %" PRIu64 " (--max-flows %u, at most %u tracked at once)\n",
 	        st->evicted, st->max_flows, st->peak_flows);
+	if (st->time_wait_dropped > 0)
+		fprintf(f, "  TIME_WAIT:   %" PRIu64 " connections over forgotten before their 2*MSL ended"
+		        " (--max-flows %u of them at once)\n", st->time_wait_dropped, st->max_flows);
 	if (in->limit_packets > 0 && in->stopped_by_limit)
 		fprintf(f, "  stopped:     after %" PRIu64 " packets (-c)\n", in->limit_packets);
 }

@@ -3,11 +3,22 @@
  * tracker.c - glue of the tracking stage: tt_packet -> connection record ->
  * analysis -> both endpoints' state machines -> timers -> events.
  *
- * Timer lists (constant delays, so each list stays sorted):
- *   TW_LIST   connections with an endpoint in TIME_WAIT, deadline 2*MSL after entry;
- *   DONE_LIST records already written (both endpoints CLOSED), kept 2*MSL so
- *             that stray segments are not taken for new connections and a new
- *             SYN on the 4-tuple is numbered as the next incarnation.
+ * A connection is over when neither endpoint can send or receive any more:
+ * both are CLOSED or in TIME_WAIT.  Its record is then final; it is written a
+ * second later (so that strays just after the end still count in it) and the
+ * full record is freed.  What the tracker still needs of it -- the 4-tuple,
+ * the states, the client's ISN, the deadlines -- moves to a compact entry
+ * (struct tt_tw, ~100 bytes, as the kernel keeps a timewait socket): it ends
+ * TIME_WAIT at its deadline (the event), re-arms it on a retransmitted FIN,
+ * takes strays for what they are, and numbers a new SYN on the 4-tuple as the
+ * next incarnation, for 2*MSL after the last endpoint left TIME_WAIT (or
+ * after the end, when there was no TIME_WAIT).
+ *
+ * Timer lists, in both tables (sorted by deadline):
+ *   TW_LIST   an endpoint in TIME_WAIT, deadline 2*MSL after it entered;
+ *   DONE_LIST over and out of TIME_WAIT, kept 2*MSL so that stray segments are
+ *             not taken for new connections and a new SYN on the 4-tuple is
+ *             numbered as the next incarnation.
  */
 #include "tcptrack/tracker.h"
 
@@ -17,9 +28,26 @@
 #define TW_LIST 0
 #define DONE_LIST 1
 
+/* A connection over and written: what the tracker still needs of it. */
+struct tt_tw {
+	struct tt_flow_node node;   /* the table's; must be first */
+	uint64_t id;
+	uint32_t incarnation;
+	uint32_t client_isn;        /* valid if TWF_ISN: the same SYN again is a stray */
+	uint32_t early_us;          /* both in TIME_WAIT: the first leaves this much earlier */
+	uint8_t state[2];           /* by enum tt_endpoint: TIME_WAIT or CLOSED */
+	uint8_t client_slot;
+	uint8_t flags;              /* TWF_* */
+};
+#define TWF_ISN 0x01
+#define TWF_PROTECTED 0x02 /* TIME_WAIT ran its course: a new SYN is no port reuse */
+#define TWF_SERVER_FIRST 0x04 /* both in TIME_WAIT: the server leaves it first */
+
 struct tt_tracker {
 	struct tt_tracker_config cfg;
 	struct tt_flow_table *flows;
+	struct tt_flow_table *tws;  /* struct tt_tw by 4-tuple */
+	struct tt_conn view;        /* a struct tt_tw as a record, for its events */
 	struct tt_stats stats;
 	uint64_t next_id;
 	tt_time_ns now;
@@ -31,6 +59,8 @@ struct tt_tracker {
 	struct tt_conn **pend;
 	uint32_t pend_head, pend_n, pend_cap;
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
+	bool compacting;           /* write_pending() may free what it writes */
+	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
 	tt_time_ns end_floor;      /* latest end given to a record */
 };
 
@@ -71,7 +101,10 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	/* A fixed seed: output never depends on bucket order anyway (records
 	 * are written in event order), and replays stay reproducible. */
 	rc = tt_flow_table_new(&tr->flows, cfg->max_flows, sizeof(struct tt_conn), 0x7463u, errbuf);
+	if (rc == TT_OK)
+		rc = tt_flow_table_new(&tr->tws, cfg->max_flows, sizeof(struct tt_tw), 0x7463u, errbuf);
 	if (rc != TT_OK) {
+		tt_flow_table_free(&tr->flows);
 		free(tr);
 		return rc;
 	}
@@ -85,6 +118,7 @@ void tt_tracker_free(struct tt_tracker **trp)
 	if (trp == NULL || *trp == NULL)
 		return;
 	tt_flow_table_free(&(*trp)->flows);
+	tt_flow_table_free(&(*trp)->tws);
 	free((*trp)->pend);
 	free(*trp);
 	*trp = NULL;
@@ -109,6 +143,47 @@ static void history_push(struct tt_history *h, enum tt_tcp_state s, tt_time_ns t
 	h->truncated = true;
 	h->state[TT_HISTORY_MAX - 1] = (uint8_t)s;
 	h->ts[TT_HISTORY_MAX - 1] = ts;
+}
+
+static bool done_state(uint8_t s)
+{
+	return s == TT_TCP_CLOSED || s == TT_TCP_TIME_WAIT;
+}
+
+/* A record view of what is left of a connection, for the events it still emits. */
+static struct tt_conn *view_of(struct tt_tracker *tr, const struct tt_flow_key *key, uint64_t id,
+                               uint32_t incarnation, uint8_t client_slot, const uint8_t state[2])
+{
+	struct tt_conn *v = &tr->view;
+
+	v->id = id;
+	v->incarnation = incarnation;
+	v->ip_version = key->ip_version;
+	v->client_slot = client_slot;
+	for (int ep = 0; ep < 2; ep++) {
+		int slot = ep == TT_CLIENT ? client_slot : !client_slot;
+		memcpy(v->addr[ep], key->addr[slot], 16);
+		v->port[ep] = key->port[slot];
+		v->state[ep] = state[ep];
+	}
+	v->emitted = v->written = v->remnant = true;
+	v->end_reason = TT_END_CLOSED;
+	return v;
+}
+
+/* The endpoints of view v still in TIME_WAIT leave it: the first at `first`, the other at `at`. */
+static void view_leave_time_wait(struct tt_tracker *tr, struct tt_conn *v, int first_ep,
+                                 tt_time_ns first, tt_time_ns at)
+{
+	for (int k = 0; k < 2; k++) {
+		int ep = k == 0 ? first_ep : !first_ep;
+		if (v->state[ep] != TT_TCP_TIME_WAIT)
+			continue;
+		v->state[ep] = TT_TCP_CLOSED;
+		tr->tw_over--;
+		emit(tr, TT_EVT_STATE, k == 0 ? first : at, v, (enum tt_endpoint)ep, TT_TCP_TIME_WAIT,
+		     TT_TCP_CLOSED, NULL);
+	}
 }
 
 static void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
@@ -179,6 +254,70 @@ static void write_record(struct tt_tracker *tr, struct tt_conn *c)
 	emit(tr, TT_EVT_CONN_END, c->end, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
 }
 
+/* Room in the compact table: when it is full, the entry nearest its end goes. */
+static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *key, uint32_t hash)
+{
+	struct tt_tw *w = tt_flow_insert(tr->tws, key, hash);
+
+	while (w == NULL) {
+		struct tt_tw *a = tt_flow_timer_first(tr->tws, TW_LIST);
+		struct tt_tw *b = tt_flow_timer_first(tr->tws, DONE_LIST);
+		struct tt_tw *victim = a == NULL ? b
+		                       : b == NULL ? a
+		                       : (b->node.deadline <= a->node.deadline ? b : a);
+		if (victim == NULL)
+			return NULL;
+		tr->stats.time_wait_dropped++;
+		/* Forgotten: what was in TIME_WAIT is no longer followed from now. */
+		view_leave_time_wait(tr, view_of(tr, &victim->node.key, victim->id,
+		                                 victim->incarnation, victim->client_slot,
+		                                 victim->state),
+		                     TT_CLIENT, tr->now, tr->now);
+		tt_flow_remove(tr->tws, victim);
+		w = tt_flow_insert(tr->tws, key, hash);
+	}
+	return w;
+}
+
+/*
+ * A written record waiting on a timer (TIME_WAIT, or 2*MSL after its end)
+ * becomes a compact entry and the full record is freed.
+ */
+static void compact(struct tt_tracker *tr, struct tt_conn *c)
+{
+	int list = c->node.tmr_list;
+	tt_time_ns deadline = c->node.deadline;
+	struct tt_tw *w;
+
+	if (list < 0 || c->held)
+		return;
+	w = tw_insert(tr, &c->node.key, c->node.hash);
+	if (w == NULL)
+		return; /* no memory: the full record stays on its timer */
+	w->id = c->id;
+	w->incarnation = c->incarnation;
+	w->client_slot = c->client_slot;
+	w->state[TT_CLIENT] = c->state[TT_CLIENT];
+	w->state[TT_SERVER] = c->state[TT_SERVER];
+	if (c->dir[TT_CLIENT].has_isn) {
+		w->client_isn = c->dir[TT_CLIENT].isn;
+		w->flags |= TWF_ISN;
+	}
+	if (c->tw_done)
+		w->flags |= TWF_PROTECTED;
+	if (list == TW_LIST && c->state[0] == TT_TCP_TIME_WAIT && c->state[1] == TT_TCP_TIME_WAIT) {
+		/* Both in TIME_WAIT: the timer is the later deadline; remember the other. */
+		tt_time_ns lo = c->tw_deadline[0] < c->tw_deadline[1] ? c->tw_deadline[0]
+		                                                       : c->tw_deadline[1];
+		tt_time_ns gap = deadline - lo;
+		w->early_us = gap <= 0 ? 0 : gap / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(gap / 1000);
+		if (c->tw_deadline[TT_SERVER] < c->tw_deadline[TT_CLIENT])
+			w->flags |= TWF_SERVER_FIRST;
+	}
+	tt_flow_remove(tr->flows, c);
+	tt_flow_timer_insert(tr->tws, w, list, deadline);
+}
+
 /*
  * Write the waiting records that ended at or before `until`, oldest first;
  * those that ended at the same instant in order of first packet (then id):
@@ -202,18 +341,38 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 				tr->pend[y] = t;
 			}
 		for (uint32_t i = 0; i < n; i++) {
-			write_record(tr, pend_at(tr, 0));
+			struct tt_conn *c = pend_at(tr, 0);
+			write_record(tr, c);
 			tr->pend_head = (tr->pend_head + 1) % tr->pend_cap;
 			tr->pend_n--;
+			if (tr->compacting)
+				compact(tr, c);
 		}
 	}
 }
 
-/* Take c out of the table; a record still waiting is written first. */
-static void remove_conn(struct tt_tracker *tr, struct tt_conn *c)
+/* Write the records due by `until`, and let them become compact entries. */
+static void write_due(struct tt_tracker *tr, tt_time_ns until)
+{
+	tr->compacting = true;
+	write_pending(tr, until);
+	tr->compacting = false;
+}
+
+/*
+ * Take c out of the table; a record still waiting is written first.  The
+ * endpoints of a record over in TIME_WAIT leave it at `ts`: nothing follows
+ * them any more.
+ */
+static void remove_conn(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
 {
 	if (c->emitted && !c->written)
 		write_pending(tr, c->end);
+	if (c->tw_followed) {
+		struct tt_conn *v = view_of(tr, &c->node.key, c->id, c->incarnation, c->client_slot,
+		                            c->state);
+		view_leave_time_wait(tr, v, TT_CLIENT, ts, ts);
+	}
 	tt_flow_remove(tr->flows, c);
 }
 
@@ -274,8 +433,17 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
  */
 static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, bool via_timer)
 {
-	if (c->emitted || c->held || !both_closed(c))
+	if (c->emitted || c->held || !done_state(c->state[0]) || !done_state(c->state[1]))
 		return;
+	if (!both_closed(c)) {
+		/* Over, an endpoint in TIME_WAIT: the record is final now; its
+		 * TIME_WAIT timer goes on (with the compact entry, once written). */
+		c->tw_followed = true;
+		tr->tw_over += (uint64_t)(c->state[0] == TT_TCP_TIME_WAIT) +
+		               (c->state[1] == TT_TCP_TIME_WAIT);
+		finalize(tr, c, TT_END_CLOSED, ts);
+		return;
+	}
 	c->tw_done = via_timer;
 	if (c->refused || c->unreachable)
 		c->held = true;
@@ -286,40 +454,82 @@ static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, b
 
 /* ---- timers ------------------------------------------------------------- */
 
+/* A compact entry's deadline: it leaves TIME_WAIT, or it is forgotten. */
+static void tw_expire(struct tt_tracker *tr, struct tt_tw *w, tt_time_ns at)
+{
+	if (w->node.tmr_list == DONE_LIST) {
+		tt_flow_remove(tr->tws, w);
+		return;
+	}
+	struct tt_conn *v = view_of(tr, &w->node.key, w->id, w->incarnation, w->client_slot,
+	                            w->state);
+	int first = (w->flags & TWF_SERVER_FIRST) ? TT_SERVER : TT_CLIENT;
+	view_leave_time_wait(tr, v, first, at - (tt_time_ns)w->early_us * 1000, at);
+	w->state[TT_CLIENT] = w->state[TT_SERVER] = TT_TCP_CLOSED;
+	w->flags |= TWF_PROTECTED;
+	tt_flow_timer_insert(tr->tws, w, DONE_LIST, at + 2 * tr->cfg.msl);
+}
+
+/* The full record's TIME_WAIT timer. */
+static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns at)
+{
+	if (c->emitted) {
+		/* Over: its record is final.  Write it now (with those that ended
+		 * before it) and let the compact entry take the deadline. */
+		if (!c->written)
+			write_due(tr, c->end);
+		else
+			compact(tr, c);
+		if (tt_flow_lookup(tr->flows, &c->node.key, c->node.hash) != c)
+			return; /* compact: its entry is on the compact TW list now */
+		/* No memory for the entry: the full record leaves TIME_WAIT itself. */
+		tt_flow_timer_cancel(tr->flows, c);
+		struct tt_conn *v = view_of(tr, &c->node.key, c->id, c->incarnation, c->client_slot,
+		                            c->state);
+		view_leave_time_wait(tr, v, TT_CLIENT, at, at);
+		c->tw_followed = false;
+		c->tw_done = true;
+		tt_flow_timer_set(tr->flows, c, DONE_LIST, two_msl_after(tr, DONE_LIST, at));
+		return;
+	}
+	tt_flow_timer_cancel(tr->flows, c);
+	for (int ep = 0; ep < 2; ep++) {
+		if (c->state[ep] == TT_TCP_TIME_WAIT)
+			set_state(tr, c, (enum tt_endpoint)ep,
+			          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL),
+			          c->tw_deadline[ep] != 0 && c->tw_deadline[ep] < at ? c->tw_deadline[ep]
+			                                                                : at);
+	}
+	maybe_end(tr, c, at, true);
+}
+
 /* The timer lists' heads in deadline order, so records end in time order. */
 static void expire(struct tt_tracker *tr, tt_time_ns now)
 {
 	for (;;) {
-		struct tt_conn *tw = tt_flow_timer_first(tr->flows, TW_LIST);
-		struct tt_conn *done = tt_flow_timer_first(tr->flows, DONE_LIST);
-		struct tt_conn *c;
+		struct tt_flow_node *head[4] = {
+			tt_flow_timer_first(tr->flows, TW_LIST), tt_flow_timer_first(tr->flows, DONE_LIST),
+			tt_flow_timer_first(tr->tws, TW_LIST), tt_flow_timer_first(tr->tws, DONE_LIST)};
+		int k = -1;
 
-		if (tw != NULL && tw->node.deadline > now)
-			tw = NULL;
-		if (done != NULL && done->node.deadline > now)
-			done = NULL;
-		if (tw == NULL && done == NULL)
+		for (int i = 0; i < 4; i++)
+			if (head[i] != NULL && head[i]->deadline <= now &&
+			    (k < 0 || head[i]->deadline < head[k]->deadline))
+				k = i;
+		if (k < 0)
 			break;
-		c = tw == NULL ? done
-		    : done == NULL ? tw
-		    : (done->node.deadline < tw->node.deadline ? done : tw);
-		tt_time_ns at = c->node.deadline;
-		tt_flow_timer_cancel(tr->flows, c);
-		if (c == tw) {
-			for (int ep = 0; ep < 2; ep++) {
-				if (c->state[ep] == TT_TCP_TIME_WAIT)
-					set_state(tr, c, (enum tt_endpoint)ep,
-					          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL),
-					          c->tw_deadline[ep] != 0 && c->tw_deadline[ep] < at
-					                  ? c->tw_deadline[ep]
-					                  : at);
-			}
-			maybe_end(tr, c, at, true);
-		} else {
+		tt_time_ns at = head[k]->deadline;
+		if (k == 0) {
+			conn_tw_expire(tr, (struct tt_conn *)(void *)head[k], at);
+		} else if (k == 1) {
+			struct tt_conn *c = (struct tt_conn *)(void *)head[k];
+			tt_flow_timer_cancel(tr->flows, c);
 			/* A failed opening nobody retried is written when its 2*MSL ends. */
 			if (c->held)
 				finalize(tr, c, TT_END_CLOSED, at);
-			remove_conn(tr, c);
+			remove_conn(tr, c, at);
+		} else {
+			tw_expire(tr, (struct tt_tw *)(void *)head[k], at);
 		}
 	}
 }
@@ -341,7 +551,7 @@ static struct tt_conn *make_room_and_insert(struct tt_tracker *tr, const struct 
 			tr->stats.evicted++;
 			finalize(tr, victim, TT_END_EVICTED, ts);
 		}
-		remove_conn(tr, victim);
+		remove_conn(tr, victim, ts);
 		c = tt_flow_insert(tr->flows, key, hash);
 	}
 	return c;
@@ -393,8 +603,9 @@ static struct tt_conn *new_conn(struct tt_tracker *tr, const struct tt_flow_key 
 	}
 	c->first = c->last = p->ts;
 	tr->stats.connections++;
-	if (tt_flow_count(tr->flows) > tr->stats.peak_flows)
-		tr->stats.peak_flows = tt_flow_count(tr->flows);
+	/* Tracked: full records and what is left of those over (compact entries). */
+	if (tt_flow_count(tr->flows) + tt_flow_count(tr->tws) > tr->stats.peak_flows)
+		tr->stats.peak_flows = tt_flow_count(tr->flows) + tt_flow_count(tr->tws);
 	emit(tr, TT_EVT_CONN_OPENED, p->ts, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
 
 	if (syn && ack) {
@@ -810,6 +1021,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			tr->stats.strays++;
 			if (!c->written)
 				count_stray(tr, c, ep, p);
+			/* The peer's FIN again: TIME_WAIT answers it and lasts 2*MSL more. */
+			if ((p->flags & TT_TH_FIN) && c->state[!ep] == TT_TCP_TIME_WAIT &&
+			    c->node.tmr_list == TW_LIST)
+				arm_time_wait(tr, c, (enum tt_endpoint)!ep, p->ts);
 			return;
 		}
 		if (c->held && same_syn) {
@@ -834,11 +1049,33 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			/* Port reuse: the old incarnation is in TIME_WAIT, or ended
 			 * less than 2*MSL ago without TIME_WAIT's protection. */
 			bool reuse = !c->tw_done;
-			remove_conn(tr, c);
+			remove_conn(tr, c, p->ts);
 			c = new_conn(tr, &key, hash, swapped, p, inc, reuse);
 		}
 	} else {
-		c = new_conn(tr, &key, hash, swapped, p, 1, false);
+		struct tt_tw *w = tt_flow_lookup(tr->tws, &key, hash);
+		uint32_t inc = 1;
+		bool reuse = false;
+		if (w != NULL) {
+			enum tt_endpoint ep = (uint8_t)swapped == w->client_slot ? TT_CLIENT : TT_SERVER;
+			bool same_syn = ep == TT_CLIENT && (w->flags & TWF_ISN) && p->seq == w->client_isn;
+			if (!pure_syn || same_syn) {
+				tr->stats.strays++;
+				if ((p->flags & TT_TH_FIN) && w->state[!ep] == TT_TCP_TIME_WAIT &&
+				    w->node.tmr_list == TW_LIST && p->ts + 2 * tr->cfg.msl > w->node.deadline)
+					tt_flow_timer_insert(tr->tws, w, TW_LIST, p->ts + 2 * tr->cfg.msl);
+				return;
+			}
+			/* A new connect() takes the 4-tuple over: what is left in
+			 * TIME_WAIT leaves it now. */
+			struct tt_conn *v = view_of(tr, &key, w->id, w->incarnation, w->client_slot,
+			                            w->state);
+			view_leave_time_wait(tr, v, TT_CLIENT, p->ts, p->ts);
+			inc = w->incarnation + 1;
+			reuse = !(w->flags & TWF_PROTECTED);
+			tt_flow_remove(tr->tws, w);
+		}
+		c = new_conn(tr, &key, hash, swapped, p, inc, reuse);
 	}
 	if (c == NULL)
 		return;
@@ -982,7 +1219,7 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 		st->first_ts = ts;
 	expire(tr, tr->now);
 	/* Write what ended long enough ago for its strays to have come. */
-	write_pending(tr, tr->now - stray_grace(tr));
+	write_due(tr, tr->now - stray_grace(tr));
 	if (r != TT_DEC_OK || pkt == NULL)
 		return;
 	if (pkt->is_icmp_error) {
@@ -1006,7 +1243,7 @@ void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)
 	if (now > tr->now)
 		tr->now = now;
 	expire(tr, tr->now);
-	write_pending(tr, tr->now - stray_grace(tr));
+	write_due(tr, tr->now - stray_grace(tr));
 }
 
 void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user)
@@ -1018,6 +1255,11 @@ void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user)
 		if (c != NULL && !c->emitted && !c->held)
 			fn(c, user);
 	}
+}
+
+uint64_t tt_tracker_time_wait_over(const struct tt_tracker *tr)
+{
+	return tr->tw_over;
 }
 
 static int cmp_first_ptr(const void *a, const void *b)

@@ -888,7 +888,7 @@ static void apply(struct tt_ui *ui, enum qkind kind, uint64_t id, const struct t
 		return;
 	}
 	tt_ui_model_over(&ui->m, c, ts);
-	if (ui->mode != MODE_LIST && c->id == ui->detail_id) {
+	if (ui->mode != MODE_LIST && c->id == ui->detail_id && !c->remnant) {
 		memcpy(&ui->detail, c, sizeof(*c));
 		ui->have_detail = true;
 	}
@@ -965,7 +965,7 @@ void tt_ui_event(struct tt_ui *ui, const struct tt_event *ev)
 	if (ev->type == TT_EVT_STATE) {
 		if (c->state[TT_CLIENT] != TT_TCP_CLOSED || c->state[TT_SERVER] != TT_TCP_CLOSED)
 			return;
-		kind = Q_OVER;
+		kind = Q_OVER; /* a remnant: a row over leaves TIME_WAIT */
 	} else if (ev->type == TT_EVT_CONN_END) {
 		kind = c->end_reason == TT_END_EVICTED ? Q_EVICT : Q_OVER;
 	} else {
@@ -1016,8 +1016,11 @@ void tt_ui_refresh(struct tt_ui *ui, struct tt_tracker *tr, tt_time_ns now,
 	if (counts != NULL)
 		ui->counts = *counts;
 	tt_ui_model_begin(&ui->m, now);
-	if (tr != NULL)
+	if (tr != NULL) {
 		tt_tracker_foreach_open(tr, on_open, ui);
+		/* Connections over, still in TIME_WAIT, count in the header too. */
+		ui->m.by_state[TT_TCP_TIME_WAIT] += tt_tracker_time_wait_over(tr);
+	}
 	tt_ui_model_end(&ui->m);
 	rebuild_view(ui);
 	if (ui->detail_id != 0)

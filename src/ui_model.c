@@ -583,6 +583,17 @@ void tt_ui_model_over(struct tt_ui_model *m, const struct tt_conn *c, tt_time_ns
 {
 	struct tt_ui_row *r = tt_ui_model_find(m, c->id);
 
+	if (c->remnant) {
+		/* A row over leaves TIME_WAIT: its states change, it lingers from now. */
+		if (r != NULL && r->over && r->final != NULL) {
+			r->final->state[TT_CLIENT] = c->state[TT_CLIENT];
+			r->final->state[TT_SERVER] = c->state[TT_SERVER];
+			r->state[TT_CLIENT] = c->state[TT_CLIENT];
+			r->state[TT_SERVER] = c->state[TT_SERVER];
+			r->over_at = ts;
+		}
+		return;
+	}
 	if (r == NULL) {
 		if (m->now != 0 && m->now - tt_ui_closed_at(c, ts) > m->linger)
 			return;
@@ -612,6 +623,12 @@ static int cmp_key(const void *a, const void *b)
 	return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
 }
 
+/* A row over with an endpoint still in TIME_WAIT stays until it leaves. */
+static bool in_time_wait(const struct tt_ui_row *r)
+{
+	return r->state[TT_CLIENT] == TT_TCP_TIME_WAIT || r->state[TT_SERVER] == TT_TCP_TIME_WAIT;
+}
+
 void tt_ui_model_end(struct tt_ui_model *m)
 {
 	uint32_t j = 0, nover = 0;
@@ -619,7 +636,7 @@ void tt_ui_model_end(struct tt_ui_model *m)
 
 	for (uint32_t i = 0; i < m->n; i++) {
 		struct tt_ui_row *r = &m->rows[i];
-		if (r->over && !r->gone && m->now - r->over_at <= m->linger)
+		if (r->over && !r->gone && (m->now - r->over_at <= m->linger || in_time_wait(r)))
 			m->keys[nover++] = (struct tt_ui_sortkey){r->over_at, r->id, i};
 	}
 	if (nover > TT_UI_MAX_OVER) {
@@ -631,7 +648,8 @@ void tt_ui_model_end(struct tt_ui_model *m)
 		struct tt_ui_row *r = &m->rows[i];
 		bool keep = !r->gone && (r->seen || r->over);
 		if (keep && r->over)
-			keep = m->now - r->over_at <= m->linger && r->over_at >= over_floor &&
+			keep = (m->now - r->over_at <= m->linger || in_time_wait(r)) &&
+			       r->over_at >= over_floor &&
 			       nover < TT_UI_MAX_OVER;
 		if (!keep) {
 			free(r->final);

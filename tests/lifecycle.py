@@ -14,7 +14,8 @@ For every connection of the truth files, three checks:
   history   each endpoint's history in tcptrack's record contains the states
             the host showed, in order, up to the capture's last packet (the
             sampler may miss brief states: tcptrack must not contradict the
-            ones it saw);
+            ones it saw); an endpoint the record leaves in TIME_WAIT leaves it
+            at time_wait_until or at the next incarnation's first packet;
   final     tcptrack's final state of each endpoint is the one the host showed
             once the last packet had reached it (the capture point is one
             one-way delay away from the receiving host; a state change that
@@ -154,6 +155,24 @@ def at_checks(binary, pcap, truth, delay, instants):
     return ok, total, unseen, problems
 
 
+def left_time_wait(r, side, succ, last):
+    """An endpoint's history and state at the last packet, as tcptrack reports them.
+
+    A record is written when its connection is over; an endpoint still in
+    TIME_WAIT then leaves it at time_wait_until, or, when the next incarnation
+    on the 4-tuple (the successor record) began before that, at its first
+    packet (the man page's rule; the event stream and --at show the same)."""
+    ours = [s for s, _ in r[side + "_history"]]
+    final = r[side + "_state"]
+    if final == "TIME_WAIT":
+        until = (r.get("time_wait_until") or {}).get(side)
+        ends = [t for t in (until, succ["first"] if succ else None) if t is not None]
+        if ends and min(ends) <= last:
+            ours.append("CLOSED")
+            final = "CLOSED"
+    return ours, final
+
+
 def check_capture(binary, pcap, tpath, verbose, instants):
     with open(tpath) as f:
         truth = json.load(f)
@@ -191,10 +210,12 @@ def check_capture(binary, pcap, tpath, verbose, instants):
         r = cand[0]
         good = True
         cutoff = (last_pkt if last_pkt is not None else r["last"]) + delay + SLACK
+        succ = [x for x in by_key.get(key, []) if x["incarnation"] == inc + 1]
         for side in ("client", "server"):
             states = c[side].get("states", [])
             seen = [s["state"] for s in states if s["first_seen"] <= cutoff]
-            ours = [s for s, _ in r[side + "_history"]]
+            ours, final = left_time_wait(r, side, succ[0] if succ else None,
+                                         last_pkt if last_pkt is not None else r["last"])
             ok_h = is_subsequence(seen, ours)
             counts["history"][0] += ok_h
             counts["history"][1] += 1
@@ -205,20 +226,19 @@ def check_capture(binary, pcap, tpath, verbose, instants):
                 at = state_at(states, (last_pkt or r["last"]) + delay + SLACK)
                 if not states[0]["first_seen"] <= cutoff:
                     at = {"CLOSED", "LISTEN"}  # never existed before the end
-                final = r[side + "_state"]
                 # A server that never had a socket for this connection (no SYN
                 # reached it) is CLOSED to tcptrack; LISTEN belongs to the listener.
                 ok_f = final in at or (final in ("CLOSED", "LISTEN") and
                                        at <= {"CLOSED", "LISTEN"})
             else:
-                ok_f = r[side + "_state"] in ("CLOSED", "LISTEN")
+                ok_f = final in ("CLOSED", "LISTEN")
                 at = {"(no socket)"}
             counts["final"][0] += ok_f
             counts["final"][1] += 1
             if not ok_f:
                 good = False
                 problems.append("%s %s: final %s, host showed %s after the last packet" % (
-                    label, side, r[side + "_state"], sorted(at)))
+                    label, side, final, sorted(at)))
         tries = results.get(tu["client_port"], [])
         want = tries[inc - 1] if inc <= len(tries) else None
         if want is not None:

@@ -85,6 +85,13 @@ void *tt_flow_lru_oldest(struct tt_flow_table *t);
 /** Put rec at the tail of timer list `list` with `deadline` (leaving any other list). */
 void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline);
 
+/**
+ * Put rec on timer list `list` at its place by deadline, searching from the
+ * tail (O(1) when deadlines come nearly in order; equal deadlines keep their
+ * arrival order).
+ */
+void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline);
+
 /** Take rec off its timer list, if any. */
 void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec);
 

@@ -76,6 +76,10 @@ struct tt_conn {
 	bool emitted;               /* over: final, kept to absorb strays */
 	bool written;               /* handed to the writers */
 	bool tw_done;               /* ended by TIME_WAIT expiry */
+	bool tw_followed;           /* over with an endpoint in TIME_WAIT: the tracker still emits
+	                             * its leaving TIME_WAIT after the record is written */
+	bool remnant;               /* an event about a connection already written: only id,
+	                             * incarnation, addresses, ports and states are set */
 	bool held;                  /* a failed opening kept unwritten: the SYN may be retried */
 	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
 	uint32_t strays;            /* segments after the end, counted in dir[] but changing no state */
@@ -140,6 +144,7 @@ struct tt_stats {
 	uint64_t evicted;                    /* records evicted by --max-flows */
 	uint64_t strays;                     /* segments of connections already over */
 	uint64_t rst_ignored;                /* RSTs the receiver would reject (RFC 5961) */
+	uint64_t time_wait_dropped;          /* compact TIME_WAIT entries dropped, the table full */
 	uint64_t time_backwards;             /* frames older than their predecessor */
 	tt_time_ns first_ts, last_ts;
 	uint32_t max_flows;
@@ -187,6 +192,9 @@ typedef void (*tt_conn_fn)(const struct tt_conn *c, void *user);
 
 /** Call fn for every connection not over yet, in table order. */
 void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user);
+
+/** @return the endpoints in TIME_WAIT of connections that are over (records written or due). */
+uint64_t tt_tracker_time_wait_over(const struct tt_tracker *tr);
 
 
 /** @return the counters. */

@@ -151,7 +151,8 @@ static void assert_keys_in_order(const char *s, const char *end, const char *con
 static const char *const conn_keys[] = {
 	"type", "id", "incarnation", "ip", "client", "server", "first", "last", "handshake",
 	"outcome", "closed_by", "reset_by", "port_reuse", "client_state", "server_state",
-	"client_history", "server_history", "c2s", "s2c", "end", "end_reason", "client_chosen_by",
+	"client_history", "server_history", "c2s", "s2c", "end", "time_wait_until", "end_reason",
+	"client_chosen_by",
 	"history_truncated", "icmp",
 };
 
@@ -396,7 +397,8 @@ Test(report, json_keys_in_order)
 	                             "\"server_side_ms\":null,\"c2s\":{\"samples\":0,"
 	                             "\"min_ms\":null,\"avg_ms\":null,\"max_ms\":null},"),
 	                   "%s", s);
-	cr_assert_not_null(strstr(s, "\"end\":1700000061.500000,\"strays\":0,"
+	cr_assert_not_null(strstr(s, "\"end\":1700000061.500000,\"time_wait_until\":{\"client\":null,"
+	                             "\"server\":null},\"strays\":0,"
 	                             "\"end_reason\":\"closed\","
 	                             "\"client_chosen_by\":\"syn\",\"history_truncated\":false"),
 	                   "%s", s);
@@ -595,19 +597,20 @@ Test(report, csv_header_and_rows)
 	cr_assert_eq(nl, 3);
 	assert_prefix(lines[0], "id,incarnation,ip,client,server,first,last,end,end_reason,strays,"
 	                        "handshake,outcome,closed_by,reset_by,port_reuse,"
-	                        "client_state,server_state,client_chosen_by,history_truncated,"
+	                        "client_state,server_state,client_tw_until,server_tw_until,"
+	                        "client_chosen_by,history_truncated,"
 	                        "icmp_type,icmp_code,rtt_handshake_ms,rtt_client_side_ms,"
 	                        "rtt_server_side_ms,inferred,client_history,server_history,"
 	                        "c2s_packets,c2s_payload_bytes,c2s_unique_bytes,"
 	                        "c2s_retransmitted_bytes,");
 	assert_prefix(lines[1], "7,1,4,192.0.2.1:40000,198.51.100.7:80,1700000000.123456,"
 	                        "1700000001.500000,1700000061.500000,closed,0,complete,closed,"
-	                        "client,,0,CLOSED,CLOSED,syn,0,,,,,,,SYN_SENT@1700000000.123456 "
+	                        "client,,0,CLOSED,CLOSED,,,syn,0,,,,,,,SYN_SENT@1700000000.123456 "
 	                        "ESTABLISHED@1700000000.123457 CLOSED@1700000061.500000001,,"
 	                        "5,100,90,10,1,1,0,1000,1460,7,1,0,100,65535,502,");
 
 	size_t ncols = count_char(lines[0], lines[0] + strlen(lines[0]), ',') + 1;
-	cr_assert_eq(ncols, 27 + 2 * 42);
+	cr_assert_eq(ncols, 29 + 2 * 42);
 	for (size_t i = 1; i < 3; i++)
 		cr_assert_eq(count_char(lines[i], lines[i] + strlen(lines[i]), ',') + 1, ncols,
 		             "row %zu: %s", i, lines[i]);
@@ -652,7 +655,7 @@ Test(report, csv_empty)
 	s = run(TT_FMT_CSV, NULL, 0, &st, &input);
 	cr_assert_eq(count_char(s, s + strlen(s), '\n'), 1);
 	cr_assert_eq(strncmp(s, "id,incarnation,", 15), 0);
-	cr_assert_eq(count_char(s, s + strlen(s), ','), 27 + 2 * 42 - 1);
+	cr_assert_eq(count_char(s, s + strlen(s), ','), 29 + 2 * 42 - 1);
 }
 
 /* ---- text ---------------------------------------------------------------------------------- */

@@ -17,11 +17,25 @@ static struct tt_conn recs[MAXREC];
 static int nrecs;
 static struct tt_tracker *tr;
 
+/* Endpoints leaving TIME_WAIT after their record was written (remnant events). */
+struct tw_exit {
+	uint64_t id;
+	enum tt_endpoint ep;
+	tt_time_ns ts;
+};
+static struct tw_exit exits[MAXREC];
+static int nexits;
+
 static void on_event(const struct tt_event *ev, void *user)
 {
 	(void)user;
 	if (ev->type == TT_EVT_CONN_END && nrecs < MAXREC)
 		recs[nrecs++] = *ev->conn;
+	if (ev->type == TT_EVT_STATE && ev->conn->remnant && nexits < MAXREC) {
+		cr_assert_eq(ev->from, TT_TCP_TIME_WAIT);
+		cr_assert_eq(ev->to, TT_TCP_CLOSED);
+		exits[nexits++] = (struct tw_exit){ev->conn->id, ev->endpoint, ev->ts};
+	}
 }
 
 static void setup_n(uint32_t max_flows)
@@ -31,6 +45,7 @@ static void setup_n(uint32_t max_flows)
 	char err[TT_ERRBUF_SIZE];
 
 	nrecs = 0;
+	nexits = 0;
 	cr_assert_eq(tt_tracker_new(&tr, &cfg, err), TT_OK);
 }
 
@@ -101,7 +116,7 @@ TestSuite(tracker, .init = setup, .fini = teardown);
 Test(tracker, classic_open_close_and_time_wait_expiry)
 {
 	static const char *const cw[] = {"SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2",
-	                                 "TIME_WAIT", "CLOSED"};
+	                                 "TIME_WAIT"};
 	static const char *const sw[] = {"LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT",
 	                                 "LAST_ACK", "CLOSED"};
 
@@ -110,24 +125,32 @@ Test(tracker, classic_open_close_and_time_wait_expiry)
 	seg(1.01, S, ACK, 501, 102, 0);
 	seg(1.02, S, ACK | FIN, 501, 102, 0);
 	seg(1.03, C, ACK, 102, 502, 0);
-	cr_assert_eq(nrecs, 0, "still in TIME_WAIT");
-	/* 2*MSL = 60 s after TIME_WAIT began, any later frame expires it. */
-	/* The client received the server's FIN at its capture time, 1.02 s. */
-	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(61.019));
-	cr_assert_eq(nrecs, 0, "one millisecond early");
-	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(61.04));
-	cr_assert_eq(nrecs, 0, "ended at 61.02 s, written a second later (strays)");
-	tick(62.02);
+	/* Over at 1.03 s (client TIME_WAIT, server CLOSED): written a second later. */
+	tick(2.0);
+	cr_assert_eq(nrecs, 0, "strays may still come");
+	tick(2.04);
 	cr_assert_eq(nrecs, 1);
-	assert_history(&recs[0].hist[TT_CLIENT], cw, 6);
+	assert_history(&recs[0].hist[TT_CLIENT], cw, 5);
 	assert_history(&recs[0].hist[TT_SERVER], sw, 6);
 	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[4], T0 + SEC(1.02), "TIME_WAIT on the FIN");
-	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[5], T0 + SEC(61.02), "CLOSED at 2*MSL exactly");
 	cr_assert_eq(recs[0].hist[TT_SERVER].ts[0], T0, "LISTEN dated from the SYN");
+	cr_assert_eq(recs[0].end, T0 + SEC(1.03));
+	cr_assert_eq(recs[0].tw_deadline[TT_CLIENT], T0 + SEC(61.02), "2*MSL after entering");
+	cr_assert(recs[0].tw_followed);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_CLOSED);
 	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "client");
 	cr_assert_eq(recs[0].handshake, TT_HS_COMPLETE);
 	cr_assert_eq(recs[0].end_reason, TT_END_CLOSED);
+	cr_assert_eq(tt_tracker_time_wait_over(tr), 1);
+	/* The compact entry leaves TIME_WAIT at 2*MSL exactly, dated so. */
+	tick(61.019);
+	cr_assert_eq(nexits, 0, "one millisecond early");
+	tick(61.04);
+	cr_assert_eq(nexits, 1);
+	cr_assert_eq(exits[0].id, recs[0].id);
+	cr_assert_eq(exits[0].ep, TT_CLIENT);
+	cr_assert_eq(exits[0].ts, T0 + SEC(61.02));
+	cr_assert_eq(tt_tracker_time_wait_over(tr), 0);
 }
 
 Test(tracker, states_at_end_of_input_are_not_fast_forwarded)
@@ -136,11 +159,18 @@ Test(tracker, states_at_end_of_input_are_not_fast_forwarded)
 	seg(1, C, ACK | FIN, 101, 501, 0);
 	seg(1.01, S, ACK | FIN, 501, 102, 0);
 	seg(1.02, C, ACK, 102, 502, 0);
+	cport = 40001; /* another, still open at the end */
+	handshake(1.5);
+	cport = 40000;
 	tt_tracker_finish(tr);
-	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_TIME_WAIT);
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_CLOSED);
-	cr_assert_eq(recs[0].end_reason, TT_END_INPUT);
+	cr_assert_eq(recs[0].end_reason, TT_END_CLOSED, "over at the last ACK");
+	cr_assert_eq(recs[0].end, T0 + SEC(1.02));
+	cr_assert_eq(recs[1].state[TT_CLIENT], TT_TCP_ESTABLISHED);
+	cr_assert_eq(recs[1].end_reason, TT_END_INPUT);
+	cr_assert_eq(nexits, 0, "nothing expires at the end of the input");
 }
 
 Test(tracker, fin_wait_1_to_time_wait_on_fin_ack)
@@ -290,14 +320,50 @@ Test(tracker, syn_in_time_wait_starts_a_new_incarnation)
 	seg(1.02, C, ACK, 102, 502, 0);
 	seg(5, C, SYN, 200000, 0, 0);
 	tick(6);
-	cr_assert_eq(nrecs, 1, "the old incarnation ends when the new SYN is seen");
-	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSED);
-	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[recs[0].hist[TT_CLIENT].n - 1], T0 + SEC(5));
+	cr_assert_eq(nrecs, 1, "written at 2.02 s, over with the client in TIME_WAIT");
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_TIME_WAIT);
+	cr_assert_eq(nexits, 1, "the old incarnation leaves TIME_WAIT when the new SYN is seen");
+	cr_assert_eq(exits[0].ts, T0 + SEC(5));
+	cr_assert_eq(exits[0].ep, TT_CLIENT);
 	tt_tracker_finish(tr);
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert(recs[1].port_reuse);
 	cr_assert_eq(recs[1].state[TT_CLIENT], TT_TCP_SYN_SENT);
+}
+
+/* The same SYN within the stray grace, while the record still waits to be written. */
+Test(tracker, syn_in_time_wait_before_the_record_is_written)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK | FIN, 501, 102, 0);
+	seg(1.02, C, ACK, 102, 502, 0);
+	seg(1.5, C, SYN, 200000, 0, 0);
+	cr_assert_eq(nrecs, 1, "written when the new incarnation takes the 4-tuple");
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_TIME_WAIT);
+	cr_assert_eq(nexits, 1);
+	cr_assert_eq(exits[0].ts, T0 + SEC(1.5));
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 2);
+	cr_assert_eq(recs[1].incarnation, 2);
+	cr_assert(recs[1].port_reuse);
+}
+
+/* After TIME_WAIT ran its course, a new SYN within 2*MSL is an incarnation, not port reuse. */
+Test(tracker, syn_after_time_wait_is_no_port_reuse)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK | FIN, 501, 102, 0);
+	seg(1.02, C, ACK, 102, 502, 0);
+	seg(70, C, SYN, 200000, 0, 0);
+	cr_assert_eq(nexits, 1);
+	cr_assert_eq(exits[0].ts, T0 + SEC(61.01));
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 2);
+	cr_assert_eq(recs[1].incarnation, 2);
+	cr_assert_not(recs[1].port_reuse);
 }
 
 Test(tracker, fin_retransmitted_into_time_wait_rearms_the_timer)
@@ -307,14 +373,33 @@ Test(tracker, fin_retransmitted_into_time_wait_rearms_the_timer)
 	seg(1.01, S, ACK, 501, 102, 0);
 	seg(1.02, S, ACK | FIN, 501, 102, 0);
 	seg(1.03, C, ACK, 102, 502, 0);
-	seg(21, S, ACK | FIN, 501, 102, 0); /* retransmitted FIN */
-	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(75));
-	cr_assert_eq(nrecs, 0, "TIME_WAIT restarted at 21 s: ends at 81 s");
-	tt_tracker_feed(tr, TT_DEC_NOT_TCP, NULL, T0 + SEC(82));
+	seg(21, S, ACK | FIN, 501, 102, 0); /* retransmitted FIN: the record was written at 2.03 s */
 	cr_assert_eq(nrecs, 1);
-	int n = recs[0].hist[TT_CLIENT].n;
-	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[n - 1], T0 + SEC(81));
+	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
+	tick(75);
+	cr_assert_eq(nexits, 0, "TIME_WAIT restarted at 21 s: ends at 81 s");
+	tick(82);
+	cr_assert_eq(nexits, 1);
+	cr_assert_eq(exits[0].ts, T0 + SEC(81));
+}
+
+/* Within the second before the record is written, a retransmitted FIN counts
+ * in it and re-arms TIME_WAIT too. */
+Test(tracker, fin_retransmitted_just_after_the_end_counts_in_the_record)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK, 501, 102, 0);
+	seg(1.02, S, ACK | FIN, 501, 102, 0);
+	seg(1.03, C, ACK, 102, 502, 0);
+	seg(1.5, S, ACK | FIN, 501, 102, 0);
+	tick(3);
+	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].dir[TT_SERVER].counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(recs[0].strays, 1);
+	tick(62);
+	cr_assert_eq(nexits, 1);
+	cr_assert_eq(exits[0].ts, T0 + SEC(61.5));
 }
 
 Test(tracker, eviction_of_the_least_recently_active)
@@ -472,14 +557,16 @@ Test(tracker, time_going_backwards_keeps_timers_in_order)
 	seg(5, C, ACK, 102, 502, 0);
 	cport = 40000;
 	cr_assert_eq(tt_tracker_stats(tr)->time_backwards, 6);
-	tick(69.9);
-	cr_assert_eq(nrecs, 0);
-	tick(70.1);
-	cr_assert_eq(nrecs, 0, "written a second after their end");
-	tick(71.1);
-	cr_assert_eq(nrecs, 2, "both TIME_WAITs ended at 70 s");
+	tick(11);
+	cr_assert_eq(nrecs, 2, "both over at 10 s (an end is never before an earlier end)");
 	cr_assert_eq(recs[0].port[TT_CLIENT], 40001, "same end: in order of first packet");
 	cr_assert_eq(recs[1].port[TT_CLIENT], 40000);
+	tick(69.9);
+	cr_assert_eq(nexits, 0);
+	tick(70.1);
+	cr_assert_eq(nexits, 2, "both TIME_WAITs ended at 70 s");
+	cr_assert_eq(exits[0].ts, T0 + SEC(70));
+	cr_assert_eq(exits[1].ts, T0 + SEC(70));
 }
 
 Test(tracker, rejected_rst_after_synack_does_not_undo_established)
@@ -534,14 +621,18 @@ Test(tracker, each_endpoint_leaves_time_wait_at_its_own_deadline)
 	seg(1.001, S, ACK | FIN, 501, 101, 0);  /* crosses: simultaneous close */
 	seg(1.002, C, ACK, 102, 502, 0);        /* acks the server's FIN: server TIME_WAIT */
 	seg(3, S, ACK, 502, 102, 0);            /* acks the client's FIN, late: client TIME_WAIT */
-	tick(64);
+	tick(4);
 	cr_assert_eq(nrecs, 1);
-	int n = recs[0].hist[TT_SERVER].n;
-	cr_assert_eq(recs[0].hist[TT_SERVER].state[n - 1], TT_TCP_CLOSED);
-	cr_assert_eq(recs[0].hist[TT_SERVER].ts[n - 1], T0 + SEC(1.002) + SEC(60));
-	n = recs[0].hist[TT_CLIENT].n;
-	cr_assert_eq(recs[0].hist[TT_CLIENT].state[n - 1], TT_TCP_CLOSED);
-	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[n - 1], T0 + SEC(3) + SEC(60));
+	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_TIME_WAIT);
+	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_TIME_WAIT);
+	cr_assert_eq(tt_tracker_time_wait_over(tr), 2);
+	tick(64);
+	cr_assert_eq(nexits, 2);
+	cr_assert_eq(exits[0].ep, TT_SERVER);
+	cr_assert_eq(exits[0].ts, T0 + SEC(1.002) + SEC(60));
+	cr_assert_eq(exits[1].ep, TT_CLIENT);
+	cr_assert_eq(exits[1].ts, T0 + SEC(3) + SEC(60));
+	cr_assert_eq(tt_tracker_time_wait_over(tr), 0);
 }
 
 /* ---- handshake round trip (Wireshark's tcp.analysis.initial_rtt, split) ------------------- */
