@@ -28,6 +28,11 @@ struct slot {
 	uint32_t hash;
 };
 
+struct lru_ent {
+	uint32_t idx;
+	uint32_t stamp;
+};
+
 struct tt_flow_table {
 	uint8_t **chunks;        /* ceil(max_flows / CHUNK) pointers, allocated on demand */
 	uint32_t n_chunks;       /* chunks allocated */
@@ -35,11 +40,14 @@ struct tt_flow_table {
 	uint32_t max_flows;
 	uint32_t n_used;
 	uint32_t bound;          /* highest index ever handed out + 1 */
-	uint32_t free_head;      /* freed records, linked through lru_next */
+	uint32_t free_head;      /* freed records, linked through free_next */
 	struct slot *slots;      /* the index: probed without touching records */
 	uint32_t mask;           /* slots - 1 (power of two) */
 	uint32_t seed;
-	struct list lru;
+	bool use_lru;            /* keep the least-recently-active order */
+	struct lru_ent *lru;     /* the touch log (see lru_log()) */
+	uint32_t lru_head, lru_len, lru_cap;
+	uint32_t clock;          /* the last stamp given */
 	struct list timers[TT_FLOW_NTIMERS];
 };
 
@@ -101,7 +109,7 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 	t->mask = MIN_SLOTS - 1;
 	t->seed = seed;
 	t->free_head = TT_FLOW_NIL;
-	t->lru.head = t->lru.tail = TT_FLOW_NIL;
+	t->use_lru = true;
 	for (int i = 0; i < TT_FLOW_NTIMERS; i++)
 		t->timers[i].head = t->timers[i].tail = TT_FLOW_NIL;
 	*out = t;
@@ -116,6 +124,7 @@ void tt_flow_table_free(struct tt_flow_table **tp)
 		free((*tp)->chunks[i]);
 	free((*tp)->chunks);
 	free((*tp)->slots);
+	free((*tp)->lru);
 	free(*tp);
 	*tp = NULL;
 }
@@ -159,48 +168,68 @@ void *tt_flow_lookup(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	}
 }
 
-static void list_append(struct tt_flow_table *t, struct list *l, uint32_t i, bool timer)
+static void list_append(struct tt_flow_table *t, struct list *l, uint32_t i)
 {
 	struct tt_flow_node *n = node_at(t, i);
-	uint32_t *prev = timer ? &n->tmr_prev : &n->lru_prev;
-	uint32_t *next = timer ? &n->tmr_next : &n->lru_next;
 
-	*prev = l->tail;
-	*next = TT_FLOW_NIL;
-	if (l->tail != TT_FLOW_NIL) {
-		struct tt_flow_node *tail = node_at(t, l->tail);
-		if (timer)
-			tail->tmr_next = i;
-		else
-			tail->lru_next = i;
-	} else {
+	n->tmr_prev = l->tail;
+	n->tmr_next = TT_FLOW_NIL;
+	if (l->tail != TT_FLOW_NIL)
+		node_at(t, l->tail)->tmr_next = i;
+	else
 		l->head = i;
-	}
 	l->tail = i;
 }
 
-static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i, bool timer)
+static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i)
 {
 	struct tt_flow_node *n = node_at(t, i);
-	uint32_t prev = timer ? n->tmr_prev : n->lru_prev;
-	uint32_t next = timer ? n->tmr_next : n->lru_next;
 
-	if (prev != TT_FLOW_NIL) {
-		if (timer)
-			node_at(t, prev)->tmr_next = next;
-		else
-			node_at(t, prev)->lru_next = next;
-	} else {
-		l->head = next;
+	if (n->tmr_prev != TT_FLOW_NIL)
+		node_at(t, n->tmr_prev)->tmr_next = n->tmr_next;
+	else
+		l->head = n->tmr_next;
+	if (n->tmr_next != TT_FLOW_NIL)
+		node_at(t, n->tmr_next)->tmr_prev = n->tmr_prev;
+	else
+		l->tail = n->tmr_prev;
+}
+
+/*
+ * Least-recently-active order without a linked list: a touch stamps the record
+ * and appends (index, stamp) to a log; an entry is current while its record is
+ * in use with that stamp.  The oldest current entry is the least recently
+ * active record.  Touching writes only the record (already in cache) and the
+ * log's tail, where a list would touch its two neighbours too.  The log is
+ * compacted, in order, when full, and kept at least twice the records, so
+ * touching stays O(1) amortised.
+ */
+static bool lru_log(struct tt_flow_table *t, uint32_t i)
+{
+	struct tt_flow_node *n = node_at(t, i);
+
+	if (t->lru_len == t->lru_cap) {
+		uint32_t k = 0;
+		for (uint32_t j = t->lru_head; j < t->lru_len; j++) {
+			struct lru_ent e = t->lru[j];
+			const struct tt_flow_node *m = node_at(t, e.idx);
+			if (m->in_use && m->stamp == e.stamp)
+				t->lru[k++] = e;
+		}
+		t->lru_head = 0;
+		t->lru_len = k;
+		if (k >= t->lru_cap / 2) {
+			uint32_t cap = t->lru_cap ? t->lru_cap * 2 : 1024;
+			struct lru_ent *log = realloc(t->lru, sizeof(*log) * cap);
+			if (log == NULL)
+				return false;
+			t->lru = log;
+			t->lru_cap = cap;
+		}
 	}
-	if (next != TT_FLOW_NIL) {
-		if (timer)
-			node_at(t, next)->tmr_prev = prev;
-		else
-			node_at(t, next)->lru_prev = prev;
-	} else {
-		l->tail = prev;
-	}
+	n->stamp = ++t->clock;
+	t->lru[t->lru_len++] = (struct lru_ent){i, n->stamp};
+	return true;
 }
 
 /* Double the index (amortised O(1) per insert); @return false without memory. */
@@ -239,7 +268,7 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 		return NULL;
 	if (t->free_head != TT_FLOW_NIL) {
 		i = t->free_head;
-		t->free_head = node_at(t, i)->lru_next;
+		t->free_head = node_at(t, i)->free_next;
 	} else if (t->bound < t->max_flows) {
 		if ((t->bound >> CHUNK_SHIFT) >= t->n_chunks) {
 			uint8_t *chunk = malloc((size_t)CHUNK * t->elem_size);
@@ -260,9 +289,14 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	n->in_use = true;
 	for (s = hash & t->mask; t->slots[s].idx != 0; s = (s + 1) & t->mask)
 		;
+	if (t->use_lru && !lru_log(t, i)) {
+		n->in_use = false;
+		n->free_next = t->free_head;
+		t->free_head = i;
+		return NULL;
+	}
 	t->slots[s].idx = i + 1;
 	t->slots[s].hash = hash;
-	list_append(t, &t->lru, i, false);
 	t->n_used++;
 	return n;
 }
@@ -298,26 +332,40 @@ void tt_flow_remove(struct tt_flow_table *t, void *rec)
 		return;
 	tt_flow_timer_cancel(t, rec);
 	slot_delete(t, i);
-	list_unlink(t, &t->lru, i, false);
 	n->in_use = false;
-	n->lru_next = t->free_head;
+	n->free_next = t->free_head;
 	t->free_head = i;
 	t->n_used--;
 }
 
 void tt_flow_touch(struct tt_flow_table *t, void *rec)
 {
-	uint32_t i = index_of(t, rec);
+	struct tt_flow_node *n = rec;
 
-	if (t->lru.tail == i)
-		return;
-	list_unlink(t, &t->lru, i, false);
-	list_append(t, &t->lru, i, false);
+	if (!t->use_lru || (t->lru_len > 0 && t->lru[t->lru_len - 1].idx == n->self &&
+	                    t->lru[t->lru_len - 1].stamp == n->stamp))
+		return; /* already the most recent */
+	(void)lru_log(t, n->self); /* without memory the order is only less exact */
 }
 
 void *tt_flow_lru_oldest(struct tt_flow_table *t)
 {
-	return t->lru.head == TT_FLOW_NIL ? NULL : node_at(t, t->lru.head);
+	while (t->lru_head < t->lru_len) {
+		struct lru_ent e = t->lru[t->lru_head];
+		struct tt_flow_node *n = node_at(t, e.idx);
+		if (n->in_use && n->stamp == e.stamp)
+			return n;
+		t->lru_head++;
+	}
+	return NULL;
+}
+
+void tt_flow_table_no_lru(struct tt_flow_table *t)
+{
+	t->use_lru = false;
+	free(t->lru);
+	t->lru = NULL;
+	t->lru_head = t->lru_len = t->lru_cap = 0;
 }
 
 void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline)
@@ -327,7 +375,7 @@ void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns 
 	tt_flow_timer_cancel(t, rec);
 	n->deadline = deadline;
 	n->tmr_list = (int8_t)list;
-	list_append(t, &t->timers[list], index_of(t, rec), true);
+	list_append(t, &t->timers[list], index_of(t, rec));
 }
 
 void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline)
@@ -343,7 +391,7 @@ void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_
 	while (after != TT_FLOW_NIL && node_at(t, after)->deadline > deadline)
 		after = node_at(t, after)->tmr_prev;
 	if (after == l->tail) {
-		list_append(t, l, i, true);
+		list_append(t, l, i);
 		return;
 	}
 	/* Between `after` (or the head) and its successor. */
@@ -363,7 +411,7 @@ void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec)
 
 	if (n->tmr_list < 0)
 		return;
-	list_unlink(t, &t->timers[n->tmr_list], index_of(t, rec), true);
+	list_unlink(t, &t->timers[n->tmr_list], index_of(t, rec));
 	n->tmr_list = -1;
 }
 

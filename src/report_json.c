@@ -30,7 +30,10 @@ static void json_time(FILE *f, tt_time_ns t)
 
 /* ---- connection records: built in a buffer, no printf (see outbuf.h) ---- */
 
-/* ,"key": */
+/* ,"key": -- a literal key is copied with its length known at compile time. */
+#define KEY(o, key) tt_ob_mem((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
+
+/* ,"key": for a key that is not a literal */
 static void ob_key(struct tt_outbuf *o, const char *key)
 {
 	tt_ob_mem(o, ",\"", 2);
@@ -38,26 +41,32 @@ static void ob_key(struct tt_outbuf *o, const char *key)
 	tt_ob_mem(o, "\":", 2);
 }
 
-static void ob_u(struct tt_outbuf *o, const char *key, uint64_t v)
+static void ob_u_(struct tt_outbuf *o, const char *k, size_t kl, uint64_t v)
 {
-	ob_key(o, key);
+	tt_ob_mem(o, k, kl);
 	tt_ob_u64(o, v);
 }
+#define ob_u(o, key, v) ob_u_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
 
-static void ob_opt_u(struct tt_outbuf *o, const char *key, bool has, uint64_t v)
+static void ob_opt_u_(struct tt_outbuf *o, const char *k, size_t kl, bool has, uint64_t v)
 {
-	ob_key(o, key);
+	tt_ob_mem(o, k, kl);
 	if (has)
 		tt_ob_u64(o, v);
 	else
 		tt_ob_mem(o, "null", 4);
 }
 
-static void ob_bool(struct tt_outbuf *o, const char *key, bool v)
+#define ob_opt_u(o, key, has, v) \
+	ob_opt_u_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (has), (v))
+
+static void ob_bool_(struct tt_outbuf *o, const char *k, size_t kl, bool v)
 {
-	ob_key(o, key);
+	tt_ob_mem(o, k, kl);
 	tt_ob_str(o, v ? "true" : "false");
 }
+
+#define ob_bool(o, key, v) ob_bool_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
 
 /* ,"key":"value" (value has nothing to escape: a name of ours) */
 static void ob_name(struct tt_outbuf *o, const char *key, const char *v)
@@ -79,14 +88,17 @@ static void ob_nullable_name(struct tt_outbuf *o, const char *key, const char *v
 }
 
 /* A member holding a duration in milliseconds, or null. */
-static void ob_ms(struct tt_outbuf *o, const char *key, bool has, tt_time_ns v)
+static void ob_ms_(struct tt_outbuf *o, const char *k, size_t kl, bool has, tt_time_ns v)
 {
-	ob_key(o, key);
+	tt_ob_mem(o, k, kl);
 	if (has)
 		tt_ob_ms(o, v);
 	else
 		tt_ob_mem(o, "null", 4);
 }
+
+#define ob_ms(o, key, has, v) \
+	ob_ms_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (has), (v))
 
 static void ob_endpoint(struct tt_outbuf *o, const struct tt_conn *c, enum tt_endpoint ep)
 {
@@ -127,8 +139,10 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	ob_opt_u(o, "win_last", d->has_win, d->win_last);
 	ob_opt_u(o, "win_last_raw", d->has_win, d->win_last_raw);
 	ob_opt_u(o, "win_shift", d->scale_known, d->shift);
-	for (int i = 0; i < TT_AN_COUNT; i++)
-		ob_u(o, tt_report_counters[i].name, d->counts[tt_report_counters[i].an]);
+	for (int i = 0; i < TT_AN_COUNT; i++) {
+		ob_key(o, tt_report_counters[i].name);
+		tt_ob_u64(o, d->counts[tt_report_counters[i].an]);
+	}
 	ob_ms(o, "zero_window_ms", true, d->zw_total);
 	ob_ms(o, "zero_window_max_ms", true, d->zw_max);
 	ob_u(o, "bytes_in_flight_max", d->bytes_in_flight_max);
@@ -197,13 +211,13 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	tt_ob_u64(o, c->id);
 	ob_u(o, "incarnation", c->incarnation);
 	ob_u(o, "ip", c->ip_version);
-	ob_key(o, "client");
+	KEY(o, "client");
 	ob_endpoint(o, c, TT_CLIENT);
-	ob_key(o, "server");
+	KEY(o, "server");
 	ob_endpoint(o, c, TT_SERVER);
-	ob_key(o, "first");
+	KEY(o, "first");
 	tt_ob_time(o, c->first);
-	ob_key(o, "last");
+	KEY(o, "last");
 	tt_ob_time(o, c->last);
 	ob_name(o, "handshake", tt_handshake_name((enum tt_handshake)c->handshake));
 	ob_name(o, "outcome", tt_outcome_name(tt_conn_outcome(c)));
@@ -214,12 +228,12 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	ob_name(o, "server_state", tt_tcp_state_name(c->state[TT_SERVER]));
 	json_history(o, "client_history", &c->hist[TT_CLIENT]);
 	json_history(o, "server_history", &c->hist[TT_SERVER]);
-	ob_key(o, "c2s");
+	KEY(o, "c2s");
 	json_dir(o, &c->dir[TT_CLIENT]);
-	ob_key(o, "s2c");
+	KEY(o, "s2c");
 	json_dir(o, &c->dir[TT_SERVER]);
 	json_rtt(o, c);
-	ob_key(o, "end");
+	KEY(o, "end");
 	tt_ob_time(o, c->end);
 	/* When the endpoints left in TIME_WAIT leave it (2*MSL after they entered). */
 	tt_ob_str(o, ",\"time_wait_until\":{\"client\":");

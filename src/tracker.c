@@ -103,6 +103,8 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	rc = tt_flow_table_new(&tr->flows, cfg->max_flows, sizeof(struct tt_conn), 0x7463u, errbuf);
 	if (rc == TT_OK)
 		rc = tt_flow_table_new(&tr->tws, cfg->max_flows, sizeof(struct tt_tw), 0x7463u, errbuf);
+	if (rc == TT_OK)
+		tt_flow_table_no_lru(tr->tws); /* full, the entry nearest its end goes (timers) */
 	if (rc != TT_OK) {
 		tt_flow_table_free(&tr->flows);
 		free(tr);

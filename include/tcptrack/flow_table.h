@@ -31,7 +31,8 @@ struct tt_flow_node {
 	struct tt_flow_key key;
 	uint32_t hash;
 	uint32_t self;                   /* own pool index */
-	uint32_t lru_prev, lru_next;     /* pool indices, TT_FLOW_NIL at the ends */
+	uint32_t stamp;                  /* when last touched (least-recently-active order) */
+	uint32_t free_next;              /* free list link while not in use */
 	uint32_t tmr_prev, tmr_next;
 	tt_time_ns deadline;             /* valid while on a timer list */
 	int8_t tmr_list;                 /* -1: on no timer list */
@@ -78,6 +79,9 @@ void tt_flow_remove(struct tt_flow_table *t, void *rec);
 
 /** Make rec the most recently active record. */
 void tt_flow_touch(struct tt_flow_table *t, void *rec);
+
+/** Keep no least-recently-active order (tt_flow_lru_oldest() then returns NULL). */
+void tt_flow_table_no_lru(struct tt_flow_table *t);
 
 /** @return the least recently active record, or NULL when empty. */
 void *tt_flow_lru_oldest(struct tt_flow_table *t);
