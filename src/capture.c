@@ -116,6 +116,43 @@ static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct t
 	pkt->data = data;
 }
 
+struct dispatch {
+	tt_rawpkt_fn fn;
+	void *user;
+};
+
+static void on_packet(u_char *u, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+	const struct dispatch *d = (const struct dispatch *)(const void *)u;
+	struct tt_rawpkt pkt;
+
+	fill_pkt(hdr, data, &pkt);
+	d->fn(&pkt, d->user);
+}
+
+static int read_error(struct tt_capture *cap, char *errbuf)
+{
+	const char *msg = pcap_geterr(cap->pcap);
+
+	if (strstr(msg, "truncated") != NULL)
+		return tt_set_err(errbuf, TT_ERR_TRUNCATED,
+		                  "%s: file truncated in the middle of a packet record", cap->name);
+	return tt_set_err(errbuf, TT_ERR_PCAP, "%s: %s", cap->name, msg);
+}
+
+int tt_capture_dispatch(struct tt_capture *cap, int max, tt_rawpkt_fn fn, void *user,
+                        char *errbuf)
+{
+	struct dispatch d = {fn, user};
+	int r = pcap_dispatch(cap->pcap, max, on_packet, (u_char *)&d);
+
+	if (r >= 0)
+		return r;
+	if (r == PCAP_ERROR_BREAK)
+		return 0;
+	return read_error(cap, errbuf);
+}
+
 int tt_capture_next(struct tt_capture *cap, struct tt_rawpkt *pkt, char *errbuf)
 {
 	struct pcap_pkthdr *hdr;
@@ -129,29 +166,12 @@ int tt_capture_next(struct tt_capture *cap, struct tt_rawpkt *pkt, char *errbuf)
 	if (r == 0 && cap->live)
 		return 0; /* nothing waiting now */
 	if (r == 1) {
-		/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  Times
-		 * past 2262 (beyond 64-bit nanoseconds) saturate rather than wrap. */
-		if (hdr->ts.tv_sec > MAX_SECONDS)
-			pkt->ts = (tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
-		else if (hdr->ts.tv_sec < -MAX_SECONDS)
-			pkt->ts = -(tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
-		else
-			pkt->ts = (tt_time_ns)hdr->ts.tv_sec * TT_NS_PER_SEC +
-			          (tt_time_ns)hdr->ts.tv_usec;
-		pkt->caplen = hdr->caplen;
-		pkt->wire_len = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
-		pkt->data = data;
+		fill_pkt(hdr, data, pkt);
 		return 1;
 	}
 	if (r == PCAP_ERROR_BREAK) /* -2: no more packets in the file */
 		return 0;
-	{
-		const char *msg = pcap_geterr(cap->pcap);
-		if (strstr(msg, "truncated") != NULL)
-			return tt_set_err(errbuf, TT_ERR_TRUNCATED,
-			                  "%s: file truncated in the middle of a packet record", cap->name);
-		return tt_set_err(errbuf, TT_ERR_PCAP, "%s: %s", cap->name, msg);
-	}
+	return read_error(cap, errbuf);
 }
 
 int tt_capture_datalink(const struct tt_capture *cap)

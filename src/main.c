@@ -355,7 +355,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 struct run {
 	struct tt_report report;
 	struct tt_at *at;           /* --at: the socket table being built, or NULL */
+	/* The read loop's state, for feed_frame(). */
+	struct tt_tracker *tr;
+	int dlt;
+	uint64_t frames;            /* frames read */
+	bool at_relative;           /* --at +SECONDS: from the first frame */
+	tt_time_ns at_offset;
 };
+
+/* One frame: decoded and fed to the tracker (the hot path: no output here). */
+static void feed_frame(const struct tt_rawpkt *raw, void *user)
+{
+	struct run *run = user;
+	struct tt_packet pkt;
+	enum tt_decode_result r;
+
+	if (run->frames++ == 0 && run->at_relative)
+		run->at->at = raw->ts + run->at_offset;
+	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, &pkt);
+	tt_tracker_feed(run->tr, r, r == TT_DEC_OK ? &pkt : NULL, raw->ts);
+}
 
 static void on_event(const struct tt_event *ev, void *user)
 {
@@ -517,11 +536,9 @@ int main(int argc, char **argv)
 	struct tt_input_info in;
 	struct run run;
 	struct tt_at at;
-	bool first_packet = true;
 	char errbuf[TT_ERRBUF_SIZE] = "";
 	char tmp[PATH_MAX + 16] = "";
 	FILE *out = NULL;
-	uint64_t n = 0;
 	int rc, status = 0;
 
 	memset(&in, 0, sizeof(in));
@@ -588,17 +605,23 @@ int main(int argc, char **argv)
 	in.link_name = tt_capture_datalink_name(cap);
 	in.dlt = tt_capture_datalink(cap);
 	in.limit_packets = o.count;
+	run.tr = tr;
+	run.frames = 0;
+	run.dlt = in.dlt;
+	run.at_relative = run.at != NULL && o.at_relative;
+	run.at_offset = o.at;
 	for (;;) {
-		struct tt_rawpkt raw;
-		struct tt_packet pkt;
-		enum tt_decode_result r;
+		int max = 4096;
 
-		if (o.count > 0 && n >= o.count) {
+		if (o.count > 0 && run.frames >= o.count) {
 			/* Stopped by -c only if there was more to read. */
+			struct tt_rawpkt raw;
 			in.stopped_by_limit = tt_capture_next(cap, &raw, errbuf) == 1;
 			break;
 		}
-		rc = tt_capture_next(cap, &raw, errbuf);
+		if (o.count > 0 && o.count - run.frames < (uint64_t)max)
+			max = (int)(o.count - run.frames);
+		rc = tt_capture_dispatch(cap, max, feed_frame, &run, errbuf);
 		if (rc == 0)
 			break;
 		if (rc < 0) {
@@ -613,12 +636,6 @@ int main(int argc, char **argv)
 			status = EXIT_RUNTIME;
 			break;
 		}
-		if (run.at != NULL && first_packet && o.at_relative)
-			at.at = raw.ts + o.at;
-		first_packet = false;
-		n++;
-		r = tt_decode(in.dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);
-		tt_tracker_feed(tr, r, r == TT_DEC_OK ? &pkt : NULL, raw.ts);
 	}
 	tt_tracker_finish(tr);
 	if (run.at != NULL) {

@@ -42,6 +42,11 @@ static inline char *tt_ob_room(struct tt_outbuf *o, size_t need)
 
 static inline void tt_ob_mem(struct tt_outbuf *o, const char *s, size_t len)
 {
+	if (TT_OB_SIZE - o->n >= len) { /* the usual case: it fits */
+		memcpy(o->b + o->n, s, len);
+		o->n += len;
+		return;
+	}
 	while (len > 0) {
 		size_t k = len < TT_OB_SIZE ? len : TT_OB_SIZE;
 		memcpy(tt_ob_room(o, k), s, k);
@@ -67,6 +72,10 @@ static inline void tt_ob_u64(struct tt_outbuf *o, uint64_t v)
 	char t[20];
 	size_t i = sizeof(t);
 
+	if (v < 10) { /* most counters */
+		tt_ob_char(o, (char)('0' + v));
+		return;
+	}
 	do {
 		t[--i] = (char)('0' + v % 10);
 		v /= 10;
