@@ -12,6 +12,9 @@ machine hurts them alike):
   tcptrack-text   tcptrack -r F > /dev/null   (the default text report)
   tshark-conv     tshark -r F -q -z conv,tcp  (when installed, unless --no-peers)
   tcptrace        tcptrace -n F               (when installed, unless --no-peers)
+  tcptrace-l      tcptrace -n -l F            (the same, with its long output)
+  replay-max      tcptrack -r F --live --speed max --no-ui -F json   (with --replay:
+                  the live loop and its event lines, as fast as the file reads)
 and prints, per program, the median CPU seconds (user + system, from wait4),
 packets/s, ns/packet, peak RSS (wait4 of a posix_spawn()ed child), and the ratios to pcapfloor and to tcptrack-json.
 tcptrack's own summary gives the connections tracked at once (peak_flows);
@@ -68,6 +71,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-peers", action="store_true", help="skip tshark and tcptrace")
     ap.add_argument("--max-flows", type=int, default=0)
+    ap.add_argument("--replay", action="store_true",
+                    help="also time the live loop: -r F --live --speed max --no-ui -F json")
     ap.add_argument("--json", help="also write the results as JSON to this file")
     ap.add_argument("captures", nargs="+")
     a = ap.parse_args()
@@ -95,6 +100,11 @@ def main():
                 progs.append(("tshark-conv", ["tshark", "-r", cap, "-q", "-z", "conv,tcp"]))
             if not a.no_peers and shutil.which("tcptrace"):
                 progs.append(("tcptrace", ["tcptrace", "-n", cap]))
+                progs.append(("tcptrace-l", ["tcptrace", "-n", "-l", cap]))
+            if a.replay:
+                # The live path: the same loop as -i, fed from the file as fast as it reads.
+                progs.append(("replay-max", [a.tcptrack, "-r", cap, "--live", "--speed", "max",
+                                             "--no-ui", "-F", "json"] + extra))
             cpu = {n: [] for n, _ in progs}
             rss = {n: 0 for n, _ in progs}
             for _ in range(a.runs):

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tcptrack/common.h"
+#include "tcptrack/report.h"
 
 #define TT_OB_SIZE 8192
 
@@ -119,6 +120,23 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 	tt_ob_u64(o, us / 1000);
 	tt_ob_char(o, '.');
 	tt_ob_fixed(o, us % 1000, 3);
+}
+
+/* As tt_format_endpoint(): 192.0.2.1:80 by hand, IPv6 ([2001:db8::1]:443) by it. */
+static inline void tt_ob_endpoint(struct tt_outbuf *o, uint8_t ip_version, const uint8_t a[16],
+                                  uint16_t port)
+{
+	if (ip_version == 4) {
+		for (int i = 0; i < 4; i++) {
+			tt_ob_u64(o, a[i]);
+			tt_ob_char(o, i < 3 ? '.' : ':');
+		}
+		tt_ob_u64(o, port);
+	} else {
+		char b[64];
+		tt_format_endpoint(b, sizeof(b), ip_version, a, port);
+		tt_ob_str(o, b);
+	}
 }
 
 #endif /* TCPTRACK_OUTBUF_H */

@@ -8,6 +8,8 @@
 
 #include <inttypes.h>
 
+#include "outbuf.h"
+
 static const char *const kind_names[] = {
 	[TT_EVT_CONN_OPENED] = "opened",
 	[TT_EVT_STATE] = "state",
@@ -15,53 +17,92 @@ static const char *const kind_names[] = {
 	[TT_EVT_CONN_END] = "closed",
 };
 
+/* Names of ours: nothing to escape. */
+static void ob_quoted(struct tt_outbuf *o, const char *key, const char *v)
+{
+	tt_ob_str(o, key);
+	tt_ob_char(o, '"');
+	tt_ob_str(o, v);
+	tt_ob_char(o, '"');
+}
+
 void tt_report_event_line(FILE *f, enum tt_report_format fmt, const struct tt_event *ev)
 {
 	const struct tt_conn *c = ev->conn;
 	const char *ep = ev->endpoint == TT_CLIENT ? "client" : "server";
-	char t[40], cl[64], sv[64];
+	struct tt_outbuf ob;
+	struct tt_outbuf *o = &ob;
 
 	if ((unsigned)ev->type >= sizeof(kind_names) / sizeof(kind_names[0]))
 		return;
-	tt_format_time(t, sizeof(t), ev->ts);
-	tt_format_endpoint(cl, sizeof(cl), c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
-	tt_format_endpoint(sv, sizeof(sv), c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+	ob.f = f;
+	ob.n = 0;
 	if (fmt == TT_FMT_JSON) {
-		fprintf(f, "{\"type\":\"event\",\"event\":\"%s\",\"time\":%s,\"id\":%" PRIu64
-		        ",\"client\":\"%s\",\"server\":\"%s\"",
-		        kind_names[ev->type], t, c->id, cl, sv);
-		if (ev->type == TT_EVT_STATE)
-			fprintf(f, ",\"endpoint\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"", ep,
-			        tt_tcp_state_name(ev->from), tt_tcp_state_name(ev->to));
-		else if (ev->type == TT_EVT_ANOMALY)
-			fprintf(f, ",\"endpoint\":\"%s\",\"anomaly\":\"%s\"", ep,
-			        ev->anomaly != NULL ? ev->anomaly : "");
-		else if (ev->type == TT_EVT_CONN_END)
-			fprintf(f, ",\"outcome\":\"%s\",\"end_reason\":\"%s\",\"client_state\":\"%s\","
-			        "\"server_state\":\"%s\"",
-			        tt_outcome_name(tt_conn_outcome(c)),
-			        tt_end_reason_name((enum tt_end_reason)c->end_reason),
-			        tt_tcp_state_name((enum tt_tcp_state)c->state[TT_CLIENT]),
-			        tt_tcp_state_name((enum tt_tcp_state)c->state[TT_SERVER]));
-		fputs("}\n", f);
+		ob_quoted(o, "{\"type\":\"event\",\"event\":", kind_names[ev->type]);
+		tt_ob_str(o, ",\"time\":");
+		tt_ob_time(o, ev->ts);
+		tt_ob_str(o, ",\"id\":");
+		tt_ob_u64(o, c->id);
+		tt_ob_str(o, ",\"client\":\"");
+		tt_ob_endpoint(o, c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
+		tt_ob_str(o, "\",\"server\":\"");
+		tt_ob_endpoint(o, c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+		tt_ob_char(o, '"');
+		if (ev->type == TT_EVT_STATE) {
+			ob_quoted(o, ",\"endpoint\":", ep);
+			ob_quoted(o, ",\"from\":", tt_tcp_state_name(ev->from));
+			ob_quoted(o, ",\"to\":", tt_tcp_state_name(ev->to));
+		} else if (ev->type == TT_EVT_ANOMALY) {
+			ob_quoted(o, ",\"endpoint\":", ep);
+			ob_quoted(o, ",\"anomaly\":", ev->anomaly != NULL ? ev->anomaly : "");
+		} else if (ev->type == TT_EVT_CONN_END) {
+			ob_quoted(o, ",\"outcome\":", tt_outcome_name(tt_conn_outcome(c)));
+			ob_quoted(o, ",\"end_reason\":",
+			          tt_end_reason_name((enum tt_end_reason)c->end_reason));
+			ob_quoted(o, ",\"client_state\":",
+			          tt_tcp_state_name((enum tt_tcp_state)c->state[TT_CLIENT]));
+			ob_quoted(o, ",\"server_state\":",
+			          tt_tcp_state_name((enum tt_tcp_state)c->state[TT_SERVER]));
+		}
+		tt_ob_mem(o, "}\n", 2);
+		tt_ob_flush(o);
 		return;
 	}
-	fprintf(f, "%s %" PRIu64 " %s > %s ", t, c->id, cl, sv);
+	tt_ob_time(o, ev->ts);
+	tt_ob_char(o, ' ');
+	tt_ob_u64(o, c->id);
+	tt_ob_char(o, ' ');
+	tt_ob_endpoint(o, c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
+	tt_ob_mem(o, " > ", 3);
+	tt_ob_endpoint(o, c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+	tt_ob_char(o, ' ');
 	switch (ev->type) {
 	case TT_EVT_CONN_OPENED:
-		fputs("opened\n", f);
+		tt_ob_str(o, "opened");
 		break;
 	case TT_EVT_STATE:
-		fprintf(f, "%s %s -> %s\n", ep, tt_tcp_state_name(ev->from), tt_tcp_state_name(ev->to));
+		tt_ob_str(o, ep);
+		tt_ob_char(o, ' ');
+		tt_ob_str(o, tt_tcp_state_name(ev->from));
+		tt_ob_mem(o, " -> ", 4);
+		tt_ob_str(o, tt_tcp_state_name(ev->to));
 		break;
 	case TT_EVT_ANOMALY:
-		fprintf(f, "%s %s\n", ep, ev->anomaly != NULL ? ev->anomaly : "");
+		tt_ob_str(o, ep);
+		tt_ob_char(o, ' ');
+		tt_ob_str(o, ev->anomaly != NULL ? ev->anomaly : "");
 		break;
 	case TT_EVT_CONN_END:
-		fprintf(f, "closed %s (%s) %s/%s\n", tt_outcome_name(tt_conn_outcome(c)),
-		        tt_end_reason_name((enum tt_end_reason)c->end_reason),
-		        tt_tcp_state_name((enum tt_tcp_state)c->state[TT_CLIENT]),
-		        tt_tcp_state_name((enum tt_tcp_state)c->state[TT_SERVER]));
+		tt_ob_str(o, "closed ");
+		tt_ob_str(o, tt_outcome_name(tt_conn_outcome(c)));
+		tt_ob_mem(o, " (", 2);
+		tt_ob_str(o, tt_end_reason_name((enum tt_end_reason)c->end_reason));
+		tt_ob_mem(o, ") ", 2);
+		tt_ob_str(o, tt_tcp_state_name((enum tt_tcp_state)c->state[TT_CLIENT]));
+		tt_ob_char(o, '/');
+		tt_ob_str(o, tt_tcp_state_name((enum tt_tcp_state)c->state[TT_SERVER]));
 		break;
 	}
+	tt_ob_char(o, '\n');
+	tt_ob_flush(o);
 }

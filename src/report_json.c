@@ -102,20 +102,8 @@ static void ob_ms_(struct tt_outbuf *o, const char *k, size_t kl, bool has, tt_t
 
 static void ob_endpoint(struct tt_outbuf *o, const struct tt_conn *c, enum tt_endpoint ep)
 {
-	const uint8_t *a = c->addr[ep];
-
 	tt_ob_char(o, '"');
-	if (c->ip_version == 4) {
-		for (int i = 0; i < 4; i++) {
-			tt_ob_u64(o, a[i]);
-			tt_ob_char(o, i < 3 ? '.' : ':');
-		}
-		tt_ob_u64(o, c->port[ep]);
-	} else {
-		char b[64];
-		tt_format_endpoint(b, sizeof(b), c->ip_version, a, c->port[ep]);
-		tt_ob_str(o, b);
-	}
+	tt_ob_endpoint(o, c->ip_version, c->addr[ep], c->port[ep]);
 	tt_ob_char(o, '"');
 }
 
