@@ -253,6 +253,9 @@ static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
 static void write_record(struct tt_tracker *tr, struct tt_conn *c)
 {
 	c->written = true;
+	if (c->tw_followed) /* followed on until it leaves TIME_WAIT */
+		tr->tw_over += (uint64_t)(c->state[0] == TT_TCP_TIME_WAIT) +
+		               (c->state[1] == TT_TCP_TIME_WAIT);
 	emit(tr, TT_EVT_CONN_END, c->end, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
 }
 
@@ -441,8 +444,6 @@ static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, b
 		/* Over, an endpoint in TIME_WAIT: the record is final now; its
 		 * TIME_WAIT timer goes on (with the compact entry, once written). */
 		c->tw_followed = true;
-		tr->tw_over += (uint64_t)(c->state[0] == TT_TCP_TIME_WAIT) +
-		               (c->state[1] == TT_TCP_TIME_WAIT);
 		finalize(tr, c, TT_END_CLOSED, ts);
 		return;
 	}
@@ -1254,7 +1255,7 @@ void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user)
 
 	for (uint32_t i = 0; i < bound; i++) {
 		const struct tt_conn *c = tt_flow_at(tr->flows, i);
-		if (c != NULL && !c->emitted && !c->held)
+		if (c != NULL && !c->written && !c->held)
 			fn(c, user);
 	}
 }

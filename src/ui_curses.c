@@ -842,7 +842,8 @@ static void draw_help(struct tt_ui *ui)
 		"client to server and BYTES< back; RATE both ways per second; RETX",
 		"retransmissions both ways; WIN> and WIN< the window the client and the server",
 		"last advertised (? when its scale is unknown).  K, M, G: powers of 1024.",
-		"Dimmed rows are over (both endpoints CLOSED) and stay --linger seconds.",
+		"Dimmed rows are over (CLOSED or TIME_WAIT): they stay while in TIME_WAIT,",
+		"then --linger seconds.",
 		NULL,
 	};
 	static const char *const keys[] = {"any key", "back", NULL};

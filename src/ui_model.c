@@ -534,7 +534,8 @@ void tt_ui_model_open(struct tt_ui_model *m, const struct tt_conn *c)
 	uint64_t bytes;
 	bool fresh = false;
 
-	m->open++;
+	if (!c->emitted)
+		m->open++; /* else over, its record about to be written */
 	m->by_state[c->state[0] % TT_TCP_NSTATES]++;
 	m->by_state[c->state[1] % TT_TCP_NSTATES]++;
 	r = tt_ui_model_find(m, c->id);
@@ -549,7 +550,7 @@ void tt_ui_model_open(struct tt_ui_model *m, const struct tt_conn *c)
 	tt_ui_row_update(r, c);
 	r->seen = true;
 	r->gone = false;
-	if (c->state[0] == TT_TCP_CLOSED && c->state[1] == TT_TCP_CLOSED) {
+	if (c->emitted || (c->state[0] == TT_TCP_CLOSED && c->state[1] == TT_TCP_CLOSED)) {
 		/* Over, though not handed over yet. */
 		mark_over(r, c, m->now);
 		return;

@@ -190,10 +190,14 @@ void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now);
 
 typedef void (*tt_conn_fn)(const struct tt_conn *c, void *user);
 
-/** Call fn for every connection not over yet, in table order. */
+/**
+ * Call fn for every connection whose record is not written yet, in table order:
+ * those open, and those over in the second their record waits for strays
+ * (c->emitted).
+ */
 void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user);
 
-/** @return the endpoints in TIME_WAIT of connections that are over (records written or due). */
+/** @return the endpoints in TIME_WAIT of connections over whose records are written. */
 uint64_t tt_tracker_time_wait_over(const struct tt_tracker *tr);
 
 
