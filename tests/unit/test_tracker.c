@@ -111,6 +111,26 @@ static void handshake(double t)
 	seg(t + 0.02, C, ACK, 101, 501, 0);
 }
 
+/* Opened at 0, closed by the client at 1 s: its FIN, the server's FIN,ACK, the last ACK
+ * (over at 1.02 s, the client in TIME_WAIT since 1.01 s). */
+static void closed_by_client_3way(void)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK | FIN, 501, 102, 0);
+	seg(1.02, C, ACK, 102, 502, 0);
+}
+
+/* The same in four segments: the server ACKs, then sends its FIN at 1.02 s (over at 1.03 s). */
+static void closed_by_client_4way(void)
+{
+	handshake(0);
+	seg(1, C, ACK | FIN, 101, 501, 0);
+	seg(1.01, S, ACK, 501, 102, 0);
+	seg(1.02, S, ACK | FIN, 501, 102, 0);
+	seg(1.03, C, ACK, 102, 502, 0);
+}
+
 TestSuite(tracker, .init = setup, .fini = teardown);
 
 Test(tracker, classic_open_close_and_time_wait_expiry)
@@ -120,11 +140,7 @@ Test(tracker, classic_open_close_and_time_wait_expiry)
 	static const char *const sw[] = {"LISTEN", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT",
 	                                 "LAST_ACK", "CLOSED"};
 
-	handshake(0);
-	seg(1, C, ACK | FIN, 101, 501, 0);
-	seg(1.01, S, ACK, 501, 102, 0);
-	seg(1.02, S, ACK | FIN, 501, 102, 0);
-	seg(1.03, C, ACK, 102, 502, 0);
+	closed_by_client_4way();
 	/* Over at 1.03 s (client TIME_WAIT, server CLOSED): written a second later. */
 	tick(2.0);
 	cr_assert_eq(nrecs, 0, "strays may still come");
@@ -155,10 +171,7 @@ Test(tracker, classic_open_close_and_time_wait_expiry)
 
 Test(tracker, states_at_end_of_input_are_not_fast_forwarded)
 {
-	handshake(0);
-	seg(1, C, ACK | FIN, 101, 501, 0);
-	seg(1.01, S, ACK | FIN, 501, 102, 0);
-	seg(1.02, C, ACK, 102, 502, 0);
+	closed_by_client_3way();
 	cport = 40001; /* another, still open at the end */
 	handshake(1.5);
 	cport = 40000;
@@ -314,10 +327,7 @@ Test(tracker, midstream_pickup_chooses_the_high_port_client)
 
 Test(tracker, syn_in_time_wait_starts_a_new_incarnation)
 {
-	handshake(0);
-	seg(1, C, ACK | FIN, 101, 501, 0);
-	seg(1.01, S, ACK | FIN, 501, 102, 0);
-	seg(1.02, C, ACK, 102, 502, 0);
+	closed_by_client_3way();
 	seg(5, C, SYN, 200000, 0, 0);
 	tick(6);
 	cr_assert_eq(nrecs, 1, "written at 2.02 s, over with the client in TIME_WAIT");
@@ -335,10 +345,7 @@ Test(tracker, syn_in_time_wait_starts_a_new_incarnation)
 /* The same SYN within the stray grace, while the record still waits to be written. */
 Test(tracker, syn_in_time_wait_before_the_record_is_written)
 {
-	handshake(0);
-	seg(1, C, ACK | FIN, 101, 501, 0);
-	seg(1.01, S, ACK | FIN, 501, 102, 0);
-	seg(1.02, C, ACK, 102, 502, 0);
+	closed_by_client_3way();
 	seg(1.5, C, SYN, 200000, 0, 0);
 	cr_assert_eq(nrecs, 1, "written when the new incarnation takes the 4-tuple");
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_TIME_WAIT);
@@ -353,10 +360,7 @@ Test(tracker, syn_in_time_wait_before_the_record_is_written)
 /* After TIME_WAIT ran its course, a new SYN within 2*MSL is an incarnation, not port reuse. */
 Test(tracker, syn_after_time_wait_is_no_port_reuse)
 {
-	handshake(0);
-	seg(1, C, ACK | FIN, 101, 501, 0);
-	seg(1.01, S, ACK | FIN, 501, 102, 0);
-	seg(1.02, C, ACK, 102, 502, 0);
+	closed_by_client_3way();
 	seg(70, C, SYN, 200000, 0, 0);
 	cr_assert_eq(nexits, 1);
 	cr_assert_eq(exits[0].ts, T0 + SEC(61.01));
@@ -368,11 +372,7 @@ Test(tracker, syn_after_time_wait_is_no_port_reuse)
 
 Test(tracker, fin_retransmitted_into_time_wait_rearms_the_timer)
 {
-	handshake(0);
-	seg(1, C, ACK | FIN, 101, 501, 0);
-	seg(1.01, S, ACK, 501, 102, 0);
-	seg(1.02, S, ACK | FIN, 501, 102, 0);
-	seg(1.03, C, ACK, 102, 502, 0);
+	closed_by_client_4way();
 	seg(21, S, ACK | FIN, 501, 102, 0); /* retransmitted FIN: the record was written at 2.03 s */
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
@@ -387,11 +387,7 @@ Test(tracker, fin_retransmitted_into_time_wait_rearms_the_timer)
  * in it and re-arms TIME_WAIT too. */
 Test(tracker, fin_retransmitted_just_after_the_end_counts_in_the_record)
 {
-	handshake(0);
-	seg(1, C, ACK | FIN, 101, 501, 0);
-	seg(1.01, S, ACK, 501, 102, 0);
-	seg(1.02, S, ACK | FIN, 501, 102, 0);
-	seg(1.03, C, ACK, 102, 502, 0);
+	closed_by_client_4way();
 	seg(1.5, S, ACK | FIN, 501, 102, 0);
 	tick(3);
 	cr_assert_eq(nrecs, 1);
