@@ -16,6 +16,9 @@
  *
  * Timer lists, in both tables (sorted by deadline):
  *   TW_LIST   an endpoint in TIME_WAIT, deadline 2*MSL after it entered;
+ *   AFTER_TW_LIST (compact entries) the same after TIME_WAIT ran its course:
+ *             deadlines 2*MSL later than DONE_LIST's, so a list of their own
+ *             keeps both in order with O(1) inserts;
  *   DONE_LIST over and out of TIME_WAIT, kept 2*MSL so that stray segments are
  *             not taken for new connections and a new SYN on the 4-tuple is
  *             numbered as the next incarnation.
@@ -27,6 +30,7 @@
 
 #define TW_LIST 0
 #define DONE_LIST 1
+#define AFTER_TW_LIST 2 /* compact entries only: 2*MSL after TIME_WAIT ended (in order) */
 
 /* A connection over and written: what the tracker still needs of it. */
 struct tt_tw {
@@ -265,11 +269,12 @@ static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *
 	struct tt_tw *w = tt_flow_insert(tr->tws, key, hash);
 
 	while (w == NULL) {
-		struct tt_tw *a = tt_flow_timer_first(tr->tws, TW_LIST);
-		struct tt_tw *b = tt_flow_timer_first(tr->tws, DONE_LIST);
-		struct tt_tw *victim = a == NULL ? b
-		                       : b == NULL ? a
-		                       : (b->node.deadline <= a->node.deadline ? b : a);
+		struct tt_tw *victim = NULL;
+		for (int l = 0; l < TT_FLOW_NTIMERS; l++) {
+			struct tt_tw *h = tt_flow_timer_first(tr->tws, l);
+			if (h != NULL && (victim == NULL || h->node.deadline < victim->node.deadline))
+				victim = h;
+		}
 		if (victim == NULL)
 			return NULL;
 		tr->stats.time_wait_dropped++;
@@ -460,7 +465,7 @@ static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, b
 /* A compact entry's deadline: it leaves TIME_WAIT, or it is forgotten. */
 static void tw_expire(struct tt_tracker *tr, struct tt_tw *w, tt_time_ns at)
 {
-	if (w->node.tmr_list == DONE_LIST) {
+	if (w->node.tmr_list != TW_LIST) {
 		tt_flow_remove(tr->tws, w);
 		return;
 	}
@@ -470,7 +475,7 @@ static void tw_expire(struct tt_tracker *tr, struct tt_tw *w, tt_time_ns at)
 	view_leave_time_wait(tr, v, first, at - (tt_time_ns)w->early_us * 1000, at);
 	w->state[TT_CLIENT] = w->state[TT_SERVER] = TT_TCP_CLOSED;
 	w->flags |= TWF_PROTECTED;
-	tt_flow_timer_insert(tr->tws, w, DONE_LIST, at + 2 * tr->cfg.msl);
+	tt_flow_timer_insert(tr->tws, w, AFTER_TW_LIST, at + 2 * tr->cfg.msl);
 }
 
 /* The full record's TIME_WAIT timer. */
@@ -510,12 +515,13 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 static void expire(struct tt_tracker *tr, tt_time_ns now)
 {
 	for (;;) {
-		struct tt_flow_node *head[4] = {
+		struct tt_flow_node *head[5] = {
 			tt_flow_timer_first(tr->flows, TW_LIST), tt_flow_timer_first(tr->flows, DONE_LIST),
-			tt_flow_timer_first(tr->tws, TW_LIST), tt_flow_timer_first(tr->tws, DONE_LIST)};
+			tt_flow_timer_first(tr->tws, TW_LIST), tt_flow_timer_first(tr->tws, DONE_LIST),
+			tt_flow_timer_first(tr->tws, AFTER_TW_LIST)};
 		int k = -1;
 
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			if (head[i] != NULL && head[i]->deadline <= now &&
 			    (k < 0 || head[i]->deadline < head[k]->deadline))
 				k = i;

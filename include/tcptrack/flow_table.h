@@ -23,7 +23,7 @@ struct tt_flow_key {
 	uint8_t pad[3];
 };
 
-#define TT_FLOW_NTIMERS 2
+#define TT_FLOW_NTIMERS 3
 #define TT_FLOW_NIL UINT32_MAX
 
 /* Embedded at offset 0 of every record; fields are the table's. */
