@@ -32,6 +32,7 @@ struct tt_tracker {
 	uint32_t pend_head, pend_n, pend_cap;
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
 	tt_time_ns end_floor;      /* latest end given to a record */
+	bool in_segment;           /* events now are caused by the segment being fed */
 };
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
@@ -49,6 +50,30 @@ static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
 	ev.from = from;
 	ev.to = to;
 	ev.anomaly = anomaly;
+	ev.by_segment = tr->in_segment;
+	ev.stray = false;
+	ev.anomalies = 0;
+	ev.pkt = NULL;
+	tr->cfg.on_event(&ev, tr->cfg.user);
+}
+
+/* TT_EVT_SEGMENT, when asked for (cfg.segments): the segment after its effects. */
+static void emit_segment(struct tt_tracker *tr, const struct tt_conn *c, enum tt_endpoint se,
+                         const struct tt_packet *p, uint32_t anomalies, bool stray)
+{
+	struct tt_event ev;
+
+	if (!tr->cfg.segments || tr->cfg.on_event == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = TT_EVT_SEGMENT;
+	ev.ts = p->ts;
+	ev.conn = c;
+	ev.endpoint = se;
+	ev.by_segment = true;
+	ev.stray = stray;
+	ev.anomalies = anomalies;
+	ev.pkt = p;
 	tr->cfg.on_event(&ev, tr->cfg.user);
 }
 
@@ -782,6 +807,7 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 		if (info.anomalies & TT_AN_BIT(a))
 			emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 			     tt_anomaly_name((enum tt_anomaly)a));
+	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
 static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
@@ -956,6 +982,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	if (c->state[TT_CLIENT] != TT_TCP_TIME_WAIT && c->state[TT_SERVER] != TT_TCP_TIME_WAIT &&
 	    c->node.tmr_list == TW_LIST)
 		tt_flow_timer_cancel(tr->flows, c);
+	emit_segment(tr, c, se, p, info.anomalies, false);
 	maybe_end(tr, c, p->ts, false);
 }
 
@@ -996,7 +1023,9 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 		st->tcp_options_cut++;
 	if (pkt->ip_len_clamped)
 		st->ip_length_clamped++;
+	tr->in_segment = true;
 	handle_segment(tr, pkt);
+	tr->in_segment = false;
 }
 
 void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)
