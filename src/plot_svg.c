@@ -538,7 +538,8 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 			snprintf(notes, sizeof(notes), "ICMP error type %u code %u", r->icmp_type,
 			         r->icmp_code);
 		else if (r->kind == TT_ROW_TIMER)
-			snprintf(notes, sizeof(notes), "no segment: 2MSL expired");
+			snprintf(notes, sizeof(notes), r->tw_expired ? "no segment: 2MSL expired"
+			                                              : "no segment");
 		if (notes[0] != '\0')
 			text(f, (LX0 + LX1) / 2.0, ry + 16, "middle",
 			     "font-size=\"11\" font-style=\"italic\" fill=\"" C_RETX "\"", notes);
@@ -565,7 +566,7 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 		         : strcmp(s->closed_by, "both") == 0 ? " by "
 		                                             : " by the ",
 		         s->closed_by ? s->closed_by : "",
-		         tt_end_reason_name((enum tt_end_reason)s->end_reason));
+		         tt_story_end_words(s->end_reason));
 		text(f, (LX0 + LX1) / 2.0, h - 40, "middle", "", buf);
 	}
 	legend(f, items, 4, h - 10);

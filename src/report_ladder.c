@@ -184,7 +184,7 @@ static void write_event_row(FILE *f, const struct layout *L, const struct tt_sto
 	if (r->kind == TT_ROW_ICMP)
 		snprintf(notes, sizeof(notes), "ICMP error type %u code %u about the %s's segment",
 		         r->icmp_type, r->icmp_code, r->dir == TT_CLIENT ? "client" : "server");
-	else if (r->to[0] == TT_TCP_CLOSED || r->to[1] == TT_TCP_CLOSED)
+	else if (r->tw_expired)
 		snprintf(notes, sizeof(notes), "no segment: 2MSL expired");
 	else
 		snprintf(notes, sizeof(notes), "no segment");
@@ -244,7 +244,7 @@ void tt_ladder_write(FILE *f, const struct tt_story *s, const struct tt_ladder_o
 		rel_time(t, sizeof(t), s->end, s->first);
 		fprintf(f, "  end at %s s: %s%s%s (%s); client %s, server %s\n", t,
 		        tt_outcome_name((enum tt_outcome)s->outcome), by == NULL ? "" : strcmp(by, "both") == 0 ? " by " : " by the ",
-		        by != NULL ? by : "", tt_end_reason_name((enum tt_end_reason)s->end_reason),
+		        by != NULL ? by : "", tt_story_end_words(s->end_reason),
 		        tt_tcp_state_name((enum tt_tcp_state)s->final_state[0]),
 		        tt_tcp_state_name((enum tt_tcp_state)s->final_state[1]));
 	}

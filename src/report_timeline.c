@@ -42,7 +42,7 @@ static void write_endpoint(FILE *f, const struct tt_story *s, int ep)
 		} else if (tr->state != TT_TCP_CLOSED && s->ended) {
 			tt_format_secs(d, sizeof(d), end - tr->ts);
 			fprintf(f, "  %s+ (still in it at the end: %s)", d,
-			        tt_end_reason_name((enum tt_end_reason)s->end_reason));
+			        tt_story_end_words(s->end_reason));
 			if (tr->state == TT_TCP_TIME_WAIT && s->tw_deadline[ep] != 0) {
 				tt_format_secs(d, sizeof(d), s->tw_deadline[ep] - s->first);
 				fprintf(f, "; 2MSL until %s", d);
@@ -71,6 +71,6 @@ void tt_timeline_write(FILE *f, const struct tt_story *s)
 		        : strcmp(s->closed_by, "both") == 0 ? " by "
 		                                            : " by the ",
 		        s->closed_by != NULL ? s->closed_by : "",
-		        tt_end_reason_name((enum tt_end_reason)s->end_reason));
+		        tt_story_end_words(s->end_reason));
 	}
 }

@@ -257,6 +257,18 @@ int tt_story_notes(char *buf, size_t size, const struct tt_story_row *r)
 	return (int)n;
 }
 
+const char *tt_story_end_words(uint8_t end_reason)
+{
+	switch (end_reason) {
+	case TT_END_CLOSED:
+		return "both endpoints closed";
+	case TT_END_EVICTED:
+		return "evicted by --max-flows";
+	default:
+		return "end of the input";
+	}
+}
+
 /* ---- collection --------------------------------------------------------- */
 
 void tt_stories_init(struct tt_stories *st, const struct tt_story_config *cfg)
@@ -439,8 +451,9 @@ static void timer_state(struct tt_stories *st, struct tt_story *s, const struct 
 
 	if (st->cfg.rows && s->tail_n == 0 && s->fold.fold_segments == 0 && s->n_rows > 0) {
 		struct tt_story_row *last = &s->rows[s->n_rows - 1];
-		if (last->kind == TT_ROW_TIMER && last->ts == ev->ts) {
+		if ((last->kind == TT_ROW_TIMER || last->kind == TT_ROW_ICMP) && last->ts == ev->ts) {
 			last->to[ev->endpoint] = (uint8_t)ev->to;
+			last->tw_expired |= ev->from == TT_TCP_TIME_WAIT;
 			return;
 		}
 	}
@@ -449,6 +462,7 @@ static void timer_state(struct tt_stories *st, struct tt_story *s, const struct 
 	r.ts = ev->ts;
 	r.to[0] = r.to[1] = TT_NO_STATE;
 	r.to[ev->endpoint] = (uint8_t)ev->to;
+	r.tw_expired = ev->from == TT_TCP_TIME_WAIT;
 	add_row(st, s, &r);
 }
 

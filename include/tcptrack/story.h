@@ -69,6 +69,7 @@ struct tt_story_row {
 	uint8_t to[2];              /* state each endpoint entered, or TT_NO_STATE */
 	bool stray;                 /* after the record's end */
 	bool rst_ignored;           /* an RST its receiver would reject */
+	bool tw_expired;            /* TT_ROW_TIMER: a TIME_WAIT ran out (2MSL) */
 	uint16_t flags;             /* TT_TH_* */
 	uint16_t dup_ack_num;       /* TT_AN_DUP_ACK: which in a row */
 	uint32_t anomalies;         /* TT_AN_BIT() */
@@ -195,6 +196,9 @@ int tt_story_flags(char *buf, size_t size, uint16_t flags);
  * <options>`; seq(len) is left out of a pure ACK.  @return the length.
  */
 int tt_story_label(char *buf, size_t size, const struct tt_story_row *r, bool absolute);
+
+/** Why a record ended, in words: "both endpoints closed", "end of the input"... */
+const char *tt_story_end_words(uint8_t end_reason);
 
 /** The row's anomalies in words ("retransmission; dup ACK #2"); "" if none. @return length. */
 int tt_story_notes(char *buf, size_t size, const struct tt_story_row *r);
