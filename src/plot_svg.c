@@ -347,9 +347,9 @@ static void series(FILE *f, const struct tt_story *s, const struct axis *x, cons
 	fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s d=\"", color, dash);
 	for (size_t i = 0; i < s->n_points; i++) {
 		const struct tt_story_point *p = &s->points[i];
-		if (p->dir != dir)
+		if (p->dir != dir && !in_flight)
 			continue;
-		double v = in_flight ? (double)p->in_flight : (double)p->win;
+		double v = in_flight ? (double)p->in_flight[dir] : (double)p->win;
 		double px = map(x, secs_since(s, p->ts), ML, W - MR), py = map(y, v, H - MB, MT);
 		if (first)
 			fprintf(f, "M%.1f %.1f", px, py);
@@ -375,8 +375,9 @@ static void plot_window(FILE *f, const struct tt_story *s)
 			x.hi = t;
 		if ((double)p->win > y.hi)
 			y.hi = (double)p->win;
-		if ((double)p->in_flight > y.hi)
-			y.hi = (double)p->in_flight;
+		for (int d = 0; d < 2; d++)
+			if ((double)p->in_flight[d] > y.hi)
+				y.hi = (double)p->in_flight[d];
 	}
 	nice(&x);
 	nice(&y);
@@ -451,6 +452,15 @@ static double gap(tt_time_ns dt)
 	return g;
 }
 
+/* A picture stays renderable (rsvg-convert stops at 32767 pixels): beyond
+ * 2 * DRAW_HALF rows, the first and last DRAW_HALF are drawn. */
+#define DRAW_HALF 200
+
+static bool undrawn(const struct tt_story *s, size_t i)
+{
+	return s->n_rows > 2 * DRAW_HALF && i >= DRAW_HALF && i < s->n_rows - DRAW_HALF;
+}
+
 static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 {
 	char title[256], label[256], notes[256], t[32], ep[80];
@@ -469,6 +479,12 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 	for (size_t i = 0; i < s->n_rows; i++) {
 		const struct tt_story_row *r = &s->rows[i];
 		tt_time_ns dt = i == 0 ? 0 : r->ts - s->rows[i - 1].ts;
+		if (undrawn(s, i)) {
+			if (i == DRAW_HALF)
+				y += 50;
+			ys[i] = y;
+			continue;
+		}
 		if (i > 0 && s->rows[i - 1].kind == TT_ROW_FOLD)
 			dt = r->ts - s->rows[i - 1].ts_last;
 		y += i == 0 ? 0 : gap(dt) + (r->anomalies != 0 || r->stray ? 10 : 0);
@@ -486,11 +502,7 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 		           "stroke-width=\"2\"/>\n", (int)lx, (int)lx, h - 60);
 		text(f, i == 0 ? lx - 8 : lx + 8, 92, i == 0 ? "end" : "start",
 		     "font-weight=\"bold\" fill=\"#555\"",
-		     tt_tcp_state_name((enum tt_tcp_state)(s->n_trans[i] > 0 &&
-		                                                   s->trans[i][0].state == TT_TCP_LISTEN
-		                                           ? TT_TCP_LISTEN
-		                                           : s->initial_set[i] ? s->initial[i]
-		                                                               : TT_TCP_CLOSED)));
+		     tt_tcp_state_name((enum tt_tcp_state)tt_story_initial_state(s, i)));
 	}
 	text(f, 20, 92, "start", "fill=\"#555\"", "time (s)");
 	fputs("<defs>", f);
@@ -503,6 +515,17 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 	for (size_t i = 0; i < s->n_rows; i++) {
 		const struct tt_story_row *r = &s->rows[i];
 		double ry = ys[i];
+		if (undrawn(s, i)) {
+			if (i == DRAW_HALF) {
+				char n[32], buf[160];
+				tt_format_count(n, sizeof(n), s->n_rows - 2 * DRAW_HALF);
+				snprintf(buf, sizeof(buf), "\u2026 %s rows not drawn: tcptrack --ladder shows them "
+				         "\u2026", n);
+				text(f, (LX0 + LX1) / 2.0, ry - 20, "middle", "font-style=\"italic\" fill=\"#a00\"",
+				     buf);
+			}
+			continue;
+		}
 		tt_format_secs(t, sizeof(t), r->ts - s->first);
 		text(f, 20, ry + 4, "start", "font-family=\"monospace\" fill=\"#555\"", t);
 		if (r->kind == TT_ROW_FOLD) {
@@ -546,16 +569,16 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 		for (int e = 0; e < 2; e++) {
 			if (r->to[e] == TT_NO_STATE)
 				continue;
-			char st[64];
+			double sx = e == 0 ? LX0 - 8 : LX1 + 8, sy = ry + (r->dir == e ? -2 : SLANT / 2.0 + 4);
+			const char *anchor = e == 0 ? "end" : "start";
+			text(f, sx, sy, anchor, "font-weight=\"bold\" fill=\"#1f5fbf\"",
+			     tt_tcp_state_name((enum tt_tcp_state)r->to[e]));
 			if (r->to[e] == TT_TCP_TIME_WAIT && r->tw_until != 0) {
-				char u[32];
+				char u[32], st[64];
 				tt_format_secs(u, sizeof(u), r->tw_until - s->first);
-				snprintf(st, sizeof(st), "TIME_WAIT (2MSL until %s)", u);
-			} else {
-				snprintf(st, sizeof(st), "%s", tt_tcp_state_name((enum tt_tcp_state)r->to[e]));
+				snprintf(st, sizeof(st), "2MSL until %s s", u);
+				text(f, sx, sy + 12, anchor, "font-size=\"10\" fill=\"#1f5fbf\"", st);
 			}
-			text(f, e == 0 ? LX0 - 8 : LX1 + 8, ry + (r->dir == e ? -2 : SLANT / 2.0 + 4),
-			     e == 0 ? "end" : "start", "font-weight=\"bold\" fill=\"#1f5fbf\"", st);
 		}
 	}
 	if (s->ended) {

@@ -77,16 +77,6 @@ static const char *state_or_blank(uint8_t st)
 	return st == TT_NO_STATE ? "" : tt_tcp_state_name((enum tt_tcp_state)st);
 }
 
-/* The state an endpoint had before the first row. */
-static uint8_t initial_state(const struct tt_story *s, int ep)
-{
-	if (s->n_trans[ep] > 0 && s->trans[ep][0].state == TT_TCP_LISTEN)
-		return TT_TCP_LISTEN;
-	if (s->initial_set[ep])
-		return s->initial[ep];
-	return s->ended ? s->final_state[ep] : TT_TCP_CLOSED;
-}
-
 struct layout {
 	const struct glyphs *g;
 	int left_w;     /* the client's state column */
@@ -224,9 +214,9 @@ void tt_ladder_write(FILE *f, const struct tt_story *s, const struct tt_ladder_o
 	row_start(f, &L, "time (s)", head[0], L.g->line);
 	fprintf(f, "%*s", L.arrow_w, "");
 	row_end(f, &L, L.g->line, head[1], "");
-	row_start(f, &L, "", tt_tcp_state_name((enum tt_tcp_state)initial_state(s, 0)), L.g->line);
+	row_start(f, &L, "", tt_tcp_state_name((enum tt_tcp_state)tt_story_initial_state(s, 0)), L.g->line);
 	fprintf(f, "%*s", L.arrow_w, "");
-	row_end(f, &L, L.g->line, tt_tcp_state_name((enum tt_tcp_state)initial_state(s, 1)), "");
+	row_end(f, &L, L.g->line, tt_tcp_state_name((enum tt_tcp_state)tt_story_initial_state(s, 1)), "");
 	for (size_t i = 0; i < s->n_rows; i++) {
 		const struct tt_story_row *r = &s->rows[i];
 		if (r->kind == TT_ROW_SEGMENT)

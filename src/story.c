@@ -257,6 +257,15 @@ int tt_story_notes(char *buf, size_t size, const struct tt_story_row *r)
 	return (int)n;
 }
 
+uint8_t tt_story_initial_state(const struct tt_story *s, int ep)
+{
+	if (s->n_trans[ep] > 0 && s->trans[ep][0].state == TT_TCP_LISTEN)
+		return TT_TCP_LISTEN;
+	if (s->initial_set[ep])
+		return s->initial[ep];
+	return s->ended ? s->final_state[ep] : TT_TCP_CLOSED;
+}
+
 const char *tt_story_end_words(uint8_t end_reason)
 {
 	switch (end_reason) {
@@ -543,10 +552,13 @@ static void add_point(struct tt_stories *st, struct tt_story *s, const struct tt
 	pt.end = pt.seq + p->payload_len;
 	pt.ack = (p->flags & TT_TH_ACK) ? rel_or_zero(rcv, p->ack) : 0;
 	pt.win = r->win;
-	if (!rcv->has_ack)
-		pt.in_flight = snd->seq_next;
-	else if (snd->seq_next > rcv->ack_max)
-		pt.in_flight = snd->seq_next - rcv->ack_max;
+	for (int d = 0; d < 2; d++) {
+		const struct tt_dir *ds = &c->dir[d], *dr = &c->dir[!d];
+		if (!dr->has_ack)
+			pt.in_flight[d] = ds->seq_next;
+		else if (ds->seq_next > dr->ack_max)
+			pt.in_flight[d] = ds->seq_next - dr->ack_max;
+	}
 	pt.n_sack = p->opts.n_sack;
 	for (int i = 0; i < p->opts.n_sack; i++) {
 		pt.sack[i][0] = rel_or_zero(rcv, p->opts.sack[i][0]);

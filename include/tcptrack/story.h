@@ -101,7 +101,7 @@ struct tt_story_point {
 	uint64_t seq, end;          /* relative, unwrapped: the sender's [seq, end) */
 	uint64_t ack;               /* relative, unwrapped, in the peer's space (if ACK) */
 	uint32_t win;               /* advertised, scaled */
-	uint64_t in_flight;         /* sender's data not yet acknowledged by the peer */
+	uint64_t in_flight[2];      /* each side's data not yet acknowledged (by sender) */
 	tt_time_ns rtt;             /* an RTT sample this segment (an ACK) completed, or 0 */
 	uint8_t n_sack;
 	uint64_t sack[TT_MAX_SACK_BLOCKS][2]; /* relative to the peer's base, unwrapped */
@@ -196,6 +196,9 @@ int tt_story_flags(char *buf, size_t size, uint16_t flags);
  * <options>`; seq(len) is left out of a pure ACK.  @return the length.
  */
 int tt_story_label(char *buf, size_t size, const struct tt_story_row *r, bool absolute);
+
+/** The state an endpoint had before the first row (LISTEN for a server seen answering). */
+uint8_t tt_story_initial_state(const struct tt_story *s, int ep);
 
 /** Why a record ended, in words: "both endpoints closed", "end of the input"... */
 const char *tt_story_end_words(uint8_t end_reason);
