@@ -349,8 +349,8 @@ static struct tt_story *story_of(struct tt_stories *st, const struct tt_event *e
 		return s;
 	if (st->cfg.sel.kind == TT_SEL_FILTER)
 		take = st->filter_hit && ev->by_segment && !ev->stray;
-	else
-		take = ev->type == TT_EVT_CONN_OPENED && tt_selector_match(&st->cfg.sel, ev->conn);
+	else /* (from its first event; later when the live view starts following it) */
+		take = tt_selector_match(&st->cfg.sel, ev->conn);
 	return take ? story_new(st, ev->conn) : NULL;
 }
 
