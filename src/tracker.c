@@ -61,20 +61,12 @@ static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
 static void emit_segment(struct tt_tracker *tr, const struct tt_conn *c, enum tt_endpoint se,
                          const struct tt_packet *p, uint32_t anomalies, bool stray)
 {
-	struct tt_event ev;
-
-	if (!tr->cfg.segments || tr->cfg.on_event == NULL)
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = TT_EVT_SEGMENT;
-	ev.ts = p->ts;
-	ev.conn = c;
-	ev.endpoint = se;
-	ev.by_segment = true;
-	ev.stray = stray;
-	ev.anomalies = anomalies;
-	ev.pkt = p;
-	tr->cfg.on_event(&ev, tr->cfg.user);
+	if (tr->cfg.segments && tr->cfg.on_event != NULL) {
+		struct tt_event ev = {.type = TT_EVT_SEGMENT, .ts = p->ts, .conn = c, .endpoint = se,
+		                      .by_segment = true, .stray = stray, .anomalies = anomalies,
+		                      .pkt = p};
+		tr->cfg.on_event(&ev, tr->cfg.user);
+	}
 }
 
 int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf)
