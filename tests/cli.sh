@@ -145,5 +145,11 @@ awk '/^The first command prints:/ {on = 1; next} on && /^```$/ {if (in_block) ex
 	in_block {print}' "$td/../README.md" | sed 's|Summary of testdata/|Summary of |' >"$tmp/readme"
 check "README quick start output is current" cmp -s "$tmp/quick" "$tmp/readme"
 
+# ... and the ladder it shows.
+(cd "$td" && "$bin" -r seeds_classic.pcap --ladder --conn 1 -S) >"$tmp/ladder" 2>&1
+awk '/^\$ tcptrack -r testdata\/seeds_classic.pcap --ladder --conn 1 -S$/ {on = 1; next}
+	on && /^```$/ {exit} on {print}' "$td/../README.md" >"$tmp/readme-ladder"
+check "README ladder is current" cmp -s "$tmp/ladder" "$tmp/readme-ladder"
+
 [ "$fails" -eq 0 ] && echo "cli: all checks passed"
 exit $((fails > 0))
