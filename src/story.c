@@ -477,7 +477,7 @@ static void timer_state(struct tt_stories *st, struct tt_story *s, const struct 
 
 static void on_state(struct tt_stories *st, struct tt_story *s, const struct tt_event *ev)
 {
-	int ep = ev->endpoint;
+	int ep = (int)ev->endpoint;
 
 	if (!s->initial_set[ep]) {
 		s->initial[ep] = (uint8_t)ev->from;
@@ -571,7 +571,7 @@ static void on_segment(struct tt_stories *st, struct tt_story *s, const struct t
 {
 	const struct tt_conn *c = ev->conn;
 	const struct tt_packet *p = ev->pkt;
-	int se = ev->endpoint, re = !ev->endpoint;
+	int se = (int)ev->endpoint, re = !ev->endpoint;
 	const struct tt_dir *snd = &c->dir[se], *rcv = &c->dir[re];
 	struct tt_story_row r;
 
