@@ -217,6 +217,8 @@ void tt_ladder_write(FILE *f, const struct tt_story *s, const struct tt_ladder_o
 	row_start(f, &L, "", tt_tcp_state_name((enum tt_tcp_state)tt_story_initial_state(s, 0)), L.g->line);
 	fprintf(f, "%*s", L.arrow_w, "");
 	row_end(f, &L, L.g->line, tt_tcp_state_name((enum tt_tcp_state)tt_story_initial_state(s, 1)), "");
+	if (s->rows_dropped > 0)
+		fprintf(f, "  (%" PRIu64 " earlier rows are not kept)\n", s->rows_dropped);
 	for (size_t i = 0; i < s->n_rows; i++) {
 		const struct tt_story_row *r = &s->rows[i];
 		if (r->kind == TT_ROW_SEGMENT)
@@ -227,8 +229,7 @@ void tt_ladder_write(FILE *f, const struct tt_story *s, const struct tt_ladder_o
 			write_event_row(f, &L, s, r);
 	}
 	if (s->rows_capped)
-		fprintf(f, "  (the row limit of %u was reached: later segments are folded)\n",
-		        TT_STORY_ROWS_MAX);
+		fprintf(f, "  (the row limit was reached: later segments are folded)\n");
 	if (s->ended) {
 		const char *by = s->closed_by;
 		rel_time(t, sizeof(t), s->end, s->first);

@@ -427,7 +427,17 @@ static void add_row(struct tt_stories *st, struct tt_story *s, const struct tt_s
 {
 	if (!st->cfg.rows)
 		return;
-	if (st->rows_total >= TT_STORY_ROWS_MAX) {
+	size_t max = st->cfg.max_rows > 0 ? st->cfg.max_rows : TT_STORY_ROWS_MAX;
+
+	if (st->rows_total >= max && st->cfg.keep_latest && s->n_rows >= 2) {
+		/* The live view: the latest rows matter, the oldest half goes. */
+		size_t drop = s->n_rows / 2;
+		memmove(s->rows, s->rows + drop, (s->n_rows - drop) * sizeof(*s->rows));
+		s->n_rows -= drop;
+		st->rows_total -= drop;
+		s->rows_dropped += drop;
+	}
+	if (st->rows_total >= max) {
 		/* Out of rows: everything from here on is counted, not shown. */
 		s->rows_capped = true;
 		if (r->kind == TT_ROW_SEGMENT)

@@ -1078,6 +1078,8 @@ static void follow(struct tt_ui *ui, uint64_t id)
 	cfg.sel.kind = TT_SEL_ID;
 	cfg.sel.id = id;
 	cfg.rows = true;
+	cfg.max_rows = 2 * LADDER_LINES; /* drawn twice a second: keep it small */
+	cfg.keep_latest = true;
 	cfg.on_done = on_story_done;
 	cfg.user = ui;
 	tt_stories_init(&ui->story, &cfg);

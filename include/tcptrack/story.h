@@ -141,6 +141,7 @@ struct tt_story {
 	bool pend;
 	bool pend_rst_ignored;
 	bool rows_capped;           /* TT_STORY_ROWS_MAX reached: more was folded */
+	uint64_t rows_dropped;      /* keep_latest: the oldest rows let go */
 
 	struct tt_story_trans trans[2][TT_STORY_TRANS_MAX];
 	uint8_t n_trans[2];
@@ -161,6 +162,8 @@ struct tt_story_config {
 	bool rows;                  /* collect ladder rows */
 	bool full;                  /* never fold */
 	bool points;                /* collect plot samples */
+	size_t max_rows;            /* rows kept over all connections; 0: TT_STORY_ROWS_MAX */
+	bool keep_latest;           /* at the limit, drop the oldest half (the live view) */
 	tt_story_fn on_done;        /* a story is complete (its record is final) */
 	void *user;
 };

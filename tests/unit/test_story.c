@@ -165,6 +165,8 @@ static struct {
 	uint8_t kinds[64];
 	uint64_t fold_segments[64];
 	uint32_t stride;
+	uint64_t rows_dropped;
+	tt_time_ns last_ts;
 	int done;
 } got;
 
@@ -175,6 +177,8 @@ static void on_done(const struct tt_story *s, void *user)
 	got.n_rows = s->n_rows;
 	got.n_points = s->n_points;
 	got.stride = s->stride;
+	got.rows_dropped = s->rows_dropped;
+	got.last_ts = s->n_rows > 0 ? s->rows[s->n_rows - 1].ts : 0;
 	for (size_t i = 0; i < s->n_rows && i < 64; i++) {
 		got.kinds[i] = s->rows[i].kind;
 		got.fold_segments[i] = s->rows[i].fold_segments;
@@ -215,7 +219,8 @@ static void state(struct tt_stories *st, int ep, enum tt_tcp_state from, enum tt
 	tt_stories_event(st, &e);
 }
 
-static void start(struct tt_stories *st, bool full, bool points)
+static void start_cfg(struct tt_stories *st, bool full, bool points, size_t max_rows,
+                      bool keep_latest)
 {
 	struct tt_story_config cfg;
 
@@ -231,9 +236,16 @@ static void start(struct tt_stories *st, bool full, bool points)
 	cfg.rows = !points;
 	cfg.points = points;
 	cfg.full = full;
+	cfg.max_rows = max_rows;
+	cfg.keep_latest = keep_latest;
 	cfg.on_done = on_done;
 	tt_stories_init(st, &cfg);
 	ev(st, TT_EVT_CONN_OPENED, T0);
+}
+
+static void start(struct tt_stories *st, bool full, bool points)
+{
+	start_cfg(st, full, points, 0, false);
 }
 
 /* n ordinary data segments from the client. */
@@ -329,5 +341,32 @@ Test(points, decimated_beyond_the_cap)
 	cr_assert_eq(got.stride, 2);
 	cr_assert_leq(got.n_points, TT_STORY_POINTS_MAX);
 	cr_assert_geq(got.n_points, TT_STORY_POINTS_MAX / 2);
+	tt_stories_free(&st);
+}
+
+Test(fold, row_limit_folds_or_keeps_the_latest)
+{
+	struct tt_stories st;
+	tt_time_ns t = T0;
+
+	/* batch: beyond the limit, the rest is folded into one row */
+	start_cfg(&st, true, false, 10, false);
+	data(&st, 30, &t);
+	ev(&st, TT_EVT_CONN_END, t);
+	cr_assert_eq(got.n_rows, 11);
+	cr_assert_eq(got.kinds[10], TT_ROW_FOLD);
+	cr_assert_eq(got.fold_segments[10], 20);
+	tt_stories_free(&st);
+
+	/* the live view: the oldest rows go, the latest stay */
+	t = T0;
+	start_cfg(&st, true, false, 10, true);
+	data(&st, 30, &t);
+	ev(&st, TT_EVT_CONN_END, t);
+	cr_assert_leq(got.n_rows, 10);
+	cr_assert_eq(got.rows_dropped + got.n_rows, 30);
+	cr_assert_eq(got.last_ts, t);
+	for (size_t i = 0; i < got.n_rows; i++)
+		cr_assert_eq(got.kinds[i], TT_ROW_SEGMENT);
 	tt_stories_free(&st);
 }
