@@ -209,8 +209,9 @@ void tt_ladder_write(FILE *f, const struct tt_story *s, const struct tt_ladder_o
 		L.arrow_w = ARROW_MAX;
 	L.left_w = (int)strlen(head[0]) > STATE_W ? (int)strlen(head[0]) : STATE_W;
 
-	fprintf(f, "connection %" PRIu64 ": %s > %s, %s sequence numbers\n", s->id, ep[0], ep[1],
-	        o->absolute ? "absolute" : "relative");
+	fprintf(f, "connection %" PRIu64 ": %s > %s, %s sequence numbers%s\n", s->id, ep[0], ep[1],
+	        o->absolute ? "absolute" : "relative",
+	        s->midstream ? "; no handshake seen: picked up mid-stream" : "");
 	row_start(f, &L, "time (s)", head[0], L.g->line);
 	fprintf(f, "%*s", L.arrow_w, "");
 	row_end(f, &L, L.g->line, head[1], "");

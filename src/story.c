@@ -644,6 +644,7 @@ static void on_end(struct tt_stories *st, struct tt_story *s, const struct tt_ev
 	s->final_state[0] = c->state[0];
 	s->final_state[1] = c->state[1];
 	s->closed_by = tt_conn_closed_by(c);
+	s->midstream = c->handshake == TT_HS_NONE;
 	s->tw_deadline[0] = c->tw_deadline[0];
 	s->tw_deadline[1] = c->tw_deadline[1];
 	if (st->cfg.on_done != NULL)

@@ -124,6 +124,7 @@ struct tt_story {
 	uint8_t end_reason;
 	uint8_t final_state[2];
 	const char *closed_by;      /* static string or NULL */
+	bool midstream;             /* no handshake seen: picked up mid-stream */
 	uint8_t initial[2];         /* state before the first change */
 	bool initial_set[2];
 	tt_time_ns tw_deadline[2];
