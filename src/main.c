@@ -74,6 +74,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "Usage: tcptrack -r FILE [options] [filter expression]\n"
 	        "       tcptrack -i IFACE [options] [filter expression]   (live monitor)\n"
+	        "       tcptrack -r FILE --ladder|--timeline|--plot KIND --conn SEL [options]\n"
 	        "Reconstruct every TCP connection in a capture: both endpoints' RFC 793 states,\n"
 	        "sequence/ack accounting, windows, and Wireshark's TCP analysis per direction\n"
 	        "(retransmissions, out-of-order, dup ACKs, zero windows, keep-alives...) with\n"
@@ -122,7 +123,7 @@ static void usage(FILE *f)
 	        "                     each endpoint's new state at its side, anomalies marked;\n"
 	        "                     ordinary runs folded into '... N segments, B ...' rows\n"
 	        "      --full         do not fold\n"
-	        "  -S                 absolute sequence numbers (default relative, like tcpdump)\n"
+	        "  -S, --absolute     absolute sequence numbers (default relative, like tcpdump)\n"
 	        "      --ascii        ASCII lines even where the locale is UTF-8\n"
 	        "      --timeline     each endpoint's states, when entered, how long kept\n"
 	        "      --plot KIND    an SVG picture to -o FILE.svg: ladder (arrows by real\n"
