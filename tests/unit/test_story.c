@@ -302,7 +302,7 @@ Test(fold, short_run_and_full_are_whole)
 	tt_stories_free(&st);
 }
 
-Test(fold, timer_states_are_rows_and_transitions)
+Test(fold, timer_states_are_rows)
 {
 	struct tt_stories st;
 	tt_time_ns t = T0;
