@@ -351,7 +351,12 @@ static struct tt_story *story_of(struct tt_stories *st, const struct tt_event *e
 		take = st->filter_hit && ev->by_segment && !ev->stray;
 	else /* (from its first event; later when the live view starts following it) */
 		take = tt_selector_match(&st->cfg.sel, ev->conn);
-	return take ? story_new(st, ev->conn) : NULL;
+	if (!take)
+		return NULL;
+	for (size_t i = 0; i < st->ended_n && i < TT_STORY_ENDED_MAX; i++)
+		if (st->ended[i] == ev->conn->id)
+			return NULL;
+	return story_new(st, ev->conn);
 }
 
 static void push_row(struct tt_stories *st, struct tt_story *s, const struct tt_story_row *r)
@@ -649,6 +654,7 @@ static void on_end(struct tt_stories *st, struct tt_story *s, const struct tt_ev
 	s->tw_deadline[1] = c->tw_deadline[1];
 	if (st->cfg.on_done != NULL)
 		st->cfg.on_done(s, st->cfg.user);
+	st->ended[st->ended_n++ % TT_STORY_ENDED_MAX] = s->id;
 	for (size_t i = 0; i < st->n; i++) {
 		if (st->s[i] == s) {
 			st->rows_total -= s->n_rows < st->rows_total ? s->n_rows : st->rows_total;

@@ -26,6 +26,7 @@
 #define TT_STORY_POINTS_MAX 20000u /* plot samples per connection before decimation */
 #define TT_STORY_TRANS_MAX 32      /* state transitions kept per endpoint */
 #define TT_STORY_CONNS_MAX 256     /* connections followed at once */
+#define TT_STORY_ENDED_MAX 256     /* ids of told stories remembered (not told twice) */
 #define TT_NO_STATE 0xff
 
 /* ---- connection selectors (--conn) ---- */
@@ -177,6 +178,9 @@ struct tt_stories {
 	uint64_t skipped;           /* selected beyond TT_STORY_CONNS_MAX at once */
 	size_t rows_total;
 	bool filter_hit;            /* TT_SEL_FILTER: the frame being fed passed the filter */
+	uint64_t ended[TT_STORY_ENDED_MAX]; /* ids whose story was told: events after the
+	                                     * record's end (a TIME_WAIT exit) start none */
+	size_t ended_n;
 	bool oom;
 };
 

@@ -370,3 +370,19 @@ Test(fold, row_limit_folds_or_keeps_the_latest)
 		cr_assert_eq(got.kinds[i], TT_ROW_SEGMENT);
 	tt_stories_free(&st);
 }
+
+Test(fold, no_second_story_after_the_end)
+{
+	struct tt_stories st;
+	tt_time_ns t = T0;
+
+	start(&st, false, false);
+	data(&st, 2, &t);
+	ev(&st, TT_EVT_CONN_END, t);
+	cr_assert_eq(got.done, 1);
+	/* a TIME_WAIT exit reported after the record was written */
+	state(&st, TT_CLIENT, TT_TCP_TIME_WAIT, TT_TCP_CLOSED, t + 60000 * MS, false);
+	cr_assert_eq(st.n, 0);
+	cr_assert_eq(st.matched, 1);
+	tt_stories_free(&st);
+}
