@@ -583,13 +583,7 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 	}
 	if (s->ended) {
 		char buf[160];
-		tt_format_secs(t, sizeof(t), s->end - s->first);
-		snprintf(buf, sizeof(buf), "end at %s s: %s%s%s (%s)", t,
-		         tt_outcome_name((enum tt_outcome)s->outcome), s->closed_by == NULL                  ? ""
-		         : strcmp(s->closed_by, "both") == 0 ? " by "
-		                                             : " by the ",
-		         s->closed_by ? s->closed_by : "",
-		         tt_story_end_words(s->end_reason));
+		tt_story_end_line(buf, sizeof(buf), s);
 		text(f, (LX0 + LX1) / 2.0, h - 40, "middle", "", buf);
 	}
 	legend(f, items, 4, h - 10);

@@ -186,7 +186,7 @@ static void write_event_row(FILE *f, const struct layout *L, const struct tt_sto
 void tt_ladder_write(FILE *f, const struct tt_story *s, const struct tt_ladder_opts *o)
 {
 	struct layout L;
-	char ep[2][80], head[2][96], label[LABEL_MAX], t[32];
+	char ep[2][80], head[2][96], label[LABEL_MAX];
 	int maxlab = 0;
 
 	L.g = o->unicode ? &utf8 : &ascii;
@@ -232,11 +232,9 @@ void tt_ladder_write(FILE *f, const struct tt_story *s, const struct tt_ladder_o
 	if (s->rows_capped)
 		fprintf(f, "  (the row limit was reached: later segments are folded)\n");
 	if (s->ended) {
-		const char *by = s->closed_by;
-		rel_time(t, sizeof(t), s->end, s->first);
-		fprintf(f, "  end at %s s: %s%s%s (%s); client %s, server %s\n", t,
-		        tt_outcome_name((enum tt_outcome)s->outcome), by == NULL ? "" : strcmp(by, "both") == 0 ? " by " : " by the ",
-		        by != NULL ? by : "", tt_story_end_words(s->end_reason),
+		char end[160];
+		tt_story_end_line(end, sizeof(end), s);
+		fprintf(f, "  %s; client %s, server %s\n", end,
 		        tt_tcp_state_name((enum tt_tcp_state)s->final_state[0]),
 		        tt_tcp_state_name((enum tt_tcp_state)s->final_state[1]));
 	}

@@ -41,8 +41,7 @@ static void write_endpoint(FILE *f, const struct tt_story *s, int ep)
 			fprintf(f, "  %s", d);
 		} else if (tr->state != TT_TCP_CLOSED && s->ended) {
 			tt_format_secs(d, sizeof(d), end - tr->ts);
-			fprintf(f, "  %s+ (still in it at the end: %s)", d,
-			        tt_story_end_words(s->end_reason));
+			fprintf(f, "  %s+", d);
 			if (tr->state == TT_TCP_TIME_WAIT && s->tw_deadline[ep] != 0) {
 				tt_format_secs(d, sizeof(d), s->tw_deadline[ep] - s->first);
 				fprintf(f, "; 2MSL until %s", d);
@@ -57,7 +56,7 @@ static void write_endpoint(FILE *f, const struct tt_story *s, int ep)
 
 void tt_timeline_write(FILE *f, const struct tt_story *s)
 {
-	char c[80], sv[80], d[32];
+	char c[80], sv[80];
 
 	tt_format_endpoint(c, sizeof(c), s->ip_version, s->addr[0], s->port[0]);
 	tt_format_endpoint(sv, sizeof(sv), s->ip_version, s->addr[1], s->port[1]);
@@ -65,12 +64,8 @@ void tt_timeline_write(FILE *f, const struct tt_story *s)
 	write_endpoint(f, s, TT_CLIENT);
 	write_endpoint(f, s, TT_SERVER);
 	if (s->ended) {
-		tt_format_secs(d, sizeof(d), s->end - s->first);
-		fprintf(f, "  end at %s s: %s%s%s (%s)\n", d,
-		        tt_outcome_name((enum tt_outcome)s->outcome), s->closed_by == NULL                  ? ""
-		        : strcmp(s->closed_by, "both") == 0 ? " by "
-		                                            : " by the ",
-		        s->closed_by != NULL ? s->closed_by : "",
-		        tt_story_end_words(s->end_reason));
+		char end[160];
+		tt_story_end_line(end, sizeof(end), s);
+		fprintf(f, "  %s\n", end);
 	}
 }

@@ -7,6 +7,7 @@
 #include "tcptrack/story.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,16 +267,17 @@ uint8_t tt_story_initial_state(const struct tt_story *s, int ep)
 	return s->ended ? s->final_state[ep] : TT_TCP_CLOSED;
 }
 
-const char *tt_story_end_words(uint8_t end_reason)
+void tt_story_end_line(char *buf, size_t size, const struct tt_story *s)
 {
-	switch (end_reason) {
-	case TT_END_CLOSED:
-		return "both endpoints closed";
-	case TT_END_EVICTED:
-		return "evicted by --max-flows";
-	default:
-		return "end of the input";
-	}
+	const char *by = s->closed_by;
+	tt_time_ns d = s->end - s->first;
+
+	if (d < 0)
+		d = 0;
+	snprintf(buf, size, "end at %" PRId64 ".%06" PRId64 " s: %s%s%s%s", d / TT_NS_PER_SEC,
+	         (d % TT_NS_PER_SEC) / 1000, tt_outcome_name((enum tt_outcome)s->outcome),
+	         by == NULL ? "" : strcmp(by, "both") == 0 ? " by " : " by the ", by != NULL ? by : "",
+	         s->end_reason == TT_END_EVICTED ? " (evicted by --max-flows)" : "");
 }
 
 /* ---- collection --------------------------------------------------------- */

@@ -208,8 +208,8 @@ int tt_story_label(char *buf, size_t size, const struct tt_story_row *r, bool ab
 /** The state an endpoint had before the first row (LISTEN for a server seen answering). */
 uint8_t tt_story_initial_state(const struct tt_story *s, int ep);
 
-/** Why a record ended, in words: "both endpoints closed", "end of the input"... */
-const char *tt_story_end_words(uint8_t end_reason);
+/** "end at 0.115950 s: closed by the client": when and how (eviction said). */
+void tt_story_end_line(char *buf, size_t size, const struct tt_story *s);
 
 /** The row's anomalies in words ("retransmission; dup ACK #2"); "" if none. @return length. */
 int tt_story_notes(char *buf, size_t size, const struct tt_story_row *r);
