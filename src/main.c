@@ -772,6 +772,7 @@ int main(int argc, char **argv)
 	}
 	tt_tracker_finish(tr);
 	if (run.stories != NULL) {
+		tt_stories_finish(&stories);
 		if (stories.matched == 0 && status == 0) {
 			fprintf(stderr, "tcptrack: --conn '%s': no connection matched\n", o.conn);
 			status = EXIT_RUNTIME;

@@ -562,7 +562,7 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 			         r->icmp_code);
 		else if (r->kind == TT_ROW_TIMER)
 			snprintf(notes, sizeof(notes), r->tw_expired ? "no segment: 2MSL expired"
-			                                              : "no segment");
+			                                              : "no segment of this connection");
 		if (notes[0] != '\0')
 			text(f, (LX0 + LX1) / 2.0, ry + 16, "middle",
 			     "font-size=\"11\" font-style=\"italic\" fill=\"" C_RETX "\"", notes);

@@ -177,7 +177,7 @@ static void write_event_row(FILE *f, const struct layout *L, const struct tt_sto
 	else if (r->tw_expired)
 		snprintf(notes, sizeof(notes), "no segment: 2MSL expired");
 	else
-		snprintf(notes, sizeof(notes), "no segment");
+		snprintf(notes, sizeof(notes), "no segment of this connection");
 	row_start(f, L, t, state_or_blank(r->to[0]), L->g->line);
 	fprintf(f, "%*s", L->arrow_w, "");
 	row_end(f, L, L->g->line, state_or_blank(r->to[1]), notes);

@@ -315,11 +315,16 @@ const struct tt_story *tt_stories_find(const struct tt_stories *st, uint64_t id)
 	return find(st, id);
 }
 
+static void tell(struct tt_stories *st, struct tt_story *s);
+
 static struct tt_story *story_new(struct tt_stories *st, const struct tt_conn *c)
 {
 	struct tt_story *s;
 
 	st->matched++;
+	for (size_t i = 0; i < st->n && st->n == TT_STORY_CONNS_MAX; i++)
+		if (st->s[i]->lingering)
+			tell(st, st->s[i]); /* the oldest waiting for its TIME_WAIT's end */
 	if (st->n == TT_STORY_CONNS_MAX) {
 		st->skipped++;
 		return NULL;
@@ -509,6 +514,7 @@ static void on_state(struct tt_stories *st, struct tt_story *s, const struct tt_
 	if (ev->by_segment) {
 		s->pend_to[ep] = (uint8_t)ev->to;
 		s->pend = true;
+		s->pend_ts = ev->ts;
 	} else {
 		timer_state(st, s, ev);
 	}
@@ -637,12 +643,71 @@ static void on_segment(struct tt_stories *st, struct tt_story *s, const struct t
 	add_point(st, s, ev, &r);
 }
 
+/* The story is told (on_done), remembered as told, and freed. */
+static void tell(struct tt_stories *st, struct tt_story *s)
+{
+	if (st->cfg.on_done != NULL)
+		st->cfg.on_done(s, st->cfg.user);
+	st->ended[st->ended_n++ % TT_STORY_ENDED_MAX] = s->id;
+	for (size_t i = 0; i < st->n; i++) {
+		if (st->s[i] == s) {
+			st->rows_total -= s->n_rows < st->rows_total ? s->n_rows : st->rows_total;
+			/* keep the order of selection (tt_stories_finish) */
+			memmove(&st->s[i], &st->s[i + 1], (st->n - i - 1) * sizeof(st->s[0]));
+			st->n--;
+			break;
+		}
+	}
+	story_free(s);
+}
+
+static bool in_time_wait(const struct tt_story *s)
+{
+	return s->final_state[0] == TT_TCP_TIME_WAIT || s->final_state[1] == TT_TCP_TIME_WAIT;
+}
+
+/* States that changed after the record was written: a TIME_WAIT running out. */
+static void after_end(struct tt_stories *st, struct tt_story *s, const struct tt_event *ev)
+{
+	struct tt_story_row r;
+	int ep = (int)ev->endpoint;
+
+	if (s->n_trans[ep] < TT_STORY_TRANS_MAX)
+		s->trans[ep][s->n_trans[ep]++] = (struct tt_story_trans){ev->ts, (uint8_t)ev->to};
+	else
+		s->trans_truncated = true;
+	memset(&r, 0, sizeof(r));
+	r.kind = TT_ROW_TIMER;
+	r.ts = ev->ts;
+	r.to[0] = r.to[1] = TT_NO_STATE;
+	r.to[ep] = (uint8_t)ev->to;
+	r.tw_expired = ev->from == TT_TCP_TIME_WAIT && !ev->by_segment;
+	add_row(st, s, &r);
+	s->final_state[ep] = (uint8_t)ev->to;
+	if (ev->ts > s->end)
+		s->end = ev->ts;
+	if (!in_time_wait(s))
+		tell(st, s);
+}
+
 static void on_end(struct tt_stories *st, struct tt_story *s, const struct tt_event *ev)
 {
 	const struct tt_conn *c = ev->conn;
 
 	if (st->cfg.rows)
 		flush_run(st, s);
+	if (s->pend) {
+		/* States a segment of another connection changed (a new SYN on
+		 * its ports ended this one): a row without an arrow. */
+		struct tt_story_row r;
+		memset(&r, 0, sizeof(r));
+		r.kind = TT_ROW_TIMER;
+		r.ts = s->pend_ts != 0 ? s->pend_ts : c->end;
+		r.to[0] = s->pend_to[0];
+		r.to[1] = s->pend_to[1];
+		add_row(st, s, &r);
+		s->pend = false;
+	}
 	s->ended = true;
 	s->end = c->end;
 	s->first = c->first;
@@ -654,17 +719,21 @@ static void on_end(struct tt_stories *st, struct tt_story *s, const struct tt_ev
 	s->midstream = c->handshake == TT_HS_NONE;
 	s->tw_deadline[0] = c->tw_deadline[0];
 	s->tw_deadline[1] = c->tw_deadline[1];
-	if (st->cfg.on_done != NULL)
-		st->cfg.on_done(s, st->cfg.user);
-	st->ended[st->ended_n++ % TT_STORY_ENDED_MAX] = s->id;
-	for (size_t i = 0; i < st->n; i++) {
-		if (st->s[i] == s) {
-			st->rows_total -= s->n_rows < st->rows_total ? s->n_rows : st->rows_total;
-			st->s[i] = st->s[--st->n];
-			break;
-		}
+	/* A record written as its TIME_WAIT begins: the exit comes later. */
+	if (c->end_reason == TT_END_CLOSED && in_time_wait(s))
+		s->lingering = true;
+	else
+		tell(st, s);
+}
+
+void tt_stories_finish(struct tt_stories *st)
+{
+	for (size_t i = 0; i < st->n;) {
+		if (st->s[i]->lingering)
+			tell(st, st->s[i]);
+		else
+			i++;
 	}
-	story_free(s);
 }
 
 void tt_stories_event(struct tt_stories *st, const struct tt_event *ev)
@@ -677,7 +746,10 @@ void tt_stories_event(struct tt_stories *st, const struct tt_event *ev)
 	case TT_EVT_CONN_OPENED:
 		break;
 	case TT_EVT_STATE:
-		on_state(st, s, ev);
+		if (s->lingering)
+			after_end(st, s, ev);
+		else
+			on_state(st, s, ev);
 		break;
 	case TT_EVT_ANOMALY:
 		if (ev->by_segment && ev->anomaly != NULL && strcmp(ev->anomaly, "rst_ignored") == 0) {

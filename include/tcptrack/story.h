@@ -121,6 +121,7 @@ struct tt_story {
 	uint16_t port[2];
 	tt_time_ns first, end;
 	bool ended;                 /* TT_EVT_CONN_END seen */
+	bool lingering;             /* ended in TIME_WAIT: told when it runs out (or at the end) */
 	uint8_t outcome;            /* enum tt_outcome, once ended */
 	uint8_t end_reason;
 	uint8_t final_state[2];
@@ -189,6 +190,13 @@ void tt_stories_init(struct tt_stories *st, const struct tt_story_config *cfg);
 
 /** Every tracker event (with cfg.segments on in the tracker). */
 void tt_stories_event(struct tt_stories *st, const struct tt_event *ev);
+
+/**
+ * The input is over: tell the stories whose record was written while an
+ * endpoint was in TIME_WAIT and whose exit never came (a tracker that writes
+ * records as TIME_WAIT begins).  Call after tt_tracker_finish().
+ */
+void tt_stories_finish(struct tt_stories *st);
 
 /** Free what is left (stories not ended are freed without on_done). */
 void tt_stories_free(struct tt_stories *st);

@@ -386,3 +386,39 @@ Test(fold, no_second_story_after_the_end)
 	cr_assert_eq(st.matched, 1);
 	tt_stories_free(&st);
 }
+
+/* A tracker that writes a record as its TIME_WAIT begins (end_reason closed,
+ * an endpoint in TIME_WAIT): the story waits for the exit, or the end. */
+Test(fold, record_written_in_time_wait_waits_for_the_exit)
+{
+	struct tt_stories st;
+	tt_time_ns t = T0;
+
+	start(&st, false, false);
+	data(&st, 2, &t);
+	conn.state[TT_CLIENT] = TT_TCP_TIME_WAIT;
+	conn.end_reason = TT_END_CLOSED;
+	conn.end = t;
+	ev(&st, TT_EVT_CONN_END, t);
+	cr_assert_eq(got.done, 0);
+	state(&st, TT_CLIENT, TT_TCP_TIME_WAIT, TT_TCP_CLOSED, t + 60000 * MS, false);
+	cr_assert_eq(got.done, 1);
+	cr_assert_eq(got.n_rows, 3);
+	cr_assert_eq(got.kinds[2], TT_ROW_TIMER);
+	cr_assert_eq(st.n, 0);
+	tt_stories_free(&st);
+
+	/* no exit before the input ends: told by tt_stories_finish() */
+	t = T0;
+	start(&st, false, false);
+	data(&st, 2, &t);
+	conn.state[TT_CLIENT] = TT_TCP_TIME_WAIT;
+	conn.end_reason = TT_END_CLOSED;
+	ev(&st, TT_EVT_CONN_END, t);
+	cr_assert_eq(got.done, 0);
+	tt_stories_finish(&st);
+	cr_assert_eq(got.done, 1);
+	cr_assert_eq(got.n_rows, 2);
+	cr_assert_eq(st.n, 0);
+	tt_stories_free(&st);
+}
