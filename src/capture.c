@@ -101,6 +101,45 @@ int tt_capture_set_filter(struct tt_capture *cap, const char *expr, char *errbuf
 	return TT_OK;
 }
 
+struct tt_bpf {
+	struct bpf_program prog;
+};
+
+int tt_capture_compile(struct tt_capture *cap, const char *expr, struct tt_bpf **out,
+                       char *errbuf)
+{
+	struct tt_bpf *f = calloc(1, sizeof(*f));
+
+	*out = NULL;
+	if (f == NULL)
+		return tt_set_err(errbuf, TT_ERR_NOMEM, "out of memory");
+	if (pcap_compile(cap->pcap, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		free(f);
+		return tt_set_err(errbuf, TT_ERR_INVAL, "%s", pcap_geterr(cap->pcap));
+	}
+	*out = f;
+	return TT_OK;
+}
+
+bool tt_bpf_match(const struct tt_bpf *f, const struct tt_rawpkt *pkt)
+{
+	struct pcap_pkthdr hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.caplen = pkt->caplen;
+	hdr.len = pkt->wire_len;
+	return pcap_offline_filter(&f->prog, &hdr, pkt->data) != 0;
+}
+
+void tt_bpf_free(struct tt_bpf **fp)
+{
+	if (*fp == NULL)
+		return;
+	pcap_freecode(&(*fp)->prog);
+	free(*fp);
+	*fp = NULL;
+}
+
 static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct tt_rawpkt *pkt)
 {
 	/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  Times

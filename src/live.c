@@ -122,6 +122,7 @@ int tt_live_run(struct tt_capture *cap, const struct tt_live_config *cfg,
 	tc.msl = cfg->msl;
 	tc.on_event = on_event;
 	tc.user = &l;
+	tc.segments = cfg->ui; /* the detail view's ladder */
 	rc = tt_tracker_new(&l.tr, &tc, errbuf);
 	if (rc != TT_OK)
 		return rc;

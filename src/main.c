@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <langinfo.h>
 #include <limits.h>
+#include <locale.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +19,9 @@
 
 #include "tcptrack/capture.h"
 #include "tcptrack/decode.h"
+#include "tcptrack/ladder.h"
 #include "tcptrack/live.h"
+#include "tcptrack/plot.h"
 #include "tcptrack/report.h"
 #include "tcptrack/tracker.h"
 #include "tt_config.h"
@@ -56,6 +60,13 @@ struct options {
 	bool max_speed;
 	bool no_ui;                 /* --no-ui: event lines */
 	tt_time_ns linger;          /* --linger */
+	/* connection stories */
+	bool ladder, timeline;      /* --ladder, --timeline */
+	int plot;                   /* --plot KIND, or -1 */
+	const char *conn;           /* --conn SEL */
+	struct tt_selector sel;
+	bool absolute, full, ascii; /* -S, --full, --ascii */
+	bool format_set;
 };
 
 static void usage(FILE *f)
@@ -63,6 +74,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "Usage: tcptrack -r FILE [options] [filter expression]\n"
 	        "       tcptrack -i IFACE [options] [filter expression]   (live monitor)\n"
+	        "       tcptrack -r FILE --ladder|--timeline|--plot KIND --conn SEL [options]\n"
 	        "Reconstruct every TCP connection in a capture: both endpoints' RFC 793 states,\n"
 	        "sequence/ack accounting, windows, and Wireshark's TCP analysis per direction\n"
 	        "(retransmissions, out-of-order, dup ACKs, zero windows, keep-alives...) with\n"
@@ -103,6 +115,20 @@ static void usage(FILE *f)
 	        "                     (default %d); the summary also gives half-closed\n"
 	        "                     connections, TIME_WAIT peaks per server and per client,\n"
 	        "                     failed openings by kind and target, and resets by side\n"
+	        "\n"
+	        "Connection stories (--conn SEL: an id, an endpoint 10.0.0.1:49816 or\n"
+	        "[fd00::1]:443 of the client or the server, or a filter 'port 443'):\n"
+	        "      --ladder       the ladder (sequence) diagram of the connection: one arrow\n"
+	        "                     per segment labelled FLAGS seq(len) ack N win W <options>,\n"
+	        "                     each endpoint's new state at its side, anomalies marked;\n"
+	        "                     ordinary runs folded into '... N segments, B ...' rows\n"
+	        "      --full         do not fold\n"
+	        "  -S, --absolute     absolute sequence numbers (default relative, like tcpdump)\n"
+	        "      --ascii        ASCII lines even where the locale is UTF-8\n"
+	        "      --timeline     each endpoint's states, when entered, how long kept\n"
+	        "      --plot KIND    an SVG picture to -o FILE.svg: ladder (arrows by real\n"
+	        "                     timing), tseq (time-sequence graph), window (advertised\n"
+	        "                     window and bytes in flight), rtt (RTT samples)\n"
 	        "\n"
 	        "Socket table (ss from a pcap):\n"
 	        "      --at TIME      instead of the report, the sockets both hosts had at TIME,\n"
@@ -194,7 +220,10 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_MAX_FLOWS = 256, OPT_MSL, OPT_AT, OPT_LIVE, OPT_SPEED, OPT_NO_UI, OPT_LINGER, OPT_CLOSE_WAIT_ALERT };
+enum {
+	OPT_MAX_FLOWS = 256, OPT_MSL, OPT_AT, OPT_LIVE, OPT_SPEED, OPT_NO_UI, OPT_LINGER,
+	OPT_CLOSE_WAIT_ALERT, OPT_LADDER, OPT_TIMELINE, OPT_PLOT, OPT_CONN, OPT_FULL, OPT_ASCII
+};
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -210,6 +239,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"linger", required_argument, NULL, OPT_LINGER},
 		{"interface", required_argument, NULL, 'i'},
 		{"close-wait-alert", required_argument, NULL, OPT_CLOSE_WAIT_ALERT},
+		{"ladder", no_argument, NULL, OPT_LADDER},
+		{"timeline", no_argument, NULL, OPT_TIMELINE},
+		{"plot", required_argument, NULL, OPT_PLOT},
+		{"conn", required_argument, NULL, OPT_CONN},
+		{"full", no_argument, NULL, OPT_FULL},
+		{"ascii", no_argument, NULL, OPT_ASCII},
+		{"absolute", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -224,8 +260,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->speed = 1.0;
 	o->linger = (tt_time_ns)DEFAULT_LINGER_SECONDS * TT_NS_PER_SEC;
 	o->close_wait_alert = (tt_time_ns)DEFAULT_CLOSE_WAIT_ALERT_SECONDS * TT_NS_PER_SEC;
+	o->plot = -1;
 	opterr = 0; /* our own messages, named "tcptrack:" */
-	while ((ch = getopt_long(argc, argv, "+:r:c:nF:o:i:Dps:Z:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:r:c:nF:o:i:Dps:Z:ShV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			o->read_file = optarg;
@@ -242,6 +279,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (f < 0)
 				return usage_error("--format: '%s' is not one of text, json, csv", optarg);
 			o->format = (enum tt_report_format)f;
+			o->format_set = true;
 			break;
 		}
 		case 'o':
@@ -315,6 +353,34 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--linger: '%s' is not a number of seconds (0 to 86400)",
 				                   optarg);
 			break;
+		case OPT_LADDER:
+			o->ladder = true;
+			break;
+		case OPT_TIMELINE:
+			o->timeline = true;
+			break;
+		case OPT_PLOT:
+			o->plot = tt_plot_kind_from_name(optarg);
+			if (o->plot < 0)
+				return usage_error("--plot: '%s' is not one of ladder, tseq, window, rtt",
+				                   optarg);
+			break;
+		case OPT_CONN: {
+			char err[TT_ERRBUF_SIZE];
+			if (tt_selector_parse(&o->sel, optarg, err) != TT_OK)
+				return usage_error("--conn: %s", err);
+			o->conn = optarg;
+			break;
+		}
+		case OPT_FULL:
+			o->full = true;
+			break;
+		case OPT_ASCII:
+			o->ascii = true;
+			break;
+		case 'S':
+			o->absolute = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -342,6 +408,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("%s", "--speed: only with -r FILE --live");
 	if (o->live && o->at_set)
 		return usage_error("%s", "--live and --at: choose one");
+	if (o->ladder || o->timeline || o->plot >= 0) {
+		if (o->plot >= 0 && (o->ladder || o->timeline))
+			return usage_error("%s", "--plot writes a picture: not with --ladder or --timeline");
+		if (o->conn == NULL)
+			return usage_error("%s", "--ladder, --timeline and --plot need --conn SEL (a "
+			                         "connection id, an endpoint or a filter)");
+		if (o->read_file == NULL || o->live || o->no_ui || o->at_set)
+			return usage_error("%s", "--ladder, --timeline and --plot read a file (-r FILE), "
+			                         "without --live, --no-ui or --at");
+		if (o->format_set && o->format != TT_FMT_TEXT)
+			return usage_error("%s", "--ladder, --timeline and --plot: -F does not apply");
+	} else if (o->conn != NULL || o->full || o->ascii || o->absolute) {
+		return usage_error("%s", "--conn, --full, --ascii and -S go with --ladder, --timeline "
+		                         "or --plot");
+	}
 	if (optind < argc) {
 		o->filter = join_args(argc - optind, argv + optind);
 		if (o->filter == NULL) {
@@ -361,6 +442,13 @@ struct run {
 	uint64_t frames;            /* frames read */
 	bool at_relative;           /* --at +SECONDS: from the first frame */
 	tt_time_ns at_offset;
+	struct tt_bpf *bpf;         /* --conn FILTER: matched per frame, or NULL */
+	struct tt_stories *stories; /* --ladder, --timeline, --plot: or NULL */
+	const struct options *o;
+	FILE *out;
+	struct tt_ladder_opts lo;
+	uint64_t written;           /* stories written */
+	uint64_t plotted_id;
 };
 
 /* One frame: decoded and fed to the tracker (the hot path: no output here). */
@@ -372,14 +460,53 @@ static void feed_frame(const struct tt_rawpkt *raw, void *user)
 
 	if (run->frames++ == 0 && run->at_relative)
 		run->at->at = raw->ts + run->at_offset;
+	if (run->bpf != NULL)
+		run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
 	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, &pkt);
 	tt_tracker_feed(run->tr, r, r == TT_DEC_OK ? &pkt : NULL, raw->ts);
+}
+
+/* A selected connection is complete: its ladder, timeline or picture. */
+static void on_story(const struct tt_story *s, void *user)
+{
+	struct run *run = user;
+
+	if (run->o->plot >= 0) {
+		if (run->written++ == 0) {
+			tt_plot_svg(run->out, s, (enum tt_plot_kind)run->o->plot, run->o->absolute);
+			run->plotted_id = s->id;
+		}
+		return;
+	}
+	if (run->written++ > 0)
+		fputc('\n', run->out);
+	if (run->o->ladder)
+		tt_ladder_write(run->out, s, &run->lo);
+	if (run->o->ladder && run->o->timeline)
+		fputc('\n', run->out);
+	if (run->o->timeline)
+		tt_timeline_write(run->out, s);
+}
+
+/* Box-drawing only where the locale's character set is UTF-8. */
+static bool locale_is_utf8(void)
+{
+	const char *cs;
+
+	if (setlocale(LC_CTYPE, "") == NULL)
+		return false;
+	cs = nl_langinfo(CODESET);
+	return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
 static void on_event(const struct tt_event *ev, void *user)
 {
 	struct run *run = user;
 
+	if (run->stories != NULL) {
+		tt_stories_event(run->stories, ev);
+		return;
+	}
 	if (run->at != NULL) {
 		/* A SYN,ACK proves its sender was listening on that port (dated
 		 * from the first SYN it answered). */
@@ -536,6 +663,8 @@ int main(int argc, char **argv)
 	struct tt_input_info in;
 	struct run run;
 	struct tt_at at;
+	struct tt_stories stories;
+	struct tt_bpf *bpf = NULL;
 	char errbuf[TT_ERRBUF_SIZE] = "";
 	char tmp[PATH_MAX + 16] = "";
 	FILE *out = NULL;
@@ -587,6 +716,27 @@ int main(int argc, char **argv)
 	tt_report_init(&run.report, o.format, out);
 	run.report.diag.close_wait_alert = o.close_wait_alert;
 	run.at = NULL;
+	run.stories = NULL;
+	run.o = &o;
+	run.out = out;
+	run.written = 0;
+	run.lo.absolute = o.absolute;
+	run.lo.unicode = !o.ascii && locale_is_utf8();
+	if (o.conn != NULL) {
+		struct tt_story_config sc = {.sel = o.sel, .full = o.full, .on_done = on_story,
+		                             .user = &run};
+		sc.rows = o.ladder || (o.plot >= 0 && tt_plot_needs_rows((enum tt_plot_kind)o.plot));
+		sc.points = o.plot >= 0 && !sc.rows;
+		if (o.sel.kind == TT_SEL_FILTER &&
+		    tt_capture_compile(cap, o.conn, &bpf, errbuf) != TT_OK) {
+			fprintf(stderr, "tcptrack: --conn: '%s' is not a connection id, an endpoint "
+			        "(10.0.0.1:80, [fd00::1]:443) or a filter: %s\n", o.conn, errbuf);
+			status = EXIT_USAGE;
+			goto done;
+		}
+		tt_stories_init(&stories, &sc);
+		run.stories = &stories;
+	}
 	if (o.at_set) {
 		tt_at_init(&at, o.at);
 		run.at = &at;
@@ -595,6 +745,7 @@ int main(int argc, char **argv)
 	cfg.msl = o.msl;
 	cfg.on_event = on_event;
 	cfg.user = &run;
+	cfg.segments = run.stories != NULL;
 	if (tt_tracker_new(&tr, &cfg, errbuf) != TT_OK) {
 		fprintf(stderr, "tcptrack: %s\n", errbuf);
 		status = EXIT_RUNTIME;
@@ -610,6 +761,7 @@ int main(int argc, char **argv)
 	run.dlt = in.dlt;
 	run.at_relative = run.at != NULL && o.at_relative;
 	run.at_offset = o.at;
+	run.bpf = bpf;
 	for (;;) {
 		int max = 4096;
 
@@ -638,7 +790,28 @@ int main(int argc, char **argv)
 		}
 	}
 	tt_tracker_finish(tr);
-	if (run.at != NULL) {
+	if (run.stories != NULL) {
+		tt_stories_finish(&stories, tt_tracker_stats(tr)->last_ts);
+		if (stories.matched == 0 && status == 0) {
+			fprintf(stderr, "tcptrack: --conn '%s': no connection matched\n", o.conn);
+			status = EXIT_RUNTIME;
+		}
+		if (stories.oom) {
+			fprintf(stderr, "tcptrack: out of memory: the %s is incomplete\n",
+			        o.plot >= 0 ? "picture" : o.ladder ? "ladder" : "timeline");
+			status = EXIT_RUNTIME;
+		}
+		if (stories.skipped > 0)
+			fprintf(stderr, "tcptrack: --conn '%s': %" PRIu64 " connections matched; more "
+			        "than %d at once are not shown\n", o.conn, stories.matched,
+			        TT_STORY_CONNS_MAX);
+		if (o.plot >= 0 && stories.matched > 1)
+			fprintf(stderr, "tcptrack: --conn '%s': %" PRIu64 " connections matched; the "
+			        "picture shows connection %" PRIu64 "\n", o.conn, stories.matched,
+			        run.plotted_id);
+		tt_stories_free(&stories);
+		tt_report_free(&run.report);
+	} else if (run.at != NULL) {
 		/* ss from a pcap: every record was added as it was written. */
 		tt_at_write(&at, o.format, out);
 		if (at.oom) {
@@ -677,6 +850,7 @@ done:
 	}
 	if (run.at != NULL)
 		tt_at_free(&at);
+	tt_bpf_free(&bpf);
 	tt_tracker_free(&tr);
 	tt_capture_free(&cap);
 	free(o.filter);

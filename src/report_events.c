@@ -102,6 +102,8 @@ void tt_report_event_line(FILE *f, enum tt_report_format fmt, const struct tt_ev
 		tt_ob_char(o, '/');
 		tt_ob_str(o, tt_tcp_state_name((enum tt_tcp_state)c->state[TT_SERVER]));
 		break;
+	case TT_EVT_SEGMENT: /* never asked for here (kind_names has no name for it) */
+		break;
 	}
 	tt_ob_char(o, '\n');
 	tt_ob_flush(o);

@@ -66,6 +66,7 @@ struct tt_tracker {
 	bool compacting;           /* write_pending() may free what it writes */
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
 	tt_time_ns end_floor;      /* latest end given to a record */
+	bool in_segment;           /* events now are caused by the segment being fed */
 };
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
@@ -83,7 +84,23 @@ static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
 	ev.from = from;
 	ev.to = to;
 	ev.anomaly = anomaly;
+	ev.by_segment = tr->in_segment;
+	ev.stray = false;
+	ev.anomalies = 0;
+	ev.pkt = NULL;
 	tr->cfg.on_event(&ev, tr->cfg.user);
+}
+
+/* TT_EVT_SEGMENT, when asked for (cfg.segments): the segment after its effects. */
+static void emit_segment(struct tt_tracker *tr, const struct tt_conn *c, enum tt_endpoint se,
+                         const struct tt_packet *p, uint32_t anomalies, bool stray)
+{
+	if (tr->cfg.segments && tr->cfg.on_event != NULL) {
+		struct tt_event ev = {.type = TT_EVT_SEGMENT, .ts = p->ts, .conn = c, .endpoint = se,
+		                      .by_segment = true, .stray = stray, .anomalies = anomalies,
+		                      .pkt = p};
+		tr->cfg.on_event(&ev, tr->cfg.user);
+	}
 }
 
 int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf)
@@ -1002,6 +1019,7 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 		if (info.anomalies & TT_AN_BIT(a))
 			emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 			     tt_anomaly_name((enum tt_anomaly)a));
+	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
 static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
@@ -1202,6 +1220,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	if (c->state[TT_CLIENT] != TT_TCP_TIME_WAIT && c->state[TT_SERVER] != TT_TCP_TIME_WAIT &&
 	    c->node.tmr_list == TW_LIST)
 		tt_flow_timer_cancel(tr->flows, c);
+	emit_segment(tr, c, se, p, info.anomalies, false);
 	maybe_end(tr, c, p->ts, false);
 }
 
@@ -1242,7 +1261,9 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 		st->tcp_options_cut++;
 	if (pkt->ip_len_clamped)
 		st->ip_length_clamped++;
+	tr->in_segment = true;
 	handle_segment(tr, pkt);
+	tr->in_segment = false;
 }
 
 void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)

@@ -40,12 +40,14 @@
 #include <unistd.h>
 
 #include "src/ui_model.h"
+#include "tcptrack/ladder.h"
 #include "tcptrack/report.h"
 #include "tt_config.h"
 
 #define MAX_QUEUE 10000u        /* events held while paused; beyond, the oldest go */
 #define TABLE_TOP 4             /* screen line of the column headings */
-#define DETAIL_LINES 96
+#define LADDER_LINES 400   /* the ladder's latest lines in the detail view */
+#define DETAIL_LINES (96 + LADDER_LINES)
 #define DETAIL_WIDTH 160
 
 enum { P_GREEN = 1, P_YELLOW, P_CYAN, P_RED, P_MAGENTA };
@@ -104,6 +106,11 @@ struct tt_ui {
 	int dscroll;
 	struct dline *dl;
 	int ndl;
+
+	/* the ladder of the connection in the detail view, from when it opened */
+	struct tt_stories story;
+	bool story_on;
+	char *ladder_final;         /* its text once the connection is over */
 
 	/* events while paused */
 	struct qent *q;
@@ -616,6 +623,8 @@ static void fmt_zw(char *b, size_t n, const struct tt_dir *d)
 	snprintf(b, n, "%s (longest %s)%s", total, longest, d->in_zero_window ? ", now" : "");
 }
 
+static void dl_ladder(struct tt_ui *ui);
+
 static void build_detail(struct tt_ui *ui)
 {
 	const struct tt_conn *c = &ui->detail;
@@ -757,6 +766,7 @@ static void build_detail(struct tt_ui *ui)
 		fmt_u64(b, sizeof(b), sc->counts[an]);
 		dl_kv(ui, tt_report_counters[i].name, a, b);
 	}
+	dl_ladder(ui);
 	/* Trim the padding. */
 	for (int i = 0; i < ui->ndl; i++) {
 		char *s = ui->dl[i].s;
@@ -963,6 +973,8 @@ void tt_ui_event(struct tt_ui *ui, const struct tt_event *ev)
 
 	if (ui == NULL || c == NULL)
 		return;
+	if (ui->story_on)
+		tt_stories_event(&ui->story, ev);
 	if (ev->type == TT_EVT_STATE) {
 		if (c->state[TT_CLIENT] != TT_TCP_CLOSED || c->state[TT_SERVER] != TT_TCP_CLOSED)
 			return;
@@ -1029,6 +1041,89 @@ void tt_ui_refresh(struct tt_ui *ui, struct tt_tracker *tr, tt_time_ns now,
 	draw(ui);
 }
 
+/* ---- the ladder in the detail view ---------------------------------------------------------- */
+
+/* The ladder as text (ASCII: the view draws it in any locale).  @return malloc'd, or NULL. */
+static char *ladder_text(const struct tt_story *st)
+{
+	struct tt_ladder_opts o = {.absolute = false, .unicode = false};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	tt_ladder_write(f, st, &o);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void on_story_done(const struct tt_story *st, void *user)
+{
+	struct tt_ui *ui = user;
+
+	free(ui->ladder_final);
+	ui->ladder_final = ladder_text(st);
+}
+
+/* Collect the segments of connection id from now on (the tracker emits them). */
+static void follow(struct tt_ui *ui, uint64_t id)
+{
+	struct tt_story_config cfg;
+
+	if (ui->story_on)
+		tt_stories_free(&ui->story);
+	free(ui->ladder_final);
+	ui->ladder_final = NULL;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.sel.kind = TT_SEL_ID;
+	cfg.sel.id = id;
+	cfg.rows = true;
+	cfg.max_rows = 2 * LADDER_LINES; /* drawn twice a second: keep it small */
+	cfg.keep_latest = true;
+	cfg.on_done = on_story_done;
+	cfg.user = ui;
+	tt_stories_init(&ui->story, &cfg);
+	ui->story_on = true;
+}
+
+/* The ladder's latest lines at the end of the detail view. */
+static void dl_ladder(struct tt_ui *ui)
+{
+	const struct tt_story *st = ui->story_on ? tt_stories_find(&ui->story, ui->detail_id) : NULL;
+	char *text = st != NULL ? ladder_text(st) : NULL, *line, *save = NULL;
+	const char *src = text != NULL ? text : ui->ladder_final;
+	int total = 0, skip, i = 0;
+	char *copy;
+
+	dl_add(ui, A_NORMAL);
+	dl_at(dl_add(ui, A_BOLD), 0, "ladder (segments since this view opened; tcptrack --ladder "
+	                             "draws a whole capture)");
+	if (src == NULL) {
+		dl_at(dl_add(ui, A_DIM), 2, "(no segment yet)");
+		return;
+	}
+	copy = strdup(src);
+	free(text);
+	if (copy == NULL)
+		return;
+	for (const char *p = copy; *p != '\0'; p++)
+		total += *p == '\n';
+	skip = total > LADDER_LINES ? total - LADDER_LINES : 0;
+	if (skip > 0) {
+		char note[64];
+		snprintf(note, sizeof(note), "(%d earlier lines)", skip);
+		dl_at(dl_add(ui, A_DIM), 2, note);
+	}
+	for (line = strtok_r(copy, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		if (i++ >= skip || i <= 3) /* the header lines stay */
+			dl_at(dl_add(ui, A_NORMAL), 0, line);
+	free(copy);
+}
+
 /* ---- keys ----------------------------------------------------------------------------------- */
 
 static void open_detail(struct tt_ui *ui)
@@ -1046,6 +1141,7 @@ static void open_detail(struct tt_ui *ui)
 	if (r->final != NULL)
 		memcpy(&ui->detail, r->final, sizeof(*r->final));
 	/* else: an open connection; the next refresh copies it */
+	follow(ui, r->id);
 }
 
 static void prompt_key(struct tt_ui *ui, int ch)
@@ -1372,6 +1468,9 @@ void tt_ui_close(struct tt_ui **uip)
 		free(ui->q[(ui->qhead + i) % ui->qcap].c);
 	free(ui->q);
 	tt_ui_model_free(&ui->m);
+	if (ui->story_on)
+		tt_stories_free(&ui->story);
+	free(ui->ladder_final);
 	free(ui->dl);
 	free(ui->source);
 	free(ui->filter_expr);

@@ -115,11 +115,41 @@ check "-o with a bad input leaves no report" test ! -e "$tmp/bad.json"
 check "--help exits 0 and shows the usage" grep -q '^Usage: tcptrack -r FILE' "$tmp/help"
 "$bin" -V | grep -q '^tcptrack [0-9]' || { echo "FAIL: -V"; fails=$((fails + 1)); }
 
+# Connection stories: selectors, one-line errors, nothing matched, -o.
+expect 2 "^tcptrack: --ladder, --timeline and --plot need --conn SEL" -- -r "$cap" --ladder
+expect 2 "^tcptrack: --conn: '10.0.0.1:99999': '99999' is not a port \\(0 to 65535\\)$" -- -r "$cap" --ladder --conn 10.0.0.1:99999
+expect 2 "^tcptrack: --conn: '\\[fd00::1\\]443': an IPv6 endpoint is \\[ADDRESS\\]:PORT$" -- -r "$cap" --ladder --conn '[fd00::1]443'
+expect 2 "^tcptrack: --conn: '10.0.0.300:80': '10.0.0.300' is not an IPv4 address$" -- -r "$cap" --ladder --conn 10.0.0.300:80
+expect 2 "^tcptrack: --conn: '0' is not a connection id" -- -r "$cap" --ladder --conn 0
+expect 2 "^tcptrack: --conn: 'tcp port' is not a connection id, an endpoint \\(10.0.0.1:80, \\[fd00::1\\]:443\\) or a filter: .*syntax error" -- -r "$cap" --ladder --conn 'tcp port'
+expect 1 "^tcptrack: --conn 'port 1': no connection matched$" -- -r "$cap" --timeline --conn 'port 1'
+expect 1 "^tcptrack: --conn '7': no connection matched$" -- -r "$cap" --ladder --conn 7
+expect 2 "^tcptrack: --plot: 'pie' is not one of ladder, tseq, window, rtt$" -- -r "$cap" --plot pie --conn 1
+expect 2 "^tcptrack: --plot writes a picture: not with --ladder or --timeline$" -- -r "$cap" --plot tseq --ladder --conn 1
+expect 2 "^tcptrack: --conn, --full, --ascii and -S go with --ladder, --timeline or --plot$" -- -r "$cap" --conn 1
+expect 2 "^tcptrack: --ladder, --timeline and --plot: -F does not apply$" -- -r "$cap" --ladder --conn 1 -F json
+expect 2 "^tcptrack: --ladder, --timeline and --plot read a file" -- -r "$cap" --ladder --conn 1 --no-ui
+expect 0 '^$' -- -r "$cap" --ladder --conn 'tcp and dst port 8899 and tcp[tcpflags] & tcp-syn != 0' -o "$tmp/ladder.txt"
+check "--ladder -o FILE: the ladder, from the SYN a multi-word filter selects" \
+	grep -q 'SYN_SENT |--- SYN 0(0) win 4096 <mss 1460> -*>|$' "$tmp/ladder.txt"
+expect 0 '^$' -- -r "$cap" --ladder --conn 'tcp[tcpflags] & tcp-fin != 0'
+check "--conn FILTER matching later: rows from the first packet it matches" \
+	sh -c "! grep -q SYN_SENT '$tmp/out' && grep -q FIN_WAIT_1 '$tmp/out'"
+rm -f "$tmp/none.svg"
+expect 1 "^tcptrack: --conn '9': no connection matched$" -- -r "$cap" --plot tseq --conn 9 -o "$tmp/none.svg"
+check "--plot with nothing matched writes no file" test ! -e "$tmp/none.svg"
+
 # The README's quick start shows the report of the bundled capture: keep it true.
 (cd "$td" && "$bin" -r seeds_classic.pcap) >"$tmp/quick" 2>&1
 awk '/^The first command prints:/ {on = 1; next} on && /^```$/ {if (in_block) exit; in_block = 1; next}
 	in_block {print}' "$td/../README.md" | sed 's|Summary of testdata/|Summary of |' >"$tmp/readme"
 check "README quick start output is current" cmp -s "$tmp/quick" "$tmp/readme"
+
+# ... and the ladder it shows.
+(cd "$td" && "$bin" -r seeds_classic.pcap --ladder --conn 1 -S) >"$tmp/ladder" 2>&1
+awk '/^\$ tcptrack -r testdata\/seeds_classic.pcap --ladder --conn 1 -S$/ {on = 1; next}
+	on && /^```$/ {exit} on {print}' "$td/../README.md" >"$tmp/readme-ladder"
+check "README ladder is current" cmp -s "$tmp/ladder" "$tmp/readme-ladder"
 
 [ "$fails" -eq 0 ] && echo "cli: all checks passed"
 exit $((fails > 0))

@@ -3,13 +3,18 @@
 # INPUT is a capture, or a scenario (.txt) compiled with MKPCAP first.  The
 # output (stdout, then "[exit N] stderr" when the exit status is not 0) is
 # compared with EXPECTED.  TCPTRACK_UPDATE=1 rewrites EXPECTED instead.
+# A first option LC_ALL=LOCALE runs tcptrack in that locale (default C).
 set -u
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 bin=$(abspath "$1") mkpcap=$(abspath "$2") input=$3 expected=$4
 shift 4
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
-export TZ=UTC0 LC_ALL=C
+locale=C
+case "${1:-}" in
+LC_ALL=*) locale=${1#LC_ALL=}; shift ;;
+esac
+export TZ=UTC0 LC_ALL="$locale"
 name=$(basename "$input")
 case "$input" in
 *.txt)

@@ -117,5 +117,24 @@ kill -TERM "$(pgrep -P "$pane" | head -n 1)"
 wait_for '^EXITED 0'
 absent 'q quit  h help'
 
+# The detail view draws its connection's ladder as segments come (keep-alives
+# over 160 s of capture, replayed 20 times faster).
+"$mkpcap" "$td/scenarios/an_keepalive.txt" "$tmp/ka.pcap" || exit 99
+T kill-server 2>/dev/null
+sleep 0.3
+T new-session -d -s ui -x 150 -y 100 \
+	"'$bin' -r '$tmp/ka.pcap' --live --speed 20; echo EXITED \$?; sleep 60"
+wait_for '^10\.0\.0\.1:40008 +10\.0\.0\.2:8000 '
+keys Enter
+wait_for '^ladder \(segments since this view opened'
+wait_for '^ *[0-9.]+ +\|--- ACK ack 501 win 64256 -+>\| +keep-alive$' 10
+wait_for '^ *[0-9.]+ +\|<-- ACK ack 101 win 262656 -+\| +keep-alive ACK$' 10
+wait_for '^ *[0-9.]+ +FIN_WAIT_1 \|--- FIN,ACK 201\(0\) ack 1001 win 64256 -+>\| CLOSE_WAIT$' 15
+wait_for '^ *[0-9.]+ +\|--- ACK ack 1002 win 64256 -+>\| CLOSED$' 5
+wait_for '^  end at [0-9.]+ s: closed by the client' 5
+keys Escape
+keys q
+wait_for '^EXITED 0'
+
 if [ "$fails" -ne 0 ]; then exit 1; fi
 echo "ui_tmux: all checks passed"

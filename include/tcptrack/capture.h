@@ -37,6 +37,22 @@ int tt_capture_open_file(struct tt_capture **out, const char *path, char *errbuf
  */
 int tt_capture_set_filter(struct tt_capture *cap, const char *expr, char *errbuf);
 
+struct tt_bpf; /* a compiled filter, to test frames one by one */
+
+/**
+ * Compile a filter (pcap-filter(7)) for the capture's link type, to test
+ * frames with tt_bpf_match() (--conn with a filter) without filtering the input.
+ * @return TT_OK, or TT_ERR_INVAL with libpcap's reason alone in errbuf, TT_ERR_NOMEM.
+ */
+int tt_capture_compile(struct tt_capture *cap, const char *expr, struct tt_bpf **out,
+                       char *errbuf);
+
+/** @return whether the frame passes the compiled filter. */
+bool tt_bpf_match(const struct tt_bpf *f, const struct tt_rawpkt *pkt);
+
+/** Free a compiled filter; accepts NULL; sets *fp to NULL. */
+void tt_bpf_free(struct tt_bpf **fp);
+
 /**
  * Read the next frame that passes the filter.
  * @return 1 and *pkt filled; 0 at the end of the input; TT_ERR_TRUNCATED when

@@ -116,7 +116,9 @@ enum tt_event_type {
 	TT_EVT_CONN_OPENED = 0, /* first packet of a new record */
 	TT_EVT_STATE,           /* an endpoint changed state */
 	TT_EVT_ANOMALY,         /* retransmission, lost segment, zero window, ICMP error... */
-	TT_EVT_CONN_END         /* the record is final (see end_reason) */
+	TT_EVT_CONN_END,        /* the record is final (see end_reason) */
+	TT_EVT_SEGMENT          /* a segment of the record (only with cfg.segments): after
+	                         * its STATE and ANOMALY events; conn->state is after it */
 };
 
 struct tt_event {
@@ -126,6 +128,12 @@ struct tt_event {
 	enum tt_endpoint endpoint;  /* TT_EVT_STATE: whose state; TT_EVT_ANOMALY: the sender */
 	enum tt_tcp_state from, to; /* TT_EVT_STATE */
 	const char *anomaly;        /* TT_EVT_ANOMALY: "retransmission", ... */
+	/* Only with cfg.segments: */
+	bool by_segment;            /* STATE, ANOMALY: caused by the segment whose
+	                             * TT_EVT_SEGMENT comes next (else by a timer, ICMP...) */
+	bool stray;                 /* TT_EVT_SEGMENT: after the record's end; changed nothing */
+	uint32_t anomalies;         /* TT_EVT_SEGMENT: TT_AN_BIT() of its conditions */
+	const struct tt_packet *pkt; /* TT_EVT_SEGMENT: the segment (endpoint: its sender) */
 };
 
 typedef void (*tt_event_fn)(const struct tt_event *ev, void *user);
@@ -156,6 +164,7 @@ struct tt_tracker_config {
 	tt_time_ns msl;       /* maximum segment lifetime; TIME_WAIT lasts 2*msl */
 	tt_event_fn on_event; /* may be NULL */
 	void *user;
+	bool segments;        /* also emit TT_EVT_SEGMENT for every segment (ladders, plots) */
 };
 
 struct tt_tracker; /* opaque */
