@@ -326,13 +326,36 @@ static void expire(struct tt_tracker *tr, tt_time_ns now)
 
 /* ---- creation and eviction ---------------------------------------------- */
 
+/* Records looked at, from the least recently active, for one that is cheap to lose. */
+#define EVICT_SCAN 32
+
+/*
+ * The record to evict when the table is full: among the EVICT_SCAN least
+ * recently active, the oldest that is over already or was never answered
+ * (one direction only: a flood's SYN, a scan, a spoofed segment), so that a
+ * SYN flood cannot push out the connections that are really talking (as
+ * conntrack's early_drop prefers unassured entries); else the oldest.
+ */
+static struct tt_conn *eviction_victim(struct tt_tracker *tr)
+{
+	struct tt_conn *oldest = tt_flow_lru_oldest(tr->flows), *c = oldest;
+
+	for (int i = 0; i < EVICT_SCAN && c != NULL; i++) {
+		if (c->held || c->emitted || c->dir[TT_CLIENT].packets == 0 ||
+		    c->dir[TT_SERVER].packets == 0)
+			return c;
+		c = c->node.lru_next == TT_FLOW_NIL ? NULL : tt_flow_at(tr->flows, c->node.lru_next);
+	}
+	return oldest;
+}
+
 static struct tt_conn *make_room_and_insert(struct tt_tracker *tr, const struct tt_flow_key *key,
                                             uint32_t hash, tt_time_ns ts)
 {
 	struct tt_conn *c = tt_flow_insert(tr->flows, key, hash);
 
 	while (c == NULL) {
-		struct tt_conn *victim = tt_flow_lru_oldest(tr->flows);
+		struct tt_conn *victim = eviction_victim(tr);
 		if (victim == NULL)
 			return NULL;
 		if (victim->held) {
