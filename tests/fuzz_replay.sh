@@ -6,5 +6,6 @@ set -u
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 "$(dirname "$0")/fuzz_corpus.sh" "$1" "$2" "$5" "$tmp" || exit 1
-"$3" "$tmp/decode" || exit 1
-"$4" "$tmp/capture" || exit 1
+# TCPTRACK_WRAP: a command to run the harnesses under (valgrind in tests/run-all.sh).
+${TCPTRACK_WRAP:-} "$3" "$tmp/decode" || exit 1
+${TCPTRACK_WRAP:-} "$4" "$tmp/capture" || exit 1

@@ -4,6 +4,8 @@
 # output (stdout, then "[exit N] stderr" when the exit status is not 0) is
 # compared with EXPECTED.  TCPTRACK_UPDATE=1 rewrites EXPECTED instead.
 set -u
+# TCPTRACK_WRAP: a command to run tcptrack under (valgrind in tests/run-all.sh).
+wrap=${TCPTRACK_WRAP:-}
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 bin=$(abspath "$1") mkpcap=$(abspath "$2") input=$3 expected=$4
 shift 4
@@ -22,7 +24,7 @@ case "$input" in
 	;;
 esac
 cd "$tmp" || exit 99
-"$bin" -r "$name" "$@" >out 2>err
+$wrap "$bin" -r "$name" "$@" >out 2>err
 status=$?
 if [ "$status" -ne 0 ]; then
 	printf '[exit %d] ' "$status" >>out
