@@ -93,8 +93,9 @@ static void usage(FILE *f)
 	        "  -o, --output FILE  write the report to FILE (complete or not at all)\n"
 	        "\n"
 	        "Tracking:\n"
-	        "      --max-flows N  connections tracked at once (default %u); the least\n"
-	        "                     recently active is evicted and counted when full\n"
+	        "      --max-flows N  connections tracked at once (default %u), about 1.9 KB\n"
+	        "                     each; when full, an unanswered or the least recently\n"
+	        "                     active one is evicted and counted (summary: limits hit)\n"
 	        "      --msl SECONDS  maximum segment lifetime; TIME_WAIT lasts 2*MSL (default %d)\n"
 	        "\n"
 	        "Diagnoses (in the text and JSON summary):\n"
@@ -525,6 +526,7 @@ int main(int argc, char **argv)
 	int rc, status = 0;
 
 	memset(&in, 0, sizeof(in));
+	run.at = NULL; /* tested after `done:`, which early errors reach */
 	rc = parse_options(argc, argv, &o);
 	if (rc != 0)
 		return rc;
