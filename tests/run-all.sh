@@ -47,7 +47,7 @@ CC=clang run build-san -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=f
 
 phase "3/4 valgrind memcheck"
 if command -v valgrind >/dev/null 2>&1; then
-	TCPTRACK_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect" \
+	TCPTRACK_WRAP="valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect" \
 		meson test -C build-ci --print-errorlogs --num-processes "$jobs" --suite golden --suite cli --suite fuzz
 	valgrind_done=", valgrind memcheck"
 else
