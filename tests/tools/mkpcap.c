@@ -7,6 +7,10 @@
  * The output is written to OUT.tmp (or a temporary file for "-") and renamed (copied) only when
  * the whole scenario compiled. On any error mkpcap prints one line
  * "mkpcap: IN.txt:LINE: reason" to stderr, leaves no output file and exits 2.
+ *
+ * Hostile files (FORMAT.md, "Hostile files and floods"): `record caplen N len M` sets the next
+ * record header as given, `cut N` / `cut -N` truncates the finished file, `synflood N
+ * [every DT]` writes N SYNs from distinct 4-tuples.
  */
 #include "pktbuild.h"
 
