@@ -330,23 +330,26 @@ static void expire(struct tt_tracker *tr, tt_time_ns now)
 #define EVICT_SCAN 32
 
 /*
- * The record to evict when the table is full: among the EVICT_SCAN least
- * recently active, the oldest that is over already or was never answered
- * (one direction only: a flood's SYN, a scan, a spoofed segment), so that a
- * SYN flood cannot push out the connections that are really talking (as
- * conntrack's early_drop prefers unassured entries); else the oldest.
+ * The record to evict when the table is full: the least recently active
+ * record that is over already or was never answered (one direction only: a
+ * flood's SYN, a scan, a spoofed segment), looking at up to EVICT_SCAN of
+ * them; a record that is talking gets a second chance (it is touched, as if
+ * active), so that a SYN flood cannot push out the connections that are
+ * really talking (as conntrack's early_drop prefers unassured entries).  If
+ * every record looked at was talking, the least recently active one then.
  */
 static struct tt_conn *eviction_victim(struct tt_tracker *tr)
 {
-	struct tt_conn *oldest = tt_flow_lru_oldest(tr->flows), *c = oldest;
+	struct tt_conn *c = tt_flow_lru_oldest(tr->flows);
 
 	for (int i = 0; i < EVICT_SCAN && c != NULL; i++) {
 		if (c->held || c->emitted || c->dir[TT_CLIENT].packets == 0 ||
 		    c->dir[TT_SERVER].packets == 0)
 			return c;
-		c = c->node.lru_next == TT_FLOW_NIL ? NULL : tt_flow_at(tr->flows, c->node.lru_next);
+		tt_flow_touch(tr->flows, c);
+		c = tt_flow_lru_oldest(tr->flows);
 	}
-	return oldest;
+	return c;
 }
 
 static struct tt_conn *make_room_and_insert(struct tt_tracker *tr, const struct tt_flow_key *key,
