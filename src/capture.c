@@ -110,16 +110,15 @@ int tt_capture_set_filter(struct tt_capture *cap, const char *expr, char *errbuf
 	return TT_OK;
 }
 
-static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, bool from_file,
-                     struct tt_rawpkt *pkt)
+static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct tt_rawpkt *pkt)
 {
 	int64_t sec = (int64_t)hdr->ts.tv_sec;
 
 	/* A pcap record holds unsigned 32-bit seconds (up to 2106) but libpcap
 	 * hands them over as signed: 2038-2106 would come out as 1901-1969.
-	 * pcapng's 64-bit times are never negative, so a negative second from
-	 * a file is always such a record. */
-	if (from_file && sec < 0 && sec >= INT32_MIN)
+	 * pcapng's 64-bit times are never negative, nor are a live capture's
+	 * (after 1970), so a negative second is always such a record. */
+	if (sec < 0 && sec >= INT32_MIN)
 		sec += INT64_C(1) << 32;
 	/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  Times
 	 * past 2262 (beyond 64-bit nanoseconds) saturate rather than wrap. */
@@ -141,7 +140,7 @@ int tt_capture_next(struct tt_capture *cap, struct tt_rawpkt *pkt, char *errbuf)
 	int r = pcap_next_ex(cap->pcap, &hdr, &data);
 
 	if (r == 1) {
-		fill_pkt(hdr, data, !cap->live, pkt);
+		fill_pkt(hdr, data, pkt);
 		return 1;
 	}
 	if (r == 0 && cap->live)
