@@ -156,6 +156,7 @@ static int lowest_hole(const struct tt_dir *d)
 
 static void forget_lowest_hole(struct tt_dir *d)
 {
+	d->limits |= TT_DIR_LIM_HOLES;
 	d->holes[lowest_hole(d)] = d->holes[--d->n_holes];
 }
 
@@ -208,6 +209,7 @@ static void fill_holes(struct tt_dir *d, int64_t lo, int64_t hi)
 			struct tt_hole upper = *h;
 			upper.lo = hi;
 			if (d->n_holes == TT_MAX_HOLES && lowest_hole(d) == i) {
+				d->limits |= TT_DIR_LIM_HOLES;
 				h->lo = hi;
 				continue;
 			}
@@ -308,8 +310,10 @@ static void rtt_push(struct tt_dir *d, const struct tt_packet *p, uint32_t end)
 {
 	struct tt_rtt_slot *s;
 
-	if (d->rtt_count == TT_RTT_SLOTS)
+	if (d->rtt_count == TT_RTT_SLOTS) {
+		d->limits |= TT_DIR_LIM_RTT;
 		return; /* enough segments timed at once */
+	}
 	s = rtt_slot(d, d->rtt_count++);
 	s->end = end;
 	s->ts = p->ts;

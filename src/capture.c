@@ -36,32 +36,40 @@ static const char *explain_open_error(const char *pcap_msg)
 
 int tt_capture_open_file(struct tt_capture **out, const char *path, char *errbuf)
 {
+	FILE *fp;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0)
+		return tt_capture_open_stream(out, stdin, "(stdin)", errbuf);
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		return tt_set_errno(errbuf, TT_ERR_IO, errno, "%s", path);
+	return tt_capture_open_stream(out, fp, path, errbuf);
+}
+
+int tt_capture_open_stream(struct tt_capture **out, FILE *fp, const char *name, char *errbuf)
+{
 	char pcap_err[PCAP_ERRBUF_SIZE];
 	struct tt_capture *cap;
-	FILE *fp;
+	/* Standard input is not ours to close (but libpcap's pcap_close() does). */
+	bool owned = fp != stdin;
+	const char *msg_name = fp == stdin ? "-" : name;
 	int c;
 
 	*out = NULL;
-	if (strcmp(path, "-") == 0) {
-		fp = stdin;
-	} else {
-		fp = fopen(path, "rb");
-		if (fp == NULL)
-			return tt_set_errno(errbuf, TT_ERR_IO, errno, "%s", path);
-	}
 	/* libpcap reports an empty file as a short read; say "empty". */
 	c = getc(fp);
 	if (c == EOF) {
 		if (ferror(fp)) {
 			int e = errno;
-			if (fp != stdin)
+			if (owned)
 				fclose(fp);
-			return tt_set_errno(errbuf, TT_ERR_IO, e, "%s", path);
+			return tt_set_errno(errbuf, TT_ERR_IO, e, "%s", msg_name);
 		}
-		if (fp != stdin)
+		if (owned)
 			fclose(fp);
 		return tt_set_err(errbuf, TT_ERR_INVAL, "%s: empty file, not a pcap or pcapng file",
-		                  path);
+		                  msg_name);
 	}
 	ungetc(c, fp);
 
@@ -69,18 +77,19 @@ int tt_capture_open_file(struct tt_capture **out, const char *path, char *errbuf
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO,
 	                                                     pcap_err);
 	if (p == NULL) {
-		if (fp != stdin)
+		if (owned)
 			fclose(fp);
-		return tt_set_err(errbuf, TT_ERR_PCAP, "%s: %s", path, explain_open_error(pcap_err));
+		return tt_set_err(errbuf, TT_ERR_PCAP, "%s: %s", msg_name,
+		                  explain_open_error(pcap_err));
 	}
 	cap = calloc(1, sizeof(*cap));
 	if (cap == NULL) {
 		pcap_close(p);
-		return tt_set_err(errbuf, TT_ERR_NOMEM, "%s: out of memory", path);
+		return tt_set_err(errbuf, TT_ERR_NOMEM, "%s: out of memory", msg_name);
 	}
 	cap->pcap = p;
 	cap->dlt = pcap_datalink(p);
-	snprintf(cap->name, sizeof(cap->name), "%s", strcmp(path, "-") == 0 ? "(stdin)" : path);
+	snprintf(cap->name, sizeof(cap->name), "%s", name);
 	*out = cap;
 	return TT_OK;
 }
@@ -142,14 +151,22 @@ void tt_bpf_free(struct tt_bpf **fp)
 
 static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct tt_rawpkt *pkt)
 {
+	int64_t sec = (int64_t)hdr->ts.tv_sec;
+
+	/* A pcap record holds unsigned 32-bit seconds (up to 2106) but libpcap
+	 * hands them over as signed: 2038-2106 would come out as 1901-1969.
+	 * pcapng's 64-bit times are never negative, nor are a live capture's
+	 * (after 1970), so a negative second is always such a record. */
+	if (sec < 0 && sec >= INT32_MIN)
+		sec += INT64_C(1) << 32;
 	/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  Times
 	 * past 2262 (beyond 64-bit nanoseconds) saturate rather than wrap. */
-	if (hdr->ts.tv_sec > MAX_SECONDS)
+	if (sec > MAX_SECONDS)
 		pkt->ts = (tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
-	else if (hdr->ts.tv_sec < -MAX_SECONDS)
+	else if (sec < -MAX_SECONDS)
 		pkt->ts = -(tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
 	else
-		pkt->ts = (tt_time_ns)hdr->ts.tv_sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
+		pkt->ts = (tt_time_ns)sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
 	pkt->caplen = hdr->caplen;
 	pkt->wire_len = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
 	pkt->data = data;
@@ -198,7 +215,7 @@ int tt_capture_next(struct tt_capture *cap, struct tt_rawpkt *pkt, char *errbuf)
 	const u_char *data;
 	int r = pcap_next_ex(cap->pcap, &hdr, &data);
 
-	if (r == 1 && cap->live) {
+	if (r == 1) {
 		fill_pkt(hdr, data, pkt);
 		return 1;
 	}

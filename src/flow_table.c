@@ -271,7 +271,9 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 		t->free_head = node_at(t, i)->free_next;
 	} else if (t->bound < t->max_flows) {
 		if ((t->bound >> CHUNK_SHIFT) >= t->n_chunks) {
-			uint8_t *chunk = malloc((size_t)CHUNK * t->elem_size);
+			/* The last chunk holds only what max_flows leaves for it. */
+			uint32_t len = t->max_flows - t->bound < CHUNK ? t->max_flows - t->bound : CHUNK;
+			uint8_t *chunk = malloc((size_t)len * t->elem_size);
 			if (chunk == NULL)
 				return NULL;
 			t->chunks[t->n_chunks++] = chunk;

@@ -105,8 +105,10 @@ static void usage(FILE *f)
 	        "  -o, --output FILE  write the report to FILE (complete or not at all)\n"
 	        "\n"
 	        "Tracking:\n"
-	        "      --max-flows N  connections tracked at once (default %u); the least\n"
-	        "                     recently active is evicted and counted when full\n"
+	        "      --max-flows N  connections tracked at once (default %u), about 1.9 KB\n"
+	        "                     each, ~120 bytes in TIME_WAIT; when full, one in\n"
+	        "                     TIME_WAIT is forgotten, else an unanswered or the least\n"
+	        "                     recently active one is evicted (summary: limits hit)\n"
 	        "      --msl SECONDS  maximum segment lifetime; TIME_WAIT lasts 2*MSL (default %d)\n"
 	        "\n"
 	        "Diagnoses (in the text and JSON summary):\n"
@@ -671,6 +673,7 @@ int main(int argc, char **argv)
 	int rc, status = 0;
 
 	memset(&in, 0, sizeof(in));
+	run.at = NULL; /* tested after `done:`, which early errors reach */
 	rc = parse_options(argc, argv, &o);
 	if (rc != 0)
 		return rc;

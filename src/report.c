@@ -74,6 +74,12 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.rtt_samples += x->rtt.samples;
 		r->counts.rtt_sum += x->rtt.sum;
 	}
+	if (c->hist[TT_CLIENT].truncated || c->hist[TT_SERVER].truncated)
+		r->counts.history_cut++;
+	if ((c->dir[0].limits | c->dir[1].limits) & TT_DIR_LIM_HOLES)
+		r->counts.gaps_forgotten++;
+	if ((c->dir[0].limits | c->dir[1].limits) & TT_DIR_LIM_RTT)
+		r->counts.rtt_untimed++;
 	if (c->has_rtt_client && c->has_rtt_server) {
 		r->counts.hs_rtts++;
 		r->counts.hs_rtt_sum += c->rtt_client_side + c->rtt_server_side;
@@ -89,6 +95,31 @@ void tt_report_finish(struct tt_report *r, const struct tt_stats *st,
 	if (r->w->summary != NULL)
 		r->w->summary(r, st, in);
 	fflush(r->out);
+}
+
+size_t tt_report_limits(const struct tt_report *r, const struct tt_stats *st,
+                        struct tt_report_limit out[TT_REPORT_LIMITS_MAX])
+{
+	const struct tt_report_diag *d = &r->diag;
+	uint64_t pooled = (uint64_t)d->tw_server.pooled + d->tw_client.pooled;
+	size_t n = 0;
+
+	for (int k = 0; k < TT_DIAG_NFAIL; k++)
+		pooled += d->fail[k].pooled;
+	const struct tt_report_limit all[] = {
+		{"max_flows", st->max_flows, st->evicted, "connections evicted"},
+		{"state_history", TT_HISTORY_MAX, r->counts.history_cut,
+		 "connections with transitions not kept"},
+		{"sequence_gaps", TT_MAX_HOLES, r->counts.gaps_forgotten,
+		 "connections with a gap forgotten"},
+		{"rtt_slots", TT_RTT_SLOTS, r->counts.rtt_untimed,
+		 "connections with segments not timed"},
+		{"diagnosis_keys", TT_DIAG_KEYS_MAX, pooled, "tables pooling further keys"},
+	};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && n < TT_REPORT_LIMITS_MAX; i++)
+		if (all[i].count > 0)
+			out[n++] = all[i];
+	return n;
 }
 
 uint64_t tt_report_malformed_total(const struct tt_stats *st)

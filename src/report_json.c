@@ -259,6 +259,18 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	tt_ob_flush(o);
 }
 
+/* "limits_hit": {"max_flows": {"limit": N, "count": N}, ...}, only when a limit was hit. */
+static void json_limits(FILE *f, const struct tt_report *r, const struct tt_stats *st)
+{
+	struct tt_report_limit lim[TT_REPORT_LIMITS_MAX];
+	size_t n = tt_report_limits(r, st, lim);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\"%s\":{\"limit\":%" PRIu64 ",\"count\":%" PRIu64 "}%s",
+		        i == 0 ? ",\"limits_hit\":{" : ",", lim[i].name, lim[i].limit, lim[i].count,
+		        i + 1 == n ? "}" : "");
+}
+
 static void json_summary(struct tt_report *r, const struct tt_stats *st,
                          const struct tt_input_info *in)
 {
@@ -322,6 +334,7 @@ static void json_summary(struct tt_report *r, const struct tt_stats *st,
 	        ",\"max_flows\":%u,\"peak_flows\":%u",
 	        st->evicted, st->time_wait_dropped, st->max_flows, st->peak_flows);
 	tt_diag_write_json(f, &r->diag);
+	json_limits(f, r, st);
 	if (in->limit_packets > 0)
 		fprintf(f, ",\"packet_limit\":%" PRIu64 ",\"stopped_by_limit\":%s", in->limit_packets,
 		        in->stopped_by_limit ? "true" : "false");

@@ -164,6 +164,17 @@ static void text_totals(FILE *f, const struct tt_report_counts *n)
 	}
 }
 
+/* "limits hit:", one line per limit, only when one was. */
+static void text_limits(FILE *f, const struct tt_report *r, const struct tt_stats *st)
+{
+	struct tt_report_limit lim[TT_REPORT_LIMITS_MAX];
+	size_t n = tt_report_limits(r, st, lim);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s %" PRIu64 ": %" PRIu64 " %s\n", i == 0 ? "  limits hit:  " : "               ",
+		        lim[i].name, lim[i].limit, lim[i].count, lim[i].unit);
+}
+
 static void text_summary(struct tt_report *r, const struct tt_stats *st,
                          const struct tt_input_info *in)
 {
@@ -264,6 +275,7 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 		        " (--max-flows %u of them at once)\n", st->time_wait_dropped, st->max_flows);
 	if (in->limit_packets > 0 && in->stopped_by_limit)
 		fprintf(f, "  stopped:     after %" PRIu64 " packets (-c)\n", in->limit_packets);
+	text_limits(f, r, st);
 }
 
 const struct tt_report_writer tt_writer_text = {

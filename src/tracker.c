@@ -280,29 +280,34 @@ static void write_record(struct tt_tracker *tr, struct tt_conn *c)
 	emit(tr, TT_EVT_CONN_END, c->end, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
 }
 
+/* Forget the compact entry nearest its end. @return false when there is none. */
+static bool tw_drop_nearest(struct tt_tracker *tr)
+{
+	struct tt_tw *victim = NULL;
+
+	for (int l = 0; l < TT_FLOW_NTIMERS; l++) {
+		struct tt_tw *h = tt_flow_timer_first(tr->tws, l);
+		if (h != NULL && (victim == NULL || h->node.deadline < victim->node.deadline))
+			victim = h;
+	}
+	if (victim == NULL)
+		return false;
+	tr->stats.time_wait_dropped++;
+	/* Forgotten: what was in TIME_WAIT is no longer followed from now. */
+	view_leave_time_wait(tr, view_of(tr, &victim->node.key, victim->id, victim->incarnation,
+	                                 victim->client_slot, victim->state),
+	                     TT_CLIENT, tr->now, tr->now);
+	tt_flow_remove(tr->tws, victim);
+	return true;
+}
+
 /* Room in the compact table: when it is full, the entry nearest its end goes. */
 static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *key, uint32_t hash)
 {
 	struct tt_tw *w = tt_flow_insert(tr->tws, key, hash);
 
-	while (w == NULL) {
-		struct tt_tw *victim = NULL;
-		for (int l = 0; l < TT_FLOW_NTIMERS; l++) {
-			struct tt_tw *h = tt_flow_timer_first(tr->tws, l);
-			if (h != NULL && (victim == NULL || h->node.deadline < victim->node.deadline))
-				victim = h;
-		}
-		if (victim == NULL)
-			return NULL;
-		tr->stats.time_wait_dropped++;
-		/* Forgotten: what was in TIME_WAIT is no longer followed from now. */
-		view_leave_time_wait(tr, view_of(tr, &victim->node.key, victim->id,
-		                                 victim->incarnation, victim->client_slot,
-		                                 victim->state),
-		                     TT_CLIENT, tr->now, tr->now);
-		tt_flow_remove(tr->tws, victim);
+	while (w == NULL && tw_drop_nearest(tr))
 		w = tt_flow_insert(tr->tws, key, hash);
-	}
 	return w;
 }
 
@@ -562,13 +567,46 @@ static void expire(struct tt_tracker *tr, tt_time_ns now)
 
 /* ---- creation and eviction ---------------------------------------------- */
 
+/* Records looked at, from the least recently active, for one that is cheap to lose. */
+#define EVICT_SCAN 32
+
+/*
+ * The record to evict when the table is full: the least recently active
+ * record that is over already or was never answered (one direction only: a
+ * flood's SYN, a scan, a spoofed segment), looking at up to EVICT_SCAN of
+ * them; a record that is talking gets a second chance (it is touched, as if
+ * active), so that a SYN flood cannot push out the connections that are
+ * really talking (as conntrack's early_drop prefers unassured entries).  If
+ * every record looked at was talking, the least recently active one then.
+ */
+static struct tt_conn *eviction_victim(struct tt_tracker *tr)
+{
+	struct tt_conn *c = tt_flow_lru_oldest(tr->flows);
+
+	for (int i = 0; i < EVICT_SCAN && c != NULL; i++) {
+		if (c->held || c->emitted || c->dir[TT_CLIENT].packets == 0 ||
+		    c->dir[TT_SERVER].packets == 0)
+			return c;
+		tt_flow_touch(tr->flows, c);
+		c = tt_flow_lru_oldest(tr->flows);
+	}
+	return c;
+}
+
 static struct tt_conn *make_room_and_insert(struct tt_tracker *tr, const struct tt_flow_key *key,
                                             uint32_t hash, tt_time_ns ts)
 {
-	struct tt_conn *c = tt_flow_insert(tr->flows, key, hash);
+	struct tt_conn *c;
+
+	/* --max-flows counts records and compact entries together: the latter,
+	 * connections already over, give their place first. */
+	while (tt_flow_count(tr->flows) + tt_flow_count(tr->tws) >= tr->cfg.max_flows &&
+	       tt_flow_count(tr->flows) < tr->cfg.max_flows && tw_drop_nearest(tr))
+		;
+	c = tt_flow_insert(tr->flows, key, hash);
 
 	while (c == NULL) {
-		struct tt_conn *victim = tt_flow_lru_oldest(tr->flows);
+		struct tt_conn *victim = eviction_victim(tr);
 		if (victim == NULL)
 			return NULL;
 		if (victim->held) {

@@ -2,6 +2,8 @@
 # cli.sh TCPTRACK MKPCAP TESTDATA: command-line behaviour — exit statuses, one-line
 # errors naming the file/filter and the reason, stdin, -c, -o, filters.
 set -u
+# TCPTRACK_WRAP: a command to run tcptrack under (valgrind in tests/run-all.sh).
+wrap=${TCPTRACK_WRAP:-}
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 bin=$(abspath "$1") mkpcap=$(abspath "$2") td=$3
 tmp=$(mktemp -d) || exit 99
@@ -15,7 +17,7 @@ cap=$tmp/classic.pcap
 expect() {
 	want=$1 re=$2
 	shift 3
-	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	$wrap "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	first=$(head -n 1 "$tmp/err")
 	if [ "$st" -ne "$want" ] || ! printf '%s\n' "$first" | grep -Eq -- "$re"; then
@@ -80,7 +82,7 @@ check "truncated: one stderr line" test "$(wc -l <"$tmp/err")" -eq 1
 # Success paths.
 expect 0 '^$' -- -r "$cap"
 cp "$tmp/out" "$tmp/file.txt"
-"$bin" -r - <"$cap" >"$tmp/stdin.txt" 2>&1
+$wrap "$bin" -r - <"$cap" >"$tmp/stdin.txt" 2>&1
 check "stdin gives the same report (but the name)" \
 	sh -c "sed 's|Summary of .* (link|Summary of X (link|' '$tmp/file.txt' >'$tmp/a'; sed 's|Summary of .* (link|Summary of X (link|' '$tmp/stdin.txt' >'$tmp/b'; cmp -s '$tmp/a' '$tmp/b'"
 check "stdin named (stdin)" grep -q 'Summary of (stdin)' "$tmp/stdin.txt"
@@ -95,12 +97,12 @@ expect 0 '^$' -- -r "$cap" -F csv -o "$tmp/report.csv"
 check "-o writes the file" test "$(wc -l <"$tmp/report.csv")" -eq 2
 check "-o leaves no temporary file" test -z "$(ls "$tmp" | grep 'report.csv.tmp')"
 expect 1 "^tcptrack: $tmp/nodir/r.json: cannot create the report" -- -r "$cap" -o "$tmp/nodir/r.json"
-(umask 022 && "$bin" -r "$cap" -o "$tmp/mode.txt")
+(umask 022 && $wrap "$bin" -r "$cap" -o "$tmp/mode.txt")
 check "-o gives the file the mode umask allows (644)" test "$(stat -c %a "$tmp/mode.txt")" = 644
 # -o on a FIFO writes into it (it is not replaced by a regular file).
 mkfifo "$tmp/fifo"
 cat "$tmp/fifo" >"$tmp/from_fifo" &
-"$bin" -r "$cap" -o "$tmp/fifo"
+$wrap "$bin" -r "$cap" -o "$tmp/fifo"
 wait
 check "-o FIFO: still a FIFO" test -p "$tmp/fifo"
 check "-o FIFO: the reader got the report" grep -q 'closed(client)' "$tmp/from_fifo"
@@ -109,11 +111,11 @@ expect 1 "^tcptrack: $tmp/cut.pcap: file truncated in the middle of a packet rec
 check "-o JSON of a truncated file is kept" grep -q '"truncated":true' "$tmp/cut.json"
 expect 1 "the CSV report is not written" -- -r "$tmp/cut.pcap" -F csv -o "$tmp/cut.csv"
 check "-o CSV of a truncated file is not written" test ! -e "$tmp/cut.csv"
-"$bin" -r "$tmp/text.pcap" -o "$tmp/bad.json" 2>/dev/null
+$wrap "$bin" -r "$tmp/text.pcap" -o "$tmp/bad.json" 2>/dev/null
 check "-o with a bad input leaves no report" test ! -e "$tmp/bad.json"
-"$bin" --help >"$tmp/help" 2>&1
+$wrap "$bin" --help >"$tmp/help" 2>&1
 check "--help exits 0 and shows the usage" grep -q '^Usage: tcptrack -r FILE' "$tmp/help"
-"$bin" -V | grep -q '^tcptrack [0-9]' || { echo "FAIL: -V"; fails=$((fails + 1)); }
+$wrap "$bin" -V | grep -q '^tcptrack [0-9]' || { echo "FAIL: -V"; fails=$((fails + 1)); }
 
 # Connection stories: selectors, one-line errors, nothing matched, -o.
 expect 2 "^tcptrack: --ladder, --timeline and --plot need --conn SEL" -- -r "$cap" --ladder
@@ -140,7 +142,7 @@ expect 1 "^tcptrack: --conn '9': no connection matched$" -- -r "$cap" --plot tse
 check "--plot with nothing matched writes no file" test ! -e "$tmp/none.svg"
 
 # The README's quick start shows the report of the bundled capture: keep it true.
-(cd "$td" && "$bin" -r seeds_classic.pcap) >"$tmp/quick" 2>&1
+(cd "$td" && $wrap "$bin" -r seeds_classic.pcap) >"$tmp/quick" 2>&1
 awk '/^The first command prints:/ {on = 1; next} on && /^```$/ {if (in_block) exit; in_block = 1; next}
 	in_block {print}' "$td/../README.md" | sed 's|Summary of testdata/|Summary of |' >"$tmp/readme"
 check "README quick start output is current" cmp -s "$tmp/quick" "$tmp/readme"

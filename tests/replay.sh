@@ -5,6 +5,8 @@
 # compared with EXPECTED.  TCPTRACK_UPDATE=1 rewrites EXPECTED instead.
 # A first option LC_ALL=LOCALE runs tcptrack in that locale (default C).
 set -u
+# TCPTRACK_WRAP: a command to run tcptrack under (valgrind in tests/run-all.sh).
+wrap=${TCPTRACK_WRAP:-}
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 bin=$(abspath "$1") mkpcap=$(abspath "$2") input=$3 expected=$4
 shift 4
@@ -27,7 +29,7 @@ case "$input" in
 	;;
 esac
 cd "$tmp" || exit 99
-"$bin" -r "$name" "$@" >out 2>err
+$wrap "$bin" -r "$name" "$@" >out 2>err
 status=$?
 if [ "$status" -ne 0 ]; then
 	printf '[exit %d] ' "$status" >>out

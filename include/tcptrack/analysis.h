@@ -55,6 +55,10 @@ const char *tt_anomaly_name(enum tt_anomaly a);
 #define TT_MAX_HOLES 4     /* sequence gaps remembered per direction */
 #define TT_RTT_SLOTS 8     /* segments timed at once per direction */
 
+/* tt_dir.limits: a per-direction buffer was full and something was let go. */
+#define TT_DIR_LIM_HOLES 0x01 /* a gap was forgotten (its bytes count as seen) */
+#define TT_DIR_LIM_RTT 0x02   /* a segment went untimed: TT_RTT_SLOTS were in flight */
+
 /* A gap in the sequence space this direction sent: bytes never captured. */
 struct tt_hole {
 	int64_t lo, hi;             /* relative sequence range [lo, hi) */
@@ -131,6 +135,7 @@ struct tt_dir {
 	tt_time_ns path_rtt;        /* capture point -> this sender -> capture point, from the
 	                             * handshake; 0 if unknown (set by the tracker) */
 	uint8_t n_holes, rtt_head, rtt_count;
+	uint8_t limits;             /* TT_DIR_LIM_*: a bounded buffer was full */
 	uint8_t n_sack;             /* SACK blocks of the last segment sent (about the peer's data) */
 	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
 	struct tt_hole holes[TT_MAX_HOLES];

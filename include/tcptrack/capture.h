@@ -7,6 +7,8 @@
 #ifndef TCPTRACK_CAPTURE_H
 #define TCPTRACK_CAPTURE_H
 
+#include <stdio.h>
+
 #include "tcptrack/common.h"
 
 struct tt_capture; /* opaque */
@@ -30,6 +32,14 @@ struct tt_rawpkt {
  *         TT_ERR_PCAP (libpcap refused the file), TT_ERR_NOMEM.
  */
 int tt_capture_open_file(struct tt_capture **out, const char *path, char *errbuf);
+
+/**
+ * Read a capture from an open stream (a pipe, an fmemopen() buffer): as
+ * tt_capture_open_file(), with name used in messages and by tt_capture_name().
+ * The capture owns fp from then on: it is closed on failure or by
+ * tt_capture_free() (stdin is never closed on failure).
+ */
+int tt_capture_open_stream(struct tt_capture **out, FILE *fp, const char *name, char *errbuf);
 
 /**
  * Compile and install a BPF filter (pcap-filter(7) syntax).

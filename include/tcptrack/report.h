@@ -53,7 +53,20 @@ struct tt_report_counts {
 	tt_time_ns rtt_sum;
 	uint64_t hs_rtts;
 	tt_time_ns hs_rtt_sum;
+	/* Records on which a bounded buffer was full. */
+	uint64_t history_cut;       /* an endpoint's state history was cut (TT_HISTORY_MAX) */
+	uint64_t gaps_forgotten;    /* a sequence gap was forgotten (TT_MAX_HOLES) */
+	uint64_t rtt_untimed;       /* a segment went untimed (TT_RTT_SLOTS) */
 };
+
+/* A limit the run reached: its name, its value and how often it acted. */
+struct tt_report_limit {
+	const char *name;           /* "max_flows", "state_history", ... */
+	uint64_t limit;
+	uint64_t count;
+	const char *unit;           /* what count counts: "connections evicted", ... */
+};
+#define TT_REPORT_LIMITS_MAX 6
 
 /* The per-direction counters, in report order, under their report names. */
 struct tt_report_counter {
@@ -170,6 +183,14 @@ void tt_diag_write_text(FILE *f, const struct tt_report_diag *d);
 
 /** Write the summary's "diagnoses" member, with its leading comma. */
 void tt_diag_write_json(FILE *f, const struct tt_report_diag *d);
+
+/**
+ * The limits the run hit, for the summary: --max-flows (evictions), the state
+ * history, the sequence gaps and RTT slots per direction, the diagnoses' key
+ * tables, the --at listener table.  @return how many were stored in out[].
+ */
+size_t tt_report_limits(const struct tt_report *r, const struct tt_stats *st,
+                        struct tt_report_limit out[TT_REPORT_LIMITS_MAX]);
 
 /** @return the frames counted under a malformed decode result, all reasons together. */
 uint64_t tt_report_malformed_total(const struct tt_stats *st);

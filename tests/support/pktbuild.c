@@ -641,12 +641,33 @@ int pb_writer_begin(struct pb_writer *w, FILE *fp, enum pb_file_format format, b
 
 int pb_writer_frame(struct pb_writer *w, uint64_t ts_ns, const uint8_t *frame, size_t len)
 {
-	static const uint8_t zeros[4];
-	uint8_t h[28];
 	size_t caplen = len < w->snaplen ? len : w->snaplen;
 
 	if (len > 0xffffffffu)
 		return -1;
+	return pb_writer_record(w, ts_ns, frame, caplen, (uint32_t)caplen, (uint32_t)len);
+}
+
+/* frame[0..len) then zeros up to caplen bytes in all. */
+static int write_data(FILE *fp, const uint8_t *frame, size_t len, size_t caplen)
+{
+	static const uint8_t zeros[64];
+
+	if (write_all(fp, frame, len < caplen ? len : caplen) < 0)
+		return -1;
+	for (size_t n = len; n < caplen; n += sizeof(zeros)) {
+		if (write_all(fp, zeros, caplen - n < sizeof(zeros) ? caplen - n : sizeof(zeros)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int pb_writer_record(struct pb_writer *w, uint64_t ts_ns, const uint8_t *frame, size_t len,
+		     uint32_t caplen, uint32_t orig_len)
+{
+	static const uint8_t zeros[4];
+	uint8_t h[28];
+
 	if (w->format == PB_PCAP) {
 		uint64_t sec = ts_ns / 1000000000u;
 		uint64_t frac = ts_ns % 1000000000u;
@@ -657,9 +678,9 @@ int pb_writer_frame(struct pb_writer *w, uint64_t ts_ns, const uint8_t *frame, s
 			frac /= 1000u;
 		put_h32(h, (uint32_t)sec);
 		put_h32(h + 4, (uint32_t)frac);
-		put_h32(h + 8, (uint32_t)caplen);
-		put_h32(h + 12, (uint32_t)len);
-		if (write_all(w->fp, h, 16) < 0 || write_all(w->fp, frame, caplen) < 0)
+		put_h32(h + 8, caplen);
+		put_h32(h + 12, orig_len);
+		if (write_all(w->fp, h, 16) < 0 || write_data(w->fp, frame, len, caplen) < 0)
 			return -1;
 	} else {
 		uint64_t ts = w->is_nsec ? ts_ns : ts_ns / 1000u;
@@ -672,9 +693,9 @@ int pb_writer_frame(struct pb_writer *w, uint64_t ts_ns, const uint8_t *frame, s
 		put_h32(h + 8, 0);
 		put_h32(h + 12, (uint32_t)(ts >> 32));
 		put_h32(h + 16, (uint32_t)ts);
-		put_h32(h + 20, (uint32_t)caplen);
-		put_h32(h + 24, (uint32_t)len);
-		if (write_all(w->fp, h, 28) < 0 || write_all(w->fp, frame, caplen) < 0 ||
+		put_h32(h + 20, caplen);
+		put_h32(h + 24, orig_len);
+		if (write_all(w->fp, h, 28) < 0 || write_data(w->fp, frame, len, caplen) < 0 ||
 		    write_all(w->fp, zeros, pad) < 0)
 			return -1;
 		put_h32(h, blen);

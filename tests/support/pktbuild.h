@@ -343,4 +343,13 @@ int pb_writer_begin(struct pb_writer *w, FILE *fp, enum pb_file_format format, b
  */
 int pb_writer_frame(struct pb_writer *w, uint64_t ts_ns, const uint8_t *frame, size_t len);
 
+/**
+ * Write one record as given, for hostile files: caplen bytes of data (frame[0..len) cut, or
+ * followed by zeros), and the header fields captured length = caplen and original length =
+ * orig_len, whatever the snaplen or the frame's real length.
+ * @return 0, or -1 on a write error.
+ */
+int pb_writer_record(struct pb_writer *w, uint64_t ts_ns, const uint8_t *frame, size_t len,
+		     uint32_t caplen, uint32_t orig_len);
+
 #endif /* TCPTRACK_PKTBUILD_H */

@@ -7,6 +7,10 @@
  * The output is written to OUT.tmp (or a temporary file for "-") and renamed (copied) only when
  * the whole scenario compiled. On any error mkpcap prints one line
  * "mkpcap: IN.txt:LINE: reason" to stderr, leaves no output file and exits 2.
+ *
+ * Hostile files (FORMAT.md, "Hostile files and floods"): `record caplen N len M` sets the next
+ * record header as given, `cut N` / `cut -N` truncates the finished file, `synflood N
+ * [every DT]` writes N SYNs from distinct 4-tuples.
  */
 #include "pktbuild.h"
 
@@ -18,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_TOKENS 256
 #define DEFAULT_START_SEC 1700000000u
@@ -97,6 +102,12 @@ struct mk {
 	uint32_t linktype;
 	uint32_t snaplen;
 	bool is_started;
+	/* hostile files: the next frame's record header, and where the file is cut */
+	bool has_rec_caplen, has_rec_len;
+	uint32_t rec_caplen, rec_len;
+	bool has_cut;
+	bool cut_from_end;      /* cut_bytes are dropped from the end, else kept from the start */
+	uint64_t cut_bytes;
 	/* frame settings */
 	uint16_t vlan[PB_MAX_VLAN];
 	size_t n_vlan;
@@ -412,6 +423,17 @@ static int emit_frame(struct mk *m, uint64_t ts, const uint8_t *frame, size_t le
 				    m->snaplen) < 0)
 			return fail(m, "write error: %s", strerror(errno));
 		m->is_started = true;
+	}
+	if (m->has_rec_caplen || m->has_rec_len) {
+		uint32_t caplen = m->has_rec_caplen ? m->rec_caplen
+		                  : len < m->snaplen ? (uint32_t)len : m->snaplen;
+		int rc = pb_writer_record(&m->w, ts, frame, len, caplen,
+		                          m->has_rec_len ? m->rec_len : (uint32_t)len);
+
+		m->has_rec_caplen = m->has_rec_len = false;
+		if (rc < 0)
+			return fail(m, "write error: %s", strerror(errno));
+		return 0;
 	}
 	if (pb_writer_frame(&m->w, ts, frame, len) < 0)
 		return fail(m, "write error: %s", strerror(errno));
@@ -1096,6 +1118,116 @@ static int header_directive_ok(struct mk *m, const char *what)
 	return 0;
 }
 
+/*
+ * record [caplen N] [len N]: the next frame's record header says so (N bytes of data follow);
+ * cut N | cut -N: the finished file keeps its first N bytes, or loses its last N.
+ */
+static int hostile_directive(struct mk *m, char **tok, size_t n)
+{
+	uint64_t v;
+
+	if (strcmp(tok[0], "cut") == 0) {
+		const char *arg = n == 2 ? tok[1] : NULL;
+
+		if (arg == NULL)
+			return fail(m, "cut takes one argument: N or -N bytes");
+		m->cut_from_end = arg[0] == '-';
+		if (num_arg(m, "cut", arg + m->cut_from_end, UINT32_MAX, &v) < 0)
+			return -1;
+		m->has_cut = true;
+		m->cut_bytes = v;
+		return 0;
+	}
+	if (n < 3 || n % 2 == 0)
+		return fail(m, "record takes caplen N and/or len N");
+	for (size_t k = 1; k + 1 < n; k += 2) {
+		if (num_arg(m, tok[k], tok[k + 1], MAX_SNAPLEN * 4u, &v) < 0)
+			return -1;
+		if (strcmp(tok[k], "caplen") == 0) {
+			m->has_rec_caplen = true;
+			m->rec_caplen = (uint32_t)v;
+		} else if (strcmp(tok[k], "len") == 0) {
+			m->has_rec_len = true;
+			m->rec_len = (uint32_t)v;
+		} else {
+			return fail(m, "unknown record field '%s' (caplen len)", tok[k]);
+		}
+	}
+	return 0;
+}
+
+/* Apply `cut` to the finished output. */
+static int cut_output(struct mk *m)
+{
+	long size;
+	uint64_t keep;
+
+	if (!m->has_cut)
+		return 0;
+	if (fflush(m->out) != 0 || fseek(m->out, 0, SEEK_END) != 0 || (size = ftell(m->out)) < 0)
+		return fail(m, "write error: %s", strerror(errno));
+	keep = m->cut_from_end ? (m->cut_bytes < (uint64_t)size ? (uint64_t)size - m->cut_bytes : 0)
+	                       : m->cut_bytes;
+	if (keep > (uint64_t)size)
+		return fail(m, "cut %llu: the file has only %ld bytes",
+		            (unsigned long long)m->cut_bytes, size);
+	if (ftruncate(fileno(m->out), (off_t)keep) != 0)
+		return fail(m, "cannot cut the file: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * synflood N [every DT]: N SYNs from distinct 4-tuples to the server, the first at the clock,
+ * then DT apart (default 1 us): from the client's address and port up, ports 1024..65535, the
+ * address's last bytes counting up whenever the ports run out.  No pair tracking changes.
+ */
+static int do_synflood(struct mk *m, char **tok, size_t n)
+{
+	uint64_t count, dt = 1000;
+	struct pb_addr src;
+	uint32_t port;
+
+	if (n != 2 && !(n == 4 && strcmp(tok[2], "every") == 0))
+		return fail(m, "synflood takes N [every DT]");
+	if (num_arg(m, "synflood", tok[1], UINT32_MAX, &count) < 0)
+		return -1;
+	if (n == 4) {
+		if (parse_time(tok[3], &dt) < 0)
+			return fail(m, "bad time '%s'", tok[3]);
+	}
+	if (!m->client.is_set || !m->server.is_set ||
+	    m->client.addr.family != m->server.addr.family)
+		return fail(m, "synflood needs client and server of one family");
+	src = m->client.addr;
+	port = m->client.port < 1024 ? 1024 : m->client.port;
+	for (uint64_t i = 0; i < count; i++) {
+		struct pb_ip ip;
+		struct pb_tcp tcp;
+		size_t len;
+		uint64_t ts = m->is_clock_exact || i > 0 ? m->clock_ns : m->clock_ns + DEFAULT_GAP_NS;
+
+		pb_ip_init(&ip, &src, &m->server.addr);
+		ip.ipid = (uint16_t)i;
+		ip.df = src.family == 4;
+		pb_tcp_init(&tcp, (uint16_t)port, m->server.port);
+		tcp.seq = (uint32_t)(i * 2654435761u);
+		tcp.flags = PB_TH_SYN;
+		tcp.win = DEFAULT_WIN;
+		len = pb_build_tcp(m->ip, PB_FRAME_MAX, &ip, &tcp);
+		if (len == 0 || emit_ip(m, ts, &ip, m->ip, len) < 0)
+			return len == 0 ? fail(m, "cannot build a SYN") : -1;
+		m->clock_ns = ts + dt;
+		m->is_clock_exact = true;
+		if (++port > 65535) {
+			port = 1024;
+			/* the next address: the last byte, carrying into the ones before */
+			for (int k = src.family == 4 ? 3 : 15; k >= 0 && ++src.a[k] == 0; k--)
+				;
+		}
+	}
+	return 0;
+}
+
 static int do_directive(struct mk *m, char **tok, size_t n, bool *handled)
 {
 	const char *d = tok[0];
@@ -1114,6 +1246,10 @@ static int do_directive(struct mk *m, char **tok, size_t n, bool *handled)
 		m->n_vlan = n - 1;
 		return 0;
 	}
+	if (strcmp(d, "record") == 0 || strcmp(d, "cut") == 0)
+		return hostile_directive(m, tok, n);
+	if (strcmp(d, "synflood") == 0)
+		return do_synflood(m, tok, n);
 	if (strcmp(d, "format") != 0 && strcmp(d, "precision") != 0 && strcmp(d, "link") != 0 &&
 	    strcmp(d, "snaplen") != 0 && strcmp(d, "time") != 0 && strcmp(d, "client") != 0 &&
 	    strcmp(d, "server") != 0 && strcmp(d, "ethpad") != 0) {
@@ -1354,6 +1490,8 @@ int main(int argc, char **argv)
 
 	rc = compile(m, in);
 	fclose(in);
+	if (rc == 0)
+		rc = cut_output(m);
 	if (rc == 0 && fflush(m->out) != 0)
 		rc = fail(m, "write error: %s", strerror(errno));
 	if (rc == 0 && to_stdout && copy_out(m->out, stdout) < 0)
