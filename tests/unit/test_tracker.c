@@ -713,3 +713,25 @@ Test(tracker, stray_after_the_record_is_written_is_not_counted_in_it)
 	tt_tracker_finish(tr);
 	cr_assert_eq(nrecs, 1, "no new record for the stray");
 }
+
+/* --max-flows counts records and compact TIME_WAIT entries together: a new
+ * connection takes the place of the entry nearest its end, counted as dropped. */
+Test(tracker, max_flows_counts_time_wait_entries_and_drops_them_first)
+{
+	tt_tracker_free(&tr);
+	setup_n(2);
+	closed_by_client_3way(); /* over at 1.02 s, written (compact) at 2.02 s */
+	tick(3);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(tt_tracker_time_wait_over(tr), 1);
+	cport = 40001;
+	handshake(4);
+	cport = 40002;
+	handshake(5); /* the third: the TIME_WAIT entry gives its place */
+	cport = 40000;
+	cr_assert_eq(tt_tracker_stats(tr)->time_wait_dropped, 1);
+	cr_assert_eq(tt_tracker_stats(tr)->evicted, 0, "no open connection was evicted");
+	cr_assert_leq(tt_tracker_stats(tr)->peak_flows, 2);
+	cr_assert_eq(nexits, 1, "the forgotten TIME_WAIT is left, as an event");
+	cr_assert_eq(tt_tracker_time_wait_over(tr), 0);
+}
