@@ -39,6 +39,8 @@ struct tt_tw {
 	uint32_t incarnation;
 	uint32_t client_isn;        /* valid if TWF_ISN: the same SYN again is a stray */
 	uint32_t early_us;          /* both in TIME_WAIT: the first leaves this much earlier */
+	uint32_t rst_seq;           /* the one sequence number of an RST the endpoint in TIME_WAIT
+	                             * accepts (its RCV.NXT), valid if TWF_RST */
 	uint8_t state[2];           /* by enum tt_endpoint: TIME_WAIT or CLOSED */
 	uint8_t client_slot;
 	uint8_t flags;              /* TWF_* */
@@ -46,6 +48,8 @@ struct tt_tw {
 #define TWF_ISN 0x01
 #define TWF_PROTECTED 0x02 /* TIME_WAIT ran its course: a new SYN is no port reuse */
 #define TWF_SERVER_FIRST 0x04 /* both in TIME_WAIT: the server leaves it first */
+#define TWF_RST 0x08          /* rst_seq is known (for the endpoint in TIME_WAIT, the client's
+                               * when both are) */
 
 struct tt_tracker {
 	struct tt_tracker_config cfg;
@@ -329,6 +333,15 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c)
 	w->id = c->id;
 	w->incarnation = c->incarnation;
 	w->client_slot = c->client_slot;
+	{
+		/* An exact RST kills TIME_WAIT, as Linux does (tcp_rfc1337 off). */
+		int ep = c->state[TT_CLIENT] == TT_TCP_TIME_WAIT ? TT_CLIENT : TT_SERVER;
+		const struct tt_dir *snd = &c->dir[!ep];
+		if (c->state[ep] == TT_TCP_TIME_WAIT && snd->has_base) {
+			w->rst_seq = snd->base + (uint32_t)snd->seq_next;
+			w->flags |= TWF_RST;
+		}
+	}
 	w->state[TT_CLIENT] = c->state[TT_CLIENT];
 	w->state[TT_SERVER] = c->state[TT_SERVER];
 	if (c->dir[TT_CLIENT].has_isn) {
@@ -1126,6 +1139,22 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			bool same_syn = ep == TT_CLIENT && (w->flags & TWF_ISN) && p->seq == w->client_isn;
 			if (!pure_syn || same_syn) {
 				tr->stats.strays++;
+				if ((p->flags & TT_TH_RST) && (w->flags & TWF_RST) &&
+				    w->state[!ep] == TT_TCP_TIME_WAIT && p->seq == w->rst_seq &&
+				    w->node.tmr_list == TW_LIST) {
+					/* TIME_WAIT assassinated (RFC 1337): over now,
+					 * and without TIME_WAIT's protection. */
+					struct tt_conn *v = view_of(tr, &key, w->id, w->incarnation,
+					                            w->client_slot, w->state);
+					v->state[!ep] = w->state[!ep] = TT_TCP_CLOSED;
+					tr->tw_over--;
+					emit(tr, TT_EVT_STATE, p->ts, v, (enum tt_endpoint)!ep,
+					     TT_TCP_TIME_WAIT, TT_TCP_CLOSED, NULL);
+					if (w->state[0] != TT_TCP_TIME_WAIT && w->state[1] != TT_TCP_TIME_WAIT)
+						tt_flow_timer_insert(tr->tws, w, DONE_LIST,
+						                     p->ts + 2 * tr->cfg.msl);
+					return;
+				}
 				if ((p->flags & TT_TH_FIN) && w->state[!ep] == TT_TCP_TIME_WAIT &&
 				    w->node.tmr_list == TW_LIST && p->ts + 2 * tr->cfg.msl > w->node.deadline)
 					tt_flow_timer_insert(tr->tws, w, TW_LIST, p->ts + 2 * tr->cfg.msl);
