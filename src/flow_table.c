@@ -239,7 +239,7 @@ static bool grow_index(struct tt_flow_table *t)
 	struct slot *old = t->slots, *slots;
 	uint32_t old_mask = t->mask;
 
-	if (nslots >= (uint64_t)t->max_flows * 2 + 2)
+	if (nslots >= (uint64_t)t->max_flows * 4 / 3 + 2)
 		return true; /* already large enough for every flow the pool can hold */
 	slots = calloc((size_t)nslots * 2, sizeof(struct slot));
 	if (slots == NULL)
@@ -264,7 +264,8 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	struct tt_flow_node *n;
 	uint32_t s;
 
-	if (t->n_used + 1 > (t->mask + 1) / 2 && !grow_index(t))
+	/* Up to 3/4 full: a probe compares 8-byte slots (hash and index), not records. */
+	if (t->n_used + 1 > (t->mask + 1) / 4 * 3 && !grow_index(t))
 		return NULL;
 	if (t->free_head != TT_FLOW_NIL) {
 		i = t->free_head;
