@@ -41,14 +41,14 @@ static void ob_key(struct tt_outbuf *o, const char *key)
 	tt_ob_mem(o, "\":", 2);
 }
 
-static void ob_u_(struct tt_outbuf *o, const char *k, size_t kl, uint64_t v)
+static inline void ob_u_(struct tt_outbuf *o, const char *k, size_t kl, uint64_t v)
 {
 	tt_ob_mem(o, k, kl);
 	tt_ob_u64(o, v);
 }
 #define ob_u(o, key, v) ob_u_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
 
-static void ob_opt_u_(struct tt_outbuf *o, const char *k, size_t kl, bool has, uint64_t v)
+static inline void ob_opt_u_(struct tt_outbuf *o, const char *k, size_t kl, bool has, uint64_t v)
 {
 	tt_ob_mem(o, k, kl);
 	if (has)
@@ -60,7 +60,7 @@ static void ob_opt_u_(struct tt_outbuf *o, const char *k, size_t kl, bool has, u
 #define ob_opt_u(o, key, has, v) \
 	ob_opt_u_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (has), (v))
 
-static void ob_bool_(struct tt_outbuf *o, const char *k, size_t kl, bool v)
+static inline void ob_bool_(struct tt_outbuf *o, const char *k, size_t kl, bool v)
 {
 	tt_ob_mem(o, k, kl);
 	tt_ob_str(o, v ? "true" : "false");
@@ -88,7 +88,7 @@ static void ob_nullable_name(struct tt_outbuf *o, const char *key, const char *v
 }
 
 /* A member holding a duration in milliseconds, or null. */
-static void ob_ms_(struct tt_outbuf *o, const char *k, size_t kl, bool has, tt_time_ns v)
+static inline void ob_ms_(struct tt_outbuf *o, const char *k, size_t kl, bool has, tt_time_ns v)
 {
 	tt_ob_mem(o, k, kl);
 	if (has)
@@ -127,8 +127,15 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	ob_opt_u(o, "win_last", d->has_win, d->win_last);
 	ob_opt_u(o, "win_last_raw", d->has_win, d->win_last_raw);
 	ob_opt_u(o, "win_shift", d->scale_known, d->shift);
+	static char keys[TT_AN_COUNT][48];
+	static size_t klen[TT_AN_COUNT];
+
+	if (klen[0] == 0) /* the counters' ,"name": once */
+		for (int i = 0; i < TT_AN_COUNT; i++)
+			klen[i] = (size_t)snprintf(keys[i], sizeof(keys[i]), ",\"%s\":",
+			                           tt_report_counters[i].name);
 	for (int i = 0; i < TT_AN_COUNT; i++) {
-		ob_key(o, tt_report_counters[i].name);
+		tt_ob_mem(o, keys[i], klen[i]);
 		tt_ob_u64(o, d->counts[tt_report_counters[i].an]);
 	}
 	ob_ms(o, "zero_window_ms", true, d->zw_total);
