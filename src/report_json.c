@@ -41,32 +41,16 @@ static void ob_key(struct tt_outbuf *o, const char *key)
 	tt_ob_mem(o, "\":", 2);
 }
 
-static inline void ob_u_(struct tt_outbuf *o, const char *k, size_t kl, uint64_t v)
+static void ob_null(struct tt_outbuf *o)
 {
-	tt_ob_mem(o, k, kl);
-	tt_ob_u64(o, v);
-}
-#define ob_u(o, key, v) ob_u_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
-
-static inline void ob_opt_u_(struct tt_outbuf *o, const char *k, size_t kl, bool has, uint64_t v)
-{
-	tt_ob_mem(o, k, kl);
-	if (has)
-		tt_ob_u64(o, v);
-	else
-		tt_ob_mem(o, "null", 4);
+	tt_ob_mem(o, "null", 4);
 }
 
-#define ob_opt_u(o, key, has, v) \
-	ob_opt_u_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (has), (v))
-
-static inline void ob_bool_(struct tt_outbuf *o, const char *k, size_t kl, bool v)
-{
-	tt_ob_mem(o, k, kl);
-	tt_ob_str(o, v ? "true" : "false");
-}
-
-#define ob_bool(o, key, v) ob_bool_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (v))
+/* ,"key":VALUE for a literal key; the optional ones are null without `has`. */
+#define ob_u(o, key, v) (KEY(o, key), tt_ob_u64((o), (v)))
+#define ob_opt_u(o, key, has, v) (KEY(o, key), (has) ? tt_ob_u64((o), (v)) : ob_null(o))
+#define ob_bool(o, key, v) (KEY(o, key), tt_ob_str((o), (v) ? "true" : "false"))
+#define ob_ms(o, key, has, v) (KEY(o, key), (has) ? tt_ob_ms((o), (v)) : ob_null(o))
 
 /* ,"key":"value" (value has nothing to escape: a name of ours) */
 static void ob_name(struct tt_outbuf *o, const char *key, const char *v)
@@ -83,22 +67,9 @@ static void ob_nullable_name(struct tt_outbuf *o, const char *key, const char *v
 		ob_name(o, key, v);
 	} else {
 		ob_key(o, key);
-		tt_ob_mem(o, "null", 4);
+		ob_null(o);
 	}
 }
-
-/* A member holding a duration in milliseconds, or null. */
-static inline void ob_ms_(struct tt_outbuf *o, const char *k, size_t kl, bool has, tt_time_ns v)
-{
-	tt_ob_mem(o, k, kl);
-	if (has)
-		tt_ob_ms(o, v);
-	else
-		tt_ob_mem(o, "null", 4);
-}
-
-#define ob_ms(o, key, has, v) \
-	ob_ms_((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1, (has), (v))
 
 static void ob_endpoint(struct tt_outbuf *o, const struct tt_conn *c, enum tt_endpoint ep)
 {
@@ -169,7 +140,7 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 	if (hs)
 		tt_ob_ms(o, c->rtt_client_side + c->rtt_server_side);
 	else
-		tt_ob_mem(o, "null", 4);
+		ob_null(o);
 	ob_ms(o, "client_side_ms", c->has_rtt_client, c->rtt_client_side);
 	ob_ms(o, "server_side_ms", c->has_rtt_server, c->rtt_server_side);
 	json_rtt_dir(o, "c2s", &c->dir[TT_CLIENT].rtt);
@@ -238,7 +209,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		if (c->state[ep] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0)
 			tt_ob_time(o, c->tw_deadline[ep]);
 		else
-			tt_ob_mem(o, "null", 4);
+			ob_null(o);
 	}
 	tt_ob_char(o, '}');
 	ob_u(o, "strays", c->strays);

@@ -199,18 +199,21 @@ static struct tt_conn *view_of(struct tt_tracker *tr, const struct tt_flow_key *
 }
 
 /* The endpoints of view v still in TIME_WAIT leave it: the first at `first`, the other at `at`. */
+/* Endpoint ep of view v, if in TIME_WAIT, leaves it at ts. */
+static void view_leave(struct tt_tracker *tr, struct tt_conn *v, int ep, tt_time_ns ts)
+{
+	if (v->state[ep] != TT_TCP_TIME_WAIT)
+		return;
+	v->state[ep] = TT_TCP_CLOSED;
+	tr->tw_over--;
+	emit(tr, TT_EVT_STATE, ts, v, (enum tt_endpoint)ep, TT_TCP_TIME_WAIT, TT_TCP_CLOSED, NULL);
+}
+
 static void view_leave_time_wait(struct tt_tracker *tr, struct tt_conn *v, int first_ep,
                                  tt_time_ns first, tt_time_ns at)
 {
-	for (int k = 0; k < 2; k++) {
-		int ep = k == 0 ? first_ep : !first_ep;
-		if (v->state[ep] != TT_TCP_TIME_WAIT)
-			continue;
-		v->state[ep] = TT_TCP_CLOSED;
-		tr->tw_over--;
-		emit(tr, TT_EVT_STATE, k == 0 ? first : at, v, (enum tt_endpoint)ep, TT_TCP_TIME_WAIT,
-		     TT_TCP_CLOSED, NULL);
-	}
+	view_leave(tr, v, first_ep, first);
+	view_leave(tr, v, !first_ep, at);
 }
 
 static void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
@@ -523,7 +526,7 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 			write_due(tr, c->end);
 		else
 			compact(tr, c);
-		if (tt_flow_lookup(tr->flows, &c->node.key, c->node.hash) != c)
+		if (!c->node.in_use)
 			return; /* compact: its entry is on the compact TW list now */
 		/* No memory for the entry: the full record leaves TIME_WAIT itself. */
 		tt_flow_timer_cancel(tr->flows, c);
@@ -1146,10 +1149,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 					 * and without TIME_WAIT's protection. */
 					struct tt_conn *v = view_of(tr, &key, w->id, w->incarnation,
 					                            w->client_slot, w->state);
-					v->state[!ep] = w->state[!ep] = TT_TCP_CLOSED;
-					tr->tw_over--;
-					emit(tr, TT_EVT_STATE, p->ts, v, (enum tt_endpoint)!ep,
-					     TT_TCP_TIME_WAIT, TT_TCP_CLOSED, NULL);
+					view_leave(tr, v, !ep, p->ts);
+					w->state[!ep] = TT_TCP_CLOSED;
 					if (w->state[0] != TT_TCP_TIME_WAIT && w->state[1] != TT_TCP_TIME_WAIT)
 						tt_flow_timer_insert(tr->tws, w, DONE_LIST,
 						                     p->ts + 2 * tr->cfg.msl);
