@@ -656,8 +656,7 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 	if (len > 0 && !rst)
 		account_in_flight(snd, rcv);
 
-	for (int a = 0; a < TT_AN_COUNT; a++)
-		if (an & TT_AN_BIT(a))
-			snd->counts[a]++;
+	for (uint32_t m = an; m != 0; m &= m - 1) /* each bit set */
+		snd->counts[__builtin_ctz(m)]++;
 	info->anomalies = an;
 }

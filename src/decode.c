@@ -121,6 +121,17 @@ struct l3 {
 	uint8_t src[16], dst[16];
 };
 
+/* Big-endian reads at p, for fixed headers whose length was checked as a whole. */
+static inline uint16_t be16_at(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | (unsigned)p[1]);
+}
+
+static inline uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
 /* ---- link layer ---------------------------------------------------------------------------- */
 
 static bool is_vlan_tpid(uint16_t type)
@@ -306,11 +317,23 @@ static enum tt_decode_result ipv4_header(struct tt_cur c, uint32_t wire_left, bo
 	uint32_t hlen, len;
 
 	memset(ip, 0, sizeof(*ip));
-	if (!tt_cur_u8(&c, &vihl) || !tt_cur_skip(&c, 1) || !tt_cur_be16(&c, &tot_len) ||
-	    !tt_cur_be16(&c, &id) || !tt_cur_be16(&c, &frag) || !tt_cur_u8(&c, &ttl) ||
-	    !tt_cur_u8(&c, &proto) || !tt_cur_skip(&c, 2) || !tt_cur_copy(&c, ip->src, 4) ||
-	    !tt_cur_copy(&c, ip->dst, 4))
+	if (tt_cur_has(&c, IP4_HDR_LEN)) { /* the usual case: one bounds check */
+		const uint8_t *h = c.p;
+		vihl = h[0];
+		tot_len = be16_at(h + 2);
+		id = be16_at(h + 4);
+		frag = be16_at(h + 6);
+		ttl = h[8];
+		proto = h[9];
+		memcpy(ip->src, h + 12, 4);
+		memcpy(ip->dst, h + 16, 4);
+		c.p += IP4_HDR_LEN;
+	} else if (!tt_cur_u8(&c, &vihl) || !tt_cur_skip(&c, 1) || !tt_cur_be16(&c, &tot_len) ||
+	           !tt_cur_be16(&c, &id) || !tt_cur_be16(&c, &frag) || !tt_cur_u8(&c, &ttl) ||
+	           !tt_cur_u8(&c, &proto) || !tt_cur_skip(&c, 2) || !tt_cur_copy(&c, ip->src, 4) ||
+	           !tt_cur_copy(&c, ip->dst, 4)) {
 		return TT_DEC_TRUNC_IP;
+	}
 	if (vihl >> 4 != 4)
 		return TT_DEC_BAD_IP_VERSION;
 	hlen = (uint32_t)(vihl & 0x0f) * 4;
@@ -587,11 +610,24 @@ static enum tt_decode_result tcp_header(const struct l3 *ip, struct tt_packet *o
 	/* An IP payload too short for any TCP header: broken, or cut by fragmentation. */
 	if (ip->len < TCP_HDR_LEN)
 		return ip->more_frags ? TT_DEC_FRAGMENT : TT_DEC_BAD_TCP_DOFF;
-	if (!tt_cur_be16(&c, &out->sport) || !tt_cur_be16(&c, &out->dport) ||
-	    !tt_cur_be32(&c, &out->seq) || !tt_cur_be32(&c, &out->ack) || !tt_cur_u8(&c, &off) ||
-	    !tt_cur_u8(&c, &flags) || !tt_cur_be16(&c, &out->win) ||
-	    !tt_cur_be16(&c, &out->checksum) || !tt_cur_be16(&c, &out->urp))
+	if (tt_cur_has(&c, TCP_HDR_LEN)) { /* the usual case: one bounds check */
+		const uint8_t *h = c.p;
+		out->sport = be16_at(h);
+		out->dport = be16_at(h + 2);
+		out->seq = be32_at(h + 4);
+		out->ack = be32_at(h + 8);
+		off = h[12];
+		flags = h[13];
+		out->win = be16_at(h + 14);
+		out->checksum = be16_at(h + 16);
+		out->urp = be16_at(h + 18);
+		c.p += TCP_HDR_LEN;
+	} else if (!tt_cur_be16(&c, &out->sport) || !tt_cur_be16(&c, &out->dport) ||
+	           !tt_cur_be32(&c, &out->seq) || !tt_cur_be32(&c, &out->ack) ||
+	           !tt_cur_u8(&c, &off) || !tt_cur_u8(&c, &flags) || !tt_cur_be16(&c, &out->win) ||
+	           !tt_cur_be16(&c, &out->checksum) || !tt_cur_be16(&c, &out->urp)) {
 		return TT_DEC_TRUNC_TCP;
+	}
 	hlen = (uint32_t)(off >> 4) * 4;
 	if (hlen < TCP_HDR_LEN)
 		return TT_DEC_BAD_TCP_DOFF;

@@ -66,14 +66,25 @@ static inline uint32_t index_of(const struct tt_flow_table *t, const void *rec)
 bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t src[16],
                       uint16_t sport, const uint8_t dst[16], uint16_t dport)
 {
-	size_t alen = ip_version == 4 ? 4 : 16;
-	int c = memcmp(src, dst, alen);
-	bool swapped = c > 0 || (c == 0 && sport > dport);
+	bool swapped;
 
 	memset(key, 0, sizeof(*key));
 	key->ip_version = ip_version;
-	memcpy(key->addr[swapped ? 1 : 0], src, alen);
-	memcpy(key->addr[swapped ? 0 : 1], dst, alen);
+	if (ip_version == 4) {
+		/* Byte order is memcmp() order: compare the addresses as big-endian numbers. */
+		uint32_t a = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 |
+		             src[3];
+		uint32_t b = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 |
+		             dst[3];
+		swapped = a > b || (a == b && sport > dport);
+		memcpy(key->addr[swapped ? 1 : 0], src, 4);
+		memcpy(key->addr[swapped ? 0 : 1], dst, 4);
+	} else {
+		int c = memcmp(src, dst, 16);
+		swapped = c > 0 || (c == 0 && sport > dport);
+		memcpy(key->addr[swapped ? 1 : 0], src, 16);
+		memcpy(key->addr[swapped ? 0 : 1], dst, 16);
+	}
 	key->port[swapped ? 1 : 0] = sport;
 	key->port[swapped ? 0 : 1] = dport;
 	return swapped;
@@ -95,8 +106,10 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return tt_set_err(errbuf, TT_ERR_NOMEM, "flow table: out of memory");
-	/* Keep records 8-byte aligned. */
-	t->elem_size = (elem_size + 7) & ~(size_t)7;
+	/* Records 8-byte aligned; large ones start a cache line, so that their hot
+	 * first lines are whole lines. */
+	t->elem_size = elem_size > 256 ? (elem_size + 63) & ~(size_t)63
+	                               : (elem_size + 7) & ~(size_t)7;
 	t->chunks = calloc((max_flows + CHUNK - 1) / CHUNK, sizeof(*t->chunks));
 	t->slots = calloc(MIN_SLOTS, sizeof(struct slot));
 	if (t->chunks == NULL || t->slots == NULL) {
@@ -274,7 +287,8 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 		if ((t->bound >> CHUNK_SHIFT) >= t->n_chunks) {
 			/* The last chunk holds only what max_flows leaves for it. */
 			uint32_t len = t->max_flows - t->bound < CHUNK ? t->max_flows - t->bound : CHUNK;
-			uint8_t *chunk = malloc((size_t)len * t->elem_size);
+			size_t bytes = ((size_t)len * t->elem_size + 63) & ~(size_t)63;
+			uint8_t *chunk = aligned_alloc(64, bytes);
 			if (chunk == NULL)
 				return NULL;
 			t->chunks[t->n_chunks++] = chunk;

@@ -23,8 +23,20 @@
 struct tt_outbuf {
 	FILE *f;
 	size_t n;
+	/* The seconds of the last time written, as text: times in one record
+	 * mostly share them. */
+	uint64_t sec;
+	size_t sec_len;             /* 0: none yet */
+	char sec_str[20];
 	char b[TT_OB_SIZE];
 };
+
+static inline void tt_ob_init(struct tt_outbuf *o, FILE *f)
+{
+	o->f = f;
+	o->n = 0;
+	o->sec_len = 0;
+}
 
 static inline void tt_ob_flush(struct tt_outbuf *o)
 {
@@ -68,31 +80,53 @@ static inline void tt_ob_char(struct tt_outbuf *o, char c)
 	o->n++;
 }
 
+/* "00" to "99": two digits per division. */
+static const char tt_ob_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* The digits of v written backwards from end; @return where they start. */
+static inline char *tt_ob_digits(char *end, uint64_t v)
+{
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, tt_ob_pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, tt_ob_pairs + v * 2, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
+}
+
 static inline void tt_ob_u64(struct tt_outbuf *o, uint64_t v)
 {
 	char t[20];
-	size_t i = sizeof(t);
 
 	if (v < 10) { /* most counters */
 		tt_ob_char(o, (char)('0' + v));
 		return;
 	}
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	tt_ob_mem(o, t + i, sizeof(t) - i);
+	char *p = tt_ob_digits(t + sizeof(t), v);
+	tt_ob_mem(o, p, (size_t)(t + sizeof(t) - p));
 }
 
 /* v with exactly `digits` digits, zero-padded (v < 10^digits). */
 static inline void tt_ob_fixed(struct tt_outbuf *o, uint64_t v, int digits)
 {
 	char *p = tt_ob_room(o, (size_t)digits);
+	int i = digits;
 
-	for (int i = digits - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
+	for (; i >= 2; i -= 2) {
+		memcpy(p + i - 2, tt_ob_pairs + (v % 100) * 2, 2);
+		v /= 100;
 	}
+	if (i == 1)
+		p[0] = (char)('0' + v);
 	o->n += (size_t)digits;
 }
 
@@ -102,9 +136,18 @@ static inline void tt_ob_time(struct tt_outbuf *o, tt_time_ns t)
 	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
 	uint64_t ns = mag % (uint64_t)TT_NS_PER_SEC;
 
+	uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
+
 	if (t < 0)
 		tt_ob_char(o, '-');
-	tt_ob_u64(o, mag / (uint64_t)TT_NS_PER_SEC);
+	if (o->sec_len == 0 || sec != o->sec) {
+		char d[20];
+		char *p = tt_ob_digits(d + sizeof(d), sec);
+		o->sec_len = (size_t)(d + sizeof(d) - p);
+		memcpy(o->sec_str, p, o->sec_len);
+		o->sec = sec;
+	}
+	tt_ob_mem(o, o->sec_str, o->sec_len);
 	tt_ob_char(o, '.');
 	if (ns % 1000 == 0)
 		tt_ob_fixed(o, ns / 1000, 6);

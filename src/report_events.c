@@ -35,8 +35,7 @@ void tt_report_event_line(FILE *f, enum tt_report_format fmt, const struct tt_ev
 
 	if ((unsigned)ev->type >= sizeof(kind_names) / sizeof(kind_names[0]))
 		return;
-	ob.f = f;
-	ob.n = 0;
+	tt_ob_init(&ob, f);
 	if (fmt == TT_FMT_JSON) {
 		ob_quoted(o, "{\"type\":\"event\",\"event\":", kind_names[ev->type]);
 		tt_ob_str(o, ",\"time\":");

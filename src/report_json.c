@@ -171,8 +171,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	const char *inf[6];
 	int n;
 
-	ob.f = r->out;
-	ob.n = 0;
+	tt_ob_init(&ob, r->out);
 	tt_ob_str(o, "{\"type\":\"conn\",\"id\":");
 	tt_ob_u64(o, c->id);
 	ob_u(o, "incarnation", c->incarnation);

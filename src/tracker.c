@@ -71,6 +71,7 @@ struct tt_tracker {
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
 	tt_time_ns end_floor;      /* latest end given to a record */
 	bool in_segment;           /* events now are caused by the segment being fed */
+	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
 };
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
@@ -105,6 +106,27 @@ static void emit_segment(struct tt_tracker *tr, const struct tt_conn *c, enum tt
 		                      .pkt = p};
 		tr->cfg.on_event(&ev, tr->cfg.user);
 	}
+}
+
+/*
+ * Every timer is armed through these two: tr->wake stays a lower bound of the
+ * earliest deadline on any list, so that expire() costs one comparison for a
+ * packet that ends no timer.
+ */
+static void timer_set(struct tt_tracker *tr, struct tt_flow_table *t, void *rec, int list,
+                      tt_time_ns deadline)
+{
+	tt_flow_timer_set(t, rec, list, deadline);
+	if (deadline < tr->wake)
+		tr->wake = deadline;
+}
+
+static void timer_insert(struct tt_tracker *tr, struct tt_flow_table *t, void *rec, int list,
+                         tt_time_ns deadline)
+{
+	tt_flow_timer_insert(t, rec, list, deadline);
+	if (deadline < tr->wake)
+		tr->wake = deadline;
 }
 
 int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf)
@@ -248,7 +270,7 @@ static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, enum tt_endp
 	 * TIME_WAIT, the first leaves it, dated at its own deadline, when the
 	 * timer fires. */
 	c->tw_deadline[ep] = two_msl_after(tr, TW_LIST, ts);
-	tt_flow_timer_set(tr->flows, c, TW_LIST, c->tw_deadline[ep]);
+	timer_set(tr, tr->flows, c, TW_LIST, c->tw_deadline[ep]);
 }
 
 /* Which endpoint sent a segment whose source is key side `swapped`. */
@@ -363,7 +385,7 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c)
 			w->flags |= TWF_SERVER_FIRST;
 	}
 	tt_flow_remove(tr->flows, c);
-	tt_flow_timer_insert(tr->tws, w, list, deadline);
+	timer_insert(tr, tr->tws, w, list, deadline);
 }
 
 /*
@@ -495,7 +517,7 @@ static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, b
 		c->held = true;
 	else
 		finalize(tr, c, TT_END_CLOSED, ts);
-	tt_flow_timer_set(tr->flows, c, DONE_LIST, two_msl_after(tr, DONE_LIST, ts));
+	timer_set(tr, tr->flows, c, DONE_LIST, two_msl_after(tr, DONE_LIST, ts));
 }
 
 /* ---- timers ------------------------------------------------------------- */
@@ -513,7 +535,7 @@ static void tw_expire(struct tt_tracker *tr, struct tt_tw *w, tt_time_ns at)
 	view_leave_time_wait(tr, v, first, at - (tt_time_ns)w->early_us * 1000, at);
 	w->state[TT_CLIENT] = w->state[TT_SERVER] = TT_TCP_CLOSED;
 	w->flags |= TWF_PROTECTED;
-	tt_flow_timer_insert(tr->tws, w, AFTER_TW_LIST, at + 2 * tr->cfg.msl);
+	timer_insert(tr, tr->tws, w, AFTER_TW_LIST, at + 2 * tr->cfg.msl);
 }
 
 /* The full record's TIME_WAIT timer. */
@@ -535,7 +557,7 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 		view_leave_time_wait(tr, v, TT_CLIENT, at, at);
 		c->tw_followed = false;
 		c->tw_done = true;
-		tt_flow_timer_set(tr->flows, c, DONE_LIST, two_msl_after(tr, DONE_LIST, at));
+		timer_set(tr, tr->flows, c, DONE_LIST, two_msl_after(tr, DONE_LIST, at));
 		return;
 	}
 	tt_flow_timer_cancel(tr->flows, c);
@@ -552,19 +574,27 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 /* The timer lists' heads in deadline order, so records end in time order. */
 static void expire(struct tt_tracker *tr, tt_time_ns now)
 {
+	if (now < tr->wake)
+		return;
 	for (;;) {
 		struct tt_flow_node *head[5] = {
 			tt_flow_timer_first(tr->flows, TW_LIST), tt_flow_timer_first(tr->flows, DONE_LIST),
 			tt_flow_timer_first(tr->tws, TW_LIST), tt_flow_timer_first(tr->tws, DONE_LIST),
 			tt_flow_timer_first(tr->tws, AFTER_TW_LIST)};
 		int k = -1;
+		tt_time_ns next = INT64_MAX;
 
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 5; i++) {
+			if (head[i] != NULL && head[i]->deadline < next)
+				next = head[i]->deadline;
 			if (head[i] != NULL && head[i]->deadline <= now &&
 			    (k < 0 || head[i]->deadline < head[k]->deadline))
 				k = i;
-		if (k < 0)
+		}
+		if (k < 0) {
+			tr->wake = next;
 			break;
+		}
 		tt_time_ns at = head[k]->deadline;
 		if (k == 0) {
 			conn_tw_expire(tr, (struct tt_conn *)(void *)head[k], at);
@@ -1069,10 +1099,9 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 
 	c->strays++;
 	tt_analysis_segment(&c->dir[se], &c->dir[!se], p, ooo_threshold(c), &info);
-	for (int a = 0; a < TT_AN_COUNT; a++)
-		if (info.anomalies & TT_AN_BIT(a))
-			emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
-			     tt_anomaly_name((enum tt_anomaly)a));
+	for (uint32_t m = info.anomalies; m != 0; m &= m - 1) /* each bit set, lowest first */
+		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
+		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
@@ -1152,13 +1181,13 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 					view_leave(tr, v, !ep, p->ts);
 					w->state[!ep] = TT_TCP_CLOSED;
 					if (w->state[0] != TT_TCP_TIME_WAIT && w->state[1] != TT_TCP_TIME_WAIT)
-						tt_flow_timer_insert(tr->tws, w, DONE_LIST,
+						timer_insert(tr, tr->tws, w, DONE_LIST,
 						                     p->ts + 2 * tr->cfg.msl);
 					return;
 				}
 				if ((p->flags & TT_TH_FIN) && w->state[!ep] == TT_TCP_TIME_WAIT &&
 				    w->node.tmr_list == TW_LIST && p->ts + 2 * tr->cfg.msl > w->node.deadline)
-					tt_flow_timer_insert(tr->tws, w, TW_LIST, p->ts + 2 * tr->cfg.msl);
+					timer_insert(tr, tr->tws, w, TW_LIST, p->ts + 2 * tr->cfg.msl);
 				return;
 			}
 			/* A new connect() takes the 4-tuple over: what is left in
@@ -1255,10 +1284,9 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	if (f.fin_is_new && !(c->dir[re].has_fin && f.acks_peer_fin))
 		c->fin_first |= (uint8_t)(1u << se);
 
-	for (int a = 0; a < TT_AN_COUNT; a++)
-		if (info.anomalies & TT_AN_BIT(a))
-			emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
-			     tt_anomaly_name((enum tt_anomaly)a));
+	for (uint32_t m = info.anomalies; m != 0; m &= m - 1) /* each bit set, lowest first */
+		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
+		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 
 	tt_tcp_classify(&f, &sev, &rev);
 	if (fin_behind_hole(c, se, p))

@@ -88,64 +88,66 @@ struct tt_rtt_stats {
 	tt_time_ns min, max, sum;
 };
 
-/* One direction of a connection: what one endpoint sent. */
+/*
+ * One direction of a connection: what one endpoint sent.  Fields are laid out
+ * by how often a segment touches them: flags, sequence and window state and
+ * the byte counters first (the first three or four cache lines, which every
+ * segment reads), the RTT ring next, then what only some segments or the
+ * report read (SACK blocks, anomaly counts, zero-window times, gaps).
+ */
 struct tt_dir {
+	bool has_isn, has_base, has_ack, has_win, has_fin;
+	bool has_mss, has_wscale, sack_ok, ts_ok;
+	bool scale_known;           /* the shift is known: both SYNs seen, or one without the option */
+	bool sent_synack;
+	bool has_last_ack, in_zero_window, has_ipid, in_recovery;
+	uint8_t wscale;             /* as sent in the SYN */
+	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
+	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
+	uint8_t n_holes, rtt_head, rtt_count;
+	uint8_t limits;             /* TT_DIR_LIM_*: a bounded buffer was full */
+	uint8_t n_sack;             /* SACK blocks of the last segment sent (about the peer's data) */
+	uint16_t mss;
+	uint16_t win_last_raw;
+	uint16_t dup_ack_num;       /* duplicate ACKs in a row */
+	/* IPv4 ID pattern: consecutive small increments make IDs evidence of send order. */
+	uint16_t ipid_last;
+	uint16_t ipid_steps, ipid_jumps;
+
+	uint32_t isn;               /* valid if has_isn */
+	uint32_t base;              /* relative sequence 0 (isn, or first seq - 1) */
+	uint32_t fin_seq;           /* raw sequence number of the first FIN */
+	uint32_t win_min, win_max, win_last; /* scaled by shift (SYN windows never scaled) */
+	/* Wireshark's view of the last segment sent, for the per-segment rules. */
+	uint32_t last_ack_raw;      /* its acknowledgement field */
+	uint32_t syn, fin, rst;     /* segments with the flag (syn counts SYN and SYN,ACK) */
+
 	uint64_t packets;
 	uint64_t payload_bytes;     /* TCP payload, retransmissions included */
 	uint64_t unique_bytes;      /* payload bytes of sequence space captured for the first time */
 	uint64_t bytes_acked;       /* peer payload bytes newly acknowledged by this side */
 	uint64_t bytes_in_flight_max; /* largest unacknowledged, un-SACKed data after a segment */
-	uint32_t syn, fin, rst;     /* segments with the flag (syn counts SYN and SYN,ACK) */
-
-	uint32_t isn;               /* valid if has_isn */
-	uint32_t base;              /* relative sequence 0 (isn, or first seq - 1) */
 	uint64_t seq_next;          /* highest relative sequence end sent, unwrapped */
 	uint64_t data_next;         /* highest relative end of payload sent */
 	uint64_t probe_next;        /* highest end of a one-byte zero-window probe */
 	uint64_t unseen_acked;      /* highest relative ack beyond seq_next already counted */
 	uint64_t recover;           /* seq_next when fast recovery began (RFC 6582), if in_recovery */
 	uint64_t ack_first, ack_max; /* relative acks (in the peer's space), unwrapped */
-	uint32_t fin_seq;           /* raw sequence number of the first FIN */
-
-	uint16_t mss;
-	uint8_t wscale;             /* as sent in the SYN */
-	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
-	uint32_t win_min, win_max, win_last; /* scaled by shift (SYN windows never scaled) */
-	uint16_t win_last_raw;
-
-	/* Wireshark's view of the last segment sent, for the per-segment rules. */
-	uint32_t last_ack_raw;      /* its acknowledgement field */
-	tt_time_ns last_ack_ts;     /* its capture time */
+	tt_time_ns last_ack_ts;     /* the last segment's capture time */
 	tt_time_ns front_fill_ts;   /* latest data segment starting at the peer's last ACK */
-	uint16_t dup_ack_num;       /* duplicate ACKs in a row */
-	uint8_t last_anomalies;     /* its keep-alive / probe bits (TT_LAST_*) */
+	tt_time_ns path_rtt;        /* capture point -> this sender -> capture point, from the
+	                             * handshake; 0 if unknown (set by the tracker) */
 
+	struct tt_rtt_stats rtt;    /* this direction's data, timed to the peer's ACKs */
+	struct tt_rtt_slot rtt_slots[TT_RTT_SLOTS];
+
+	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
+	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
+	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
 	/* Zero-window advertisements: time spent, per direction. */
 	tt_time_ns zw_since;        /* start of the open zero-window period, if in_zero_window */
 	tt_time_ns zw_total, zw_max;
-
-	/* IPv4 ID pattern: consecutive small increments make IDs evidence of send order. */
-	uint16_t ipid_last;
-	uint16_t ipid_steps, ipid_jumps;
-
-	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
-	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
-
-	struct tt_rtt_stats rtt;    /* this direction's data, timed to the peer's ACKs */
-	tt_time_ns path_rtt;        /* capture point -> this sender -> capture point, from the
-	                             * handshake; 0 if unknown (set by the tracker) */
-	uint8_t n_holes, rtt_head, rtt_count;
-	uint8_t limits;             /* TT_DIR_LIM_*: a bounded buffer was full */
-	uint8_t n_sack;             /* SACK blocks of the last segment sent (about the peer's data) */
-	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
 	struct tt_hole holes[TT_MAX_HOLES];
-	struct tt_rtt_slot rtt_slots[TT_RTT_SLOTS];
-
-	bool has_isn, has_base, has_ack, has_win, has_fin;
-	bool has_mss, has_wscale, sack_ok, ts_ok;
-	bool scale_known;           /* the shift is known: both SYNs seen, or one without the option */
-	bool sent_synack;
-	bool has_last_ack, in_zero_window, has_ipid, in_recovery;
 };
 #define TT_LAST_KEEP_ALIVE 0x01
 #define TT_LAST_ZW_PROBE 0x02

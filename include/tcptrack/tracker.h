@@ -56,7 +56,13 @@ struct tt_history {
 	tt_time_ns ts[TT_HISTORY_MAX];
 };
 
-/* One connection incarnation.  Consumers get const pointers. */
+/*
+ * One connection incarnation.  Consumers get const pointers.  What every
+ * segment touches comes first (the table's node, states and flags, then the
+ * two directions, each with its hot part first); times of the handshake, the
+ * addresses and the state histories, read when states change or the record is
+ * written, come last.
+ */
 struct tt_conn {
 	struct tt_flow_node node;   /* the flow table's; must be first */
 	uint64_t id;                /* 1, 2, ... in order of first packet */
@@ -81,23 +87,24 @@ struct tt_conn {
 	bool remnant;               /* an event about a connection already written: only id,
 	                             * incarnation, addresses, ports and states are set */
 	bool held;                  /* a failed opening kept unwritten: the SYN may be retried */
+	bool has_rtt_server, has_rtt_client;
 	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
-	uint32_t strays;            /* segments after the end, counted in dir[] but changing no state */
 	uint8_t inferred;           /* TT_INF_*: states taken from indirect evidence */
 	uint8_t client_reason;      /* enum tt_client_reason: how the client was chosen */
+	uint32_t strays;            /* segments after the end, counted in dir[] but changing no state */
 	tt_time_ns first, last;     /* first and last packet */
+	struct tt_dir dir[2];       /* [TT_CLIENT] = c2s, [TT_SERVER] = s2c */
+
 	tt_time_ns end;             /* when the record became final */
 	tt_time_ns syn_first, syn_last; /* client SYNs, for dating the server's LISTEN/SYN_RCVD */
 	tt_time_ns synack_last;     /* the server's latest SYN,ACK */
 	/* Handshake round trip split at the capture point: SYN -> SYN,ACK is the
 	 * server side, SYN,ACK -> ACK the client side (valid if has_rtt_*). */
 	tt_time_ns rtt_server_side, rtt_client_side;
-	bool has_rtt_server, has_rtt_client;
 	tt_time_ns tw_deadline[2];  /* each endpoint's TIME_WAIT expiry, by enum tt_endpoint */
 	uint8_t addr[2][16];        /* by enum tt_endpoint */
 	uint16_t port[2];
 	struct tt_history hist[2];  /* by enum tt_endpoint */
-	struct tt_dir dir[2];       /* [TT_CLIENT] = c2s, [TT_SERVER] = s2c */
 };
 
 /* Evidence that was missing, and what was inferred in its place. */
