@@ -181,6 +181,17 @@ void *tt_flow_lookup(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	}
 }
 
+const void *tt_flow_peek(const struct tt_flow_table *t, uint32_t hash)
+{
+	for (uint32_t s = hash & t->mask;; s = (s + 1) & t->mask) {
+		const struct slot *v = &t->slots[s];
+		if (v->idx == 0)
+			return NULL;
+		if (v->hash == hash)
+			return node_at(t, v->idx - 1);
+	}
+}
+
 static void list_append(struct tt_flow_table *t, struct list *l, uint32_t i)
 {
 	struct tt_flow_node *n = node_at(t, i);

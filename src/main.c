@@ -451,7 +451,27 @@ struct run {
 	struct tt_ladder_opts lo;
 	uint64_t written;           /* stories written */
 	uint64_t plotted_id;
+	/* One frame of look-ahead: a frame is decoded and its connection's
+	 * record prefetched while the frame before it is tracked.  pend[cur]
+	 * waits; its payload pointer is cleared (libpcap reuses the buffer). */
+	bool lookahead, have_pend;
+	int cur;
+	enum tt_decode_result pend_r[2];
+	tt_time_ns pend_ts[2];
+	struct tt_packet pend[2];
 };
+
+/* The frame waiting in the look-ahead, if any, to the tracker. */
+static void flush_frame(struct run *run)
+{
+	int c = run->cur;
+
+	if (!run->have_pend)
+		return;
+	run->have_pend = false;
+	tt_tracker_feed(run->tr, run->pend_r[c], run->pend_r[c] == TT_DEC_OK ? &run->pend[c] : NULL,
+	                run->pend_ts[c]);
+}
 
 /* One frame: decoded and fed to the tracker (the hot path: no output here). */
 static void feed_frame(const struct tt_rawpkt *raw, void *user)
@@ -464,6 +484,21 @@ static void feed_frame(const struct tt_rawpkt *raw, void *user)
 		run->at->at = raw->ts + run->at_offset;
 	if (run->bpf != NULL)
 		run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
+	if (run->lookahead) {
+		int nxt = !run->cur;
+		struct tt_packet *np = &run->pend[nxt];
+		r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, np);
+		if (r == TT_DEC_OK) {
+			np->payload = NULL;
+			tt_tracker_prefetch(run->tr, np);
+		}
+		run->pend_r[nxt] = r;
+		run->pend_ts[nxt] = raw->ts;
+		flush_frame(run);
+		run->cur = nxt;
+		run->have_pend = true;
+		return;
+	}
 	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, &pkt);
 	tt_tracker_feed(run->tr, r, r == TT_DEC_OK ? &pkt : NULL, raw->ts);
 }
@@ -771,6 +806,10 @@ int main(int argc, char **argv)
 	run.at_relative = run.at != NULL && o.at_relative;
 	run.at_offset = o.at;
 	run.bpf = bpf;
+	/* (--conn FILTER matches each frame as it is fed: no look-ahead then.) */
+	run.lookahead = bpf == NULL;
+	run.have_pend = false;
+	run.cur = 0;
 	for (;;) {
 		int max = 4096;
 
@@ -798,6 +837,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	flush_frame(&run);
 	tt_tracker_finish(tr);
 	if (run.stories != NULL) {
 		tt_stories_finish(&stories, tt_tracker_stats(tr)->last_ts);

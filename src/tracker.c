@@ -25,6 +25,7 @@
  */
 #include "tcptrack/tracker.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1318,6 +1319,36 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		tt_flow_timer_cancel(tr->flows, c);
 	emit_segment(tr, c, se, p, info.anomalies, false);
 	maybe_end(tr, c, p->ts, false);
+}
+
+/* Prefetch `len` bytes at p, a cache line at a time. */
+static inline void prefetch_range(const void *p, size_t len)
+{
+	const char *b = p;
+	for (size_t off = 0; off < len; off += 64)
+		__builtin_prefetch(b + off, 1);
+}
+
+void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
+{
+	struct tt_flow_key key;
+	const struct tt_conn *c;
+
+	if (pkt->is_icmp_error)
+		return;
+	(void)tt_flow_key_make(&key, pkt->ip_version, pkt->src, pkt->sport, pkt->dst, pkt->dport);
+	uint32_t hash = tt_flow_hash(tr->flows, &key);
+	c = tt_flow_peek(tr->flows, hash);
+	if (c == NULL) {
+		const void *w = tt_flow_peek(tr->tws, hash);
+		if (w != NULL)
+			prefetch_range(w, sizeof(struct tt_tw));
+		return;
+	}
+	/* What a segment touches: the node, the flags and both directions' hot
+	 * parts with their RTT rings (see struct tt_conn and struct tt_dir). */
+	prefetch_range(c, offsetof(struct tt_conn, dir[0].sack));
+	prefetch_range(&c->dir[1], offsetof(struct tt_dir, sack));
 }
 
 void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,

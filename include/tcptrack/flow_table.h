@@ -68,6 +68,12 @@ uint32_t tt_flow_hash(const struct tt_flow_table *t, const struct tt_flow_key *k
 void *tt_flow_lookup(struct tt_flow_table *t, const struct tt_flow_key *key, uint32_t hash);
 
 /**
+ * The record the first index slot with this hash names, for prefetching: it
+ * may have another key, and the call touches no record.  @return it, or NULL.
+ */
+const void *tt_flow_peek(const struct tt_flow_table *t, uint32_t hash);
+
+/**
  * Insert a zeroed record for key (which must not be present); it becomes the
  * most recently active.
  * @return the record, or NULL when the pool is full (evict, then retry).

@@ -192,6 +192,12 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
                      tt_time_ns ts);
 
 /**
+ * A hint, for a reader that looks one frame ahead: pkt will be fed soon;
+ * bring its connection's record into the cache now.  Changes nothing.
+ */
+void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt);
+
+/**
  * End of input: every remaining record becomes final (TT_END_INPUT), in order
  * of first packet, with states as of the last packet (nothing fast-forwarded).
  */

@@ -90,6 +90,21 @@ Test(flow_table, key_v4_both_directions)
 	cr_assert_eq(k1.pad[0] | k1.pad[1] | k1.pad[2], 0);
 }
 
+/* IPv4 addresses order as numbers, byte by byte from the first (memcmp order). */
+Test(flow_table, key_v4_orders_addresses_as_numbers)
+{
+	static const uint8_t a[][16] = {{10, 0, 0, 255}, {10, 0, 1, 0}, {9, 255, 255, 255},
+	                                {10, 0, 0, 0}, {128, 0, 0, 0}, {127, 255, 255, 255}};
+	struct tt_flow_key k;
+
+	for (size_t i = 0; i < NELEM(a); i += 2) {
+		const uint8_t *lo = memcmp(a[i], a[i + 1], 4) < 0 ? a[i] : a[i + 1];
+		cr_assert(tt_flow_key_make(&k, 4, a[i + 1] == lo ? a[i] : a[i + 1], 1, lo, 2),
+		          "pair %zu: the higher address is the second endpoint", i / 2);
+		cr_assert_eq(memcmp(k.addr[0], lo, 4), 0, "pair %zu", i / 2);
+	}
+}
+
 /* Only the first 4 address bytes of IPv4 count: garbage after them is ignored. */
 Test(flow_table, key_v4_ignores_bytes_after_address)
 {
@@ -766,4 +781,21 @@ Test(flow_table, stress_4096, .fini = teardown)
 Test(flow_table, stress_1, .fini = teardown)
 {
 	stress(1, 5, 2000);
+}
+
+/* The prefetch hint names the record of the first slot with the hash, or nothing. */
+Test(flow_table, peek_names_the_record_of_a_hash, .init = setup_small, .fini = teardown)
+{
+	struct tt_flow_key k;
+	struct rec *r = ins(3);
+
+	cr_assert_not_null(r);
+	key_v4(&k, 3);
+	cr_assert_eq(tt_flow_peek(tab, tt_flow_hash(tab, &k)), r);
+	key_v4(&k, 4);
+	uint32_t h = tt_flow_hash(tab, &k);
+	cr_assert(tt_flow_peek(tab, h) == NULL || ((const struct rec *)tt_flow_peek(tab, h))->node.hash == h);
+	tt_flow_remove(tab, r);
+	key_v4(&k, 3);
+	cr_assert_null(tt_flow_peek(tab, tt_flow_hash(tab, &k)));
 }
