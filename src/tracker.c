@@ -73,6 +73,18 @@ struct tt_tracker {
 	tt_time_ns end_floor;      /* latest end given to a record */
 	bool in_segment;           /* events now are caused by the segment being fed */
 	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
+	/* The keys of the last two segments prefetched (tt_tracker_prefetch()):
+	 * when the same segment is fed, its key is not built again. */
+	struct pf_key {
+		const struct tt_packet *p; /* NULL: unused */
+		tt_time_ns ts;
+		uint32_t seq, ack;
+		uint16_t sport, dport;
+		bool swapped;
+		uint32_t hash;
+		struct tt_flow_key key;
+	} pf[2];
+	int pf_next;
 };
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
@@ -1106,11 +1118,30 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
+/* p's key and hash, as prefetched if it was (the same segment at the same address). */
+static bool segment_key(struct tt_tracker *tr, const struct tt_packet *p, struct tt_flow_key *key,
+                        uint32_t *hash)
+{
+	for (int i = 0; i < 2; i++) {
+		struct pf_key *k = &tr->pf[i];
+		if (k->p == p && k->ts == p->ts && k->seq == p->seq && k->ack == p->ack &&
+		    k->sport == p->sport && k->dport == p->dport) {
+			k->p = NULL;
+			*key = k->key;
+			*hash = k->hash;
+			return k->swapped;
+		}
+	}
+	bool swapped = tt_flow_key_make(key, p->ip_version, p->src, p->sport, p->dst, p->dport);
+	*hash = tt_flow_hash(tr->flows, key);
+	return swapped;
+}
+
 static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 {
 	struct tt_flow_key key;
-	bool swapped = tt_flow_key_make(&key, p->ip_version, p->src, p->sport, p->dst, p->dport);
-	uint32_t hash = tt_flow_hash(tr->flows, &key);
+	uint32_t hash;
+	bool swapped = segment_key(tr, p, &key, &hash);
 	struct tt_conn *c = tt_flow_lookup(tr->flows, &key, hash);
 	bool syn = (p->flags & TT_TH_SYN) != 0, ack = (p->flags & TT_TH_ACK) != 0;
 	bool pure_syn = syn && !ack && !(p->flags & TT_TH_RST);
@@ -1331,13 +1362,22 @@ static inline void prefetch_range(const void *p, size_t len)
 
 void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 {
-	struct tt_flow_key key;
+	struct pf_key *k = &tr->pf[tr->pf_next];
 	const struct tt_conn *c;
 
 	if (pkt->is_icmp_error)
 		return;
-	(void)tt_flow_key_make(&key, pkt->ip_version, pkt->src, pkt->sport, pkt->dst, pkt->dport);
-	uint32_t hash = tt_flow_hash(tr->flows, &key);
+	tr->pf_next = !tr->pf_next;
+	k->p = pkt;
+	k->ts = pkt->ts;
+	k->seq = pkt->seq;
+	k->ack = pkt->ack;
+	k->sport = pkt->sport;
+	k->dport = pkt->dport;
+	k->swapped = tt_flow_key_make(&k->key, pkt->ip_version, pkt->src, pkt->sport, pkt->dst,
+	                              pkt->dport);
+	k->hash = tt_flow_hash(tr->flows, &k->key);
+	uint32_t hash = k->hash;
 	c = tt_flow_peek(tr->flows, hash);
 	if (c == NULL) {
 		const void *w = tt_flow_peek(tr->tws, hash);
