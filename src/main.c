@@ -671,6 +671,10 @@ static int run_live(struct options *o)
 	lc.speed = o->speed;
 	lc.speed_str = o->max_speed ? "max" : o->speed_str != NULL ? o->speed_str : "1";
 	lc.ui = !o->no_ui && isatty(STDOUT_FILENO) && (o->iface != NULL || o->live);
+	/* A replay at full speed into a file or a pipe: event lines in 256 KiB
+	 * writes (live and paced ones are flushed line by line). */
+	if (lc.replay && !lc.paced && !lc.ui && !isatty(STDOUT_FILENO))
+		(void)setvbuf(stdout, out_iobuf, _IOFBF, sizeof(out_iobuf));
 	lc.format = o->format == TT_FMT_JSON ? TT_FMT_JSON : TT_FMT_TEXT;
 	lc.out = stdout;
 	lc.linger = o->linger;
