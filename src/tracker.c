@@ -1320,6 +1320,14 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 
+	/* The steady state: both ESTABLISHED, a segment with ACK and no SYN, FIN
+	 * or RST, no FIN of the receiver's to acknowledge and nothing provisional
+	 * or in flight.  All it can tell the machines is that the SYNs were
+	 * acknowledged, which moves neither: the events are not worked out. */
+	if ((p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) == TT_TH_ACK &&
+	    c->state[se] == TT_TCP_ESTABLISHED && c->state[re] == TT_TCP_ESTABLISHED &&
+	    !c->dir[re].has_fin && c->fin_pending == 0 && c->est_provisional == 0)
+		goto events_done;
 	tt_tcp_classify(&f, &sev, &rev);
 	if (fin_behind_hole(c, se, p))
 		hold_fin(&rev);
@@ -1345,6 +1353,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		apply_events(tr, c, se, &late, p->ts);
 	}
 	apply_events(tr, c, re, &rev, p->ts);
+events_done:
 	if (c->state[TT_CLIENT] != TT_TCP_TIME_WAIT && c->state[TT_SERVER] != TT_TCP_TIME_WAIT &&
 	    c->node.tmr_list == TW_LIST)
 		tt_flow_timer_cancel(tr->flows, c);
