@@ -449,6 +449,14 @@ void *tt_flow_timer_first(struct tt_flow_table *t, int list)
 	return h == TT_FLOW_NIL ? NULL : node_at(t, h);
 }
 
+void tt_flow_timer_prefetch_next(const struct tt_flow_table *t, const void *rec)
+{
+	const struct tt_flow_node *n = rec;
+
+	if (n->tmr_list >= 0 && n->tmr_next != TT_FLOW_NIL)
+		__builtin_prefetch(node_at(t, n->tmr_next), 1);
+}
+
 uint32_t tt_flow_count(const struct tt_flow_table *t)
 {
 	return t->n_used;

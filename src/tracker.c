@@ -308,6 +308,14 @@ static int cmp_first(const void *a, const void *b)
 
 #define STRAY_GRACE TT_NS_PER_SEC
 
+/* Prefetch `len` bytes at p, a cache line at a time. */
+static inline void prefetch_range(const void *p, size_t len)
+{
+	const char *b = p;
+	for (size_t off = 0; off < len; off += 64)
+		__builtin_prefetch(b + off, 1);
+}
+
 static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
 {
 	return tr->pend[(tr->pend_head + i) % tr->pend_cap];
@@ -425,6 +433,10 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 			}
 		for (uint32_t i = 0; i < n; i++) {
 			struct tt_conn *c = pend_at(tr, 0);
+			/* The writers read all of a record, a second after its last
+			 * use: bring the next one in while this one is written. */
+			if (tr->pend_n > 1)
+				prefetch_range(pend_at(tr, 1), sizeof(struct tt_conn));
 			write_record(tr, c);
 			tr->pend_head = (tr->pend_head + 1) % tr->pend_cap;
 			tr->pend_n--;
@@ -609,6 +621,8 @@ static void expire(struct tt_tracker *tr, tt_time_ns now)
 			break;
 		}
 		tt_time_ns at = head[k]->deadline;
+		/* The list's next entry, cold since it was armed: in while this one fires. */
+		tt_flow_timer_prefetch_next(k < 2 ? tr->flows : tr->tws, head[k]);
 		if (k == 0) {
 			conn_tw_expire(tr, (struct tt_conn *)(void *)head[k], at);
 		} else if (k == 1) {
@@ -1359,14 +1373,6 @@ events_done:
 		tt_flow_timer_cancel(tr->flows, c);
 	emit_segment(tr, c, se, p, info.anomalies, false);
 	maybe_end(tr, c, p->ts, false);
-}
-
-/* Prefetch `len` bytes at p, a cache line at a time. */
-static inline void prefetch_range(const void *p, size_t len)
-{
-	const char *b = p;
-	for (size_t off = 0; off < len; off += 64)
-		__builtin_prefetch(b + off, 1);
 }
 
 void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)

@@ -108,6 +108,9 @@ void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec);
 /** @return the head of timer list `list` (earliest deadline), or NULL. */
 void *tt_flow_timer_first(struct tt_flow_table *t, int list);
 
+/** A hint: the record after rec on its timer list is needed soon (prefetch it). */
+void tt_flow_timer_prefetch_next(const struct tt_flow_table *t, const void *rec);
+
 /** @return the number of records in use. */
 uint32_t tt_flow_count(const struct tt_flow_table *t);
 
