@@ -10,6 +10,8 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "outbuf.h"
+
 static void text_begin(struct tt_report *r)
 {
 	fprintf(r->out, "%-5s %-21s %-21s %-11s %-11s %-19s %13s %6s %9s %6s %9s %5s\n", "ID",
@@ -33,96 +35,202 @@ static void format_percent(char *b, size_t n, uint64_t part, uint64_t whole)
 	snprintf(b, n, "%" PRIu64 ".%" PRIu64 "%%", pm / 10, pm % 10);
 }
 
-static void rtt_dir(FILE *f, const char *name, const struct tt_rtt_stats *r)
-{
-	char mn[32], av[32], mx[32];
+/* ---- connection rows: built in a buffer, no printf (see outbuf.h) ---- */
 
+/*
+ * Room for a whole record (its row and its health line) is reserved first, so
+ * that nothing is flushed in the middle of a line and a field can be padded
+ * in place once written: `start` is where it began.
+ */
+#define TEXT_RECORD_MAX 2048
+
+/* printf's %-Ns: spaces after a field shorter than width. */
+static void pad_after(struct tt_outbuf *o, size_t start, size_t width)
+{
+	size_t len = o->n - start;
+
+	if (len < width) {
+		memset(o->b + o->n, ' ', width - len);
+		o->n += width - len;
+	}
+}
+
+/* printf's %Ns: spaces before a field shorter than width. */
+static void pad_before(struct tt_outbuf *o, size_t start, size_t width)
+{
+	size_t len = o->n - start;
+
+	if (len < width) {
+		memmove(o->b + start + (width - len), o->b + start, len);
+		memset(o->b + start, ' ', width - len);
+		o->n += width - len;
+	}
+}
+
+/* As format_duration(). */
+static void ob_duration(struct tt_outbuf *o, tt_time_ns d)
+{
+	if (d < 0)
+		d = 0;
+	tt_ob_u64(o, (uint64_t)(d / TT_NS_PER_SEC));
+	tt_ob_char(o, '.');
+	tt_ob_fixed(o, (uint64_t)((d % TT_NS_PER_SEC) / 1000), 6);
+	tt_ob_char(o, 's');
+}
+
+/* As format_percent(). */
+static void ob_percent(struct tt_outbuf *o, uint64_t part, uint64_t whole)
+{
+	uint64_t pm = whole > 0 ? (part * 1000 + whole / 2) / whole : 0;
+
+	tt_ob_u64(o, pm / 10);
+	tt_ob_char(o, '.');
+	tt_ob_u64(o, pm % 10);
+	tt_ob_char(o, '%');
+}
+
+static void rtt_dir(struct tt_outbuf *o, const char *name, const struct tt_rtt_stats *r)
+{
+	tt_ob_str(o, name);
 	if (r->samples == 0) {
-		fprintf(f, "%s none", name);
+		tt_ob_str(o, " none");
 		return;
 	}
-	tt_format_ms(mn, sizeof(mn), r->min);
-	tt_format_ms(av, sizeof(av), r->sum / r->samples);
-	tt_format_ms(mx, sizeof(mx), r->max);
-	fprintf(f, "%s %s/%s/%s ms (%u)", name, mn, av, mx, r->samples);
+	tt_ob_char(o, ' ');
+	tt_ob_ms(o, r->min);
+	tt_ob_char(o, '/');
+	tt_ob_ms(o, r->sum / r->samples);
+	tt_ob_char(o, '/');
+	tt_ob_ms(o, r->max);
+	tt_ob_str(o, " ms (");
+	tt_ob_u64(o, r->samples);
+	tt_ob_char(o, ')');
 }
 
 /* The line under each connection: retransmission rate, dup ACKs, zero-window
- * time, round trips, and any other condition that occurred. */
-static void text_health(FILE *f, const struct tt_conn *c)
+ * time, handshake and data round trips, the other conditions seen, and what
+ * the states rest on besides captured segments. */
+static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 {
 	const struct tt_dir *a = &c->dir[0], *b = &c->dir[1];
 	uint64_t pkts = a->packets + b->packets;
 	uint32_t retx = a->counts[TT_AN_RETRANSMISSION] + b->counts[TT_AN_RETRANSMISSION];
-	char pc[32], x[32], y[32];
 	bool first = true;
 
-	format_percent(pc, sizeof(pc), retx, pkts);
-	fprintf(f, "      health: retx %s (%u/%" PRIu64 "); dup acks %u; zero window ", pc, retx, pkts,
-	        a->counts[TT_AN_DUP_ACK] + b->counts[TT_AN_DUP_ACK]);
+	tt_ob_str(o, "      health: retx ");
+	ob_percent(o, retx, pkts);
+	tt_ob_str(o, " (");
+	tt_ob_u64(o, retx);
+	tt_ob_char(o, '/');
+	tt_ob_u64(o, pkts);
+	tt_ob_str(o, "); dup acks ");
+	tt_ob_u64(o, (uint32_t)(a->counts[TT_AN_DUP_ACK] + b->counts[TT_AN_DUP_ACK]));
+	tt_ob_str(o, "; zero window ");
 	if (a->zw_total + b->zw_total > 0 || a->counts[TT_AN_ZERO_WINDOW] + b->counts[TT_AN_ZERO_WINDOW] > 0) {
-		format_duration(x, sizeof(x), a->zw_total + b->zw_total);
-		format_duration(y, sizeof(y), a->zw_max > b->zw_max ? a->zw_max : b->zw_max);
-		fprintf(f, "%s (longest %s)", x, y);
+		ob_duration(o, a->zw_total + b->zw_total);
+		tt_ob_str(o, " (longest ");
+		ob_duration(o, a->zw_max > b->zw_max ? a->zw_max : b->zw_max);
+		tt_ob_char(o, ')');
 	} else {
-		fputs("none", f);
+		tt_ob_str(o, "none");
 	}
-	fputs("; handshake rtt ", f);
+	tt_ob_str(o, "; handshake rtt ");
 	if (c->has_rtt_client && c->has_rtt_server) {
-		tt_format_ms(pc, sizeof(pc), c->rtt_client_side + c->rtt_server_side);
-		tt_format_ms(x, sizeof(x), c->rtt_client_side);
-		tt_format_ms(y, sizeof(y), c->rtt_server_side);
-		fprintf(f, "%s ms (client %s + server %s)", pc, x, y);
+		tt_ob_ms(o, c->rtt_client_side + c->rtt_server_side);
+		tt_ob_str(o, " ms (client ");
+		tt_ob_ms(o, c->rtt_client_side);
+		tt_ob_str(o, " + server ");
+		tt_ob_ms(o, c->rtt_server_side);
+		tt_ob_char(o, ')');
 	} else {
-		fputs("unknown", f);
+		tt_ob_str(o, "unknown");
 	}
-	fputs("; data rtt min/avg/max ", f);
-	rtt_dir(f, "c2s", &a->rtt);
-	fputs(", ", f);
-	rtt_dir(f, "s2c", &b->rtt);
+	tt_ob_str(o, "; data rtt min/avg/max ");
+	rtt_dir(o, "c2s", &a->rtt);
+	tt_ob_str(o, ", ");
+	rtt_dir(o, "s2c", &b->rtt);
 	for (int i = 0; i < TT_AN_COUNT; i++) {
 		enum tt_anomaly an = tt_report_counters[i].an;
 		uint32_t n = a->counts[an] + b->counts[an];
 		if (n == 0 || an == TT_AN_RETRANSMISSION || an == TT_AN_DUP_ACK)
 			continue;
-		fprintf(f, "%s %s %u", first ? "; also" : ",", tt_report_counters[i].name, n);
+		tt_ob_str(o, first ? "; also " : ", ");
+		tt_ob_str(o, tt_report_counters[i].name);
+		tt_ob_char(o, ' ');
+		tt_ob_u64(o, n);
 		first = false;
 	}
 	{
 		const char *inf[6];
 		int n = tt_conn_inferred(c, inf);
-		for (int i = 0; i < n; i++)
-			fprintf(f, "%s%s", i ? ", " : "; inferred: ", inf[i]);
+		for (int i = 0; i < n; i++) {
+			tt_ob_str(o, i ? ", " : "; inferred: ");
+			tt_ob_str(o, inf[i]);
+		}
 	}
-	fputc('\n', f);
+	tt_ob_char(o, '\n');
 }
 
 static void text_conn(struct tt_report *r, const struct tt_conn *c)
 {
-	char cl[64], sv[64], oc[32], du[32];
+	struct tt_outbuf ob;
+	struct tt_outbuf *o = &ob;
 	const char *by = tt_conn_closed_by(c);
-	enum tt_outcome o = tt_conn_outcome(c);
+	enum tt_outcome oc = tt_conn_outcome(c);
+	size_t f;
 
-	tt_format_endpoint(cl, sizeof(cl), c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
-	tt_format_endpoint(sv, sizeof(sv), c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
-	if (o == TT_OUT_RESET)
+	if (oc == TT_OUT_RESET)
 		by = tt_conn_reset_by(c);
-	else if (o != TT_OUT_CLOSED && o != TT_OUT_HALF_CLOSED)
+	else if (oc != TT_OUT_CLOSED && oc != TT_OUT_HALF_CLOSED)
 		by = NULL;
-	if (by != NULL)
-		snprintf(oc, sizeof(oc), "%s(%s)", tt_outcome_name(o), by);
-	else
-		snprintf(oc, sizeof(oc), "%s%s", tt_outcome_name(o),
-		         c->end_reason == TT_END_EVICTED ? "*" : "");
-	format_duration(du, sizeof(du), c->last - c->first);
-	fprintf(r->out,
-	        "%-5" PRIu64 " %-21s %-21s %-11s %-11s %-19s %13s %6" PRIu64 " %9" PRIu64
-	        " %6" PRIu64 " %9" PRIu64 " %5u\n",
-	        c->id, cl, sv, tt_tcp_state_name(c->state[TT_CLIENT]),
-	        tt_tcp_state_name(c->state[TT_SERVER]), oc, du, c->dir[0].packets,
-	        c->dir[0].payload_bytes, c->dir[1].packets, c->dir[1].payload_bytes,
-	        c->dir[0].counts[TT_AN_RETRANSMISSION] + c->dir[1].counts[TT_AN_RETRANSMISSION]);
-	text_health(r->out, c);
+	tt_ob_init(&ob, r->out);
+	(void)tt_ob_room(o, TEXT_RECORD_MAX);
+	f = o->n;
+	tt_ob_u64(o, c->id);
+	pad_after(o, f, 5);
+	tt_ob_char(o, ' ');
+	for (int ep = 0; ep < 2; ep++) {
+		f = o->n;
+		tt_ob_endpoint(o, c->ip_version, c->addr[ep], c->port[ep]);
+		pad_after(o, f, 21);
+		tt_ob_char(o, ' ');
+	}
+	for (int ep = 0; ep < 2; ep++) {
+		f = o->n;
+		tt_ob_str(o, tt_tcp_state_name(c->state[ep]));
+		pad_after(o, f, 11);
+		tt_ob_char(o, ' ');
+	}
+	f = o->n;
+	tt_ob_str(o, tt_outcome_name(oc));
+	if (by != NULL) {
+		tt_ob_char(o, '(');
+		tt_ob_str(o, by);
+		tt_ob_char(o, ')');
+	} else if (c->end_reason == TT_END_EVICTED) {
+		tt_ob_char(o, '*');
+	}
+	pad_after(o, f, 19);
+	tt_ob_char(o, ' ');
+	f = o->n;
+	ob_duration(o, c->last - c->first);
+	pad_before(o, f, 13);
+	{
+		const uint64_t v[5] = {c->dir[0].packets, c->dir[0].payload_bytes, c->dir[1].packets,
+		                       c->dir[1].payload_bytes,
+		                       (uint32_t)(c->dir[0].counts[TT_AN_RETRANSMISSION] +
+		                                  c->dir[1].counts[TT_AN_RETRANSMISSION])};
+		static const size_t width[5] = {6, 9, 6, 9, 5};
+		for (int i = 0; i < 5; i++) {
+			tt_ob_char(o, ' ');
+			f = o->n;
+			tt_ob_u64(o, v[i]);
+			pad_before(o, f, width[i]);
+		}
+	}
+	tt_ob_char(o, '\n');
+	text_health(o, c);
+	tt_ob_flush(o);
 }
 
 /* Analysis totals over the connections reported. */
