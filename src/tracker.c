@@ -66,7 +66,7 @@ struct tt_tracker {
 	 * strays just after its end (a second RST, data crossing it) still
 	 * count in it.  A ring of pointers into the flow table. */
 	struct tt_conn **pend;
-	uint32_t pend_head, pend_n, pend_cap;
+	uint32_t pend_head, pend_n, pend_cap; /* pend_cap: 0 or a power of two */
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
 	bool compacting;           /* write_pending() may free what it writes */
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
@@ -318,7 +318,7 @@ static inline void prefetch_range(const void *p, size_t len)
 
 static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
 {
-	return tr->pend[(tr->pend_head + i) % tr->pend_cap];
+	return tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)];
 }
 
 static void write_record(struct tt_tracker *tr, struct tt_conn *c)
@@ -425,8 +425,8 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 		for (uint32_t i = 1; i < n; i++)
 			for (uint32_t j = i; j > 0 && cmp_first(pend_at(tr, j - 1), pend_at(tr, j)) > 0;
 			     j--) {
-				uint32_t x = (tr->pend_head + j - 1) % tr->pend_cap;
-				uint32_t y = (tr->pend_head + j) % tr->pend_cap;
+				uint32_t x = (tr->pend_head + j - 1) & (tr->pend_cap - 1);
+				uint32_t y = (tr->pend_head + j) & (tr->pend_cap - 1);
 				struct tt_conn *t = tr->pend[x];
 				tr->pend[x] = tr->pend[y];
 				tr->pend[y] = t;
@@ -438,7 +438,7 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 			if (tr->pend_n > 1)
 				prefetch_range(pend_at(tr, 1), sizeof(struct tt_conn));
 			write_record(tr, c);
-			tr->pend_head = (tr->pend_head + 1) % tr->pend_cap;
+			tr->pend_head = (tr->pend_head + 1) & (tr->pend_cap - 1);
 			tr->pend_n--;
 			if (tr->compacting)
 				compact(tr, c);
@@ -449,6 +449,8 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 /* Write the records due by `until`, and let them become compact entries. */
 static void write_due(struct tt_tracker *tr, tt_time_ns until)
 {
+	if (tr->pend_n == 0 || pend_at(tr, 0)->end > until)
+		return; /* (every packet asks) */
 	tr->compacting = true;
 	write_pending(tr, until);
 	tr->compacting = false;
@@ -485,7 +487,7 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 		tr->pend_cap = cap;
 		tr->pend_head = 0;
 	}
-	tr->pend[(tr->pend_head + tr->pend_n++) % tr->pend_cap] = c;
+	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] = c;
 	return true;
 }
 
