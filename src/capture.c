@@ -12,6 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__has_include)
+#if __has_include(<stdio_ext.h>)
+#include <stdio_ext.h> /* __fsetlocking (glibc, musl) */
+#define HAVE_FSETLOCKING 1
+#endif
+#endif
 
 /* Whole seconds that fit a tt_time_ns with room for the fraction and 2*MSL. */
 #define MAX_SECONDS (INT64_MAX / TT_NS_PER_SEC - 1000000)
@@ -61,6 +67,11 @@ int tt_capture_open_file(struct tt_capture **out, const char *path, char *errbuf
 		free(iobuf);
 		iobuf = NULL;
 	}
+#ifdef HAVE_FSETLOCKING
+	/* Only this thread reads the file: libpcap's two fread() calls per packet
+	 * need not take and drop the stream's lock. */
+	(void)__fsetlocking(fp, FSETLOCKING_BYCALLER);
+#endif
 	return open_stream(out, fp, path, iobuf, errbuf);
 }
 
