@@ -14,8 +14,25 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/*
+ * A timer list, doubly linked through the records.  A list kept in deadline
+ * order (tt_flow_timer_insert()) also has hints: for a deadline quantum of
+ * about a millisecond, its slot names the last record of that quantum.  An
+ * insert starts from the hint of its quantum or of one shortly before and
+ * walks a few records, where walking back from the tail passes every record
+ * inserted meanwhile with a later deadline (compact TIME_WAIT entries come in
+ * order of their end, not of their deadline: dozens of cache misses each).
+ * A hint is only a place to start: it is checked before use and the list
+ * order does not depend on it.
+ */
+#define HINT_BITS 14                 /* slots: 16384 quanta, about 17 s */
+#define HINT_QUANTUM_SHIFT 20        /* 2^20 ns, about 1 ms */
+#define HINT_SCAN 64                 /* quanta looked back for a hint */
+
 struct list {
 	uint32_t head, tail;
+	uint32_t *hint;          /* NULL, or 1 << HINT_BITS slots: record index + 1 */
+	bool no_hint;            /* appended to out of order: never hinted */
 };
 
 #define CHUNK_SHIFT 12
@@ -75,6 +92,17 @@ static void *block_alloc(size_t *bytes)
 #endif
 	*bytes = n;
 	return p;
+}
+
+/* The deadline quantum, monotonic over the whole range of tt_time_ns. */
+static inline uint64_t quantum(tt_time_ns d)
+{
+	return ((uint64_t)d ^ (UINT64_C(1) << 63)) >> HINT_QUANTUM_SHIFT;
+}
+
+static inline uint32_t hint_slot(uint64_t q)
+{
+	return (uint32_t)q & ((UINT32_C(1) << HINT_BITS) - 1);
 }
 
 static inline struct tt_flow_node *node_at(const struct tt_flow_table *t, uint32_t i)
@@ -162,6 +190,8 @@ void tt_flow_table_free(struct tt_flow_table **tp)
 	for (uint32_t i = 0; i < (*tp)->n_chunks; i++)
 		free((*tp)->chunks[i]);
 	free((*tp)->chunks);
+	for (int i = 0; i < TT_FLOW_NTIMERS; i++)
+		free((*tp)->timers[i].hint);
 	free((*tp)->slots);
 	free((*tp)->lru);
 	free(*tp);
@@ -234,6 +264,16 @@ static void list_append(struct tt_flow_table *t, struct list *l, uint32_t i)
 static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i)
 {
 	struct tt_flow_node *n = node_at(t, i);
+
+	if (l->hint != NULL) {
+		uint64_t q = quantum(n->deadline);
+		uint32_t *h = &l->hint[hint_slot(q)];
+		if (*h == i + 1) /* the last of its quantum: the one before it, if of the same */
+			*h = n->tmr_prev != TT_FLOW_NIL &&
+			             quantum(node_at(t, n->tmr_prev)->deadline) == q
+			         ? n->tmr_prev + 1
+			         : 0;
+	}
 
 	if (n->tmr_prev != TT_FLOW_NIL)
 		node_at(t, n->tmr_prev)->tmr_next = n->tmr_next;
@@ -428,10 +468,57 @@ void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns 
 {
 	struct tt_flow_node *n = rec;
 
+	struct list *l = &t->timers[list];
+
 	tt_flow_timer_cancel(t, rec);
+	if (!l->no_hint) { /* appended in any order: hints would not hold */
+		free(l->hint);
+		l->hint = NULL;
+		l->no_hint = true;
+	}
 	n->deadline = deadline;
 	n->tmr_list = (int8_t)list;
-	list_append(t, &t->timers[list], index_of(t, rec));
+	list_append(t, l, index_of(t, rec));
+}
+
+/* A hinted record of quantum q on list `list`, or TT_FLOW_NIL. */
+static uint32_t hint_at(const struct tt_flow_table *t, const struct list *l, int list, uint64_t q)
+{
+	uint32_t h = l->hint[hint_slot(q)];
+	const struct tt_flow_node *m;
+
+	if (h == 0)
+		return TT_FLOW_NIL;
+	m = node_at(t, h - 1);
+	return m->in_use && m->tmr_list == list && quantum(m->deadline) == q ? h - 1 : TT_FLOW_NIL;
+}
+
+/*
+ * Where a record with `deadline` goes: after the last record whose deadline
+ * is not later (TT_FLOW_NIL: at the head).  From a hint when there is one
+ * nearby, else back from the tail; the answer is the same.
+ */
+static uint32_t insert_after(const struct tt_flow_table *t, const struct list *l, int list,
+                             tt_time_ns deadline)
+{
+	uint64_t q = quantum(deadline);
+	uint32_t after = TT_FLOW_NIL;
+
+	if (l->hint != NULL)
+		for (uint64_t k = 0; k < HINT_SCAN && k <= q && after == TT_FLOW_NIL; k++)
+			after = hint_at(t, l, list, q - k);
+	if (after == TT_FLOW_NIL) {
+		after = l->tail;
+	} else if (node_at(t, after)->deadline <= deadline) {
+		uint32_t next;
+		while ((next = node_at(t, after)->tmr_next) != TT_FLOW_NIL &&
+		       node_at(t, next)->deadline <= deadline)
+			after = next;
+		return after;
+	}
+	while (after != TT_FLOW_NIL && node_at(t, after)->deadline > deadline)
+		after = node_at(t, after)->tmr_prev;
+	return after;
 }
 
 void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline)
@@ -441,24 +528,33 @@ void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_
 	uint32_t i = index_of(t, rec), after;
 
 	tt_flow_timer_cancel(t, rec);
-	after = l->tail;
+	if (l->hint == NULL && !l->no_hint && l->head == TT_FLOW_NIL) {
+		/* Hints from the first record on; without memory, none. */
+		l->hint = calloc((size_t)1 << HINT_BITS, sizeof(*l->hint));
+		l->no_hint = l->hint == NULL;
+	}
+	after = insert_after(t, l, list, deadline);
 	n->deadline = deadline;
 	n->tmr_list = (int8_t)list;
-	while (after != TT_FLOW_NIL && node_at(t, after)->deadline > deadline)
-		after = node_at(t, after)->tmr_prev;
 	if (after == l->tail) {
 		list_append(t, l, i);
-		return;
+	} else {
+		/* Between `after` (or the head) and its successor. */
+		uint32_t next = after == TT_FLOW_NIL ? l->head : node_at(t, after)->tmr_next;
+		n->tmr_prev = after;
+		n->tmr_next = next;
+		node_at(t, next)->tmr_prev = i;
+		if (after == TT_FLOW_NIL)
+			l->head = i;
+		else
+			node_at(t, after)->tmr_next = i;
 	}
-	/* Between `after` (or the head) and its successor. */
-	uint32_t next = after == TT_FLOW_NIL ? l->head : node_at(t, after)->tmr_next;
-	n->tmr_prev = after;
-	n->tmr_next = next;
-	node_at(t, next)->tmr_prev = i;
-	if (after == TT_FLOW_NIL)
-		l->head = i;
-	else
-		node_at(t, after)->tmr_next = i;
+	if (l->hint != NULL) {
+		/* The last of its quantum unless one after it shares the quantum. */
+		uint32_t next = n->tmr_next;
+		if (next == TT_FLOW_NIL || quantum(node_at(t, next)->deadline) != quantum(deadline))
+			l->hint[hint_slot(quantum(deadline))] = i + 1;
+	}
 }
 
 void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec)

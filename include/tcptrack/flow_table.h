@@ -96,9 +96,11 @@ void *tt_flow_lru_oldest(struct tt_flow_table *t);
 void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline);
 
 /**
- * Put rec on timer list `list` at its place by deadline, searching from the
- * tail (O(1) when deadlines come nearly in order; equal deadlines keep their
- * arrival order).
+ * Put rec on timer list `list` at its place by deadline (equal deadlines keep
+ * their arrival order).  The place is searched from a hint of about a
+ * millisecond of deadlines, so the cost does not grow with the records
+ * inserted out of order meanwhile.  A list that tt_flow_timer_set() appends to
+ * is searched from the tail instead.
  */
 void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_ns deadline);
 

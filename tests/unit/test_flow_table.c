@@ -799,3 +799,117 @@ Test(flow_table, peek_names_the_record_of_a_hash, .init = setup_small, .fini = t
 	key_v4(&k, 3);
 	cr_assert_null(tt_flow_peek(tab, tt_flow_hash(tab, &k)));
 }
+
+/* ---- timer lists in deadline order --------------------------------------------------------- */
+
+/*
+ * Deadlines inserted in random order, with records cancelled, re-inserted and
+ * taken from the head in between, checked after every step against a
+ * reference list (deadline order, equal deadlines in arrival order).  Deadlines
+ * are spread over `span` ns around `base`: from within one hint quantum
+ * (about 1 ms) to far more than the hint slots cover (aliasing), and across 0
+ * and the ends of the range of tt_time_ns.
+ */
+static void sorted_timers(tt_time_ns base, uint64_t span, uint32_t seed, uint32_t ops)
+{
+	enum { N = 256 };
+	struct rec *r[N];
+	uint32_t ref[N], nref = 0;
+	tt_time_ns dl[N];
+
+	rng_state = UINT64_C(0x2545f4914f6cdd1d) ^ seed;
+	cr_assert_eq(tt_flow_table_new(&tab, N, sizeof(struct rec), seed, errbuf), TT_OK);
+	for (uint32_t i = 0; i < N; i++)
+		cr_assert_not_null(r[i] = ins(i));
+	for (uint32_t op = 0; op < ops; op++) {
+		uint32_t i = rng() % N, pos, k;
+		bool on = r[i]->node.tmr_list == 2;
+
+		for (k = 0; k < nref && ref[k] != i; k++)
+			;
+		cr_assert_eq(on, k < nref, "op %u: record %u on the list: %d", op, i, on);
+		if (on && rng() % 3 == 0) { /* cancel */
+			tt_flow_timer_cancel(tab, r[i]);
+			memmove(&ref[k], &ref[k + 1], (nref - k - 1) * sizeof(ref[0]));
+			nref--;
+		} else if (nref > 0 && rng() % 4 == 0) { /* the head's deadline passes */
+			struct rec *h = tt_flow_timer_first(tab, 2);
+			cr_assert_eq(h, r[ref[0]], "op %u: head", op);
+			tt_flow_timer_cancel(tab, h);
+			memmove(&ref[0], &ref[1], (nref - 1) * sizeof(ref[0]));
+			nref--;
+		} else { /* (re-)insert: a few deadlines repeat exactly */
+			if (on) {
+				memmove(&ref[k], &ref[k + 1], (nref - k - 1) * sizeof(ref[0]));
+				nref--;
+			}
+			uint64_t off = (uint64_t)rng() << 32 | rng();
+			if (span < UINT64_MAX)
+				off %= span + 1;
+			dl[i] = rng() % 8 == 0 && nref > 0 ? dl[ref[rng() % nref]]
+			                                   : (tt_time_ns)((uint64_t)base + off);
+			tt_flow_timer_insert(tab, r[i], 2, dl[i]);
+			for (pos = nref; pos > 0 && dl[ref[pos - 1]] > dl[i]; pos--)
+				ref[pos] = ref[pos - 1];
+			ref[pos] = i;
+			nref++;
+		}
+		/* The whole list, both ways. */
+		const struct tt_flow_node *n = tt_flow_timer_first(tab, 2);
+		for (k = 0; k < nref; k++) {
+			cr_assert_not_null(n, "op %u: list ends at %u of %u", op, k, nref);
+			cr_assert_eq(((const struct rec *)(const void *)n)->id, ref[k],
+			             "op %u: position %u: record %u, expected %u", op, k,
+			             ((const struct rec *)(const void *)n)->id, ref[k]);
+			cr_assert_eq(n->deadline, dl[ref[k]]);
+			if (k > 0)
+				cr_assert_eq(n->tmr_prev, r[ref[k - 1]]->node.self);
+			n = n->tmr_next == TT_FLOW_NIL
+			        ? NULL
+			        : (const struct tt_flow_node *)tt_flow_at(tab, n->tmr_next);
+		}
+		cr_assert_null(n, "op %u: list longer than %u", op, nref);
+	}
+	tt_flow_table_free(&tab);
+}
+
+Test(flow_table, timer_insert_within_one_quantum, .fini = teardown)
+{
+	sorted_timers(1000000000, 900000, 1, 4000);
+}
+
+Test(flow_table, timer_insert_over_seconds, .fini = teardown)
+{
+	sorted_timers(INT64_C(1700000000000000000), UINT64_C(3000000000), 2, 6000);
+}
+
+Test(flow_table, timer_insert_wider_than_the_hints, .fini = teardown)
+{
+	sorted_timers(INT64_C(1700000000000000000), UINT64_C(120000000000), 3, 6000);
+}
+
+Test(flow_table, timer_insert_across_zero_and_the_ends, .fini = teardown)
+{
+	sorted_timers(-4000000, 8000000, 4, 4000);
+	sorted_timers(INT64_MIN, 5000000, 5, 3000);
+	sorted_timers(INT64_MAX - 5000000, 5000000, 6, 3000);
+	sorted_timers(INT64_MIN, UINT64_MAX, 7, 3000);
+}
+
+/* Appending to a list kept in order leaves it a FIFO list that sorted inserts still walk. */
+Test(flow_table, timer_set_after_insert_keeps_order, .init = setup_small, .fini = teardown)
+{
+	static const uint32_t want[] = {1, 0, 3, 2};
+	struct rec *r[4];
+	uint32_t ids[8];
+
+	for (uint32_t i = 0; i < 4; i++)
+		r[i] = ins(i);
+	tt_flow_timer_insert(tab, r[0], 2, 5000000);
+	tt_flow_timer_insert(tab, r[1], 2, 1000000);
+	tt_flow_timer_set(tab, r[2], 2, 9000000);
+	tt_flow_timer_insert(tab, r[3], 2, 6000000);
+	cr_assert_eq(drain_timer(2, ids, NELEM(ids)), NELEM(want));
+	for (size_t i = 0; i < NELEM(want); i++)
+		cr_assert_eq(ids[i], want[i], "position %zu: %u, expected %u", i, ids[i], want[i]);
+}
