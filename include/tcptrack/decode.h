@@ -132,6 +132,13 @@ struct tt_packet {
 enum tt_decode_result tt_decode(int dlt, const uint8_t *data, uint32_t caplen,
                                 uint32_t wire_len, tt_time_ns ts, struct tt_packet *out);
 
+/**
+ * tt_decode() without its fast path for the common Ethernet / IPv4 / TCP
+ * frame: the same result, more slowly.  For tests that compare the two.
+ */
+enum tt_decode_result tt_decode_general(int dlt, const uint8_t *data, uint32_t caplen,
+                                        uint32_t wire_len, tt_time_ns ts, struct tt_packet *out);
+
 /** @return true when tt_decode() understands link type dlt. */
 bool tt_decode_link_supported(int dlt);
 
