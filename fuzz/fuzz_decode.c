@@ -5,8 +5,9 @@
  * Input: byte 0 picks the link type (fuzz_link_from_byte(): one of those
  * tcptrack decodes, or the byte itself as a DLT), byte 1 is how many bytes
  * the frame had on the wire beyond those captured, the rest is the frame.
- * Besides the sanitizers, the result must be a known reason, and a decoded
- * segment must point inside the frame and be self-consistent.
+ * Besides the sanitizers, the result must be a known reason, a decoded
+ * segment must point inside the frame and be self-consistent, and the fast
+ * path must agree with the general one (tt_decode_general()) byte for byte.
  */
 #include "fuzz.h"
 
@@ -17,8 +18,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tt_packet pkt;
-	enum tt_decode_result r;
+	struct tt_packet pkt, gen;
+	enum tt_decode_result r, rg;
 	uint8_t *frame;
 	uint32_t caplen, wire_len;
 	int dlt;
@@ -36,6 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&pkt, 0xa5, sizeof(pkt));
 	r = tt_decode(dlt, frame, caplen, wire_len, 1700000000 * TT_NS_PER_SEC, &pkt);
 
+	rg = tt_decode_general(dlt, frame, caplen, wire_len, 1700000000 * TT_NS_PER_SEC, &gen);
+	FUZZ_CHECK(r == rg);
+	FUZZ_CHECK(r != TT_DEC_OK || memcmp(&pkt, &gen, sizeof(pkt)) == 0);
 	FUZZ_CHECK((unsigned)r < TT_DEC_NRESULTS);
 	FUZZ_CHECK(tt_decode_result_name(r) != NULL);
 	FUZZ_CHECK(tt_decode_link_supported(dlt) || r == TT_DEC_UNSUPPORTED_LINK);
