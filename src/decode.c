@@ -812,34 +812,67 @@ static enum tt_decode_result ip_layers(struct tt_cur c, uint32_t wire_left, uint
 }
 
 /*
- * The frame most captures are made of: Ethernet II, IPv4 without options or
- * fragmentation and with a plausible total length, TCP with its header and
- * options captured, the options absent or NOP, NOP, timestamp (what Linux
- * sends on an established connection).  Read straight from the bytes after
- * one length check, where the general path below steps a cursor through
- * every field; its result is the same (a unit test compares the two on every
- * cut and many mutations of such frames).  @return false to take the general
- * path: anything else, or any doubt.
+ * The frames most captures are made of: Ethernet II with at most one 802.1Q
+ * tag; IPv4 without options or fragmentation, or IPv6 without extension
+ * headers, with a plausible length; TCP with its header and options captured,
+ * the options absent or NOP, NOP, timestamp (what Linux sends on an
+ * established connection).  Read straight from the bytes after a few length
+ * checks, where the general path below steps a cursor through every field;
+ * its result is the same (a unit test and the decoder's fuzz harness compare
+ * the two).  @return false to take the general path: anything else, or any
+ * doubt.
  */
-static bool fast_eth_ipv4_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
-                              struct tt_packet *out)
+static bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
+                            struct tt_packet *out)
 {
-	const uint32_t eth = ETH_ADDRS_LEN + 2;
-	const uint8_t *ip = d + eth, *th = ip + IP4_HDR_LEN;
-	uint32_t tot, hlen, wire_left, ip_cap;
+	uint32_t l2 = ETH_ADDRS_LEN + 2, iph, tot, hlen, wire_left, ip_cap;
+	const uint8_t *ip, *th;
+	uint16_t type;
 
-	if (cap < eth + IP4_HDR_LEN + TCP_HDR_LEN || be16_at(d + ETH_ADDRS_LEN) != ETHERTYPE_IPV4 ||
-	    ip[0] != 0x45 || ip[9] != PROTO_TCP || (be16_at(ip + 6) & IP4_OFFMASK) != 0)
+	if (cap < l2 + IP4_HDR_LEN + TCP_HDR_LEN)
 		return false;
-	tot = be16_at(ip + 2);
-	wire_left = (wire_len > cap ? wire_len : cap) - eth;
+	type = be16_at(d + ETH_ADDRS_LEN);
+	if (type == ETHERTYPE_8021Q) { /* one tag: its TCI, then the ethertype */
+		type = be16_at(d + l2 + VLAN_TCI_LEN);
+		l2 += VLAN_TCI_LEN + 2;
+	}
+	ip = d + l2;
+	ip_cap = cap - l2;
+	wire_left = (wire_len > cap ? wire_len : cap) - l2;
+	if (type == ETHERTYPE_IPV4) {
+		if (ip_cap < IP4_HDR_LEN + TCP_HDR_LEN || ip[0] != 0x45 || ip[9] != PROTO_TCP ||
+		    (be16_at(ip + 6) & IP4_OFFMASK) != 0)
+			return false;
+		iph = IP4_HDR_LEN;
+		tot = be16_at(ip + 2);
+	} else if (type == ETHERTYPE_IPV6) {
+		if (ip_cap < IP6_HDR_LEN + TCP_HDR_LEN || ip[0] >> 4 != 6 || ip[6] != PROTO_TCP ||
+		    be16_at(ip + 4) == 0)
+			return false;
+		iph = IP6_HDR_LEN;
+		tot = IP6_HDR_LEN + (uint32_t)be16_at(ip + 4);
+	} else {
+		return false;
+	}
+	th = ip + iph;
 	hlen = (uint32_t)(th[12] >> 4) * 4;
-	ip_cap = cap - eth;
-	/* (a total length of 0 or past the frame, a TCP header past the IP
-	 * length or cut by the snaplen: the general path says what they are) */
-	if (tot < IP4_HDR_LEN + TCP_HDR_LEN || tot > wire_left || hlen < TCP_HDR_LEN ||
-	    hlen > tot - IP4_HDR_LEN || IP4_HDR_LEN + hlen > ip_cap)
+	/* (an IP length of 0 or past the frame, a TCP header past the IP length
+	 * or cut by the snaplen: the general path says what they are) */
+	if (tot < iph + TCP_HDR_LEN || tot > wire_left || hlen < TCP_HDR_LEN ||
+	    hlen > tot - iph || iph + hlen > ip_cap)
 		return false;
+	if (iph == IP4_HDR_LEN) {
+		out->ip_version = 4;
+		out->ttl = ip[8];
+		out->ip_id = be16_at(ip + 4);
+		memcpy(out->src, ip + 12, 4);
+		memcpy(out->dst, ip + 16, 4);
+	} else {
+		out->ip_version = 6;
+		out->ttl = ip[7];
+		memcpy(out->src, ip + 8, 16);
+		memcpy(out->dst, ip + 24, 16);
+	}
 	if (hlen == TCP_HDR_LEN + 12 && be32_at(th + TCP_HDR_LEN) == 0x0101080au) {
 		out->opts.ts_val = be32_at(th + TCP_HDR_LEN + 4);
 		out->opts.ts_ecr = be32_at(th + TCP_HDR_LEN + 8);
@@ -847,11 +880,6 @@ static bool fast_eth_ipv4_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
 	} else if (hlen > TCP_HDR_LEN) {
 		tcp_options(tt_cur_make(th + TCP_HDR_LEN, hlen - TCP_HDR_LEN), &out->opts);
 	}
-	out->ip_version = 4;
-	out->ttl = ip[8];
-	out->ip_id = be16_at(ip + 4);
-	memcpy(out->src, ip + 12, 4);
-	memcpy(out->dst, ip + 16, 4);
 	out->sport = be16_at(th);
 	out->dport = be16_at(th + 2);
 	out->seq = be32_at(th + 4);
@@ -862,9 +890,9 @@ static bool fast_eth_ipv4_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
 	/* Byte 12's low bit is AE (formerly NS, RFC 3540); byte 13 holds CWR..FIN. */
 	out->flags = (uint16_t)((unsigned)th[13] | ((unsigned)th[12] & 0x01) << 8);
 	out->hdr_len = (uint8_t)hlen;
-	out->payload_len = tot - IP4_HDR_LEN - hlen;
+	out->payload_len = tot - iph - hlen;
 	/* Captured bytes up to the IP length (Ethernet padding is not payload). */
-	out->payload_caplen = (ip_cap < tot ? ip_cap : tot) - IP4_HDR_LEN - hlen;
+	out->payload_caplen = (ip_cap < tot ? ip_cap : tot) - iph - hlen;
 	out->payload = th + hlen;
 	return true;
 }
@@ -897,7 +925,7 @@ enum tt_decode_result tt_decode(int dlt, const uint8_t *data, uint32_t caplen,
 	out->ts = ts;
 	out->caplen = caplen;
 	out->wire_len = wire_len;
-	if (dlt == TT_DLT_EN10MB && fast_eth_ipv4_tcp(data, cap, wire_len, out))
+	if (dlt == TT_DLT_EN10MB && fast_eth_ip_tcp(data, cap, wire_len, out))
 		return TT_DEC_OK;
 	return decode_general(dlt, data, cap, out);
 }

@@ -2144,11 +2144,35 @@ static void same_as_general(const uint8_t *b, size_t caplen, size_t wire, const 
 	free(h);
 }
 
+/* Ethernet, with an 802.1Q tag if tagged, IPv4 or IPv6, TCP t. */
+static void build_eth(struct frame *f, bool tagged, int v, const struct tcp_spec *t)
+{
+	size_t ip_off;
+
+	if (!tagged) {
+		build(f, TT_DLT_EN10MB, v, t);
+		return;
+	}
+	f->n = 0;
+	eth(f, 0x8100);
+	vlan(f, 5, v == 4 ? 0x0800 : 0x86dd);
+	if (v == 4) {
+		ip_off = ip4(f, 6, v4_a, v4_b, NULL, 0);
+		tcp(f, t);
+		ip4_done(f, ip_off);
+	} else {
+		ip_off = ip6(f, 6, v6_a, v6_b);
+		tcp(f, t);
+		ip6_done(f, ip_off);
+	}
+}
+
 /*
- * Ethernet / IPv4 / TCP frames of the kinds the fast path takes and of kinds
- * next to them: each cut at every length (with the wire length whole, and
- * shorter than the capture), each byte replaced by values that make or break
- * the fast path's conditions, and wire lengths around the IP total length.
+ * Ethernet (untagged and with one 802.1Q tag) / IPv4 and IPv6 / TCP frames of
+ * the kinds the fast path takes and of kinds next to them: each cut at every
+ * length (with the wire length whole, and shorter than the capture), each
+ * byte replaced by values that make or break the fast path's conditions, and
+ * wire lengths around the IP length.
  */
 Test(decode, fast_path_same_as_general)
 {
@@ -2159,7 +2183,7 @@ Test(decode, fast_path_same_as_general)
 	                                      1, 1, 5, 10, 0, 0, 1, 0, 0, 0, 2, 0};
 	static const uint8_t nop_ts_eol[16] = {1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0, 0, 0};
 	static const uint8_t values[] = {0x00, 0x01, 0x05, 0x06, 0x08, 0x0a, 0x45, 0x50,
-	                                 0x80, 0xff};
+	                                 0x60, 0x80, 0x81, 0x86, 0xdd, 0xff};
 	struct {
 		const uint8_t *opts;
 		size_t optlen, paylen, pad;
@@ -2170,14 +2194,15 @@ Test(decode, fast_path_same_as_general)
 	struct frame f;
 	size_t n = 0;
 
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+	for (size_t k = 0; k < 4 * sizeof(kinds) / sizeof(kinds[0]); k++) {
 		struct tcp_spec t = tcp_dflt;
+		size_t kind = k / 4;
 
-		t.opts = kinds[k].opts;
-		t.optlen = kinds[k].optlen;
-		t.paylen = kinds[k].paylen;
-		build(&f, TT_DLT_EN10MB, 4, &t);
-		zeros(&f, kinds[k].pad); /* Ethernet padding after the IP packet */
+		t.opts = kinds[kind].opts;
+		t.optlen = kinds[kind].optlen;
+		t.paylen = kinds[kind].paylen;
+		build_eth(&f, k % 2 == 1, k / 2 % 2 == 0 ? 4 : 6, &t);
+		zeros(&f, kinds[kind].pad); /* Ethernet padding after the IP packet */
 		for (size_t cut = 0; cut <= f.n; cut++) {
 			same_as_general(f.b, cut, f.n, "cut", cut);
 			same_as_general(f.b, cut, cut / 2, "cut, shorter on the wire", cut);
