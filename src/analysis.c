@@ -301,34 +301,47 @@ static bool answers_loss_signal(const struct tt_dir *snd, const struct tt_dir *r
 
 /* ---- round-trip times ---------------------------------------------------------------------- */
 
-static struct tt_rtt_slot *rtt_slot(struct tt_dir *d, int i)
+/* The physical index of the i-th slot in flight. */
+static unsigned rtt_index(const struct tt_dir *d, int i)
 {
-	return &d->rtt_slots[(d->rtt_head + i) % TT_RTT_SLOTS];
+	return (unsigned)(d->rtt_head + i) % TT_RTT_SLOTS;
+}
+
+/* A slot's flags: whether its segment carried a timestamp, whether it was re-sent. */
+static void rtt_flags(struct tt_dir *d, unsigned k, bool ts, bool retx)
+{
+	uint8_t bit = (uint8_t)(1u << k);
+
+	d->rtt_ts = (uint8_t)(ts ? d->rtt_ts | bit : d->rtt_ts & ~bit);
+	d->rtt_retx = (uint8_t)(retx ? d->rtt_retx | bit : d->rtt_retx & ~bit);
 }
 
 static void rtt_push(struct tt_dir *d, const struct tt_packet *p, uint32_t end)
 {
 	struct tt_rtt_slot *s;
+	unsigned k;
 
 	if (d->rtt_count == TT_RTT_SLOTS) {
 		d->limits |= TT_DIR_LIM_RTT;
 		return; /* enough segments timed at once */
 	}
-	s = rtt_slot(d, d->rtt_count++);
+	k = rtt_index(d, d->rtt_count++);
+	s = &d->rtt_slots[k];
 	s->end = end;
 	s->ts = p->ts;
 	s->tsval = p->opts.ts_val;
-	s->flags = p->opts.has_ts ? TT_RTT_TS : 0;
+	rtt_flags(d, k, p->opts.has_ts, false);
 }
 
 /* A re-send of sequence space from seq on: Karn's rule spoils the slots. */
 static void rtt_resent(struct tt_dir *d, const struct tt_packet *p)
 {
 	for (int i = 0; i < d->rtt_count; i++) {
-		struct tt_rtt_slot *s = rtt_slot(d, i);
+		unsigned k = rtt_index(d, i);
+		struct tt_rtt_slot *s = &d->rtt_slots[k];
 		if (!tt_seq_after(s->end, p->seq))
 			continue;
-		s->flags = (uint8_t)(TT_RTT_RETX | (p->opts.has_ts ? TT_RTT_TS : 0));
+		rtt_flags(d, k, p->opts.has_ts, true);
 		s->ts = p->ts;
 		s->tsval = p->opts.ts_val;
 	}
@@ -348,9 +361,11 @@ static void rtt_sample(struct tt_rtt_stats *r, tt_time_ns v)
 static void rtt_acked(struct tt_dir *d, const struct tt_packet *p)
 {
 	const struct tt_rtt_slot *last = NULL;
+	unsigned k = 0;
 
-	while (d->rtt_count > 0 && !tt_seq_after(rtt_slot(d, 0)->end, p->ack)) {
-		last = rtt_slot(d, 0);
+	while (d->rtt_count > 0 && !tt_seq_after(d->rtt_slots[d->rtt_head].end, p->ack)) {
+		k = d->rtt_head;
+		last = &d->rtt_slots[k];
 		d->rtt_head = (uint8_t)((d->rtt_head + 1) % TT_RTT_SLOTS);
 		d->rtt_count--;
 	}
@@ -359,8 +374,8 @@ static void rtt_acked(struct tt_dir *d, const struct tt_packet *p)
 	/* A re-sent segment is timed only when the ACK echoes the timestamp of
 	 * the re-send (RFC 7323 §4.1): otherwise which copy it answers is
 	 * unknown (Karn). */
-	if (!(last->flags & TT_RTT_RETX) ||
-	    ((last->flags & TT_RTT_TS) && p->opts.has_ts && p->opts.ts_ecr == last->tsval))
+	if (!(d->rtt_retx >> k & 1) ||
+	    ((d->rtt_ts >> k & 1) && p->opts.has_ts && p->opts.ts_ecr == last->tsval))
 		rtt_sample(&d->rtt, p->ts - last->ts);
 }
 

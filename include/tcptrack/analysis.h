@@ -72,15 +72,13 @@ struct tt_hole {
 #define TT_HOLE_ACKED 0x04          /* the peer has acknowledged into it */
 #define TT_HOLE_BEFORE 0x08         /* everything before a mid-stream pickup */
 
-/* A data segment waiting for the ACK that covers it (RTT measurement). */
+/* A data segment waiting for the ACK that covers it (RTT measurement).  Its
+ * flags are bits of tt_dir.rtt_ts and rtt_retx, so that a slot is 16 bytes. */
 struct tt_rtt_slot {
 	uint32_t end;               /* raw sequence number just past its data */
-	uint32_t tsval;             /* TSval of its latest transmission, if TT_RTT_TS */
+	uint32_t tsval;             /* TSval of its latest transmission, if its rtt_ts bit */
 	tt_time_ns ts;              /* capture time of its latest transmission */
-	uint8_t flags;              /* TT_RTT_* */
 };
-#define TT_RTT_TS 0x01
-#define TT_RTT_RETX 0x02            /* re-sent: only a timestamp echo can time it (Karn) */
 
 /* Round-trip samples: a data segment to the first ACK that covers it. */
 struct tt_rtt_stats {
@@ -105,6 +103,9 @@ struct tt_dir {
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
 	uint8_t n_holes, rtt_head, rtt_count;
+	uint8_t rtt_ts;             /* bit i: rtt_slots[i] carried a timestamp (tsval is valid) */
+	uint8_t rtt_retx;           /* bit i: rtt_slots[i] was re-sent: only a timestamp echo
+	                             * can time it (Karn) */
 	uint8_t limits;             /* TT_DIR_LIM_*: a bounded buffer was full */
 	uint8_t n_sack;             /* SACK blocks of the last segment sent (about the peer's data) */
 	uint16_t mss;
