@@ -36,6 +36,7 @@ static inline void tt_ob_init(struct tt_outbuf *o, FILE *f)
 	o->f = f;
 	o->n = 0;
 	o->sec_len = 0;
+	memset(o->sec_str, '0', sizeof(o->sec_str)); /* copied whole by tt_ob_time() */
 }
 
 static inline void tt_ob_flush(struct tt_outbuf *o)
@@ -103,16 +104,28 @@ static inline char *tt_ob_digits(char *end, uint64_t v)
 	return end;
 }
 
+/* How many decimal digits v has. */
+static inline unsigned tt_ob_ndigits(uint64_t v)
+{
+	unsigned n = 1;
+
+	for (uint64_t p = 10; v >= p; p *= 10) {
+		if (++n == 20)
+			break; /* 10^19 <= v: 10^20 does not fit */
+	}
+	return n;
+}
+
+/* v in decimal, written in place (no copy of a temporary). */
 static inline void tt_ob_u64(struct tt_outbuf *o, uint64_t v)
 {
-	char t[20];
-
 	if (v < 10) { /* most counters */
 		tt_ob_char(o, (char)('0' + v));
 		return;
 	}
-	char *p = tt_ob_digits(t + sizeof(t), v);
-	tt_ob_mem(o, p, (size_t)(t + sizeof(t) - p));
+	unsigned n = tt_ob_ndigits(v);
+	tt_ob_digits(tt_ob_room(o, n) + n, v);
+	o->n += n;
 }
 
 /* v with exactly `digits` digits, zero-padded (v < 10^digits). */
@@ -147,7 +160,9 @@ static inline void tt_ob_time(struct tt_outbuf *o, tt_time_ns t)
 		memcpy(o->sec_str, p, o->sec_len);
 		o->sec = sec;
 	}
-	tt_ob_mem(o, o->sec_str, o->sec_len);
+	/* (sec_str is copied whole, a fixed size, and only its digits counted) */
+	memcpy(tt_ob_room(o, sizeof(o->sec_str)), o->sec_str, sizeof(o->sec_str));
+	o->n += o->sec_len;
 	tt_ob_char(o, '.');
 	if (ns % 1000 == 0)
 		tt_ob_fixed(o, ns / 1000, 6);
@@ -165,7 +180,66 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 	tt_ob_fixed(o, us % 1000, 3);
 }
 
-/* As tt_format_endpoint(): 192.0.2.1:80 by hand, IPv6 ([2001:db8::1]:443) by it. */
+/* As tt_format_addr() for IPv6 (RFC 5952: lowercase hex without leading
+ * zeros, the longest run, first if tied, of two or more zero groups as "::",
+ * IPv4-mapped as ::ffff:a.b.c.d), by hand. */
+static inline void tt_ob_ipv6(struct tt_outbuf *o, const uint8_t a[16])
+{
+	static const char hex[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
+	                             '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+	uint16_t g[8];
+	int best = -1, best_len = 0, run = -1, run_len = 0;
+	char *p, *start;
+
+	for (int i = 0; i < 8; i++) {
+		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+		if (g[i] != 0) {
+			run = -1;
+			continue;
+		}
+		if (run < 0) {
+			run = i;
+			run_len = 0;
+		}
+		if (++run_len > best_len) {
+			best = run;
+			best_len = run_len;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	if (best == 0 && best_len == 5 && g[5] == 0xffff) {
+		tt_ob_mem(o, "::ffff:", 7);
+		for (int i = 12; i < 16; i++) {
+			if (i > 12)
+				tt_ob_char(o, '.');
+			tt_ob_u64(o, a[i]);
+		}
+		return;
+	}
+	p = start = tt_ob_room(o, 8 * 4 + 7);
+	for (int i = 0; i < 8; i++) {
+		unsigned v = g[i];
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (i > 0 && i != best + best_len)
+			*p++ = ':';
+		if (v >= 0x1000)
+			*p++ = hex[v >> 12];
+		if (v >= 0x100)
+			*p++ = hex[v >> 8 & 0xf];
+		if (v >= 0x10)
+			*p++ = hex[v >> 4 & 0xf];
+		*p++ = hex[v & 0xf];
+	}
+	o->n += (size_t)(p - start);
+}
+
+/* As tt_format_endpoint(): 192.0.2.1:80, [2001:db8::1]:443, by hand. */
 static inline void tt_ob_endpoint(struct tt_outbuf *o, uint8_t ip_version, const uint8_t a[16],
                                   uint16_t port)
 {
@@ -174,12 +248,12 @@ static inline void tt_ob_endpoint(struct tt_outbuf *o, uint8_t ip_version, const
 			tt_ob_u64(o, a[i]);
 			tt_ob_char(o, i < 3 ? '.' : ':');
 		}
-		tt_ob_u64(o, port);
 	} else {
-		char b[64];
-		tt_format_endpoint(b, sizeof(b), ip_version, a, port);
-		tt_ob_str(o, b);
+		tt_ob_char(o, '[');
+		tt_ob_ipv6(o, a);
+		tt_ob_mem(o, "]:", 2);
 	}
+	tt_ob_u64(o, port);
 }
 
 #endif /* TCPTRACK_OUTBUF_H */

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "tcptrack/report.h"
+#include "src/outbuf.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1299,4 +1300,60 @@ Test(report, format_addr)
 	cr_assert_str_eq(buf, "192.0.2.1");
 	cr_assert_eq(tt_format_addr(buf, sizeof(buf), 6, v6), 7);
 	cr_assert_str_eq(buf, "fd00::1");
+}
+
+/* The writers' IPv6 formatting by hand against tt_format_addr() and tt_format_endpoint():
+ * every pattern of zero groups, group values of every width, IPv4-mapped addresses. */
+Test(report, outbuf_ipv6_same_as_format_addr)
+{
+	static const uint16_t widths[] = {1, 0xf, 0x10, 0xab, 0x100, 0xfff, 0x1000, 0xffff};
+	struct tt_outbuf o;
+	uint32_t x = 12345;
+	int n = 0;
+
+	tt_ob_init(&o, NULL);
+	for (unsigned pattern = 0; pattern < 256; pattern++) {
+		for (unsigned trial = 0; trial < 12; trial++) {
+			uint8_t a[16] = {0};
+			char want[64], got[80];
+
+			for (int i = 0; i < 8; i++) {
+				x = x * 1103515245u + 12345u;
+				uint16_t v = trial < 8 ? widths[(trial + (unsigned)i) % 8] : (uint16_t)(x >> 16);
+				if (!(pattern >> i & 1))
+					continue;
+				if (v == 0)
+					v = 1;
+				a[2 * i] = (uint8_t)(v >> 8);
+				a[2 * i + 1] = (uint8_t)v;
+			}
+			if (trial == 11 && (pattern & 0x3f) == 0x20) { /* ::ffff:a.b.c.d */
+				a[10] = a[11] = 0xff;
+				a[12] = (uint8_t)x;
+				a[13] = (uint8_t)(x >> 8);
+				a[14] = 0;
+				a[15] = 255;
+			}
+			o.n = 0;
+			tt_ob_ipv6(&o, a);
+			tt_format_addr(want, sizeof(want), 6, a);
+			cr_assert_eq(o.n, strlen(want), "%s: %zu bytes", want, o.n);
+			cr_assert(memcmp(o.b, want, o.n) == 0, "%.*s, expected %s", (int)o.n, o.b, want);
+			o.n = 0;
+			tt_ob_endpoint(&o, 6, a, (uint16_t)(pattern * 251 + trial));
+			tt_format_endpoint(want, sizeof(want), 6, a, (uint16_t)(pattern * 251 + trial));
+			memcpy(got, o.b, o.n);
+			got[o.n] = '\0';
+			cr_assert_str_eq(got, want);
+			uint8_t v4[16] = {a[12], a[13], a[14], a[15]};
+			o.n = 0;
+			tt_ob_endpoint(&o, 4, v4, (uint16_t)x);
+			tt_format_endpoint(want, sizeof(want), 4, v4, (uint16_t)x);
+			memcpy(got, o.b, o.n);
+			got[o.n] = '\0';
+			cr_assert_str_eq(got, want);
+			n++;
+		}
+	}
+	cr_assert_eq(n, 256 * 12);
 }
