@@ -52,24 +52,29 @@ static void ob_null(struct tt_outbuf *o)
 #define ob_bool(o, key, v) (KEY(o, key), tt_ob_str((o), (v) ? "true" : "false"))
 #define ob_ms(o, key, has, v) (KEY(o, key), (has) ? tt_ob_ms((o), (v)) : ob_null(o))
 
-/* ,"key":"value" (value has nothing to escape: a name of ours) */
-static void ob_name(struct tt_outbuf *o, const char *key, const char *v)
+/* "value": a name of ours (short, nothing to escape), copied in one step */
+static void ob_value_name(struct tt_outbuf *o, const char *v)
 {
-	ob_key(o, key);
-	tt_ob_char(o, '"');
-	tt_ob_str(o, v);
-	tt_ob_char(o, '"');
+	size_t len = strlen(v);
+	char *p = tt_ob_room(o, len + 2);
+
+	p[0] = '"';
+	memcpy(p + 1, v, len);
+	p[len + 1] = '"';
+	o->n += len + 2;
 }
 
-static void ob_nullable_name(struct tt_outbuf *o, const char *key, const char *v)
+static void ob_nullable_value(struct tt_outbuf *o, const char *v)
 {
-	if (v != NULL) {
-		ob_name(o, key, v);
-	} else {
-		ob_key(o, key);
+	if (v != NULL)
+		ob_value_name(o, v);
+	else
 		ob_null(o);
-	}
 }
+
+/* ,"key":"value" and ,"key":"value"|null for a literal key */
+#define ob_name(o, key, v) (KEY(o, key), ob_value_name((o), (v)))
+#define ob_nullable_name(o, key, v) (KEY(o, key), ob_nullable_value((o), (v)))
 
 static void ob_endpoint(struct tt_outbuf *o, const struct tt_conn *c, enum tt_endpoint ep)
 {
@@ -166,14 +171,28 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 
 static void json_history(struct tt_outbuf *o, const char *key, const struct tt_history *h)
 {
+	/* ["STATE", for each state, built once and copied as fixed 16-byte blocks */
+	static char pre[TT_TCP_NSTATES][16];
+	static uint8_t pre_len[TT_TCP_NSTATES];
+
+	if (pre_len[0] == 0)
+		for (int s = 0; s < TT_TCP_NSTATES; s++)
+			pre_len[s] = (uint8_t)snprintf(pre[s], sizeof(pre[s]), "[\"%s\",",
+			                               tt_tcp_state_name((enum tt_tcp_state)s));
 	ob_key(o, key);
 	tt_ob_char(o, '[');
 	for (int i = 0; i < h->n; i++) {
+		unsigned s = h->state[i];
+		char *p = tt_ob_room(o, 1 + sizeof(pre[0]));
 		if (i > 0)
-			tt_ob_char(o, ',');
-		tt_ob_mem(o, "[\"", 2);
-		tt_ob_str(o, tt_tcp_state_name(h->state[i]));
-		tt_ob_mem(o, "\",", 2);
+			*p++ = ',';
+		if (s < TT_TCP_NSTATES) {
+			memcpy(p, pre[s], sizeof(pre[0]));
+			o->n = (size_t)(p - o->b) + pre_len[s];
+		} else {
+			o->n = (size_t)(p - o->b);
+			tt_ob_str(o, "[\"?\",");
+		}
 		tt_ob_time(o, h->ts[i]);
 		tt_ob_char(o, ']');
 	}
