@@ -46,9 +46,11 @@ struct slot {
 	uint32_t hash;
 };
 
+/* A candidate for the least recently active record: current while the record
+ * is in use with this stamp. */
 struct lru_ent {
+	uint64_t stamp;
 	uint32_t idx;
-	uint32_t stamp;
 };
 
 struct tt_flow_table {
@@ -63,9 +65,9 @@ struct tt_flow_table {
 	uint32_t mask;           /* slots - 1 (power of two) */
 	uint32_t seed;
 	bool use_lru;            /* keep the least-recently-active order */
-	struct lru_ent *lru;     /* the touch log (see lru_log()) */
+	struct lru_ent *lru;     /* the oldest records, oldest first (see tt_flow_lru_oldest()) */
 	uint32_t lru_head, lru_len, lru_cap;
-	uint32_t clock;          /* the last stamp given */
+	uint64_t clock;          /* the last stamp given */
 	struct list timers[TT_FLOW_NTIMERS];
 };
 
@@ -285,43 +287,6 @@ static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i)
 		l->tail = n->tmr_prev;
 }
 
-/*
- * Least-recently-active order without a linked list: a touch stamps the record
- * and appends (index, stamp) to a log; an entry is current while its record is
- * in use with that stamp.  The oldest current entry is the least recently
- * active record.  Touching writes only the record (already in cache) and the
- * log's tail, where a list would touch its two neighbours too.  The log is
- * compacted, in order, when full, and kept at least twice the records, so
- * touching stays O(1) amortised.
- */
-static bool lru_log(struct tt_flow_table *t, uint32_t i)
-{
-	struct tt_flow_node *n = node_at(t, i);
-
-	if (t->lru_len == t->lru_cap) {
-		uint32_t k = 0;
-		for (uint32_t j = t->lru_head; j < t->lru_len; j++) {
-			struct lru_ent e = t->lru[j];
-			const struct tt_flow_node *m = node_at(t, e.idx);
-			if (m->in_use && m->stamp == e.stamp)
-				t->lru[k++] = e;
-		}
-		t->lru_head = 0;
-		t->lru_len = k;
-		if (k >= t->lru_cap / 2) {
-			uint32_t cap = t->lru_cap ? t->lru_cap * 2 : 1024;
-			struct lru_ent *log = realloc(t->lru, sizeof(*log) * cap);
-			if (log == NULL)
-				return false;
-			t->lru = log;
-			t->lru_cap = cap;
-		}
-	}
-	n->stamp = ++t->clock;
-	t->lru[t->lru_len++] = (struct lru_ent){i, n->stamp};
-	return true;
-}
-
 /* Double the index (amortised O(1) per insert); @return false without memory. */
 static bool grow_index(struct tt_flow_table *t)
 {
@@ -359,9 +324,11 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	/* Up to 3/4 full: a probe compares 8-byte slots (hash and index), not records. */
 	if (t->n_used + 1 > (t->mask + 1) / 4 * 3 && !grow_index(t))
 		return NULL;
-	if (t->free_head != TT_FLOW_NIL) {
+	if (t->free_head != TT_FLOW_NIL) { /* zeroed when it was removed */
 		i = t->free_head;
-		t->free_head = node_at(t, i)->free_next;
+		n = node_at(t, i);
+		t->free_head = n->free_next;
+		n->free_next = 0;
 	} else if (t->bound < t->max_flows) {
 		if ((t->bound >> CHUNK_SHIFT) >= t->n_chunks) {
 			/* The last chunk holds only what max_flows leaves for it. */
@@ -373,24 +340,19 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 			t->chunks[t->n_chunks++] = chunk;
 		}
 		i = t->bound++;
+		n = node_at(t, i);
+		memset(n, 0, t->elem_size);
 	} else {
 		return NULL;
 	}
-	n = node_at(t, i);
-	memset(n, 0, t->elem_size);
 	n->self = i;
 	n->key = *key;
 	n->hash = hash;
 	n->tmr_list = -1;
 	n->in_use = true;
+	n->stamp = ++t->clock;
 	for (s = hash & t->mask; t->slots[s].idx != 0; s = (s + 1) & t->mask)
 		;
-	if (t->use_lru && !lru_log(t, i)) {
-		n->in_use = false;
-		n->free_next = t->free_head;
-		t->free_head = i;
-		return NULL;
-	}
 	t->slots[s].idx = i + 1;
 	t->slots[s].hash = hash;
 	t->n_used++;
@@ -428,32 +390,119 @@ void tt_flow_remove(struct tt_flow_table *t, void *rec)
 		return;
 	tt_flow_timer_cancel(t, rec);
 	slot_delete(t, i);
-	n->in_use = false;
+	/* Zeroed now, for the next insert: the record was just used and is in the
+	 * cache, where zeroing it at the insert would fetch every line of it. */
+	memset(n, 0, t->elem_size);
+	n->self = i;
 	n->free_next = t->free_head;
 	t->free_head = i;
 	t->n_used--;
 }
 
+/*
+ * Least-recently-active order without a list or a log: a touch only stamps
+ * the record with a clock (one store, to a line the segment reads anyway), and
+ * the least recently active record is the one with the smallest stamp.  Since
+ * that is only needed when the table is full, tt_flow_lru_oldest() keeps the
+ * oldest sixteenth of the records, found by one pass over the pool, in order;
+ * a candidate touched since (its stamp changed) or removed is skipped.  That is
+ * exact: every record outside the candidates, and every record inserted or
+ * touched since the pass, is more recent than every candidate still current.
+ * A pass costs O(records) once per sixteenth of them evicted.
+ */
 void tt_flow_touch(struct tt_flow_table *t, void *rec)
 {
 	struct tt_flow_node *n = rec;
 
-	if (!t->use_lru || (t->lru_len > 0 && t->lru[t->lru_len - 1].idx == n->self &&
-	                    t->lru[t->lru_len - 1].stamp == n->stamp))
-		return; /* already the most recent */
-	(void)lru_log(t, n->self); /* without memory the order is only less exact */
+	n->stamp = ++t->clock;
+}
+
+/* Max-heap on stamp: the newest of the candidates on top. */
+static void lru_sift_down(struct lru_ent *h, uint32_t n, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		if (l < n && h[l].stamp > h[m].stamp)
+			m = l;
+		if (l + 1 < n && h[l + 1].stamp > h[m].stamp)
+			m = l + 1;
+		if (m == i)
+			return;
+		struct lru_ent x = h[i];
+		h[i] = h[m];
+		h[m] = x;
+		i = m;
+	}
+}
+
+/* The oldest `want` records in use, oldest first, into t->lru. */
+static void lru_refill(struct tt_flow_table *t, uint32_t want)
+{
+	struct lru_ent *h = t->lru;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->bound; i++) {
+		const struct tt_flow_node *m = node_at(t, i);
+		if (!m->in_use)
+			continue;
+		if (n < want) {
+			h[n++] = (struct lru_ent){m->stamp, i};
+			if (n == want)
+				for (uint32_t j = n / 2; j-- > 0;)
+					lru_sift_down(h, n, j);
+		} else if (m->stamp < h[0].stamp) {
+			h[0] = (struct lru_ent){m->stamp, i};
+			lru_sift_down(h, n, 0);
+		}
+	}
+	if (n < want)
+		for (uint32_t j = n / 2; j-- > 0;)
+			lru_sift_down(h, n, j);
+	/* Heap sort: the newest to the end, one by one. */
+	for (uint32_t k = n; k > 1; k--) {
+		struct lru_ent x = h[0];
+		h[0] = h[k - 1];
+		h[k - 1] = x;
+		lru_sift_down(h, k - 1, 0);
+	}
+	t->lru_head = 0;
+	t->lru_len = n;
 }
 
 void *tt_flow_lru_oldest(struct tt_flow_table *t)
 {
-	while (t->lru_head < t->lru_len) {
-		struct lru_ent e = t->lru[t->lru_head];
-		struct tt_flow_node *n = node_at(t, e.idx);
-		if (n->in_use && n->stamp == e.stamp)
-			return n;
-		t->lru_head++;
+	if (!t->use_lru || t->n_used == 0)
+		return NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		while (t->lru_head < t->lru_len) {
+			struct lru_ent e = t->lru[t->lru_head];
+			struct tt_flow_node *n = node_at(t, e.idx);
+			if (n->in_use && n->stamp == e.stamp)
+				return n;
+			t->lru_head++;
+		}
+		uint32_t want = t->n_used / 16 > 64 ? t->n_used / 16 : 64;
+		if (want > t->lru_cap) {
+			struct lru_ent *h = realloc(t->lru, sizeof(*h) * want);
+			if (h != NULL) {
+				t->lru = h;
+				t->lru_cap = want;
+			}
+		}
+		if (t->lru_cap == 0)
+			break; /* no memory even for a few: one pass for the oldest */
+		lru_refill(t, want < t->lru_cap ? want : t->lru_cap);
 	}
-	return NULL;
+	if (t->lru_cap == 0) {
+		struct tt_flow_node *best = NULL;
+		for (uint32_t i = 0; i < t->bound; i++) {
+			struct tt_flow_node *m = node_at(t, i);
+			if (m->in_use && (best == NULL || m->stamp < best->stamp))
+				best = m;
+		}
+		return best;
+	}
+	return t->lru_head < t->lru_len ? node_at(t, t->lru[t->lru_head].idx) : NULL;
 }
 
 void tt_flow_table_no_lru(struct tt_flow_table *t)

@@ -29,12 +29,12 @@ struct tt_flow_key {
 /* Embedded at offset 0 of every record; fields are the table's. */
 struct tt_flow_node {
 	struct tt_flow_key key;
+	uint64_t stamp;                  /* when last touched (least-recently-active order) */
+	tt_time_ns deadline;             /* valid while on a timer list */
 	uint32_t hash;
 	uint32_t self;                   /* own pool index */
-	uint32_t stamp;                  /* when last touched (least-recently-active order) */
 	uint32_t free_next;              /* free list link while not in use */
 	uint32_t tmr_prev, tmr_next;
-	tt_time_ns deadline;             /* valid while on a timer list */
 	int8_t tmr_list;                 /* -1: on no timer list */
 	bool in_use;
 };

@@ -913,3 +913,67 @@ Test(flow_table, timer_set_after_insert_keeps_order, .init = setup_small, .fini 
 	for (size_t i = 0; i < NELEM(want); i++)
 		cr_assert_eq(ids[i], want[i], "position %zu: %u, expected %u", i, ids[i], want[i]);
 }
+
+/*
+ * The least recently active record against a reference (a stamp per record
+ * from a counter of our own), over inserts, removals, touches and evictions of
+ * the oldest, in tables small and large enough for several candidate passes.
+ */
+static void lru_against_reference(uint32_t max_flows, uint32_t seed, uint32_t ops)
+{
+	static struct rec *ref[3 * 4096];
+	static uint64_t when[3 * 4096];
+	uint32_t nkeys = max_flows * 3, count = 0;
+	uint64_t clock = 0;
+
+	cr_assert_leq(nkeys, sizeof(ref) / sizeof(ref[0]));
+	memset(ref, 0, sizeof(ref));
+	rng_state = UINT64_C(0x5851f42d4c957f2d) ^ seed;
+	cr_assert_eq(tt_flow_table_new(&tab, max_flows, sizeof(struct rec), seed, errbuf), TT_OK);
+	for (uint32_t op = 0; op < ops; op++) {
+		uint32_t n = rng() % nkeys, pick = rng() % 8;
+
+		if (pick < 3 && count < max_flows && ref[n] == NULL) {
+			cr_assert_not_null(ref[n] = ins(n));
+			when[n] = ++clock;
+			count++;
+		} else if (pick < 5 && ref[n] != NULL) {
+			tt_flow_touch(tab, ref[n]);
+			when[n] = ++clock;
+		} else if (pick == 5 && ref[n] != NULL) {
+			tt_flow_remove(tab, ref[n]);
+			ref[n] = NULL;
+			count--;
+		} else {
+			/* The oldest, by the reference; then evicted, or given a second chance. */
+			struct rec *want = NULL, *got = tt_flow_lru_oldest(tab);
+			for (uint32_t k = 0; k < nkeys; k++)
+				if (ref[k] != NULL && (want == NULL || when[k] < when[want->id]))
+					want = ref[k];
+			cr_assert_eq(got, want, "op %u: oldest %u, expected %u", op,
+			             got ? got->id : 0u, want ? want->id : 0u);
+			if (got == NULL)
+				continue;
+			if (rng() % 3 == 0) {
+				tt_flow_touch(tab, got);
+				when[got->id] = ++clock;
+			} else {
+				ref[got->id] = NULL;
+				tt_flow_remove(tab, got);
+				count--;
+			}
+		}
+	}
+	tt_flow_table_free(&tab);
+}
+
+Test(flow_table, lru_oldest_against_reference_small, .fini = teardown)
+{
+	for (uint32_t seed = 1; seed <= 6; seed++)
+		lru_against_reference(8, seed, 4000);
+}
+
+Test(flow_table, lru_oldest_against_reference_large, .fini = teardown)
+{
+	lru_against_reference(2048, 9, 30000);
+}
