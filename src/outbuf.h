@@ -128,6 +128,36 @@ static inline void tt_ob_u64(struct tt_outbuf *o, uint64_t v)
 	o->n += n;
 }
 
+/*
+ * Unchecked appends through a cursor p, for a run of fields whose total size
+ * is bounded: reserve it once with tt_ob_room(), append, then add what was
+ * written to o->n.  (No room check or length update per field.)
+ */
+#define TT_P_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static inline char *tt_p_u64(char *p, uint64_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	unsigned n = tt_ob_ndigits(v);
+	tt_ob_digits(p + n, v);
+	return p + n;
+}
+
+/* As tt_ob_ms(). */
+static inline char *tt_p_ms(char *p, tt_time_ns d)
+{
+	uint64_t us = d < 0 ? 0 : (uint64_t)d / 1000, f = us % 1000;
+
+	p = tt_p_u64(p, us / 1000);
+	p[0] = '.';
+	p[1] = (char)('0' + f / 100);
+	memcpy(p + 2, tt_ob_pairs + (f % 100) * 2, 2);
+	return p + 4;
+}
+
 /* v with exactly `digits` digits, zero-padded (v < 10^digits). */
 static inline void tt_ob_fixed(struct tt_outbuf *o, uint64_t v, int digits)
 {

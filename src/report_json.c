@@ -2,6 +2,7 @@
 /* report_json.c - JSON Lines: one object per connection, then a summary object. */
 #include "tcptrack/report.h"
 
+#include <assert.h>
 #include <inttypes.h>
 
 #include "outbuf.h"
@@ -83,26 +84,19 @@ static void ob_endpoint(struct tt_outbuf *o, const struct tt_conn *c, enum tt_en
 	tt_ob_char(o, '"');
 }
 
+/* ,"key":N or ,"key":null through the cursor p (see outbuf.h) */
+#define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u64((p), (v)))
+#define P_OPT_U(p, key, has, v) \
+	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_u64((p), (v)) : TT_P_LIT((p), "null"))
+#define P_BOOL(p, key, v) \
+	((p) = (v) ? TT_P_LIT((p), ",\"" key "\":true") : TT_P_LIT((p), ",\"" key "\":false"))
+
+/* The most a direction's object takes: 38 keys (with a boolean's value) of at most 32
+ * bytes, 34 numbers of at most 20 digits, 2 durations of at most 24 characters, braces. */
+#define JSON_DIR_MAX (38 * 32 + 34 * 20 + 2 * 24 + 2)
+
 static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 {
-	tt_ob_mem(o, "{\"packets\":", 11);
-	tt_ob_u64(o, d->packets);
-	ob_u(o, "payload_bytes", d->payload_bytes);
-	ob_u(o, "unique_bytes", d->unique_bytes);
-	ob_u(o, "retransmitted_bytes", d->payload_bytes - d->unique_bytes);
-	ob_u(o, "syn", d->syn);
-	ob_u(o, "fin", d->fin);
-	ob_u(o, "rst", d->rst);
-	ob_opt_u(o, "isn", d->has_isn, d->isn);
-	ob_opt_u(o, "mss", d->has_mss, d->mss);
-	ob_opt_u(o, "wscale", d->has_wscale, d->wscale);
-	ob_bool(o, "sack_ok", d->sack_ok);
-	ob_bool(o, "ts_ok", d->ts_ok);
-	ob_opt_u(o, "win_min", d->has_win, d->win_min);
-	ob_opt_u(o, "win_max", d->has_win, d->win_max);
-	ob_opt_u(o, "win_last", d->has_win, d->win_last);
-	ob_opt_u(o, "win_last_raw", d->has_win, d->win_last_raw);
-	ob_opt_u(o, "win_shift", d->scale_known, d->shift);
 	static char keys[TT_AN_COUNT][48];
 	static size_t klen[TT_AN_COUNT];
 	/* The counters and zero-window times of a clean direction, all 0: the
@@ -110,6 +104,7 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	static char clean[TT_AN_COUNT * 48 + 64];
 	static size_t clean_len;
 	static const uint32_t zero_counts[TT_AN_COUNT];
+	char *p, *start;
 
 	if (klen[0] == 0) { /* the counters' ,"name": once */
 		for (int i = 0; i < TT_AN_COUNT; i++) {
@@ -121,23 +116,47 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 		clean_len += (size_t)snprintf(clean + clean_len, sizeof(clean) - clean_len,
 		                              ",\"zero_window_ms\":0.000,\"zero_window_max_ms\":0.000");
 	}
+	p = start = tt_ob_room(o, JSON_DIR_MAX);
+	p = TT_P_LIT(p, "{\"packets\":");
+	p = tt_p_u64(p, d->packets);
+	P_U(p, "payload_bytes", d->payload_bytes);
+	P_U(p, "unique_bytes", d->unique_bytes);
+	P_U(p, "retransmitted_bytes", d->payload_bytes - d->unique_bytes);
+	P_U(p, "syn", d->syn);
+	P_U(p, "fin", d->fin);
+	P_U(p, "rst", d->rst);
+	P_OPT_U(p, "isn", d->has_isn, d->isn);
+	P_OPT_U(p, "mss", d->has_mss, d->mss);
+	P_OPT_U(p, "wscale", d->has_wscale, d->wscale);
+	P_BOOL(p, "sack_ok", d->sack_ok);
+	P_BOOL(p, "ts_ok", d->ts_ok);
+	P_OPT_U(p, "win_min", d->has_win, d->win_min);
+	P_OPT_U(p, "win_max", d->has_win, d->win_max);
+	P_OPT_U(p, "win_last", d->has_win, d->win_last);
+	P_OPT_U(p, "win_last_raw", d->has_win, d->win_last_raw);
+	P_OPT_U(p, "win_shift", d->scale_known, d->shift);
 	if (d->zw_total < 1000 && d->zw_max < 1000 &&
 	    memcmp(d->counts, zero_counts, sizeof(zero_counts)) == 0) {
-		tt_ob_mem(o, clean, clean_len);
+		memcpy(p, clean, clean_len);
+		p += clean_len;
 	} else {
 		for (int i = 0; i < TT_AN_COUNT; i++) {
-			tt_ob_mem(o, keys[i], klen[i]);
-			tt_ob_u64(o, d->counts[tt_report_counters[i].an]);
+			memcpy(p, keys[i], klen[i]);
+			p = tt_p_u64(p + klen[i], d->counts[tt_report_counters[i].an]);
 		}
-		ob_ms(o, "zero_window_ms", true, d->zw_total);
-		ob_ms(o, "zero_window_max_ms", true, d->zw_max);
+		p = TT_P_LIT(p, ",\"zero_window_ms\":");
+		p = tt_p_ms(p, d->zw_total);
+		p = TT_P_LIT(p, ",\"zero_window_max_ms\":");
+		p = tt_p_ms(p, d->zw_max);
 	}
-	ob_u(o, "bytes_in_flight_max", d->bytes_in_flight_max);
-	ob_u(o, "seq_next", d->seq_next);
-	ob_opt_u(o, "ack_max", d->has_ack, d->ack_max);
-	ob_u(o, "bytes_acked", d->bytes_acked);
-	ob_u(o, "icmp_errors", d->icmp_errors);
-	tt_ob_char(o, '}');
+	P_U(p, "bytes_in_flight_max", d->bytes_in_flight_max);
+	P_U(p, "seq_next", d->seq_next);
+	P_OPT_U(p, "ack_max", d->has_ack, d->ack_max);
+	P_U(p, "bytes_acked", d->bytes_acked);
+	P_U(p, "icmp_errors", d->icmp_errors);
+	*p++ = '}';
+	assert((size_t)(p - start) <= JSON_DIR_MAX);
+	o->n += (size_t)(p - start);
 }
 
 static void json_rtt_dir(struct tt_outbuf *o, const char *key, const struct tt_rtt_stats *r)

@@ -1357,3 +1357,44 @@ Test(report, outbuf_ipv6_same_as_format_addr)
 	}
 	cr_assert_eq(n, 256 * 12);
 }
+
+/* Every counter of both directions at its largest: the direction objects, written without a
+ * room check per field, are whole (the debug build also asserts their size bound). */
+Test(report, json_dir_largest_values)
+{
+	struct tt_conn c;
+	struct tt_stats st;
+	char *s;
+
+	make_conn(&c);
+	for (int e = 0; e < 2; e++) {
+		struct tt_dir *d = &c.dir[e];
+		d->packets = d->payload_bytes = d->bytes_in_flight_max = d->seq_next = UINT64_MAX;
+		d->bytes_acked = d->ack_max = UINT64_MAX;
+		d->unique_bytes = 0;
+		d->syn = d->fin = d->rst = d->isn = UINT32_MAX;
+		d->win_min = d->win_max = d->win_last = UINT32_MAX;
+		d->icmp_errors = UINT32_MAX;
+		d->has_isn = d->has_mss = d->has_wscale = d->has_win = d->has_ack = true;
+		d->scale_known = true;
+		d->mss = d->win_last_raw = UINT16_MAX;
+		d->wscale = d->shift = UINT8_MAX;
+		for (int i = 0; i < TT_AN_COUNT; i++)
+			d->counts[i] = UINT32_MAX;
+		d->zw_total = d->zw_max = INT64_MAX;
+	}
+	memset(&st, 0, sizeof(st));
+	s = run(TT_FMT_JSON, &c, 1, &st, &input);
+	cr_assert_not_null(strstr(s, "\"c2s\":{\"packets\":18446744073709551615,"
+	                             "\"payload_bytes\":18446744073709551615,\"unique_bytes\":0,"
+	                             "\"retransmitted_bytes\":18446744073709551615,"
+	                             "\"syn\":4294967295,"),
+	                   "%s", s);
+	cr_assert_not_null(strstr(s, "\"retransmissions\":4294967295,"), "%s", s);
+	cr_assert_not_null(strstr(s, "\"zero_window_ms\":9223372036854.775,"
+	                             "\"zero_window_max_ms\":9223372036854.775,"
+	                             "\"bytes_in_flight_max\":18446744073709551615,"),
+	                   "%s", s);
+	cr_assert_not_null(strstr(s, "\"icmp_errors\":4294967295},\"s2c\":{\"packets\":"), "%s", s);
+	cr_assert_not_null(strstr(s, "\"icmp_errors\":4294967295},\"rtt\":"), "%s", s);
+}
