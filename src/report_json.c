@@ -159,33 +159,42 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	o->n += (size_t)(p - start);
 }
 
-static void json_rtt_dir(struct tt_outbuf *o, const char *key, const struct tt_rtt_stats *r)
+#define P_MS(p, key, has, v) \
+	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_ms((p), (v)) : TT_P_LIT((p), "null"))
+
+/* {"samples":N,"min_ms":..,"avg_ms":..,"max_ms":..} through the cursor p */
+static char *json_rtt_dir(char *p, const struct tt_rtt_stats *r)
 {
 	bool has = r->samples > 0;
 
-	ob_key(o, key);
-	tt_ob_mem(o, "{\"samples\":", 11);
-	tt_ob_u64(o, r->samples);
-	ob_ms(o, "min_ms", has, r->min);
-	ob_ms(o, "avg_ms", has, has ? r->sum / r->samples : 0);
-	ob_ms(o, "max_ms", has, r->max);
-	tt_ob_char(o, '}');
+	p = TT_P_LIT(p, "{\"samples\":");
+	p = tt_p_u64(p, r->samples);
+	P_MS(p, "min_ms", has, r->min);
+	P_MS(p, "avg_ms", has, has ? r->sum / r->samples : 0);
+	P_MS(p, "max_ms", has, r->max);
+	*p++ = '}';
+	return p;
 }
+
+/* The most "rtt" takes: 10 keys of at most 32 bytes, 9 durations of at most 24
+ * characters, 2 sample counts of at most 10 digits, braces. */
+#define JSON_RTT_MAX (10 * 32 + 9 * 24 + 2 * 10 + 4)
 
 static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 {
 	bool hs = c->has_rtt_client && c->has_rtt_server;
+	char *p, *start;
 
-	tt_ob_str(o, ",\"rtt\":{\"handshake_ms\":");
-	if (hs)
-		tt_ob_ms(o, c->rtt_client_side + c->rtt_server_side);
-	else
-		ob_null(o);
-	ob_ms(o, "client_side_ms", c->has_rtt_client, c->rtt_client_side);
-	ob_ms(o, "server_side_ms", c->has_rtt_server, c->rtt_server_side);
-	json_rtt_dir(o, "c2s", &c->dir[TT_CLIENT].rtt);
-	json_rtt_dir(o, "s2c", &c->dir[TT_SERVER].rtt);
-	tt_ob_char(o, '}');
+	p = start = tt_ob_room(o, JSON_RTT_MAX);
+	p = TT_P_LIT(p, ",\"rtt\":{\"handshake_ms\":");
+	p = hs ? tt_p_ms(p, c->rtt_client_side + c->rtt_server_side) : TT_P_LIT(p, "null");
+	P_MS(p, "client_side_ms", c->has_rtt_client, c->rtt_client_side);
+	P_MS(p, "server_side_ms", c->has_rtt_server, c->rtt_server_side);
+	p = json_rtt_dir(TT_P_LIT(p, ",\"c2s\":"), &c->dir[TT_CLIENT].rtt);
+	p = json_rtt_dir(TT_P_LIT(p, ",\"s2c\":"), &c->dir[TT_SERVER].rtt);
+	*p++ = '}';
+	assert((size_t)(p - start) <= JSON_RTT_MAX);
+	o->n += (size_t)(p - start);
 }
 
 static void json_history(struct tt_outbuf *o, const char *key, const struct tt_history *h)

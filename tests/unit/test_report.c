@@ -1382,7 +1382,11 @@ Test(report, json_dir_largest_values)
 		for (int i = 0; i < TT_AN_COUNT; i++)
 			d->counts[i] = UINT32_MAX;
 		d->zw_total = d->zw_max = INT64_MAX;
+		d->rtt.samples = UINT32_MAX;
+		d->rtt.min = d->rtt.max = d->rtt.sum = INT64_MAX;
 	}
+	c.has_rtt_client = c.has_rtt_server = true;
+	c.rtt_client_side = c.rtt_server_side = INT64_MAX / 2;
 	memset(&st, 0, sizeof(st));
 	s = run(TT_FMT_JSON, &c, 1, &st, &input);
 	cr_assert_not_null(strstr(s, "\"c2s\":{\"packets\":18446744073709551615,"
@@ -1396,5 +1400,10 @@ Test(report, json_dir_largest_values)
 	                             "\"bytes_in_flight_max\":18446744073709551615,"),
 	                   "%s", s);
 	cr_assert_not_null(strstr(s, "\"icmp_errors\":4294967295},\"s2c\":{\"packets\":"), "%s", s);
-	cr_assert_not_null(strstr(s, "\"icmp_errors\":4294967295},\"rtt\":"), "%s", s);
+	cr_assert_not_null(strstr(s, "\"icmp_errors\":4294967295},\"rtt\":{\"handshake_ms\":"
+	                             "9223372036854.775,\"client_side_ms\":4611686018427.387,"),
+	                   "%s", s);
+	cr_assert_not_null(strstr(s, "\"s2c\":{\"samples\":4294967295,\"min_ms\":9223372036854.775,"
+	                             "\"avg_ms\":2147.483,\"max_ms\":9223372036854.775}},"),
+	                   "%s", s);
 }
