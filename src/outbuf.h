@@ -173,31 +173,46 @@ static inline void tt_ob_fixed(struct tt_outbuf *o, uint64_t v, int digits)
 	o->n += (size_t)digits;
 }
 
-/* As tt_format_time(): seconds with 6 decimals, or 9 with sub-microsecond digits. */
-static inline void tt_ob_time(struct tt_outbuf *o, tt_time_ns t)
+/* The most tt_p_time() writes (a sign, the 20-byte block of the seconds, '.', 9 digits). */
+#define TT_P_TIME_MAX 32
+
+/* As tt_format_time(): seconds with 6 decimals, or 9 with sub-microsecond digits; through a
+ * cursor (TT_P_TIME_MAX bytes reserved). */
+static inline char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)
 {
 	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
 	uint64_t ns = mag % (uint64_t)TT_NS_PER_SEC;
-
 	uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
 
 	if (t < 0)
-		tt_ob_char(o, '-');
+		*p++ = '-';
 	if (o->sec_len == 0 || sec != o->sec) {
 		char d[20];
-		char *p = tt_ob_digits(d + sizeof(d), sec);
-		o->sec_len = (size_t)(d + sizeof(d) - p);
-		memcpy(o->sec_str, p, o->sec_len);
+		char *q = tt_ob_digits(d + sizeof(d), sec);
+		o->sec_len = (size_t)(d + sizeof(d) - q);
+		memcpy(o->sec_str, q, o->sec_len);
 		o->sec = sec;
 	}
 	/* (sec_str is copied whole, a fixed size, and only its digits counted) */
-	memcpy(tt_ob_room(o, sizeof(o->sec_str)), o->sec_str, sizeof(o->sec_str));
-	o->n += o->sec_len;
-	tt_ob_char(o, '.');
-	if (ns % 1000 == 0)
-		tt_ob_fixed(o, ns / 1000, 6);
-	else
-		tt_ob_fixed(o, ns, 9);
+	memcpy(p, o->sec_str, sizeof(o->sec_str));
+	p += o->sec_len;
+	*p++ = '.';
+	int digits = ns % 1000 == 0 ? 6 : 9;
+	uint64_t v = digits == 6 ? ns / 1000 : ns;
+	for (int i = digits; i >= 2; i -= 2) {
+		memcpy(p + i - 2, tt_ob_pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (digits == 9)
+		p[0] = (char)('0' + v);
+	return p + digits;
+}
+
+static inline void tt_ob_time(struct tt_outbuf *o, tt_time_ns t)
+{
+	char *p = tt_ob_room(o, TT_P_TIME_MAX);
+
+	o->n += (size_t)(tt_p_time(o, p, t) - p);
 }
 
 /* As tt_format_ms(): a duration in milliseconds with 3 decimals (negative: 0). */
@@ -210,16 +225,19 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 	tt_ob_fixed(o, us % 1000, 3);
 }
 
+/* The most tt_p_ipv6() and tt_p_endpoint() write. */
+#define TT_P_IPV6_MAX 40
+#define TT_P_ENDPOINT_MAX 48
+
 /* As tt_format_addr() for IPv6 (RFC 5952: lowercase hex without leading
  * zeros, the longest run, first if tied, of two or more zero groups as "::",
- * IPv4-mapped as ::ffff:a.b.c.d), by hand. */
-static inline void tt_ob_ipv6(struct tt_outbuf *o, const uint8_t a[16])
+ * IPv4-mapped as ::ffff:a.b.c.d), by hand, through a cursor. */
+static inline char *tt_p_ipv6(char *p, const uint8_t a[16])
 {
 	static const char hex[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
 	                             '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
 	uint16_t g[8];
 	int best = -1, best_len = 0, run = -1, run_len = 0;
-	char *p, *start;
 
 	for (int i = 0; i < 8; i++) {
 		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
@@ -239,15 +257,14 @@ static inline void tt_ob_ipv6(struct tt_outbuf *o, const uint8_t a[16])
 	if (best_len < 2)
 		best = -1;
 	if (best == 0 && best_len == 5 && g[5] == 0xffff) {
-		tt_ob_mem(o, "::ffff:", 7);
+		p = TT_P_LIT(p, "::ffff:");
 		for (int i = 12; i < 16; i++) {
 			if (i > 12)
-				tt_ob_char(o, '.');
-			tt_ob_u64(o, a[i]);
+				*p++ = '.';
+			p = tt_p_u64(p, a[i]);
 		}
-		return;
+		return p;
 	}
-	p = start = tt_ob_room(o, 8 * 4 + 7);
 	for (int i = 0; i < 8; i++) {
 		unsigned v = g[i];
 		if (i == best) {
@@ -266,24 +283,39 @@ static inline void tt_ob_ipv6(struct tt_outbuf *o, const uint8_t a[16])
 			*p++ = hex[v >> 4 & 0xf];
 		*p++ = hex[v & 0xf];
 	}
-	o->n += (size_t)(p - start);
+	return p;
 }
 
-/* As tt_format_endpoint(): 192.0.2.1:80, [2001:db8::1]:443, by hand. */
-static inline void tt_ob_endpoint(struct tt_outbuf *o, uint8_t ip_version, const uint8_t a[16],
-                                  uint16_t port)
+/* As tt_format_endpoint(): 192.0.2.1:80, [2001:db8::1]:443, by hand, through a cursor. */
+static inline char *tt_p_endpoint(char *p, uint8_t ip_version, const uint8_t a[16], uint16_t port)
 {
 	if (ip_version == 4) {
 		for (int i = 0; i < 4; i++) {
-			tt_ob_u64(o, a[i]);
-			tt_ob_char(o, i < 3 ? '.' : ':');
+			p = tt_p_u64(p, a[i]);
+			*p++ = i < 3 ? '.' : ':';
 		}
 	} else {
-		tt_ob_char(o, '[');
-		tt_ob_ipv6(o, a);
-		tt_ob_mem(o, "]:", 2);
+		*p++ = '[';
+		p = tt_p_ipv6(p, a);
+		*p++ = ']';
+		*p++ = ':';
 	}
-	tt_ob_u64(o, port);
+	return tt_p_u64(p, port);
+}
+
+static inline void tt_ob_ipv6(struct tt_outbuf *o, const uint8_t a[16])
+{
+	char *p = tt_ob_room(o, TT_P_IPV6_MAX);
+
+	o->n += (size_t)(tt_p_ipv6(p, a) - p);
+}
+
+static inline void tt_ob_endpoint(struct tt_outbuf *o, uint8_t ip_version, const uint8_t a[16],
+                                  uint16_t port)
+{
+	char *p = tt_ob_room(o, TT_P_ENDPOINT_MAX);
+
+	o->n += (size_t)(tt_p_endpoint(p, ip_version, a, port) - p);
 }
 
 #endif /* TCPTRACK_OUTBUF_H */

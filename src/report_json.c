@@ -65,24 +65,8 @@ static void ob_value_name(struct tt_outbuf *o, const char *v)
 	o->n += len + 2;
 }
 
-static void ob_nullable_value(struct tt_outbuf *o, const char *v)
-{
-	if (v != NULL)
-		ob_value_name(o, v);
-	else
-		ob_null(o);
-}
-
-/* ,"key":"value" and ,"key":"value"|null for a literal key */
+/* ,"key":"value" for a literal key */
 #define ob_name(o, key, v) (KEY(o, key), ob_value_name((o), (v)))
-#define ob_nullable_name(o, key, v) (KEY(o, key), ob_nullable_value((o), (v)))
-
-static void ob_endpoint(struct tt_outbuf *o, const struct tt_conn *c, enum tt_endpoint ep)
-{
-	tt_ob_char(o, '"');
-	tt_ob_endpoint(o, c->ip_version, c->addr[ep], c->port[ep]);
-	tt_ob_char(o, '"');
-}
 
 /* ,"key":N or ,"key":null through the cursor p (see outbuf.h) */
 #define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u64((p), (v)))
@@ -90,6 +74,26 @@ static void ob_endpoint(struct tt_outbuf *o, const struct tt_conn *c, enum tt_en
 	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_u64((p), (v)) : TT_P_LIT((p), "null"))
 #define P_BOOL(p, key, v) \
 	((p) = (v) ? TT_P_LIT((p), ",\"" key "\":true") : TT_P_LIT((p), ",\"" key "\":false"))
+
+/* ,"key":"name" (a name of ours: short, nothing to escape), or null */
+static char *p_name(char *p, const char *v)
+{
+	size_t len;
+
+	if (v == NULL)
+		return TT_P_LIT(p, "null");
+	len = strlen(v);
+	*p++ = '"';
+	memcpy(p, v, len);
+	p[len] = '"';
+	return p + len + 1;
+}
+#define P_NAME(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_name((p), (v)))
+#define P_NULLABLE_NAME P_NAME
+
+/* The most the head of a record takes (see json_conn()): 16 keys of at most 32 bytes, 3
+ * numbers, 2 endpoints, 2 times and 6 names of at most 40 characters. */
+#define JSON_HEAD_MAX (16 * 32 + 3 * 20 + 2 * TT_P_ENDPOINT_MAX + 2 * TT_P_TIME_MAX + 6 * 40)
 
 /* The most a direction's object takes: 38 keys (with a boolean's value) of at most 32
  * bytes, 34 numbers of at most 20 digits, 2 durations of at most 24 characters, braces. */
@@ -211,18 +215,18 @@ static void json_history(struct tt_outbuf *o, const char *key, const struct tt_h
 	tt_ob_char(o, '[');
 	for (int i = 0; i < h->n; i++) {
 		unsigned s = h->state[i];
-		char *p = tt_ob_room(o, 1 + sizeof(pre[0]));
+		char *p = tt_ob_room(o, 1 + sizeof(pre[0]) + TT_P_TIME_MAX + 1), *start = p;
 		if (i > 0)
 			*p++ = ',';
 		if (s < TT_TCP_NSTATES) {
 			memcpy(p, pre[s], sizeof(pre[0]));
-			o->n = (size_t)(p - o->b) + pre_len[s];
+			p += pre_len[s];
 		} else {
-			o->n = (size_t)(p - o->b);
-			tt_ob_str(o, "[\"?\",");
+			p = TT_P_LIT(p, "[\"?\",");
 		}
-		tt_ob_time(o, h->ts[i]);
-		tt_ob_char(o, ']');
+		p = tt_p_time(o, p, h->ts[i]);
+		*p++ = ']';
+		o->n += (size_t)(p - start);
 	}
 	tt_ob_char(o, ']');
 }
@@ -235,25 +239,32 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	int n;
 
 	tt_ob_init(&ob, r->out);
-	tt_ob_str(o, "{\"type\":\"conn\",\"id\":");
-	tt_ob_u64(o, c->id);
-	ob_u(o, "incarnation", c->incarnation);
-	ob_u(o, "ip", c->ip_version);
-	KEY(o, "client");
-	ob_endpoint(o, c, TT_CLIENT);
-	KEY(o, "server");
-	ob_endpoint(o, c, TT_SERVER);
-	KEY(o, "first");
-	tt_ob_time(o, c->first);
-	KEY(o, "last");
-	tt_ob_time(o, c->last);
-	ob_name(o, "handshake", tt_handshake_name((enum tt_handshake)c->handshake));
-	ob_name(o, "outcome", tt_outcome_name(tt_conn_outcome(c)));
-	ob_nullable_name(o, "closed_by", tt_conn_closed_by(c));
-	ob_nullable_name(o, "reset_by", tt_conn_reset_by(c));
-	ob_bool(o, "port_reuse", c->port_reuse);
-	ob_name(o, "client_state", tt_tcp_state_name(c->state[TT_CLIENT]));
-	ob_name(o, "server_state", tt_tcp_state_name(c->state[TT_SERVER]));
+	{
+		/* Up to the histories, through a cursor: 16 keys, 3 numbers, 2 endpoints,
+		 * 2 times and 6 names (ours, short). */
+		char *p = tt_ob_room(o, JSON_HEAD_MAX), *start = p;
+		p = TT_P_LIT(p, "{\"type\":\"conn\",\"id\":");
+		p = tt_p_u64(p, c->id);
+		P_U(p, "incarnation", c->incarnation);
+		P_U(p, "ip", c->ip_version);
+		p = TT_P_LIT(p, ",\"client\":\"");
+		p = tt_p_endpoint(p, c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
+		p = TT_P_LIT(p, "\",\"server\":\"");
+		p = tt_p_endpoint(p, c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+		p = TT_P_LIT(p, "\",\"first\":");
+		p = tt_p_time(o, p, c->first);
+		p = TT_P_LIT(p, ",\"last\":");
+		p = tt_p_time(o, p, c->last);
+		P_NAME(p, "handshake", tt_handshake_name((enum tt_handshake)c->handshake));
+		P_NAME(p, "outcome", tt_outcome_name(tt_conn_outcome(c)));
+		P_NULLABLE_NAME(p, "closed_by", tt_conn_closed_by(c));
+		P_NULLABLE_NAME(p, "reset_by", tt_conn_reset_by(c));
+		P_BOOL(p, "port_reuse", c->port_reuse);
+		P_NAME(p, "client_state", tt_tcp_state_name(c->state[TT_CLIENT]));
+		P_NAME(p, "server_state", tt_tcp_state_name(c->state[TT_SERVER]));
+		assert((size_t)(p - start) <= JSON_HEAD_MAX);
+		o->n += (size_t)(p - start);
+	}
 	json_history(o, "client_history", &c->hist[TT_CLIENT]);
 	json_history(o, "server_history", &c->hist[TT_SERVER]);
 	KEY(o, "c2s");
