@@ -42,31 +42,6 @@ static void ob_key(struct tt_outbuf *o, const char *key)
 	tt_ob_mem(o, "\":", 2);
 }
 
-static void ob_null(struct tt_outbuf *o)
-{
-	tt_ob_mem(o, "null", 4);
-}
-
-/* ,"key":VALUE for a literal key; the optional ones are null without `has`. */
-#define ob_u(o, key, v) (KEY(o, key), tt_ob_u64((o), (v)))
-#define ob_opt_u(o, key, has, v) (KEY(o, key), (has) ? tt_ob_u64((o), (v)) : ob_null(o))
-#define ob_bool(o, key, v) (KEY(o, key), tt_ob_str((o), (v) ? "true" : "false"))
-#define ob_ms(o, key, has, v) (KEY(o, key), (has) ? tt_ob_ms((o), (v)) : ob_null(o))
-
-/* "value": a name of ours (short, nothing to escape), copied in one step */
-static void ob_value_name(struct tt_outbuf *o, const char *v)
-{
-	size_t len = strlen(v);
-	char *p = tt_ob_room(o, len + 2);
-
-	p[0] = '"';
-	memcpy(p + 1, v, len);
-	p[len + 1] = '"';
-	o->n += len + 2;
-}
-
-/* ,"key":"value" for a literal key */
-#define ob_name(o, key, v) (KEY(o, key), ob_value_name((o), (v)))
 
 /* ,"key":N or ,"key":null through the cursor p (see outbuf.h) */
 #define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u64((p), (v)))
@@ -94,6 +69,10 @@ static char *p_name(char *p, const char *v)
 /* The most the head of a record takes (see json_conn()): 16 keys of at most 32 bytes, 3
  * numbers, 2 endpoints, 2 times and 6 names of at most 40 characters. */
 #define JSON_HEAD_MAX (16 * 32 + 3 * 20 + 2 * TT_P_ENDPOINT_MAX + 2 * TT_P_TIME_MAX + 6 * 40)
+
+/* The most the tail of a record takes (see json_conn()): 12 keys of at most 40 bytes, 3
+ * times, 3 numbers, 2 names and 6 inferred names of at most 40 characters. */
+#define JSON_TAIL_MAX (12 * 40 + 3 * TT_P_TIME_MAX + 3 * 20 + 8 * 40)
 
 /* The most a direction's object takes: 38 keys (with a boolean's value) of at most 32
  * bytes, 34 numbers of at most 20 digits, 2 durations of at most 24 characters, braces. */
@@ -272,41 +251,47 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	KEY(o, "s2c");
 	json_dir(o, &c->dir[TT_SERVER]);
 	json_rtt(o, c);
-	KEY(o, "end");
-	tt_ob_time(o, c->end);
-	/* When the endpoints left in TIME_WAIT leave it (2*MSL after they entered). */
-	tt_ob_str(o, ",\"time_wait_until\":{\"client\":");
-	for (int ep = 0; ep < 2; ep++) {
-		if (ep == TT_SERVER)
-			tt_ob_str(o, ",\"server\":");
-		if (c->state[ep] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0)
-			tt_ob_time(o, c->tw_deadline[ep]);
-		else
-			ob_null(o);
+	{
+		/* The tail, through a cursor: 12 keys, 3 times, 3 numbers, 2 names and up
+		 * to 6 inferred names (ours, short). */
+		char *p = tt_ob_room(o, JSON_TAIL_MAX), *start = p;
+		p = TT_P_LIT(p, ",\"end\":");
+		p = tt_p_time(o, p, c->end);
+		/* When the endpoints left in TIME_WAIT leave it (2*MSL after they entered). */
+		p = TT_P_LIT(p, ",\"time_wait_until\":{\"client\":");
+		for (int ep = 0; ep < 2; ep++) {
+			if (ep == TT_SERVER)
+				p = TT_P_LIT(p, ",\"server\":");
+			if (c->state[ep] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0)
+				p = tt_p_time(o, p, c->tw_deadline[ep]);
+			else
+				p = TT_P_LIT(p, "null");
+		}
+		*p++ = '}';
+		P_U(p, "strays", c->strays);
+		P_NAME(p, "end_reason", tt_end_reason_name((enum tt_end_reason)c->end_reason));
+		P_NAME(p, "client_chosen_by",
+		       tt_client_reason_name((enum tt_client_reason)c->client_reason));
+		P_BOOL(p, "history_truncated", c->hist[0].truncated || c->hist[1].truncated);
+		if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0) {
+			p = TT_P_LIT(p, ",\"icmp\":{\"type\":");
+			p = tt_p_u64(p, c->icmp_type);
+			P_U(p, "code", c->icmp_code);
+			*p++ = '}';
+		} else {
+			p = TT_P_LIT(p, ",\"icmp\":null");
+		}
+		n = tt_conn_inferred(c, inf);
+		p = TT_P_LIT(p, ",\"inferred\":[");
+		for (int i = 0; i < n; i++) {
+			if (i > 0)
+				*p++ = ',';
+			p = p_name(p, inf[i]);
+		}
+		p = TT_P_LIT(p, "]}\n");
+		assert((size_t)(p - start) <= JSON_TAIL_MAX);
+		o->n += (size_t)(p - start);
 	}
-	tt_ob_char(o, '}');
-	ob_u(o, "strays", c->strays);
-	ob_name(o, "end_reason", tt_end_reason_name((enum tt_end_reason)c->end_reason));
-	ob_name(o, "client_chosen_by", tt_client_reason_name((enum tt_client_reason)c->client_reason));
-	ob_bool(o, "history_truncated", c->hist[0].truncated || c->hist[1].truncated);
-	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0) {
-		tt_ob_str(o, ",\"icmp\":{\"type\":");
-		tt_ob_u64(o, c->icmp_type);
-		ob_u(o, "code", c->icmp_code);
-		tt_ob_char(o, '}');
-	} else {
-		tt_ob_str(o, ",\"icmp\":null");
-	}
-	n = tt_conn_inferred(c, inf);
-	tt_ob_str(o, ",\"inferred\":[");
-	for (int i = 0; i < n; i++) {
-		if (i > 0)
-			tt_ob_char(o, ',');
-		tt_ob_char(o, '"');
-		tt_ob_str(o, inf[i]);
-		tt_ob_char(o, '"');
-	}
-	tt_ob_mem(o, "]}\n", 3);
 	tt_ob_flush(o);
 }
 
