@@ -119,7 +119,7 @@ static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn
 static void close_zero_window(struct tt_dir *d, tt_time_ns now)
 {
 	tt_time_ns len = now > d->zw_since ? now - d->zw_since : 0;
-	d->zw_total += len;
+	d->zw_total = tt_ns_add(d->zw_total, len);
 	if (len > d->zw_max)
 		d->zw_max = len;
 	d->in_zero_window = false;
@@ -353,7 +353,7 @@ static void rtt_sample(struct tt_rtt_stats *r, tt_time_ns v)
 		r->min = v;
 	if (r->samples == 0 || v > r->max)
 		r->max = v;
-	r->sum += v;
+	r->sum = tt_ns_add(r->sum, v);
 	r->samples++;
 }
 

@@ -70,9 +70,9 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.packets += x->packets;
 		for (int a = 0; a < TT_AN_COUNT; a++)
 			r->counts.anomalies[a] += x->counts[a];
-		r->counts.zero_window += x->zw_total;
+		r->counts.zero_window = tt_ns_add(r->counts.zero_window, x->zw_total);
 		r->counts.rtt_samples += x->rtt.samples;
-		r->counts.rtt_sum += x->rtt.sum;
+		r->counts.rtt_sum = tt_ns_add(r->counts.rtt_sum, x->rtt.sum);
 	}
 	if (c->hist[TT_CLIENT].truncated || c->hist[TT_SERVER].truncated)
 		r->counts.history_cut++;
@@ -82,7 +82,8 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.rtt_untimed++;
 	if (c->has_rtt_client && c->has_rtt_server) {
 		r->counts.hs_rtts++;
-		r->counts.hs_rtt_sum += c->rtt_client_side + c->rtt_server_side;
+		r->counts.hs_rtt_sum = tt_ns_add(r->counts.hs_rtt_sum,
+		                                 tt_ns_add(c->rtt_client_side, c->rtt_server_side));
 	}
 	tt_diag_conn(&r->diag, c);
 	r->w->conn(r, c);

@@ -170,7 +170,7 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 
 	p = start = tt_ob_room(o, JSON_RTT_MAX);
 	p = TT_P_LIT(p, ",\"rtt\":{\"handshake_ms\":");
-	p = hs ? tt_p_ms(p, c->rtt_client_side + c->rtt_server_side) : TT_P_LIT(p, "null");
+	p = hs ? tt_p_ms(p, tt_ns_add(c->rtt_client_side, c->rtt_server_side)) : TT_P_LIT(p, "null");
 	P_MS(p, "client_side_ms", c->has_rtt_client, c->rtt_client_side);
 	P_MS(p, "server_side_ms", c->has_rtt_server, c->rtt_server_side);
 	p = json_rtt_dir(TT_P_LIT(p, ",\"c2s\":"), &c->dir[TT_CLIENT].rtt);

@@ -126,8 +126,8 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	tt_ob_str(o, "); dup acks ");
 	tt_ob_u64(o, (uint32_t)(a->counts[TT_AN_DUP_ACK] + b->counts[TT_AN_DUP_ACK]));
 	tt_ob_str(o, "; zero window ");
-	if (a->zw_total + b->zw_total > 0 || a->counts[TT_AN_ZERO_WINDOW] + b->counts[TT_AN_ZERO_WINDOW] > 0) {
-		ob_duration(o, a->zw_total + b->zw_total);
+	if (tt_ns_add(a->zw_total, b->zw_total) > 0 || a->counts[TT_AN_ZERO_WINDOW] + b->counts[TT_AN_ZERO_WINDOW] > 0) {
+		ob_duration(o, tt_ns_add(a->zw_total, b->zw_total));
 		tt_ob_str(o, " (longest ");
 		ob_duration(o, a->zw_max > b->zw_max ? a->zw_max : b->zw_max);
 		tt_ob_char(o, ')');
@@ -136,7 +136,7 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	}
 	tt_ob_str(o, "; handshake rtt ");
 	if (c->has_rtt_client && c->has_rtt_server) {
-		tt_ob_ms(o, c->rtt_client_side + c->rtt_server_side);
+		tt_ob_ms(o, tt_ns_add(c->rtt_client_side, c->rtt_server_side));
 		tt_ob_str(o, " ms (client ");
 		tt_ob_ms(o, c->rtt_client_side);
 		tt_ob_str(o, " + server ");

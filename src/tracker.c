@@ -1115,7 +1115,7 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 static tt_time_ns ooo_threshold(const struct tt_conn *c)
 {
 	if (c->has_rtt_server && c->has_rtt_client)
-		return c->rtt_server_side + c->rtt_client_side;
+		return tt_ns_add(c->rtt_server_side, c->rtt_client_side);
 	return 3 * (tt_time_ns)1000000;
 }
 

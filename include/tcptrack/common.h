@@ -30,6 +30,21 @@ enum tt_status {
 typedef int64_t tt_time_ns;
 #define TT_NS_PER_SEC INT64_C(1000000000)
 
+/**
+ * a + b for times and durations, saturating at the ends of tt_time_ns instead
+ * of overflowing: a crafted capture can hold times almost 2^63 ns apart, and
+ * sums of such durations (totals, averages, the two halves of a handshake)
+ * must not overflow.
+ */
+static inline tt_time_ns tt_ns_add(tt_time_ns a, tt_time_ns b)
+{
+	tt_time_ns s;
+
+	if (__builtin_add_overflow(a, b, &s))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return s;
+}
+
 #if defined(__GNUC__)
 #define TT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else

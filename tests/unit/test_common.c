@@ -65,3 +65,15 @@ Test(common, rejected)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		parse_bad(bad[i]);
 }
+
+/* Sums of times and durations saturate at the ends of tt_time_ns. */
+Test(common, ns_add_saturates)
+{
+	cr_assert_eq(tt_ns_add(1, 2), 3);
+	cr_assert_eq(tt_ns_add(-5, 2), -3);
+	cr_assert_eq(tt_ns_add(INT64_MAX, 1), INT64_MAX);
+	cr_assert_eq(tt_ns_add(INT64_MAX, INT64_MAX), INT64_MAX);
+	cr_assert_eq(tt_ns_add(INT64_MAX - 1, 1), INT64_MAX);
+	cr_assert_eq(tt_ns_add(INT64_MIN, -1), INT64_MIN);
+	cr_assert_eq(tt_ns_add(INT64_MAX, INT64_MIN), -1);
+}
