@@ -551,6 +551,13 @@ static void tcp_options(struct tt_cur c, struct tt_tcp_opts *o)
 	unsigned i, n;
 	struct tt_cur v;
 
+	/* What Linux sends on an established connection: NOP, NOP, timestamp. */
+	if (tt_cur_left(&c) == 12 && be32_at(c.p) == 0x0101080au) {
+		o->ts_val = be32_at(c.p + 4);
+		o->ts_ecr = be32_at(c.p + 8);
+		o->has_ts = true;
+		return;
+	}
 	while (tt_cur_u8(&c, &kind)) {
 		if (kind == TT_TCPOPT_EOL)
 			return;
@@ -600,34 +607,36 @@ bad:
 	o->bad = true;
 }
 
+/* The fixed TCP header at h (20 bytes, checked by the caller), but for the data offset. */
+static void tcp_fixed(const uint8_t *h, struct tt_packet *out)
+{
+	out->sport = be16_at(h);
+	out->dport = be16_at(h + 2);
+	out->seq = be32_at(h + 4);
+	out->ack = be32_at(h + 8);
+	/* Byte 12's low bit is AE (formerly NS, RFC 3540); byte 13 holds CWR..FIN. */
+	out->flags = (uint16_t)((unsigned)h[13] | ((unsigned)h[12] & 0x01) << 8);
+	out->win = be16_at(h + 14);
+	out->checksum = be16_at(h + 16);
+	out->urp = be16_at(h + 18);
+}
+
 /* TCP header, RFC 9293 §3.1, at the start of ip->c. */
 static enum tt_decode_result tcp_header(const struct l3 *ip, struct tt_packet *out)
 {
 	struct tt_cur c = ip->c, opts;
-	uint8_t off, flags;
+	uint8_t off;
 	uint32_t hlen;
 
 	/* An IP payload too short for any TCP header: broken, or cut by fragmentation. */
 	if (ip->len < TCP_HDR_LEN)
 		return ip->more_frags ? TT_DEC_FRAGMENT : TT_DEC_BAD_TCP_DOFF;
-	if (tt_cur_has(&c, TCP_HDR_LEN)) { /* the usual case: one bounds check */
-		const uint8_t *h = c.p;
-		out->sport = be16_at(h);
-		out->dport = be16_at(h + 2);
-		out->seq = be32_at(h + 4);
-		out->ack = be32_at(h + 8);
-		off = h[12];
-		flags = h[13];
-		out->win = be16_at(h + 14);
-		out->checksum = be16_at(h + 16);
-		out->urp = be16_at(h + 18);
-		c.p += TCP_HDR_LEN;
-	} else if (!tt_cur_be16(&c, &out->sport) || !tt_cur_be16(&c, &out->dport) ||
-	           !tt_cur_be32(&c, &out->seq) || !tt_cur_be32(&c, &out->ack) ||
-	           !tt_cur_u8(&c, &off) || !tt_cur_u8(&c, &flags) || !tt_cur_be16(&c, &out->win) ||
-	           !tt_cur_be16(&c, &out->checksum) || !tt_cur_be16(&c, &out->urp)) {
+	/* (a TCP header shorter than 20 bytes is cut: nothing of it is kept) */
+	if (!tt_cur_has(&c, TCP_HDR_LEN))
 		return TT_DEC_TRUNC_TCP;
-	}
+	tcp_fixed(c.p, out);
+	off = c.p[12];
+	c.p += TCP_HDR_LEN;
 	hlen = (uint32_t)(off >> 4) * 4;
 	if (hlen < TCP_HDR_LEN)
 		return TT_DEC_BAD_TCP_DOFF;
@@ -642,9 +651,6 @@ static enum tt_decode_result tcp_header(const struct l3 *ip, struct tt_packet *o
 		out->opts.truncated = true;
 	}
 	tcp_options(opts, &out->opts);
-
-	/* Byte 12's low bit is AE (formerly NS, RFC 3540); byte 13 holds CWR..FIN. */
-	out->flags = (uint16_t)((unsigned)flags | ((unsigned)off & 0x01) << 8);
 	out->hdr_len = (uint8_t)hlen;
 	out->payload_len = ip->len - hlen;
 	out->payload_caplen = (uint32_t)tt_cur_left(&c);
@@ -873,22 +879,8 @@ static bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
 		memcpy(out->src, ip + 8, 16);
 		memcpy(out->dst, ip + 24, 16);
 	}
-	if (hlen == TCP_HDR_LEN + 12 && be32_at(th + TCP_HDR_LEN) == 0x0101080au) {
-		out->opts.ts_val = be32_at(th + TCP_HDR_LEN + 4);
-		out->opts.ts_ecr = be32_at(th + TCP_HDR_LEN + 8);
-		out->opts.has_ts = true;
-	} else if (hlen > TCP_HDR_LEN) {
-		tcp_options(tt_cur_make(th + TCP_HDR_LEN, hlen - TCP_HDR_LEN), &out->opts);
-	}
-	out->sport = be16_at(th);
-	out->dport = be16_at(th + 2);
-	out->seq = be32_at(th + 4);
-	out->ack = be32_at(th + 8);
-	out->win = be16_at(th + 14);
-	out->checksum = be16_at(th + 16);
-	out->urp = be16_at(th + 18);
-	/* Byte 12's low bit is AE (formerly NS, RFC 3540); byte 13 holds CWR..FIN. */
-	out->flags = (uint16_t)((unsigned)th[13] | ((unsigned)th[12] & 0x01) << 8);
+	tcp_options(tt_cur_make(th + TCP_HDR_LEN, hlen - TCP_HDR_LEN), &out->opts);
+	tcp_fixed(th, out);
 	out->hdr_len = (uint8_t)hlen;
 	out->payload_len = tot - iph - hlen;
 	/* Captured bytes up to the IP length (Ethernet padding is not payload). */

@@ -201,13 +201,6 @@ void tt_flow_table_free(struct tt_flow_table **tp)
 }
 
 /* A 64-bit multiply-xorshift mix over the key's 8-byte words (seeded). */
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= UINT64_C(0x9e3779b97f4a7c15);
-	return h ^ (h >> 29);
-}
-
 uint32_t tt_flow_hash(const struct tt_flow_table *t, const struct tt_flow_key *key)
 {
 	uint64_t w[5];
@@ -216,7 +209,7 @@ uint32_t tt_flow_hash(const struct tt_flow_table *t, const struct tt_flow_key *k
 	_Static_assert(sizeof(struct tt_flow_key) == 40, "key is five 8-byte words");
 	memcpy(w, key, sizeof(w));
 	for (int i = 0; i < 5; i++)
-		h = mix(h, w[i]);
+		h = tt_hash_mix(h, w[i]);
 	return (uint32_t)(h ^ (h >> 32));
 }
 

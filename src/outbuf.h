@@ -116,17 +116,6 @@ static inline unsigned tt_ob_ndigits(uint64_t v)
 	return n;
 }
 
-/* v in decimal, written in place (no copy of a temporary). */
-static inline void tt_ob_u64(struct tt_outbuf *o, uint64_t v)
-{
-	if (v < 10) { /* most counters */
-		tt_ob_char(o, (char)('0' + v));
-		return;
-	}
-	unsigned n = tt_ob_ndigits(v);
-	tt_ob_digits(tt_ob_room(o, n) + n, v);
-	o->n += n;
-}
 
 /*
  * Unchecked appends through a cursor p, for a run of fields whose total size
@@ -146,22 +135,9 @@ static inline char *tt_p_u64(char *p, uint64_t v)
 	return p + n;
 }
 
-/* As tt_ob_ms(). */
-static inline char *tt_p_ms(char *p, tt_time_ns d)
-{
-	uint64_t us = d < 0 ? 0 : (uint64_t)d / 1000, f = us % 1000;
-
-	p = tt_p_u64(p, us / 1000);
-	p[0] = '.';
-	p[1] = (char)('0' + f / 100);
-	memcpy(p + 2, tt_ob_pairs + (f % 100) * 2, 2);
-	return p + 4;
-}
-
 /* v with exactly `digits` digits, zero-padded (v < 10^digits). */
-static inline void tt_ob_fixed(struct tt_outbuf *o, uint64_t v, int digits)
+static inline char *tt_p_fixed(char *p, uint64_t v, int digits)
 {
-	char *p = tt_ob_room(o, (size_t)digits);
 	int i = digits;
 
 	for (; i >= 2; i -= 2) {
@@ -170,8 +146,41 @@ static inline void tt_ob_fixed(struct tt_outbuf *o, uint64_t v, int digits)
 	}
 	if (i == 1)
 		p[0] = (char)('0' + v);
-	o->n += (size_t)digits;
+	return p + digits;
 }
+
+/* As tt_format_ms(): a duration in milliseconds with 3 decimals (negative: 0). */
+static inline char *tt_p_ms(char *p, tt_time_ns d)
+{
+	uint64_t us = d < 0 ? 0 : (uint64_t)d / 1000;
+
+	p = tt_p_u64(p, us / 1000);
+	*p++ = '.';
+	return tt_p_fixed(p, us % 1000, 3);
+}
+
+/* The tt_ob_ forms: room reserved for the most each writes, then the cursor form. */
+static inline void tt_ob_u64(struct tt_outbuf *o, uint64_t v)
+{
+	char *p = tt_ob_room(o, 20);
+
+	o->n += (size_t)(tt_p_u64(p, v) - p);
+}
+
+static inline void tt_ob_fixed(struct tt_outbuf *o, uint64_t v, int digits)
+{
+	char *p = tt_ob_room(o, (size_t)digits);
+
+	o->n += (size_t)(tt_p_fixed(p, v, digits) - p);
+}
+
+static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
+{
+	char *p = tt_ob_room(o, 24);
+
+	o->n += (size_t)(tt_p_ms(p, d) - p);
+}
+
 
 /* The most tt_p_time() writes (a sign, the 20-byte block of the seconds, '.', 9 digits). */
 #define TT_P_TIME_MAX 32
@@ -197,15 +206,7 @@ static inline char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)
 	memcpy(p, o->sec_str, sizeof(o->sec_str));
 	p += o->sec_len;
 	*p++ = '.';
-	int digits = ns % 1000 == 0 ? 6 : 9;
-	uint64_t v = digits == 6 ? ns / 1000 : ns;
-	for (int i = digits; i >= 2; i -= 2) {
-		memcpy(p + i - 2, tt_ob_pairs + (v % 100) * 2, 2);
-		v /= 100;
-	}
-	if (digits == 9)
-		p[0] = (char)('0' + v);
-	return p + digits;
+	return ns % 1000 == 0 ? tt_p_fixed(p, ns / 1000, 6) : tt_p_fixed(p, ns, 9);
 }
 
 static inline void tt_ob_time(struct tt_outbuf *o, tt_time_ns t)
@@ -215,15 +216,6 @@ static inline void tt_ob_time(struct tt_outbuf *o, tt_time_ns t)
 	o->n += (size_t)(tt_p_time(o, p, t) - p);
 }
 
-/* As tt_format_ms(): a duration in milliseconds with 3 decimals (negative: 0). */
-static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
-{
-	uint64_t us = d < 0 ? 0 : (uint64_t)d / 1000;
-
-	tt_ob_u64(o, us / 1000);
-	tt_ob_char(o, '.');
-	tt_ob_fixed(o, us % 1000, 3);
-}
 
 /* The most tt_p_ipv6() and tt_p_endpoint() write. */
 #define TT_P_IPV6_MAX 40

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "outbuf.h"
+
 const struct tt_report_counter tt_report_counters[TT_AN_COUNT] = {
 	{TT_AN_ZERO_WINDOW, "zero_windows"},
 	{TT_AN_RETRANSMISSION, "retransmissions"},
@@ -165,46 +167,16 @@ void tt_format_utc(char *b, size_t n, tt_time_ns t)
 	         (t % TT_NS_PER_SEC) / 1000);
 }
 
-/* RFC 5952 §4: lowercase hex, no leading zeros, the longest run (first if
- * tied) of two or more zero groups as "::", IPv4-mapped as ::ffff:a.b.c.d. */
+/* RFC 5952 §4 (see tt_p_ipv6()), with snprintf()'s return value and truncation. */
 static int format_ipv6(char *buf, size_t size, const uint8_t a[16])
 {
-	uint16_t g[8];
-	int best = -1, best_len = 0, run = -1, run_len = 0;
-	size_t n = 0;
+	char t[TT_P_IPV6_MAX];
+	size_t n = (size_t)(tt_p_ipv6(t, a) - t);
 
-	for (int i = 0; i < 8; i++)
-		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
-	for (int i = 0; i < 8; i++) {
-		if (g[i] == 0) {
-			if (run < 0) {
-				run = i;
-				run_len = 0;
-			}
-			run_len++;
-			if (run_len > best_len) {
-				best = run;
-				best_len = run_len;
-			}
-		} else {
-			run = -1;
-		}
-	}
-	if (best_len < 2)
-		best = -1;
-	if (best == 0 && best_len == 5 && g[5] == 0xffff)
-		return snprintf(buf, size, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
-	buf[0] = '\0';
-	for (int i = 0; i < 8 && n < size; i++) {
-		if (i == best) {
-			n += (size_t)snprintf(buf + n, size - n, "::");
-			i += best_len - 1;
-			continue;
-		}
-		if (i > 0 && i != best + best_len)
-			n += (size_t)snprintf(buf + n, size - n, ":");
-		if (n < size)
-			n += (size_t)snprintf(buf + n, size - n, "%x", g[i]);
+	if (size > 0) {
+		size_t k = n < size - 1 ? n : size - 1;
+		memcpy(buf, t, k);
+		buf[k] = '\0';
 	}
 	return (int)n;
 }

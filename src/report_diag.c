@@ -15,13 +15,6 @@
 
 /* ---- bounded tables ------------------------------------------------------------------------ */
 
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= UINT64_C(0x9e3779b97f4a7c15);
-	return h ^ (h >> 29);
-}
-
 static uint32_t key_hash(const struct tt_diag_key *k)
 {
 	/* Multiply-xorshift over 8-byte words (as the flow table's): a few
@@ -29,9 +22,9 @@ static uint32_t key_hash(const struct tt_diag_key *k)
 	uint64_t w[2], h = UINT64_C(0x2545f4914f6cdd1d);
 
 	memcpy(w, k->addr, sizeof(w));
-	h = mix(h, w[0]);
-	h = mix(h, w[1]);
-	h = mix(h, (uint64_t)k->port << 8 | k->ip_version);
+	h = tt_hash_mix(h, w[0]);
+	h = tt_hash_mix(h, w[1]);
+	h = tt_hash_mix(h, (uint64_t)k->port << 8 | k->ip_version);
 	return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -42,7 +42,6 @@ static void ob_key(struct tt_outbuf *o, const char *key)
 	tt_ob_mem(o, "\":", 2);
 }
 
-
 /* ,"key":N or ,"key":null through the cursor p (see outbuf.h) */
 #define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u64((p), (v)))
 #define P_OPT_U(p, key, has, v) \
@@ -64,7 +63,6 @@ static char *p_name(char *p, const char *v)
 	return p + len + 1;
 }
 #define P_NAME(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_name((p), (v)))
-#define P_NULLABLE_NAME P_NAME
 
 /* The most the head of a record takes (see json_conn()): 16 keys of at most 32 bytes, 3
  * numbers, 2 endpoints, 2 times and 6 names of at most 40 characters. */
@@ -236,8 +234,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		p = tt_p_time(o, p, c->last);
 		P_NAME(p, "handshake", tt_handshake_name((enum tt_handshake)c->handshake));
 		P_NAME(p, "outcome", tt_outcome_name(tt_conn_outcome(c)));
-		P_NULLABLE_NAME(p, "closed_by", tt_conn_closed_by(c));
-		P_NULLABLE_NAME(p, "reset_by", tt_conn_reset_by(c));
+		P_NAME(p, "closed_by", tt_conn_closed_by(c));
+		P_NAME(p, "reset_by", tt_conn_reset_by(c));
 		P_BOOL(p, "port_reuse", c->port_reuse);
 		P_NAME(p, "client_state", tt_tcp_state_name(c->state[TT_CLIENT]));
 		P_NAME(p, "server_state", tt_tcp_state_name(c->state[TT_SERVER]));

@@ -30,6 +30,14 @@ enum tt_status {
 typedef int64_t tt_time_ns;
 #define TT_NS_PER_SEC INT64_C(1000000000)
 
+/** One multiply-xorshift step of the project's 64-bit hashes (flow keys, report tables). */
+static inline uint64_t tt_hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= UINT64_C(0x9e3779b97f4a7c15);
+	return h ^ (h >> 29);
+}
+
 /**
  * a + b for times and durations, saturating at the ends of tt_time_ns instead
  * of overflowing: a crafted capture can hold times almost 2^63 ns apart, and
