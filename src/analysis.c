@@ -27,6 +27,7 @@
  * TT_RTT_SLOTS timed segments are remembered per direction.
  */
 #include "tcptrack/analysis.h"
+#include "tcptrack/flow_table.h"
 
 #define MS_NS ((tt_time_ns)1000000)
 #define FAST_RETX_WINDOW (20 * MS_NS) /* Wireshark: within 20 ms of the dup ACK */
@@ -116,20 +117,47 @@ static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn
 	d->has_win = true;
 }
 
+/* ---- side blocks --------------------------------------------------------------------------- */
+
+const struct tt_dir_ext tt_dir_ext_none;
+
+struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d)
+{
+	if (d->ext == NULL) {
+		d->ext = tt_flow_slab_get(slab);
+		if (d->ext == NULL)
+			d->limits |= TT_DIR_LIM_EXT;
+	}
+	return d->ext;
+}
+
+void tt_dir_ext_release(struct tt_flow_slab *slab, struct tt_dir *d)
+{
+	tt_flow_slab_put(slab, d->ext);
+	d->ext = NULL;
+}
+
+/* ---- zero windows -------------------------------------------------------------------------- */
+
+/* (in_zero_window implies the side block.) */
 static void close_zero_window(struct tt_dir *d, tt_time_ns now)
 {
-	tt_time_ns len = now > d->zw_since ? now - d->zw_since : 0;
-	d->zw_total = tt_ns_add(d->zw_total, len);
-	if (len > d->zw_max)
-		d->zw_max = len;
+	struct tt_dir_ext *x = d->ext;
+	tt_time_ns len = now > x->zw_since ? now - x->zw_since : 0;
+	x->zw_total = tt_ns_add(x->zw_total, len);
+	if (len > x->zw_max)
+		x->zw_max = len;
 	d->in_zero_window = false;
 }
 
-static void track_zero_window(struct tt_dir *d, const struct tt_packet *p)
+static void track_zero_window(struct tt_flow_slab *slab, struct tt_dir *d,
+                              const struct tt_packet *p)
 {
 	if (p->win == 0 && !d->in_zero_window) {
+		if (tt_dir_ext_need(slab, d) == NULL)
+			return;
 		d->in_zero_window = true;
-		d->zw_since = p->ts;
+		d->ext->zw_since = p->ts;
 	} else if (p->win != 0 && d->in_zero_window) {
 		close_zero_window(d, p->ts);
 	}
@@ -149,7 +177,7 @@ static int lowest_hole(const struct tt_dir *d)
 	int j = 0;
 
 	for (int i = 1; i < d->n_holes; i++)
-		if (d->holes[i].lo < d->holes[j].lo)
+		if (d->ext->holes[i].lo < d->ext->holes[j].lo)
 			j = i;
 	return j;
 }
@@ -157,23 +185,27 @@ static int lowest_hole(const struct tt_dir *d)
 static void forget_lowest_hole(struct tt_dir *d)
 {
 	d->limits |= TT_DIR_LIM_HOLES;
-	d->holes[lowest_hole(d)] = d->holes[--d->n_holes];
+	d->ext->holes[lowest_hole(d)] = d->ext->holes[--d->n_holes];
 }
 
-static void add_hole(struct tt_dir *d, int64_t lo, int64_t hi, const struct tt_packet *p,
-                     bool ipid_ok)
+/* @return the new gap, or NULL without a side block (its bytes count as seen). */
+static struct tt_hole *add_hole(struct tt_flow_slab *slab, struct tt_dir *d, int64_t lo,
+                                int64_t hi, const struct tt_packet *p, bool ipid_ok)
 {
 	struct tt_hole *h;
 
+	if (tt_dir_ext_need(slab, d) == NULL)
+		return NULL;
 	if (d->n_holes == TT_MAX_HOLES)
 		forget_lowest_hole(d); /* its bytes count as seen from now on */
-	h = &d->holes[d->n_holes++];
+	h = &d->ext->holes[d->n_holes++];
 	h->lo = lo;
 	h->hi = hi;
 	h->opened = p->ts;
 	h->tsval = p->opts.ts_val;
 	h->ipid = p->ip_id;
 	h->flags = (uint8_t)((p->opts.has_ts ? TT_HOLE_TS : 0) | (ipid_ok ? TT_HOLE_IPID : 0));
+	return h;
 }
 
 /* Bytes of [lo, hi) inside gaps; *first gets the lowest gap it touches. */
@@ -184,7 +216,7 @@ static int64_t unseen_bytes(const struct tt_dir *d, int64_t lo, int64_t hi,
 
 	*first = NULL;
 	for (int i = 0; i < d->n_holes; i++) {
-		const struct tt_hole *h = &d->holes[i];
+		const struct tt_hole *h = &d->ext->holes[i];
 		int64_t a = h->lo > lo ? h->lo : lo, b = h->hi < hi ? h->hi : hi;
 		if (a < b) {
 			n += b - a;
@@ -199,7 +231,7 @@ static int64_t unseen_bytes(const struct tt_dir *d, int64_t lo, int64_t hi,
 static void fill_holes(struct tt_dir *d, int64_t lo, int64_t hi)
 {
 	for (int i = 0; i < d->n_holes; i++) {
-		struct tt_hole *h = &d->holes[i];
+		struct tt_hole *h = &d->ext->holes[i];
 		if (hi <= h->lo || lo >= h->hi)
 			continue;
 		if (lo > h->lo && hi < h->hi) {
@@ -216,7 +248,7 @@ static void fill_holes(struct tt_dir *d, int64_t lo, int64_t hi)
 			h->hi = lo;
 			if (d->n_holes == TT_MAX_HOLES)
 				forget_lowest_hole(d);
-			d->holes[d->n_holes++] = upper;
+			d->ext->holes[d->n_holes++] = upper;
 			break; /* [lo, hi) lay inside this one gap: no other overlaps it */
 		}
 		if (lo > h->lo)
@@ -224,7 +256,7 @@ static void fill_holes(struct tt_dir *d, int64_t lo, int64_t hi)
 		else if (hi < h->hi)
 			h->lo = hi;
 		else {
-			d->holes[i] = d->holes[--d->n_holes];
+			d->ext->holes[i] = d->ext->holes[--d->n_holes];
 			i--;
 		}
 	}
@@ -294,7 +326,8 @@ static bool answers_loss_signal(const struct tt_dir *snd, const struct tt_dir *r
 	if (tt_seq_before(p->seq, rcv->last_ack_raw))
 		return false;
 	for (int i = 0; i < rcv->n_sack; i++)
-		if (tt_seq_after(rcv->sack[i][0], p->seq) && tt_seq_after(rcv->sack[i][0], rcv->last_ack_raw))
+		if (tt_seq_after(rcv->ext->sack[i][0], p->seq) &&
+		    tt_seq_after(rcv->ext->sack[i][0], rcv->last_ack_raw))
 			return true;
 	return false;
 }
@@ -421,7 +454,7 @@ static bool acks_unseen(struct tt_dir *rcv, uint32_t ack)
 		unseen = true;
 	}
 	for (int i = 0; i < rcv->n_holes; i++) {
-		struct tt_hole *h = &rcv->holes[i];
+		struct tt_hole *h = &rcv->ext->holes[i];
 		/* (What a capture started after was never "seen" either; not counted.) */
 		if (h->lo < arel && !(h->flags & (TT_HOLE_ACKED | TT_HOLE_BEFORE))) {
 			h->flags |= TT_HOLE_ACKED;
@@ -445,7 +478,8 @@ static void account_in_flight(struct tt_dir *snd, const struct tt_dir *rcv)
 		int64_t l[TT_MAX_SACK_BLOCKS], r[TT_MAX_SACK_BLOCKS];
 		int n = 0;
 		for (int i = 0; i < rcv->n_sack; i++) {
-			int64_t a = rel_seq(snd, rcv->sack[i][0]), b = rel_seq(snd, rcv->sack[i][1]);
+			int64_t a = rel_seq(snd, rcv->ext->sack[i][0]);
+			int64_t b = rel_seq(snd, rcv->ext->sack[i][1]);
 			if (a < una)
 				a = una;
 			if (b > top)
@@ -475,7 +509,8 @@ static void account_in_flight(struct tt_dir *snd, const struct tt_dir *rcv)
 
 /* ---- one segment --------------------------------------------------------------------------- */
 
-void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
+void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct tt_dir *rcv,
+                         const struct tt_packet *p,
                          tt_time_ns ooo_threshold, struct tt_seg_info *info)
 {
 	bool syn = (p->flags & TT_TH_SYN) != 0;
@@ -515,8 +550,10 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 	if (!seen && !syn && snd->n_holes == 0 && !snd->has_isn)
 		/* Picked up mid-stream: everything below was sent before the capture. */
 	{
-		add_hole(snd, INT64_MIN / 4, data_start > prev_next ? data_start : prev_next, p, false);
-		snd->holes[snd->n_holes - 1].flags |= TT_HOLE_BEFORE;
+		struct tt_hole *h = add_hole(slab, snd, INT64_MIN / 4,
+		                             data_start > prev_next ? data_start : prev_next, p, false);
+		if (h != NULL)
+			h->flags |= TT_HOLE_BEFORE;
 	}
 
 	if (snd->in_recovery && rcv->has_ack && rcv->ack_max >= snd->recover)
@@ -606,10 +643,10 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 		if (rel < prev_next && end > rel)
 			fill_holes(snd, rel, end);
 		if (seen && rel > prev_next && !rst) {
-			add_hole(snd, prev_next, rel, p, ipid_trusted(snd));
+			struct tt_hole *h = add_hole(slab, snd, prev_next, rel, p, ipid_trusted(snd));
 			/* Already ACKed (and counted as such) before the gap showed. */
-			if (rcv->has_ack && (int64_t)rcv->ack_max > prev_next)
-				snd->holes[snd->n_holes - 1].flags |= TT_HOLE_ACKED;
+			if (h != NULL && rcv->has_ack && (int64_t)rcv->ack_max > prev_next)
+				h->flags |= TT_HOLE_ACKED;
 		}
 		if (end > prev_next)
 			snd->seq_next = (uint64_t)end;
@@ -660,18 +697,22 @@ void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 		              ((an & TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE)) ? TT_LAST_ZW_PROBE : 0));
 		account_window(snd, p, syn);
 		if (!syn)
-			track_zero_window(snd, p);
-		snd->n_sack = p->opts.n_sack;
-		for (int i = 0; i < p->opts.n_sack; i++) {
-			snd->sack[i][0] = p->opts.sack[i][0];
-			snd->sack[i][1] = p->opts.sack[i][1];
+			track_zero_window(slab, snd, p);
+		snd->n_sack = 0;
+		if (p->opts.n_sack > 0 && tt_dir_ext_need(slab, snd) != NULL) {
+			snd->n_sack = p->opts.n_sack;
+			for (int i = 0; i < p->opts.n_sack; i++) {
+				snd->ext->sack[i][0] = p->opts.sack[i][0];
+				snd->ext->sack[i][1] = p->opts.sack[i][1];
+			}
 		}
 	}
 	learn_ipid(snd, p);
 	if (len > 0 && !rst)
 		account_in_flight(snd, rcv);
 
-	for (uint32_t m = an; m != 0; m &= m - 1) /* each bit set */
-		snd->counts[__builtin_ctz(m)]++;
+	if (an != 0 && tt_dir_ext_need(slab, snd) != NULL)
+		for (uint32_t m = an; m != 0; m &= m - 1) /* each bit set */
+			snd->ext->counts[__builtin_ctz(m)]++;
 	info->anomalies = an;
 }

@@ -645,3 +645,93 @@ uint32_t tt_flow_used_bound(const struct tt_flow_table *t)
 {
 	return t->bound;
 }
+
+/* ---- side blocks ----------------------------------------------------------------------------- */
+
+#define SLAB_CHUNK 256u /* blocks per chunk */
+
+struct tt_flow_slab {
+	uint8_t **chunks;        /* ceil(max_blocks / SLAB_CHUNK), allocated on demand */
+	uint32_t n_chunks;
+	size_t block_size;
+	uint32_t max_blocks;
+	uint32_t n_used;
+	uint32_t bound;          /* blocks ever handed out from the chunks */
+	void *free_head;         /* freed blocks, linked through their first word */
+};
+
+int tt_flow_slab_new(struct tt_flow_slab **out, size_t block_size, uint32_t max_blocks,
+                     char *errbuf)
+{
+	struct tt_flow_slab *s;
+
+	*out = NULL;
+	if (max_blocks == 0 || block_size < sizeof(void *) || block_size > ((size_t)1 << 20))
+		return tt_set_err(errbuf, TT_ERR_INVAL, "side blocks: %u blocks of %zu bytes is out of range",
+		                  max_blocks, block_size);
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return tt_set_err(errbuf, TT_ERR_NOMEM, "side blocks: out of memory");
+	s->chunks = calloc((max_blocks + SLAB_CHUNK - 1) / SLAB_CHUNK, sizeof(*s->chunks));
+	if (s->chunks == NULL) {
+		free(s);
+		return tt_set_err(errbuf, TT_ERR_NOMEM, "side blocks: out of memory");
+	}
+	s->block_size = (block_size + 7) & ~(size_t)7;
+	s->max_blocks = max_blocks;
+	*out = s;
+	return TT_OK;
+}
+
+void tt_flow_slab_free(struct tt_flow_slab **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	for (uint32_t i = 0; i < (*sp)->n_chunks; i++)
+		free((*sp)->chunks[i]);
+	free((*sp)->chunks);
+	free(*sp);
+	*sp = NULL;
+}
+
+void *tt_flow_slab_get(struct tt_flow_slab *s)
+{
+	void *b;
+
+	if (s->n_used >= s->max_blocks)
+		return NULL;
+	if (s->free_head != NULL) {
+		b = s->free_head;
+		memcpy(&s->free_head, b, sizeof(void *));
+		memset(b, 0, sizeof(void *)); /* the rest was zeroed when put back */
+	} else {
+		uint32_t c = s->bound / SLAB_CHUNK;
+		if (c == s->n_chunks) {
+			size_t bytes = s->block_size * SLAB_CHUNK;
+			uint8_t *chunk = block_alloc(&bytes);
+			if (chunk == NULL)
+				return NULL;
+			memset(chunk, 0, bytes);
+			s->chunks[s->n_chunks++] = chunk;
+		}
+		b = s->chunks[c] + (size_t)(s->bound % SLAB_CHUNK) * s->block_size;
+		s->bound++;
+	}
+	s->n_used++;
+	return b;
+}
+
+void tt_flow_slab_put(struct tt_flow_slab *s, void *block)
+{
+	if (block == NULL)
+		return;
+	memset(block, 0, s->block_size);
+	memcpy(block, &s->free_head, sizeof(void *));
+	s->free_head = block;
+	s->n_used--;
+}
+
+uint32_t tt_flow_slab_count(const struct tt_flow_slab *s)
+{
+	return s->n_used;
+}

@@ -71,8 +71,8 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		const struct tt_dir *x = &c->dir[d];
 		r->counts.packets += x->packets;
 		for (int a = 0; a < TT_AN_COUNT; a++)
-			r->counts.anomalies[a] += x->counts[a];
-		r->counts.zero_window = tt_ns_add(r->counts.zero_window, x->zw_total);
+			r->counts.anomalies[a] += tt_dir_x(x)->counts[a];
+		r->counts.zero_window = tt_ns_add(r->counts.zero_window, tt_dir_x(x)->zw_total);
 		r->counts.rtt_samples += x->rtt.samples;
 		r->counts.rtt_sum = tt_ns_add(r->counts.rtt_sum, x->rtt.sum);
 	}
@@ -82,6 +82,8 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.gaps_forgotten++;
 	if ((c->dir[0].limits | c->dir[1].limits) & TT_DIR_LIM_RTT)
 		r->counts.rtt_untimed++;
+	if ((c->dir[0].limits | c->dir[1].limits) & TT_DIR_LIM_EXT)
+		r->counts.ext_missing++;
 	if (c->has_rtt_client && c->has_rtt_server) {
 		r->counts.hs_rtts++;
 		r->counts.hs_rtt_sum = tt_ns_add(r->counts.hs_rtt_sum,
@@ -118,6 +120,8 @@ size_t tt_report_limits(const struct tt_report *r, const struct tt_stats *st,
 		{"rtt_slots", TT_RTT_SLOTS, r->counts.rtt_untimed,
 		 "connections with segments not timed"},
 		{"diagnosis_keys", TT_DIAG_KEYS_MAX, pooled, "tables pooling further keys"},
+		{"side_blocks", 2 * (uint64_t)st->max_flows, r->counts.ext_missing,
+		 "connections with conditions not recorded (out of memory)"},
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && n < TT_REPORT_LIMITS_MAX; i++)
 		if (all[i].count > 0)

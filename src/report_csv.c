@@ -71,6 +71,7 @@ static void opt_ms(FILE *f, bool has, tt_time_ns v)
 
 static void csv_dir(FILE *f, const struct tt_dir *d)
 {
+	const struct tt_dir_ext *x = tt_dir_x(d);
 	bool rtt = d->rtt.samples > 0;
 
 	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u", d->packets,
@@ -86,12 +87,12 @@ static void csv_dir(FILE *f, const struct tt_dir *d)
 	opt_u(f, d->has_win, d->win_last_raw);
 	opt_u(f, d->scale_known, d->shift);
 	for (int i = 0; i < TT_AN_COUNT; i++)
-		fprintf(f, ",%u", d->counts[tt_report_counters[i].an]);
-	opt_ms(f, true, d->zw_total);
-	opt_ms(f, true, d->zw_max);
+		fprintf(f, ",%u", x->counts[tt_report_counters[i].an]);
+	opt_ms(f, true, x->zw_total);
+	opt_ms(f, true, x->zw_max);
 	fprintf(f, ",%" PRIu64 ",%" PRIu64, d->bytes_in_flight_max, d->seq_next);
 	opt_u(f, d->has_ack, d->ack_max);
-	fprintf(f, ",%" PRIu64 ",%u,%u", d->bytes_acked, d->icmp_errors, d->rtt.samples);
+	fprintf(f, ",%" PRIu64 ",%u,%u", d->bytes_acked, x->icmp_errors, d->rtt.samples);
 	opt_ms(f, rtt, d->rtt.min);
 	opt_ms(f, rtt, rtt ? d->rtt.sum / d->rtt.samples : 0);
 	opt_ms(f, rtt, d->rtt.max);
@@ -141,7 +142,7 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	}
 	fprintf(f, "%s,%d", tt_client_reason_name((enum tt_client_reason)c->client_reason),
 	        c->hist[0].truncated || c->hist[1].truncated);
-	if (c->dir[0].icmp_errors + c->dir[1].icmp_errors > 0)
+	if (tt_dir_x(&c->dir[0])->icmp_errors + tt_dir_x(&c->dir[1])->icmp_errors > 0)
 		fprintf(f, ",%u,%u", c->icmp_type, c->icmp_code);
 	else
 		fputs(",,", f);

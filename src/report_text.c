@@ -113,8 +113,9 @@ static void rtt_dir(struct tt_outbuf *o, const char *name, const struct tt_rtt_s
 static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 {
 	const struct tt_dir *a = &c->dir[0], *b = &c->dir[1];
+	const struct tt_dir_ext *xa = tt_dir_x(a), *xb = tt_dir_x(b);
 	uint64_t pkts = a->packets + b->packets;
-	uint32_t retx = a->counts[TT_AN_RETRANSMISSION] + b->counts[TT_AN_RETRANSMISSION];
+	uint32_t retx = xa->counts[TT_AN_RETRANSMISSION] + xb->counts[TT_AN_RETRANSMISSION];
 	bool first = true;
 
 	tt_ob_str(o, "      health: retx ");
@@ -124,12 +125,13 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	tt_ob_char(o, '/');
 	tt_ob_u64(o, pkts);
 	tt_ob_str(o, "); dup acks ");
-	tt_ob_u64(o, (uint32_t)(a->counts[TT_AN_DUP_ACK] + b->counts[TT_AN_DUP_ACK]));
+	tt_ob_u64(o, (uint32_t)(xa->counts[TT_AN_DUP_ACK] + xb->counts[TT_AN_DUP_ACK]));
 	tt_ob_str(o, "; zero window ");
-	if (tt_ns_add(a->zw_total, b->zw_total) > 0 || a->counts[TT_AN_ZERO_WINDOW] + b->counts[TT_AN_ZERO_WINDOW] > 0) {
-		ob_duration(o, tt_ns_add(a->zw_total, b->zw_total));
+	if (tt_ns_add(xa->zw_total, xb->zw_total) > 0 ||
+	    xa->counts[TT_AN_ZERO_WINDOW] + xb->counts[TT_AN_ZERO_WINDOW] > 0) {
+		ob_duration(o, tt_ns_add(xa->zw_total, xb->zw_total));
 		tt_ob_str(o, " (longest ");
-		ob_duration(o, a->zw_max > b->zw_max ? a->zw_max : b->zw_max);
+		ob_duration(o, xa->zw_max > xb->zw_max ? xa->zw_max : xb->zw_max);
 		tt_ob_char(o, ')');
 	} else {
 		tt_ob_str(o, "none");
@@ -151,7 +153,7 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	rtt_dir(o, "s2c", &b->rtt);
 	for (int i = 0; i < TT_AN_COUNT; i++) {
 		enum tt_anomaly an = tt_report_counters[i].an;
-		uint32_t n = a->counts[an] + b->counts[an];
+		uint32_t n = xa->counts[an] + xb->counts[an];
 		if (n == 0 || an == TT_AN_RETRANSMISSION || an == TT_AN_DUP_ACK)
 			continue;
 		tt_ob_str(o, first ? "; also " : ", ");
@@ -218,8 +220,8 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	{
 		const uint64_t v[5] = {c->dir[0].packets, c->dir[0].payload_bytes, c->dir[1].packets,
 		                       c->dir[1].payload_bytes,
-		                       (uint32_t)(c->dir[0].counts[TT_AN_RETRANSMISSION] +
-		                                  c->dir[1].counts[TT_AN_RETRANSMISSION])};
+		                       (uint32_t)(tt_dir_x(&c->dir[0])->counts[TT_AN_RETRANSMISSION] +
+		                                  tt_dir_x(&c->dir[1])->counts[TT_AN_RETRANSMISSION])};
 		static const size_t width[5] = {6, 9, 6, 9, 5};
 		for (int i = 0; i < 5; i++) {
 			tt_ob_char(o, ' ');

@@ -56,6 +56,7 @@ struct tt_tracker {
 	struct tt_tracker_config cfg;
 	struct tt_flow_table *flows;
 	struct tt_flow_table *tws;  /* struct tt_tw by 4-tuple */
+	struct tt_flow_slab *ext;   /* the records' side blocks (struct tt_dir_ext) */
 	struct tt_conn view;        /* a struct tt_tw as a record, for its events */
 	struct tt_stats stats;
 	uint64_t next_id;
@@ -165,8 +166,11 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 		rc = tt_flow_table_new(&tr->tws, cfg->max_flows, sizeof(struct tt_tw), 0x7463u, errbuf);
 	if (rc == TT_OK)
 		tt_flow_table_no_lru(tr->tws); /* full, the entry nearest its end goes (timers) */
+	if (rc == TT_OK) /* at most one per direction of each record */
+		rc = tt_flow_slab_new(&tr->ext, sizeof(struct tt_dir_ext), 2 * cfg->max_flows, errbuf);
 	if (rc != TT_OK) {
 		tt_flow_table_free(&tr->flows);
+		tt_flow_table_free(&tr->tws);
 		free(tr);
 		return rc;
 	}
@@ -181,6 +185,7 @@ void tt_tracker_free(struct tt_tracker **trp)
 		return;
 	tt_flow_table_free(&(*trp)->flows);
 	tt_flow_table_free(&(*trp)->tws);
+	tt_flow_slab_free(&(*trp)->ext);
 	free((*trp)->pend);
 	free(*trp);
 	*trp = NULL;
@@ -361,6 +366,14 @@ static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *
 	return w;
 }
 
+/* Free a record and its side blocks. */
+static void drop_record(struct tt_tracker *tr, struct tt_conn *c)
+{
+	tt_dir_ext_release(tr->ext, &c->dir[TT_CLIENT]);
+	tt_dir_ext_release(tr->ext, &c->dir[TT_SERVER]);
+	tt_flow_remove(tr->flows, c);
+}
+
 /*
  * A written record waiting on a timer (TIME_WAIT, or 2*MSL after its end)
  * becomes a compact entry and the full record is freed.
@@ -405,7 +418,7 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c)
 		if (c->tw_deadline[TT_SERVER] < c->tw_deadline[TT_CLIENT])
 			w->flags |= TWF_SERVER_FIRST;
 	}
-	tt_flow_remove(tr->flows, c);
+	drop_record(tr, c);
 	timer_insert(tr, tr->tws, w, list, deadline);
 }
 
@@ -470,7 +483,7 @@ static void remove_conn(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
 		                            c->state);
 		view_leave_time_wait(tr, v, TT_CLIENT, ts, ts);
 	}
-	tt_flow_remove(tr->flows, c);
+	drop_record(tr, c);
 }
 
 static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
@@ -928,7 +941,7 @@ static bool fin_behind_hole(const struct tt_conn *c, enum tt_endpoint se, const 
 	    s->front_fill_ts > r->last_ack_ts)
 		return false;
 	for (int i = 0; i < r->n_sack; i++)
-		if (tt_seq_after(r->sack[i][0], r->last_ack_raw))
+		if (tt_seq_after(r->ext->sack[i][0], r->last_ack_raw))
 			return true;
 	return r->dup_ack_num >= 2;
 }
@@ -994,7 +1007,11 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 		return;
 	}
 	ep = endpoint_of(c, swapped);
-	c->dir[ep].icmp_errors++;
+	{
+		struct tt_dir_ext *x = tt_dir_ext_need(tr->ext, &c->dir[ep]);
+		if (x != NULL)
+			x->icmp_errors++;
+	}
 	c->icmp_type = p->icmp_type;
 	c->icmp_code = p->icmp_code;
 	if (p->ts > c->last)
@@ -1127,7 +1144,7 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	struct tt_seg_info info;
 
 	c->strays++;
-	tt_analysis_segment(&c->dir[se], &c->dir[!se], p, ooo_threshold(c), &info);
+	tt_analysis_segment(tr->ext, &c->dir[se], &c->dir[!se], p, ooo_threshold(c), &info);
 	for (uint32_t m = info.anomalies; m != 0; m &= m - 1) /* each bit set, lowest first */
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
@@ -1306,7 +1323,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 	had_ack = c->dir[se].has_ack;
 	ack_before = c->dir[se].ack_max;
-	tt_analysis_segment(&c->dir[se], &c->dir[re], p, ooo_threshold(c), &info);
+	tt_analysis_segment(tr->ext, &c->dir[se], &c->dir[re], p, ooo_threshold(c), &info);
 	if (!f.rst_rejected)
 		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
@@ -1404,8 +1421,8 @@ void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 	}
 	/* What a segment touches: the node, the flags and both directions' hot
 	 * parts with their RTT rings (see struct tt_conn and struct tt_dir). */
-	prefetch_range(c, offsetof(struct tt_conn, dir[0].sack));
-	prefetch_range(&c->dir[1], offsetof(struct tt_dir, sack));
+	prefetch_range(c, offsetof(struct tt_conn, dir[1]));
+	prefetch_range(&c->dir[1], sizeof(struct tt_dir));
 }
 
 void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,
@@ -1521,17 +1538,30 @@ void tt_tracker_finish(struct tt_tracker *tr)
 	for (uint32_t i = 0; i < bound; i++) {
 		struct tt_conn *c = tt_flow_at(tr->flows, i);
 		if (c != NULL)
-			tt_flow_remove(tr->flows, c);
+			drop_record(tr, c);
 	}
 }
 
 /* ---- derived facts --------------------------------------------------------- */
 
+void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src)
+{
+	if (&dst->conn != src)
+		memcpy(&dst->conn, src, sizeof(*src));
+	for (int d = 0; d < 2; d++) {
+		if (src->dir[d].ext == NULL)
+			continue;
+		if (src->dir[d].ext != &dst->ext[d])
+			memcpy(&dst->ext[d], src->dir[d].ext, sizeof(dst->ext[d]));
+		dst->conn.dir[d].ext = &dst->ext[d];
+	}
+}
+
 /* Sequence gaps never filled (a reordered segment fills its gap). */
 static bool open_gaps(const struct tt_dir *d)
 {
 	for (int i = 0; i < d->n_holes; i++)
-		if (!(d->holes[i].flags & TT_HOLE_BEFORE))
+		if (!(d->ext->holes[i].flags & TT_HOLE_BEFORE))
 			return true;
 	return false;
 }
@@ -1552,7 +1582,8 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6])
 		names[n++] = "synack_not_seen";
 	if (c->inferred & TT_INF_FIN_NOT_SEEN)
 		names[n++] = "fin_not_seen";
-	if (a->counts[TT_AN_ACKED_UNSEEN] + b->counts[TT_AN_ACKED_UNSEEN] > 0 || open_gaps(a) ||
+	if (tt_dir_x(a)->counts[TT_AN_ACKED_UNSEEN] + tt_dir_x(b)->counts[TT_AN_ACKED_UNSEEN] > 0 ||
+	    open_gaps(a) ||
 	    open_gaps(b))
 		names[n++] = "capture_loss";
 	return n;

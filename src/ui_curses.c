@@ -60,7 +60,7 @@ struct qent {
 	uint8_t kind;
 	uint64_t id;
 	tt_time_ns ts;
-	struct tt_conn *c;          /* Q_OVER: a copy (owned) */
+	struct tt_conn_copy *c;     /* Q_OVER: a copy (owned) */
 };
 
 /* One line of the detail view: text, and up to eight spans drawn in a state's colours. */
@@ -101,7 +101,7 @@ struct tt_ui {
 
 	/* the detail view */
 	uint64_t detail_id;
-	struct tt_conn detail;
+	struct tt_conn_copy detail;
 	bool have_detail, detail_gone;
 	int dscroll;
 	struct dline *dl;
@@ -618,8 +618,8 @@ static void fmt_zw(char *b, size_t n, const struct tt_dir *d)
 {
 	char total[24], longest[24];
 
-	tt_format_ms(total, sizeof(total), d->zw_total);
-	tt_format_ms(longest, sizeof(longest), d->zw_max);
+	tt_format_ms(total, sizeof(total), tt_dir_x(d)->zw_total);
+	tt_format_ms(longest, sizeof(longest), tt_dir_x(d)->zw_max);
 	snprintf(b, n, "%s (longest %s)%s", total, longest, d->in_zero_window ? ", now" : "");
 }
 
@@ -627,7 +627,7 @@ static void dl_ladder(struct tt_ui *ui);
 
 static void build_detail(struct tt_ui *ui)
 {
-	const struct tt_conn *c = &ui->detail;
+	const struct tt_conn *c = &ui->detail.conn;
 	const struct tt_dir *cs = &c->dir[TT_CLIENT], *sc = &c->dir[TT_SERVER];
 	char a[128], b[128], line[DETAIL_WIDTH];
 	const char *names[6];
@@ -758,12 +758,14 @@ static void build_detail(struct tt_ui *ui)
 	else
 		snprintf(b, sizeof(b), "-");
 	dl_kv(ui, "path RTT ms", a, b);
-	PAIR_U64("icmp_errors", icmp_errors);
+	fmt_u64(a, sizeof(a), tt_dir_x(cs)->icmp_errors);
+	fmt_u64(b, sizeof(b), tt_dir_x(sc)->icmp_errors);
+	dl_kv(ui, "icmp_errors", a, b);
 #undef PAIR_U64
 	for (int i = 0; i < TT_AN_COUNT; i++) {
 		enum tt_anomaly an = tt_report_counters[i].an;
-		fmt_u64(a, sizeof(a), cs->counts[an]);
-		fmt_u64(b, sizeof(b), sc->counts[an]);
+		fmt_u64(a, sizeof(a), tt_dir_x(cs)->counts[an]);
+		fmt_u64(b, sizeof(b), tt_dir_x(sc)->counts[an]);
 		dl_kv(ui, tt_report_counters[i].name, a, b);
 	}
 	dl_ladder(ui);
@@ -798,7 +800,7 @@ static void draw_detail(struct tt_ui *ui)
 		ui->dscroll = 0;
 	n = snprintf(buf, sizeof(buf), "connection %llu: ", (unsigned long long)ui->detail_id);
 	if (ui->have_detail) {
-		const struct tt_conn *c = &ui->detail;
+		const struct tt_conn *c = &ui->detail.conn;
 		char x[TT_UI_EP_SIZE], y[TT_UI_EP_SIZE];
 		tt_format_endpoint(x, sizeof(x), c->ip_version, c->addr[0], c->port[0]);
 		tt_format_endpoint(y, sizeof(y), c->ip_version, c->addr[1], c->port[1]);
@@ -900,7 +902,7 @@ static void apply(struct tt_ui *ui, enum qkind kind, uint64_t id, const struct t
 	}
 	tt_ui_model_over(&ui->m, c, ts);
 	if (ui->mode != MODE_LIST && c->id == ui->detail_id && !c->remnant) {
-		memcpy(&ui->detail, c, sizeof(*c));
+		tt_conn_copy(&ui->detail, c);
 		ui->have_detail = true;
 	}
 }
@@ -948,7 +950,7 @@ static void queue_push(struct tt_ui *ui, enum qkind kind, const struct tt_event 
 			ui->qdropped++;
 			return;
 		}
-		memcpy(e->c, ev->conn, sizeof(*e->c));
+		tt_conn_copy(e->c, ev->conn);
 	}
 	ui->qn++;
 }
@@ -957,7 +959,7 @@ static void queue_drain(struct tt_ui *ui)
 {
 	while (ui->qn > 0) {
 		struct qent *e = &ui->q[ui->qhead];
-		apply(ui, (enum qkind)e->kind, e->id, e->c, e->ts);
+		apply(ui, (enum qkind)e->kind, e->id, e->c != NULL ? &e->c->conn : NULL, e->ts);
 		free(e->c);
 		e->c = NULL;
 		ui->qhead = (ui->qhead + 1) % ui->qcap;
@@ -998,7 +1000,7 @@ static void on_open(const struct tt_conn *c, void *user)
 
 	tt_ui_model_open(&ui->m, c);
 	if (ui->mode != MODE_LIST && c->id == ui->detail_id) {
-		memcpy(&ui->detail, c, sizeof(*c));
+		tt_conn_copy(&ui->detail, c);
 		ui->have_detail = true;
 	}
 }
@@ -1008,7 +1010,7 @@ static void fetch_detail(const struct tt_conn *c, void *user)
 	struct tt_ui *ui = user;
 
 	if (c->id == ui->detail_id) {
-		memcpy(&ui->detail, c, sizeof(*c));
+		tt_conn_copy(&ui->detail, c);
 		ui->have_detail = true;
 	}
 }
@@ -1139,7 +1141,7 @@ static void open_detail(struct tt_ui *ui)
 	ui->detail_gone = false;
 	ui->have_detail = r->final != NULL;
 	if (r->final != NULL)
-		memcpy(&ui->detail, r->final, sizeof(*r->final));
+		tt_conn_copy(&ui->detail, &r->final->conn);
 	/* else: an open connection; the next refresh copies it */
 	follow(ui, r->id);
 }

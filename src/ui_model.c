@@ -122,7 +122,7 @@ void tt_ui_row_update(struct tt_ui_row *r, const struct tt_conn *c)
 		r->port[e] = c->port[e];
 		r->bytes[e] = d->payload_bytes;
 		r->packets[e] = d->packets;
-		r->retx[e] = d->counts[TT_AN_RETRANSMISSION];
+		r->retx[e] = tt_dir_x(d)->counts[TT_AN_RETRANSMISSION];
 		r->has_win[e] = d->has_win;
 		r->scale_known[e] = d->scale_known;
 		r->win[e] = d->win_last;
@@ -525,7 +525,7 @@ static void mark_over(struct tt_ui_row *r, const struct tt_conn *c, tt_time_ns t
 	if (r->final == NULL)
 		r->final = malloc(sizeof(*r->final));
 	if (r->final != NULL)
-		memcpy(r->final, c, sizeof(*c));
+		tt_conn_copy(r->final, c);
 }
 
 void tt_ui_model_open(struct tt_ui_model *m, const struct tt_conn *c)
@@ -587,8 +587,8 @@ void tt_ui_model_over(struct tt_ui_model *m, const struct tt_conn *c, tt_time_ns
 	if (c->remnant) {
 		/* A row over leaves TIME_WAIT: its states change, it lingers from now. */
 		if (r != NULL && r->over && r->final != NULL) {
-			r->final->state[TT_CLIENT] = c->state[TT_CLIENT];
-			r->final->state[TT_SERVER] = c->state[TT_SERVER];
+			r->final->conn.state[TT_CLIENT] = c->state[TT_CLIENT];
+			r->final->conn.state[TT_SERVER] = c->state[TT_SERVER];
 			r->state[TT_CLIENT] = c->state[TT_CLIENT];
 			r->state[TT_SERVER] = c->state[TT_SERVER];
 			r->over_at = ts;

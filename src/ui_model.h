@@ -67,7 +67,7 @@ struct tt_ui_row {
 	uint64_t sample_bytes;      /* both ways, at sample_ts: the rate's starting point */
 	tt_time_ns sample_ts;
 	double rate;                /* bytes per second, both ways */
-	struct tt_conn *final;      /* the record as it ended, if over (owned) */
+	struct tt_conn_copy *final; /* the record as it ended, if over (owned) */
 };
 
 /** Copy what a row shows from a connection (not the rate). */

@@ -58,6 +58,7 @@ const char *tt_anomaly_name(enum tt_anomaly a);
 /* tt_dir.limits: a per-direction buffer was full and something was let go. */
 #define TT_DIR_LIM_HOLES 0x01 /* a gap was forgotten (its bytes count as seen) */
 #define TT_DIR_LIM_RTT 0x02   /* a segment went untimed: TT_RTT_SLOTS were in flight */
+#define TT_DIR_LIM_EXT 0x04   /* no side block (out of memory): conditions went unrecorded */
 
 /* A gap in the sequence space this direction sent: bytes never captured. */
 struct tt_hole {
@@ -87,11 +88,29 @@ struct tt_rtt_stats {
 };
 
 /*
+ * What only some directions need (13% of them on the synthetic benchmark):
+ * sequence gaps, the last SACK blocks, the condition counts, zero-window times
+ * and ICMP errors.  A side block, taken at the first need from the slab the
+ * caller passes, and given back with the record: a clean connection's record
+ * is smaller by two of these.  n_holes > 0, n_sack > 0 and in_zero_window
+ * imply that the block exists.
+ */
+struct tt_dir_ext {
+	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
+	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
+	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
+	/* Zero-window advertisements: time spent, per direction. */
+	tt_time_ns zw_since;        /* start of the open zero-window period, if in_zero_window */
+	tt_time_ns zw_total, zw_max;
+	struct tt_hole holes[TT_MAX_HOLES];
+};
+
+/*
  * One direction of a connection: what one endpoint sent.  Fields are laid out
  * by how often a segment touches them: flags, sequence and window state and
  * the byte counters first (the first three or four cache lines, which every
- * segment reads), the RTT ring next, then what only some segments or the
- * report read (SACK blocks, anomaly counts, zero-window times, gaps).
+ * segment reads), the RTT ring next; what only some directions need is in
+ * the side block (ext).
  */
 struct tt_dir {
 	bool has_isn, has_base, has_ack, has_win, has_fin;
@@ -140,18 +159,30 @@ struct tt_dir {
 	                             * handshake; 0 if unknown (set by the tracker) */
 
 	struct tt_rtt_stats rtt;    /* this direction's data, timed to the peer's ACKs */
+	struct tt_dir_ext *ext;     /* what only some directions need; NULL until then */
 	struct tt_rtt_slot rtt_slots[TT_RTT_SLOTS];
-
-	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
-	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
-	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
-	/* Zero-window advertisements: time spent, per direction. */
-	tt_time_ns zw_since;        /* start of the open zero-window period, if in_zero_window */
-	tt_time_ns zw_total, zw_max;
-	struct tt_hole holes[TT_MAX_HOLES];
 };
 #define TT_LAST_KEEP_ALIVE 0x01
 #define TT_LAST_ZW_PROBE 0x02
+
+/* A direction's side block, or an all-zero one if it has none (for readers). */
+extern const struct tt_dir_ext tt_dir_ext_none;
+static inline const struct tt_dir_ext *tt_dir_x(const struct tt_dir *d)
+{
+	return d->ext != NULL ? d->ext : &tt_dir_ext_none;
+}
+
+struct tt_flow_slab;
+
+/**
+ * A direction's side block, taken from slab (blocks of sizeof(struct
+ * tt_dir_ext)) if it has none yet.
+ * @return the block, or NULL when the slab has none left (d->limits records it).
+ */
+struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d);
+
+/** Give a direction's side block back to the slab (ext becomes NULL). */
+void tt_dir_ext_release(struct tt_flow_slab *slab, struct tt_dir *d);
 
 /* What a segment was, for the state machine and the event stream. */
 struct tt_seg_info {
@@ -170,9 +201,11 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
  * ooo_threshold: how soon after a sequence gap opened a segment filling it
  * counts as reordered rather than re-sent, when no timestamp or IP ID says
  * which was sent first (the handshake round trip, or 3 ms as in Wireshark).
+ * slab: where side blocks come from (see struct tt_dir_ext).
  */
-void tt_analysis_segment(struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
-                         tt_time_ns ooo_threshold, struct tt_seg_info *info);
+void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct tt_dir *rcv,
+                         const struct tt_packet *p, tt_time_ns ooo_threshold,
+                         struct tt_seg_info *info);
 
 /**
  * The end of a record: a zero-window period still open is counted up to end.

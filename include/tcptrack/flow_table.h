@@ -125,4 +125,33 @@ void *tt_flow_at(struct tt_flow_table *t, uint32_t i);
 /** @return the highest pool index ever used plus one (iteration bound). */
 uint32_t tt_flow_used_bound(const struct tt_flow_table *t);
 
+/*
+ * Side blocks: fixed-size blocks that only some records need (a direction's
+ * sequence gaps and condition counts, say), so that a record stays small for
+ * the connections that need none.  Blocks come from chunks allocated on
+ * demand, at most max_blocks of them, and freed blocks are reused; a block is
+ * zeroed when it is put back (still in the cache), so it is handed out zeroed.
+ */
+struct tt_flow_slab; /* opaque */
+
+/**
+ * Create a slab of blocks of block_size bytes (at least a pointer's size),
+ * at most max_blocks in use at once.
+ * @return TT_OK, or TT_ERR_INVAL / TT_ERR_NOMEM with errbuf set.
+ */
+int tt_flow_slab_new(struct tt_flow_slab **out, size_t block_size, uint32_t max_blocks,
+                     char *errbuf);
+
+/** Free the slab and every block. *sp becomes NULL; NULL is ignored. */
+void tt_flow_slab_free(struct tt_flow_slab **sp);
+
+/** @return a zeroed block, or NULL when max_blocks are in use or memory ran out. */
+void *tt_flow_slab_get(struct tt_flow_slab *s);
+
+/** Give back a block from tt_flow_slab_get() (NULL is ignored). */
+void tt_flow_slab_put(struct tt_flow_slab *s, void *block);
+
+/** @return the blocks in use. */
+uint32_t tt_flow_slab_count(const struct tt_flow_slab *s);
+
 #endif /* TCPTRACK_FLOW_TABLE_H */

@@ -247,6 +247,20 @@ const char *tt_client_reason_name(enum tt_client_reason r);
  */
 int tt_conn_inferred(const struct tt_conn *c, const char *names[6]);
 
+/*
+ * A record kept past the event that handed it over (the live view, tests):
+ * its side blocks live in the tracker and go with the record, so a copy takes
+ * them along.  conn's side-block pointers point into the copy itself, so copy
+ * a copy with tt_conn_copy() too, never with memcpy().
+ */
+struct tt_conn_copy {
+	struct tt_conn conn;
+	struct tt_dir_ext ext[2];
+};
+
+/** Copy src, side blocks included, into dst (src may be a copy's conn). */
+void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src);
+
 /** @return "complete", "syn", "syn_synack", "simultaneous", "none". */
 const char *tt_handshake_name(enum tt_handshake h);
 

@@ -977,3 +977,48 @@ Test(flow_table, lru_oldest_against_reference_large, .fini = teardown)
 {
 	lru_against_reference(2048, 9, 30000);
 }
+
+/* ---- side blocks --------------------------------------------------------------------------- */
+
+/* Blocks come zeroed, are distinct, are reused once put back (zeroed again),
+ * and no more than max_blocks are in use at once. */
+Test(flow_table, slab_blocks_zeroed_bounded_and_reused)
+{
+	struct tt_flow_slab *s;
+	char err[256];
+	unsigned char *b[600];
+	static const unsigned char zero[40];
+
+	cr_assert_eq(tt_flow_slab_new(&s, 40, 600, err), TT_OK, "%s", err);
+	for (int i = 0; i < 600; i++) { /* more than one chunk */
+		b[i] = tt_flow_slab_get(s);
+		cr_assert_not_null(b[i]);
+		cr_assert_eq(memcmp(b[i], zero, sizeof(zero)), 0, "block %d zeroed", i);
+		memset(b[i], 0xa5, 40);
+		for (int j = 0; j < i; j += 97)
+			cr_assert_neq(b[i], b[j]);
+	}
+	cr_assert_eq(tt_flow_slab_count(s), 600);
+	cr_assert_null(tt_flow_slab_get(s), "max_blocks in use");
+	tt_flow_slab_put(s, b[17]);
+	tt_flow_slab_put(s, NULL); /* ignored */
+	cr_assert_eq(tt_flow_slab_count(s), 599);
+	unsigned char *again = tt_flow_slab_get(s);
+	cr_assert_eq(again, b[17], "a freed block is reused");
+	cr_assert_eq(memcmp(again, zero, sizeof(zero)), 0, "and handed out zeroed");
+	cr_assert_eq(b[18][0], 0xa5, "its neighbour untouched");
+	tt_flow_slab_free(&s);
+	cr_assert_null(s);
+	tt_flow_slab_free(&s); /* NULL is ignored */
+}
+
+Test(flow_table, slab_rejects_bad_sizes)
+{
+	struct tt_flow_slab *s;
+	char err[256];
+
+	cr_assert_eq(tt_flow_slab_new(&s, 40, 0, err), TT_ERR_INVAL);
+	cr_assert_null(s);
+	cr_assert_eq(tt_flow_slab_new(&s, 1, 10, err), TT_ERR_INVAL);
+	cr_assert_not_null(strstr(err, "side blocks"), "%s", err);
+}

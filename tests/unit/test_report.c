@@ -27,6 +27,20 @@
  * Read a whole stream from the start into a static NUL-terminated buffer
  * (static, so a failing assertion leaks nothing; each test is its own process).
  */
+
+/* A test record's side block, from a static pool (each test runs in a process of its own). */
+static struct tt_dir_ext *ext_of(struct tt_dir *d)
+{
+	static struct tt_dir_ext pool[256];
+	static unsigned used;
+
+	if (d->ext == NULL) {
+		cr_assert_lt(used, 256u);
+		d->ext = &pool[used++];
+	}
+	return d->ext;
+}
+
 static char *slurp(FILE *f)
 {
 	static char s[65536];
@@ -114,9 +128,9 @@ static void make_conn(struct tt_conn *c)
 	d->win_min = 100;
 	d->win_max = 65535;
 	d->win_last = 502;
-	d->counts[TT_AN_ZERO_WINDOW] = 2;
-	d->counts[TT_AN_RETRANSMISSION] = 1;
-	d->counts[TT_AN_KEEP_ALIVE] = 3;
+	ext_of(d)->counts[TT_AN_ZERO_WINDOW] = 2;
+	ext_of(d)->counts[TT_AN_RETRANSMISSION] = 1;
+	ext_of(d)->counts[TT_AN_KEEP_ALIVE] = 3;
 
 	d = &c->dir[TT_SERVER];
 	d->packets = 4;
@@ -517,7 +531,7 @@ Test(report, json_lines_parse)
 	make_conn(&c[1]);
 	c[1].id = 8;
 	c[1].reset_by = 2;
-	c[1].dir[0].icmp_errors = 1;
+	ext_of(&c[1].dir[0])->icmp_errors = 1;
 	c[1].icmp_type = 3;
 	c[1].hist[TT_SERVER].truncated = true;
 	memset(&st, 0, sizeof(st));
@@ -1374,14 +1388,14 @@ Test(report, json_dir_largest_values)
 		d->unique_bytes = 0;
 		d->syn = d->fin = d->rst = d->isn = UINT32_MAX;
 		d->win_min = d->win_max = d->win_last = UINT32_MAX;
-		d->icmp_errors = UINT32_MAX;
+		ext_of(d)->icmp_errors = UINT32_MAX;
 		d->has_isn = d->has_mss = d->has_wscale = d->has_win = d->has_ack = true;
 		d->scale_known = true;
 		d->mss = d->win_last_raw = UINT16_MAX;
 		d->wscale = d->shift = UINT8_MAX;
 		for (int i = 0; i < TT_AN_COUNT; i++)
-			d->counts[i] = UINT32_MAX;
-		d->zw_total = d->zw_max = INT64_MAX;
+			ext_of(d)->counts[i] = UINT32_MAX;
+		ext_of(d)->zw_total = ext_of(d)->zw_max = INT64_MAX;
 		d->rtt.samples = UINT32_MAX;
 		d->rtt.min = d->rtt.max = d->rtt.sum = INT64_MAX;
 	}

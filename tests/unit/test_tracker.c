@@ -13,7 +13,8 @@
 #define MAXREC 16
 
 /* The final records, copied as the tracker hands them over. */
-static struct tt_conn recs[MAXREC];
+static struct tt_conn_copy copies[MAXREC];
+static struct tt_conn recs[MAXREC]; /* copies[i].conn, side blocks in copies[i] */
 static int nrecs;
 static struct tt_tracker *tr;
 
@@ -29,8 +30,11 @@ static int nexits;
 static void on_event(const struct tt_event *ev, void *user)
 {
 	(void)user;
-	if (ev->type == TT_EVT_CONN_END && nrecs < MAXREC)
-		recs[nrecs++] = *ev->conn;
+	if (ev->type == TT_EVT_CONN_END && nrecs < MAXREC) {
+		tt_conn_copy(&copies[nrecs], ev->conn);
+		recs[nrecs] = copies[nrecs].conn; /* (its side-block pointers point into copies[]) */
+		nrecs++;
+	}
 	if (ev->type == TT_EVT_STATE && ev->conn->remnant && nexits < MAXREC) {
 		cr_assert_eq(ev->from, TT_TCP_TIME_WAIT);
 		cr_assert_eq(ev->to, TT_TCP_CLOSED);
@@ -156,6 +160,8 @@ Test(tracker, classic_open_close_and_time_wait_expiry)
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_CLOSED);
 	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "client");
 	cr_assert_eq(recs[0].handshake, TT_HS_COMPLETE);
+	cr_assert_null(recs[0].dir[TT_CLIENT].ext, "a clean connection takes no side block");
+	cr_assert_null(recs[0].dir[TT_SERVER].ext);
 	cr_assert_eq(recs[0].end_reason, TT_END_CLOSED);
 	cr_assert_eq(tt_tracker_time_wait_over(tr), 1);
 	/* The compact entry leaves TIME_WAIT at 2*MSL exactly, dated so. */
@@ -248,7 +254,8 @@ Test(tracker, refused_then_the_same_syn_retried_is_one_opening)
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].incarnation, 1);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_REFUSED);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].counts[TT_AN_RETRANSMISSION], 2);
+	cr_assert_eq(tt_dir_x(&recs[0].dir[TT_CLIENT])->counts[TT_AN_RETRANSMISSION], 2);
+	cr_assert_eq(recs[0].dir[TT_CLIENT].ext, &copies[0].ext[TT_CLIENT], "copied with the record");
 	assert_history(&recs[0].hist[TT_CLIENT],
 	               (const char *const[]){"SYN_SENT", "CLOSED", "SYN_SENT", "CLOSED", "SYN_SENT",
 	                                     "CLOSED"}, 6);
@@ -280,7 +287,7 @@ Test(tracker, syn_with_a_new_isn_while_unanswered_is_a_new_attempt)
 	cr_assert_eq(recs[0].dir[TT_CLIENT].isn, 1000);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert_eq(tt_conn_outcome(&recs[1]), TT_OUT_REFUSED);
-	cr_assert_eq(recs[1].dir[TT_CLIENT].counts[TT_AN_LOST_SEGMENT], 0);
+	cr_assert_eq(tt_dir_x(&recs[1].dir[TT_CLIENT])->counts[TT_AN_LOST_SEGMENT], 0);
 }
 
 Test(tracker, rst_with_wrong_ack_is_ignored_in_syn_sent)
@@ -391,7 +398,7 @@ Test(tracker, fin_retransmitted_just_after_the_end_counts_in_the_record)
 	seg(1.5, S, ACK | FIN, 501, 102, 0);
 	tick(3);
 	cr_assert_eq(nrecs, 1);
-	cr_assert_eq(recs[0].dir[TT_SERVER].counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(tt_dir_x(&recs[0].dir[TT_SERVER])->counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert_eq(recs[0].strays, 1);
 	tick(62);
 	cr_assert_eq(nexits, 1);
@@ -449,7 +456,7 @@ Test(tracker, crossing_fin_that_never_arrives_leaves_fin_wait_1)
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_FIN_WAIT_1);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSING);
 	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "both");
-	cr_assert_eq(recs[0].dir[TT_SERVER].counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(tt_dir_x(&recs[0].dir[TT_SERVER])->counts[TT_AN_RETRANSMISSION], 1);
 }
 
 Test(tracker, first_fin_with_resent_data_is_still_a_close)
@@ -472,7 +479,7 @@ Test(tracker, syn_retransmitted_after_a_bad_synack_is_not_a_simultaneous_open)
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_SYN_SENT, "client %s",
 	             tt_tcp_state_name(recs[0].state[TT_CLIENT]));
 	cr_assert_eq(recs[0].handshake, TT_HS_SYN_SYNACK);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(tt_dir_x(&recs[0].dir[TT_CLIENT])->counts[TT_AN_RETRANSMISSION], 1);
 }
 
 Test(tracker, rst_out_of_window_or_inexact_changes_nothing)
@@ -532,7 +539,7 @@ Test(tracker, old_syn_after_a_reset_is_a_stray)
 	/* The stray counts in the record it follows, as in Wireshark's stream. */
 	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 3);
 	cr_assert_eq(recs[0].strays, 1);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(tt_dir_x(&recs[0].dir[TT_CLIENT])->counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert_eq(recs[1].dir[TT_CLIENT].isn, 9000);
 }
@@ -661,7 +668,7 @@ Test(tracker, handshake_rtt_from_the_last_syn)
 	seg(1.03, C, ACK, 101, 501, 0);
 	tt_tracker_finish(tr);
 	cr_assert_eq(nrecs, 1);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].counts[TT_AN_RETRANSMISSION], 1);
+	cr_assert_eq(tt_dir_x(&recs[0].dir[TT_CLIENT])->counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert(recs[0].has_rtt_server);
 	cr_assert_eq(recs[0].rtt_server_side, SEC(1.02) - SEC(1));
 	cr_assert(recs[0].has_rtt_client);
