@@ -56,6 +56,8 @@ struct lru_ent {
 struct tt_flow_table {
 	uint8_t **chunks;        /* ceil(max_flows / CHUNK) pointers, allocated on demand */
 	uint32_t n_chunks;       /* chunks allocated */
+	uint8_t *arena;          /* or NULL: the reserved pool that chunks[] point into */
+	size_t arena_len;
 	size_t elem_size;
 	uint32_t max_flows;
 	uint32_t n_used;
@@ -76,9 +78,10 @@ struct tt_flow_table {
  * the kernel for transparent huge pages: every segment probes a random slot,
  * and with 4 KiB pages nearly every probe of a large index costs a TLB miss
  * (a two-level page walk in a virtual machine).  The index is dense, so huge
- * pages cost no memory.  (Record chunks stay on 4 KiB pages: a chunk is not a
- * whole number of huge pages, and its unused tail would count in the RSS.)
- * *bytes is rounded up to what was allocated.
+ * pages cost no memory.  (Separate record chunks stay on 4 KiB pages: a chunk
+ * is not a whole number of huge pages, and its unused tail would count in the
+ * RSS; see arena_reserve() for the records.)  *bytes is rounded up to what was
+ * allocated.
  */
 #define HUGE_PAGE ((size_t)2 << 20)
 
@@ -94,6 +97,40 @@ static void *block_alloc(size_t *bytes)
 #endif
 	*bytes = n;
 	return p;
+}
+
+/*
+ * The pool as one reservation of address space for max_flows records, on huge
+ * pages: pages become resident only as records are first used, so the RSS
+ * follows the most records in use at once (to within one huge page), and
+ * every record a segment touches is mapped by a few TLB entries instead of
+ * one per 4 KiB.  Where the address space cannot be had (a strict overcommit
+ * policy, a ulimit -v), the chunks are allocated one by one instead.
+ */
+static bool arena_reserve(struct tt_flow_table *t)
+{
+	size_t need = (size_t)t->max_flows * t->elem_size;
+	size_t len = (need + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uint8_t *p, *start;
+
+	if (need < HUGE_PAGE)
+		return false; /* small tables: chunks waste nothing */
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	start = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (start > p)
+		(void)munmap(p, (size_t)(start - p));
+	(void)munmap(start + len, (size_t)(p + HUGE_PAGE - start));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(start, len, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+#endif
+	t->arena = start;
+	t->arena_len = len;
+	for (uint32_t k = 0; (size_t)k * CHUNK < t->max_flows; k++)
+		t->chunks[t->n_chunks++] = start + (size_t)k * CHUNK * t->elem_size;
+	return true;
 }
 
 /* The deadline quantum, monotonic over the whole range of tt_time_ns. */
@@ -181,6 +218,7 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 	t->use_lru = true;
 	for (int i = 0; i < TT_FLOW_NTIMERS; i++)
 		t->timers[i].head = t->timers[i].tail = TT_FLOW_NIL;
+	(void)arena_reserve(t);
 	*out = t;
 	return TT_OK;
 }
@@ -189,8 +227,11 @@ void tt_flow_table_free(struct tt_flow_table **tp)
 {
 	if (tp == NULL || *tp == NULL)
 		return;
-	for (uint32_t i = 0; i < (*tp)->n_chunks; i++)
-		free((*tp)->chunks[i]);
+	if ((*tp)->arena != NULL)
+		(void)munmap((*tp)->arena, (*tp)->arena_len);
+	else
+		for (uint32_t i = 0; i < (*tp)->n_chunks; i++)
+			free((*tp)->chunks[i]);
 	free((*tp)->chunks);
 	for (int i = 0; i < TT_FLOW_NTIMERS; i++)
 		free((*tp)->timers[i].hint);
@@ -639,6 +680,11 @@ void *tt_flow_at(struct tt_flow_table *t, uint32_t i)
 		return NULL;
 	struct tt_flow_node *n = node_at(t, i);
 	return n->in_use ? n : NULL;
+}
+
+bool tt_flow_table_reserved(const struct tt_flow_table *t)
+{
+	return t->arena != NULL;
 }
 
 uint32_t tt_flow_used_bound(const struct tt_flow_table *t)

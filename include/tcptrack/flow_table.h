@@ -5,8 +5,10 @@
  *
  * The table does not know what a connection record holds: records are
  * elem_size bytes and begin with a struct tt_flow_node that the table owns.
- * Nothing is allocated per packet: the pool grows by chunks of records and the
- * index doubles as connections are added (amortised O(1)), up to max_flows.  A timer list holds
+ * Nothing is allocated per packet: the pool is address space reserved for
+ * max_flows records, resident as records are first used (or, for a small
+ * table, chunks of records allocated as needed), and the index doubles as
+ * connections are added (amortised O(1)), up to max_flows.  A timer list holds
  * flows whose deadlines all have the same delay, so appending keeps it sorted
  * and every operation is O(1).
  */
@@ -124,6 +126,14 @@ void *tt_flow_at(struct tt_flow_table *t, uint32_t i);
 
 /** @return the highest pool index ever used plus one (iteration bound). */
 uint32_t tt_flow_used_bound(const struct tt_flow_table *t);
+
+/**
+ * @return true if the pool is one reservation of address space on huge pages
+ * (large tables), false if it is chunks allocated as needed (small tables,
+ * or where the address space could not be reserved).  Either way the
+ * resident memory follows the records used.
+ */
+bool tt_flow_table_reserved(const struct tt_flow_table *t);
 
 /*
  * Side blocks: fixed-size blocks that only some records need (a direction's

@@ -7,7 +7,9 @@
  * the slot array).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "tcptrack/flow_table.h"
 
@@ -715,7 +717,14 @@ static void check_all(uint32_t nkeys, struct rec *const *ref)
 	cr_assert_eq(tt_flow_count(tab), count);
 }
 
+static void stress_sized(uint32_t max_flows, size_t elem_size, uint32_t seed, uint32_t ops);
+
 static void stress(uint32_t max_flows, uint32_t seed, uint32_t ops)
+{
+	stress_sized(max_flows, sizeof(struct rec), seed, ops);
+}
+
+static void stress_sized(uint32_t max_flows, size_t elem_size, uint32_t seed, uint32_t ops)
 {
 	static struct rec *ref[3 * 4096];
 	uint32_t nkeys = max_flows * 3;
@@ -724,7 +733,7 @@ static void stress(uint32_t max_flows, uint32_t seed, uint32_t ops)
 	cr_assert_leq(nkeys, sizeof(ref) / sizeof(ref[0]));
 	memset(ref, 0, sizeof(ref));
 	rng_state = UINT64_C(0x9e3779b97f4a7c15) ^ seed;
-	cr_assert_eq(tt_flow_table_new(&tab, max_flows, sizeof(struct rec), seed, errbuf), TT_OK);
+	cr_assert_eq(tt_flow_table_new(&tab, max_flows, elem_size, seed, errbuf), TT_OK);
 	for (uint32_t op = 0; op < ops; op++) {
 		uint32_t n = rng() % nkeys;
 
@@ -775,6 +784,54 @@ Test(flow_table, stress_64, .fini = teardown)
 Test(flow_table, stress_4096, .fini = teardown)
 {
 	stress(4096, 42, 100000);
+}
+
+/* Records of a connection's size: the pool is one reservation on huge pages. */
+Test(flow_table, stress_4096_reserved, .fini = teardown)
+{
+	cr_assert_eq(tt_flow_table_new(&tab, 4096, 1216, 1, errbuf), TT_OK, "%s", errbuf);
+	cr_assert(tt_flow_table_reserved(tab), "4096 records of 1216 bytes: one reservation");
+	tt_flow_table_free(&tab);
+	stress_sized(4096, 1216, 43, 100000);
+}
+
+/* Without the address space for a reservation (ulimit -v), chunks do. */
+Test(flow_table, pool_without_address_space_for_a_reservation, .fini = teardown)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	cr_skip_test("AddressSanitizer reserves its shadow memory: no address-space limit");
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	cr_skip_test("AddressSanitizer reserves its shadow memory: no address-space limit");
+#endif
+#endif
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	struct rlimit rl;
+	static struct rec *got[20000];
+
+	if (f == NULL || fscanf(f, "%lu", &pages) != 1)
+		cr_skip_test("no /proc/self/statm");
+	fclose(f);
+	/* 256 MB more than now: chunks of 4096 records fit, 1M records of 1216
+	 * bytes (1.2 GB) do not. */
+	rl.rlim_cur = rl.rlim_max = (rlim_t)pages * 4096 + ((rlim_t)256 << 20);
+	cr_assert_eq(setrlimit(RLIMIT_AS, &rl), 0);
+	cr_assert_eq(tt_flow_table_new(&tab, 1u << 20, 1216, 1, errbuf), TT_OK, "%s", errbuf);
+	cr_assert_not(tt_flow_table_reserved(tab));
+	for (uint32_t n = 0; n < 20000; n++) { /* five chunks */
+		got[n] = ins(n);
+		cr_assert_not_null(got[n], "insert %u", n);
+	}
+	for (uint32_t n = 0; n < 20000; n += 2)
+		tt_flow_remove(tab, got[n]);
+	for (uint32_t n = 0; n < 20000; n++) {
+		struct rec *r = look(n);
+		cr_assert_eq(r, n % 2 ? got[n] : NULL, "key %u", n);
+		if (r != NULL)
+			cr_assert_eq(r->id, n);
+	}
+	cr_assert_eq(tt_flow_count(tab), 10000);
 }
 
 /* A table of one flow: probing wraps within 16 slots. */
