@@ -104,16 +104,22 @@ static inline char *tt_ob_digits(char *end, uint64_t v)
 	return end;
 }
 
-/* How many decimal digits v has. */
+/* How many decimal digits v has: from its bit length (1233/4096 is just over
+ * log10(2)), corrected by one comparison with a power of ten. */
 static inline unsigned tt_ob_ndigits(uint64_t v)
 {
-	unsigned n = 1;
+	static const uint64_t pow10[20] = {
+	    UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+	    UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
+	    UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
+	    UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+	    UINT64_C(1000000000000000), UINT64_C(10000000000000000),
+	    UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+	    UINT64_C(10000000000000000000)};
+	unsigned bits = 64u - (unsigned)__builtin_clzll(v | 1);
+	unsigned t = (bits * 1233u) >> 12; /* 0..19: floor(log10(2^bits)) */
 
-	for (uint64_t p = 10; v >= p; p *= 10) {
-		if (++n == 20)
-			break; /* 10^19 <= v: 10^20 does not fit */
-	}
-	return n;
+	return t + 1 - ((v | 1) < pow10[t]); /* (v | 1: 0 has one digit) */
 }
 
 
@@ -135,11 +141,34 @@ static inline char *tt_p_u64(char *p, uint64_t v)
 	return p + n;
 }
 
-/* v with exactly `digits` digits, zero-padded (v < 10^digits). */
+/* v < 1000 as exactly three digits. */
+static inline char *tt_p_3(char *p, uint32_t v)
+{
+	uint32_t h = (v * 41u) >> 12; /* v / 100 for v < 1000 */
+
+	p[0] = (char)('0' + h);
+	memcpy(p + 1, tt_ob_pairs + (v - h * 100u) * 2, 2);
+	return p + 3;
+}
+
+/* v with exactly `digits` digits, zero-padded (v < 10^digits); the fractions
+ * of times and durations (3, 6 or 9 digits) in groups of three. */
 static inline char *tt_p_fixed(char *p, uint64_t v, int digits)
 {
 	int i = digits;
 
+	if (digits % 3 == 0 && digits <= 9) {
+		uint32_t w = (uint32_t)v;
+		if (digits == 9) {
+			p = tt_p_3(p, w / 1000000u);
+			w %= 1000000u;
+		}
+		if (digits >= 6) {
+			p = tt_p_3(p, w / 1000u);
+			w %= 1000u;
+		}
+		return tt_p_3(p, w);
+	}
 	for (; i >= 2; i -= 2) {
 		memcpy(p + i - 2, tt_ob_pairs + (v % 100) * 2, 2);
 		v /= 100;

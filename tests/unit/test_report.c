@@ -6,6 +6,7 @@
  * every JSON line is also parsed by json.loads.
  */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1420,4 +1421,53 @@ Test(report, json_dir_largest_values)
 	cr_assert_not_null(strstr(s, "\"s2c\":{\"samples\":4294967295,\"min_ms\":9223372036854.775,"
 	                             "\"avg_ms\":2147.483,\"max_ms\":9223372036854.775}},"),
 	                   "%s", s);
+}
+
+/* Digit counts and digits at and around every power of ten, and at the ends. */
+Test(report, outbuf_digits_at_every_power_of_ten)
+{
+	uint64_t p = 1;
+
+	for (int e = 0; e <= 19; e++, p *= 10) {
+		const uint64_t around[3] = {p - 1, p, p + 1};
+		for (int k = 0; k < 3; k++) {
+			uint64_t v = around[k];
+			char want[24], got[24];
+			int n = snprintf(want, sizeof(want), "%" PRIu64, v);
+			cr_assert_eq(tt_ob_ndigits(v), (unsigned)n, "ndigits(%s)", want);
+			*tt_p_u64(got, v) = '\0';
+			cr_assert_str_eq(got, want);
+		}
+	}
+	cr_assert_eq(tt_ob_ndigits(0), 1);
+	cr_assert_eq(tt_ob_ndigits(UINT64_MAX), 20);
+	for (uint64_t v = 0; v < 100000; v += 7) {
+		char want[24], got[24];
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		*tt_p_u64(got, v) = '\0';
+		cr_assert_str_eq(got, want);
+	}
+}
+
+/* Fixed-width digits (the fractions of times and durations) against printf. */
+Test(report, outbuf_fixed_digits_same_as_printf)
+{
+	static const int widths[] = {1, 2, 3, 4, 6, 9, 12};
+	uint64_t rng = 12345;
+
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+		int d = widths[w];
+		uint64_t lim = 1;
+		for (int i = 0; i < d; i++)
+			lim *= 10;
+		for (int k = 0; k < 20000; k++) {
+			char want[32], got[32];
+			uint64_t v;
+			rng = rng * UINT64_C(6364136223846793005) + 1442695040888963407u;
+			v = k < 3 ? (k == 0 ? 0 : k == 1 ? lim - 1 : lim / 10) : (rng >> 11) % lim;
+			snprintf(want, sizeof(want), "%0*" PRIu64, d, v);
+			*tt_p_fixed(got, v, d) = '\0';
+			cr_assert_str_eq(got, want, "width %d", d);
+		}
+	}
 }
