@@ -284,6 +284,11 @@ const void *tt_flow_peek(const struct tt_flow_table *t, uint32_t hash)
 	}
 }
 
+void tt_flow_prefetch_slot(const struct tt_flow_table *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->slots[hash & t->mask]);
+}
+
 static void list_append(struct tt_flow_table *t, struct list *l, uint32_t i)
 {
 	struct tt_flow_node *n = node_at(t, i);

@@ -452,26 +452,34 @@ struct run {
 	struct tt_ladder_opts lo;
 	uint64_t written;           /* stories written */
 	uint64_t plotted_id;
-	/* One frame of look-ahead: a frame is decoded and its connection's
-	 * record prefetched while the frame before it is tracked.  pend[cur]
-	 * waits; its payload pointer is cleared (libpcap reuses the buffer). */
-	bool lookahead, have_pend;
-	int cur;
-	enum tt_decode_result pend_r[2];
-	tt_time_ns pend_ts[2];
-	struct tt_packet pend[2];
+	/* Two frames of look-ahead: a frame is decoded and the index slots of
+	 * its connection prefetched while the frame two before it is tracked;
+	 * the frame after, its record.  pend[] is a ring of the frames waiting,
+	 * oldest at pend_head; their payload pointers are cleared (libpcap
+	 * reuses the buffer). */
+	bool lookahead;
+	int pend_head, pend_n;
+	enum tt_decode_result pend_r[TT_TRACKER_LOOKAHEAD];
+	tt_time_ns pend_ts[TT_TRACKER_LOOKAHEAD];
+	struct tt_packet pend[TT_TRACKER_LOOKAHEAD];
 };
 
-/* The frame waiting in the look-ahead, if any, to the tracker. */
-static void flush_frame(struct run *run)
+/* The oldest frame waiting in the look-ahead to the tracker. */
+static void feed_oldest(struct run *run)
 {
-	int c = run->cur;
+	int c = run->pend_head;
 
-	if (!run->have_pend)
-		return;
-	run->have_pend = false;
+	run->pend_head = (c + 1) % TT_TRACKER_LOOKAHEAD;
+	run->pend_n--;
 	tt_tracker_feed(run->tr, run->pend_r[c], run->pend_r[c] == TT_DEC_OK ? &run->pend[c] : NULL,
 	                run->pend_ts[c]);
+}
+
+/* Every frame waiting in the look-ahead to the tracker, in order. */
+static void flush_frames(struct run *run)
+{
+	while (run->pend_n > 0)
+		feed_oldest(run);
 }
 
 /* One frame: decoded and fed to the tracker (the hot path: no output here). */
@@ -486,18 +494,21 @@ static void feed_frame(const struct tt_rawpkt *raw, void *user)
 	if (run->bpf != NULL)
 		run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
 	if (run->lookahead) {
-		int nxt = !run->cur;
+		enum { N = TT_TRACKER_LOOKAHEAD };
+		int nxt = (run->pend_head + run->pend_n) % N;
+		int prev = (nxt + N - 1) % N;
 		struct tt_packet *np = &run->pend[nxt];
 		r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, np);
 		if (r == TT_DEC_OK) {
 			np->payload = NULL;
-			tt_tracker_prefetch(run->tr, np);
+			tt_tracker_prefetch_key(run->tr, np);
 		}
 		run->pend_r[nxt] = r;
 		run->pend_ts[nxt] = raw->ts;
-		flush_frame(run);
-		run->cur = nxt;
-		run->have_pend = true;
+		if (run->pend_n > 0 && run->pend_r[prev] == TT_DEC_OK)
+			tt_tracker_prefetch(run->tr, &run->pend[prev]);
+		if (++run->pend_n == N)
+			feed_oldest(run);
 		return;
 	}
 	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, &pkt);
@@ -813,8 +824,7 @@ int main(int argc, char **argv)
 	run.bpf = bpf;
 	/* (--conn FILTER matches each frame as it is fed: no look-ahead then.) */
 	run.lookahead = bpf == NULL;
-	run.have_pend = false;
-	run.cur = 0;
+	run.pend_head = run.pend_n = 0;
 	for (;;) {
 		int max = 4096;
 
@@ -842,7 +852,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	flush_frame(&run);
+	flush_frames(&run);
 	tt_tracker_finish(tr);
 	if (run.stories != NULL) {
 		tt_stories_finish(&stories, tt_tracker_stats(tr)->last_ts);

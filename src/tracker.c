@@ -74,8 +74,9 @@ struct tt_tracker {
 	tt_time_ns end_floor;      /* latest end given to a record */
 	bool in_segment;           /* events now are caused by the segment being fed */
 	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
-	/* The keys of the last two segments prefetched (tt_tracker_prefetch()):
-	 * when the same segment is fed, its key is not built again. */
+	/* The keys of the last segments prefetched (tt_tracker_prefetch_key(),
+	 * tt_tracker_prefetch()): when the same segment is fed, its key is not
+	 * built again. */
 	struct pf_key {
 		const struct tt_packet *p; /* NULL: unused */
 		tt_time_ns ts;
@@ -84,7 +85,7 @@ struct tt_tracker {
 		bool swapped;
 		uint32_t hash;
 		struct tt_flow_key key;
-	} pf[2];
+	} pf[TT_TRACKER_LOOKAHEAD];
 	int pf_next;
 };
 
@@ -1151,19 +1152,47 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
-/* p's key and hash, as prefetched if it was (the same segment at the same address). */
+/* The key prefetched for p (the same segment at the same address), or NULL. */
+static struct pf_key *pf_find(struct tt_tracker *tr, const struct tt_packet *p)
+{
+	for (int i = 0; i < TT_TRACKER_LOOKAHEAD; i++) {
+		struct pf_key *k = &tr->pf[i];
+		if (k->p == p && k->ts == p->ts && k->seq == p->seq && k->ack == p->ack &&
+		    k->sport == p->sport && k->dport == p->dport)
+			return k;
+	}
+	return NULL;
+}
+
+/* Build p's key and hash into the oldest prefetch slot. */
+static struct pf_key *pf_fill(struct tt_tracker *tr, const struct tt_packet *pkt)
+{
+	struct pf_key *k = &tr->pf[tr->pf_next];
+
+	tr->pf_next = (tr->pf_next + 1) % TT_TRACKER_LOOKAHEAD;
+	k->p = pkt;
+	k->ts = pkt->ts;
+	k->seq = pkt->seq;
+	k->ack = pkt->ack;
+	k->sport = pkt->sport;
+	k->dport = pkt->dport;
+	k->swapped = tt_flow_key_make(&k->key, pkt->ip_version, pkt->src, pkt->sport, pkt->dst,
+	                              pkt->dport);
+	k->hash = tt_flow_hash(tr->flows, &k->key);
+	return k;
+}
+
+/* p's key and hash, as prefetched if it was. */
 static bool segment_key(struct tt_tracker *tr, const struct tt_packet *p, struct tt_flow_key *key,
                         uint32_t *hash)
 {
-	for (int i = 0; i < 2; i++) {
-		struct pf_key *k = &tr->pf[i];
-		if (k->p == p && k->ts == p->ts && k->seq == p->seq && k->ack == p->ack &&
-		    k->sport == p->sport && k->dport == p->dport) {
-			k->p = NULL;
-			*key = k->key;
-			*hash = k->hash;
-			return k->swapped;
-		}
+	struct pf_key *k = pf_find(tr, p);
+
+	if (k != NULL) {
+		k->p = NULL;
+		*key = k->key;
+		*hash = k->hash;
+		return k->swapped;
 	}
 	bool swapped = tt_flow_key_make(key, p->ip_version, p->src, p->sport, p->dst, p->dport);
 	*hash = tt_flow_hash(tr->flows, key);
@@ -1394,23 +1423,28 @@ events_done:
 	maybe_end(tr, c, p->ts, false);
 }
 
+void tt_tracker_prefetch_key(struct tt_tracker *tr, const struct tt_packet *pkt)
+{
+	const struct pf_key *k;
+
+	if (pkt->is_icmp_error)
+		return;
+	k = pf_fill(tr, pkt);
+	/* A new connection probes both indexes; one in progress, the first. */
+	tt_flow_prefetch_slot(tr->flows, k->hash);
+	tt_flow_prefetch_slot(tr->tws, k->hash);
+}
+
 void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 {
-	struct pf_key *k = &tr->pf[tr->pf_next];
+	const struct pf_key *k;
 	const struct tt_conn *c;
 
 	if (pkt->is_icmp_error)
 		return;
-	tr->pf_next = !tr->pf_next;
-	k->p = pkt;
-	k->ts = pkt->ts;
-	k->seq = pkt->seq;
-	k->ack = pkt->ack;
-	k->sport = pkt->sport;
-	k->dport = pkt->dport;
-	k->swapped = tt_flow_key_make(&k->key, pkt->ip_version, pkt->src, pkt->sport, pkt->dst,
-	                              pkt->dport);
-	k->hash = tt_flow_hash(tr->flows, &k->key);
+	k = pf_find(tr, pkt);
+	if (k == NULL)
+		k = pf_fill(tr, pkt);
 	uint32_t hash = k->hash;
 	c = tt_flow_peek(tr->flows, hash);
 	if (c == NULL) {

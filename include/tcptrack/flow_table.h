@@ -75,6 +75,9 @@ void *tt_flow_lookup(struct tt_flow_table *t, const struct tt_flow_key *key, uin
  */
 const void *tt_flow_peek(const struct tt_flow_table *t, uint32_t hash);
 
+/** A hint: the index slot of this hash is probed soon (prefetch it; no load). */
+void tt_flow_prefetch_slot(const struct tt_flow_table *t, uint32_t hash);
+
 /**
  * Insert a zeroed record for key (which must not be present); it becomes the
  * most recently active.

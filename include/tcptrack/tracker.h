@@ -192,9 +192,14 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
                      tt_time_ns ts);
 
 /**
- * A hint, for a reader that looks one frame ahead: pkt will be fed soon;
- * bring its connection's record into the cache now.  Changes nothing.
+ * Hints for a reader that looks ahead; they change nothing.  Two frames
+ * before pkt is fed, tt_tracker_prefetch_key() builds its key and brings the
+ * index slots it will probe into the cache; one frame before,
+ * tt_tracker_prefetch() finds its record there and brings it in.  (Either
+ * may be used alone.)  At most TT_TRACKER_LOOKAHEAD frames may be in flight.
  */
+#define TT_TRACKER_LOOKAHEAD 3
+void tt_tracker_prefetch_key(struct tt_tracker *tr, const struct tt_packet *pkt);
 void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt);
 
 /**

@@ -66,6 +66,7 @@ static void teardown(void)
 
 /* C = 10.0.0.1:40000, S = 10.0.0.2:80 unless cport says otherwise. */
 static uint16_t cport = 40000;
+static bool hints; /* seg() gives the look-ahead hints before feeding */
 
 static void seg(double t, bool from_client, uint16_t flags, uint32_t seq, uint32_t ack,
                 uint32_t len)
@@ -85,6 +86,20 @@ static void seg(double t, bool from_client, uint16_t flags, uint32_t seq, uint32
 	p.flags = flags;
 	p.win = 1000;
 	p.payload_len = len;
+	if (hints) {
+		/* As a reader looking ahead would: hints for this segment, a stale
+		 * one for a segment never fed, and one for a buffer then reused. */
+		static struct tt_packet other, reused;
+		other = p;
+		other.sport++;
+		tt_tracker_prefetch_key(tr, &other);
+		reused = p;
+		tt_tracker_prefetch_key(tr, &reused);
+		tt_tracker_prefetch_key(tr, &p);
+		tt_tracker_prefetch(tr, &other);
+		tt_tracker_prefetch(tr, &p);
+		reused.seq++;
+	}
 	tt_tracker_feed(tr, TT_DEC_OK, &p, p.ts);
 }
 
@@ -741,4 +756,33 @@ Test(tracker, max_flows_counts_time_wait_entries_and_drops_them_first)
 	cr_assert_leq(tt_tracker_stats(tr)->peak_flows, 2);
 	cr_assert_eq(nexits, 1, "the forgotten TIME_WAIT is left, as an event");
 	cr_assert_eq(tt_tracker_time_wait_over(tr), 0);
+}
+
+/* The look-ahead hints change nothing, stale or for a reused buffer. */
+Test(tracker, prefetch_hints_change_nothing, .init = setup, .fini = teardown)
+{
+	struct tt_conn_copy plain;
+
+	closed_by_client_4way();
+	tick(100);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	tt_conn_copy(&plain, &copies[0].conn);
+	teardown();
+	setup();
+	hints = true;
+	closed_by_client_4way();
+	tick(100);
+	tt_tracker_finish(tr);
+	hints = false;
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(memcmp(plain.conn.hist, recs[0].hist, sizeof(plain.conn.hist)), 0);
+	cr_assert_eq(memcmp(plain.conn.state, recs[0].state, sizeof(plain.conn.state)), 0);
+	for (int d = 0; d < 2; d++) {
+		struct tt_dir a = plain.conn.dir[d], b = recs[0].dir[d];
+		a.ext = b.ext = NULL;
+		cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0, "direction %d", d);
+	}
+	cr_assert_eq(plain.conn.end, recs[0].end);
+	cr_assert_eq(tt_tracker_stats(tr)->tcp_segments, 7);
 }
