@@ -759,7 +759,7 @@ Test(tracker, max_flows_counts_time_wait_entries_and_drops_them_first)
 }
 
 /* The look-ahead hints change nothing, stale or for a reused buffer. */
-Test(tracker, prefetch_hints_change_nothing, .init = setup, .fini = teardown)
+Test(tracker, prefetch_hints_change_nothing)
 {
 	struct tt_conn_copy plain;
 
