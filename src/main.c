@@ -469,7 +469,7 @@ static void feed_oldest(struct run *run)
 {
 	int c = run->pend_head;
 
-	run->pend_head = (c + 1) % TT_TRACKER_LOOKAHEAD;
+	run->pend_head = c + 1 == TT_TRACKER_LOOKAHEAD ? 0 : c + 1;
 	run->pend_n--;
 	tt_tracker_feed(run->tr, run->pend_r[c], run->pend_r[c] == TT_DEC_OK ? &run->pend[c] : NULL,
 	                run->pend_ts[c]);
@@ -495,8 +495,11 @@ static void feed_frame(const struct tt_rawpkt *raw, void *user)
 		run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
 	if (run->lookahead) {
 		enum { N = TT_TRACKER_LOOKAHEAD };
-		int nxt = (run->pend_head + run->pend_n) % N;
-		int prev = (nxt + N - 1) % N;
+		int nxt = run->pend_head + run->pend_n;
+		int prev;
+		if (nxt >= N)
+			nxt -= N;
+		prev = nxt == 0 ? N - 1 : nxt - 1;
 		struct tt_packet *np = &run->pend[nxt];
 		r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, np);
 		if (r == TT_DEC_OK) {

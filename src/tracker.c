@@ -1152,14 +1152,22 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
-/* The key prefetched for p (the same segment at the same address), or NULL. */
-static struct pf_key *pf_find(struct tt_tracker *tr, const struct tt_packet *p)
+/* The key prefetched for p (the same segment at the same address), or NULL;
+ * the slot filled `age` fills ago is looked at first (where a reader looking
+ * ahead as main.c does finds it). */
+static struct pf_key *pf_find(struct tt_tracker *tr, const struct tt_packet *p, int age)
 {
-	for (int i = 0; i < TT_TRACKER_LOOKAHEAD; i++) {
+	int i = tr->pf_next - age;
+
+	if (i < 0)
+		i += TT_TRACKER_LOOKAHEAD;
+	for (int n = 0; n < TT_TRACKER_LOOKAHEAD; n++) {
 		struct pf_key *k = &tr->pf[i];
 		if (k->p == p && k->ts == p->ts && k->seq == p->seq && k->ack == p->ack &&
 		    k->sport == p->sport && k->dport == p->dport)
 			return k;
+		if (++i == TT_TRACKER_LOOKAHEAD)
+			i = 0;
 	}
 	return NULL;
 }
@@ -1169,7 +1177,8 @@ static struct pf_key *pf_fill(struct tt_tracker *tr, const struct tt_packet *pkt
 {
 	struct pf_key *k = &tr->pf[tr->pf_next];
 
-	tr->pf_next = (tr->pf_next + 1) % TT_TRACKER_LOOKAHEAD;
+	if (++tr->pf_next == TT_TRACKER_LOOKAHEAD)
+		tr->pf_next = 0;
 	k->p = pkt;
 	k->ts = pkt->ts;
 	k->seq = pkt->seq;
@@ -1186,7 +1195,7 @@ static struct pf_key *pf_fill(struct tt_tracker *tr, const struct tt_packet *pkt
 static bool segment_key(struct tt_tracker *tr, const struct tt_packet *p, struct tt_flow_key *key,
                         uint32_t *hash)
 {
-	struct pf_key *k = pf_find(tr, p);
+	struct pf_key *k = pf_find(tr, p, TT_TRACKER_LOOKAHEAD); /* the oldest */
 
 	if (k != NULL) {
 		k->p = NULL;
@@ -1442,7 +1451,7 @@ void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 
 	if (pkt->is_icmp_error)
 		return;
-	k = pf_find(tr, pkt);
+	k = pf_find(tr, pkt, 2); /* the one before the latest */
 	if (k == NULL)
 		k = pf_fill(tr, pkt);
 	uint32_t hash = k->hash;
