@@ -784,7 +784,7 @@ int main(int argc, char **argv)
 	run.out = out;
 	run.written = 0;
 	run.lo.absolute = o.absolute;
-	run.lo.unicode = !o.ascii && locale_is_utf8();
+	run.lo.unicode = o.ladder && !o.ascii && locale_is_utf8(); /* (only the ladder draws) */
 	if (o.conn != NULL) {
 		struct tt_story_config sc = {.sel = o.sel, .full = o.full, .on_done = on_story,
 		                             .user = &run};
