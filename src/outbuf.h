@@ -90,16 +90,26 @@ static const char tt_ob_pairs[201] =
 /* The digits of v written backwards from end; @return where they start. */
 static inline char *tt_ob_digits(char *end, uint64_t v)
 {
-	while (v >= 100) {
+	uint32_t w;
+
+	while (v > UINT32_MAX) { /* (rare: the rest in 32-bit arithmetic, cheaper) */
+		uint64_t q = v / 100;
 		end -= 2;
-		memcpy(end, tt_ob_pairs + (v % 100) * 2, 2);
-		v /= 100;
+		memcpy(end, tt_ob_pairs + (v - q * 100) * 2, 2);
+		v = q;
 	}
-	if (v >= 10) {
+	w = (uint32_t)v;
+	while (w >= 100) {
+		uint32_t q = w / 100;
 		end -= 2;
-		memcpy(end, tt_ob_pairs + v * 2, 2);
+		memcpy(end, tt_ob_pairs + (w - q * 100) * 2, 2);
+		w = q;
+	}
+	if (w >= 10) {
+		end -= 2;
+		memcpy(end, tt_ob_pairs + w * 2, 2);
 	} else {
-		*--end = (char)('0' + v);
+		*--end = (char)('0' + w);
 	}
 	return end;
 }
