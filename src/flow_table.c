@@ -386,7 +386,6 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	}
 	n->self = i;
 	n->key = *key;
-	n->hash = hash;
 	n->tmr_list = -1;
 	n->in_use = true;
 	n->stamp = ++t->clock;
@@ -401,7 +400,7 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 /* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
 static void slot_delete(struct tt_flow_table *t, uint32_t i)
 {
-	uint32_t s = node_at(t, i)->hash & t->mask;
+	uint32_t s = tt_flow_hash(t, &node_at(t, i)->key) & t->mask;
 
 	while (t->slots[s].idx != i + 1)
 		s = (s + 1) & t->mask;

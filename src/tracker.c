@@ -387,7 +387,7 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c)
 
 	if (list < 0 || c->held)
 		return;
-	w = tw_insert(tr, &c->node.key, c->node.hash);
+	w = tw_insert(tr, &c->node.key, tt_flow_hash(tr->flows, &c->node.key));
 	if (w == NULL)
 		return; /* no memory: the full record stays on its timer */
 	w->id = c->id;

@@ -28,15 +28,19 @@ struct tt_flow_key {
 #define TT_FLOW_NTIMERS 3
 #define TT_FLOW_NIL UINT32_MAX
 
-/* Embedded at offset 0 of every record; fields are the table's. */
+/* Embedded at offset 0 of every record; fields are the table's.  72 bytes:
+ * the hash is in the index slot (tt_flow_hash() of the key gives it again),
+ * and a free record, on no timer list, links the free list through tmr_prev. */
 struct tt_flow_node {
 	struct tt_flow_key key;
 	uint64_t stamp;                  /* when last touched (least-recently-active order) */
 	tt_time_ns deadline;             /* valid while on a timer list */
-	uint32_t hash;
 	uint32_t self;                   /* own pool index */
-	uint32_t free_next;              /* free list link while not in use */
-	uint32_t tmr_prev, tmr_next;
+	union {
+		uint32_t tmr_prev;       /* while in use */
+		uint32_t free_next;      /* free list link while not in use */
+	};
+	uint32_t tmr_next;
 	int8_t tmr_list;                 /* -1: on no timer list */
 	bool in_use;
 };
