@@ -128,10 +128,16 @@ wait_for '^10\.0\.0\.1:40008 +10\.0\.0\.2:8000 '
 keys Enter
 wait_for '^ladder \(segments since this view opened'
 wait_for '^ *[0-9.]+ +\|--- ACK ack 501 win 64256 -+>\| +keep-alive$' 10
+# Its counters come with the view's copy of the record (the side block too).
+wait_for '^ +keepalives +[1-9]' 10
 wait_for '^ *[0-9.]+ +\|<-- ACK ack 101 win 262656 -+\| +keep-alive ACK$' 10
 wait_for '^ *[0-9.]+ +FIN_WAIT_1 \|--- FIN,ACK 201\(0\) ack 1001 win 64256 -+>\| CLOSE_WAIT$' 15
 wait_for '^ *[0-9.]+ +\|--- ACK ack 1002 win 64256 -+>\| CLOSED$' 5
 wait_for '^  end at [0-9.]+ s: closed by the client' 5
+# Over, the view shows its own copy of the final record, side block included
+# (the tracker's block is given back when the record is freed).
+sleep 1.5
+wait_for '^ +keepalives +[1-9]' 5
 keys Escape
 keys q
 wait_for '^EXITED 0'
