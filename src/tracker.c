@@ -85,6 +85,8 @@ struct tt_tracker {
 		bool swapped;
 		uint32_t hash;
 		struct tt_flow_key key;
+		struct tt_conn *rec;       /* the record its index probe named, or NULL: a
+		                            * candidate only (see segment_key()) */
 	} pf[TT_TRACKER_LOOKAHEAD];
 	int pf_next;
 };
@@ -1188,23 +1190,37 @@ static struct pf_key *pf_fill(struct tt_tracker *tr, const struct tt_packet *pkt
 	k->swapped = tt_flow_key_make(&k->key, pkt->ip_version, pkt->src, pkt->sport, pkt->dst,
 	                              pkt->dport);
 	k->hash = tt_flow_hash(tr->flows, &k->key);
+	k->rec = NULL;
 	return k;
 }
 
-/* p's key and hash, as prefetched if it was. */
+/*
+ * p's key and hash, as prefetched if it was; *c its record or NULL.  The
+ * record the prefetch found is taken if it is still in use with this key:
+ * keys are unique in the table (an incarnation's record is removed before
+ * the next one's is inserted), so it is the one a lookup would find.
+ */
 static bool segment_key(struct tt_tracker *tr, const struct tt_packet *p, struct tt_flow_key *key,
-                        uint32_t *hash)
+                        uint32_t *hash, struct tt_conn **c)
 {
 	struct pf_key *k = pf_find(tr, p, TT_TRACKER_LOOKAHEAD); /* the oldest */
+	bool swapped;
 
 	if (k != NULL) {
 		k->p = NULL;
 		*key = k->key;
 		*hash = k->hash;
-		return k->swapped;
+		if (k->rec != NULL && k->rec->node.in_use &&
+		    memcmp(&k->rec->node.key, key, sizeof(*key)) == 0) {
+			*c = k->rec;
+			return k->swapped;
+		}
+		swapped = k->swapped;
+	} else {
+		swapped = tt_flow_key_make(key, p->ip_version, p->src, p->sport, p->dst, p->dport);
+		*hash = tt_flow_hash(tr->flows, key);
 	}
-	bool swapped = tt_flow_key_make(key, p->ip_version, p->src, p->sport, p->dst, p->dport);
-	*hash = tt_flow_hash(tr->flows, key);
+	*c = tt_flow_lookup(tr->flows, key, *hash);
 	return swapped;
 }
 
@@ -1212,8 +1228,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 {
 	struct tt_flow_key key;
 	uint32_t hash;
-	bool swapped = segment_key(tr, p, &key, &hash);
-	struct tt_conn *c = tt_flow_lookup(tr->flows, &key, hash);
+	struct tt_conn *c;
+	bool swapped = segment_key(tr, p, &key, &hash, &c);
 	bool syn = (p->flags & TT_TH_SYN) != 0, ack = (p->flags & TT_TH_ACK) != 0;
 	bool pure_syn = syn && !ack && !(p->flags & TT_TH_RST);
 	enum tt_endpoint se, re;
@@ -1446,7 +1462,7 @@ void tt_tracker_prefetch_key(struct tt_tracker *tr, const struct tt_packet *pkt)
 
 void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 {
-	const struct pf_key *k;
+	struct pf_key *k;
 	const struct tt_conn *c;
 
 	if (pkt->is_icmp_error)
@@ -1456,6 +1472,7 @@ void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 		k = pf_fill(tr, pkt);
 	uint32_t hash = k->hash;
 	c = tt_flow_peek(tr->flows, hash);
+	k->rec = (struct tt_conn *)(uintptr_t)c; /* (the tracker's own record) */
 	if (c == NULL) {
 		const void *w = tt_flow_peek(tr->tws, hash);
 		if (w != NULL)
