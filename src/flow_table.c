@@ -284,6 +284,16 @@ const void *tt_flow_peek(const struct tt_flow_table *t, uint32_t hash)
 	}
 }
 
+void *tt_flow_lookup_hint(struct tt_flow_table *t, const void *hint,
+                          const struct tt_flow_key *key, uint32_t hash)
+{
+	const struct tt_flow_node *h = hint;
+
+	if (h != NULL && h->in_use && key_eq(&h->key, key))
+		return node_at(t, h->self);
+	return tt_flow_lookup(t, key, hash);
+}
+
 void tt_flow_prefetch_slot(const struct tt_flow_table *t, uint32_t hash)
 {
 	__builtin_prefetch(&t->slots[hash & t->mask]);

@@ -85,8 +85,8 @@ struct tt_tracker {
 		bool swapped;
 		uint32_t hash;
 		struct tt_flow_key key;
-		struct tt_conn *rec;       /* the record its index probe named, or NULL: a
-		                            * candidate only (see segment_key()) */
+		const struct tt_conn *rec; /* the record its index probe named, or NULL: a
+		                            * hint for the lookup (tt_flow_lookup_hint()) */
 	} pf[TT_TRACKER_LOOKAHEAD];
 	int pf_next;
 };
@@ -1194,33 +1194,27 @@ static struct pf_key *pf_fill(struct tt_tracker *tr, const struct tt_packet *pkt
 	return k;
 }
 
-/*
- * p's key and hash, as prefetched if it was; *c its record or NULL.  The
- * record the prefetch found is taken if it is still in use with this key:
- * keys are unique in the table (an incarnation's record is removed before
- * the next one's is inserted), so it is the one a lookup would find.
- */
+/* p's key and hash, as prefetched if it was, and *c its record or NULL (the
+ * record the prefetch found, if it still has this key: an incarnation's record
+ * is removed before the next one's is inserted). */
 static bool segment_key(struct tt_tracker *tr, const struct tt_packet *p, struct tt_flow_key *key,
                         uint32_t *hash, struct tt_conn **c)
 {
 	struct pf_key *k = pf_find(tr, p, TT_TRACKER_LOOKAHEAD); /* the oldest */
+	const struct tt_conn *hint = NULL;
 	bool swapped;
 
 	if (k != NULL) {
 		k->p = NULL;
 		*key = k->key;
 		*hash = k->hash;
-		if (k->rec != NULL && k->rec->node.in_use &&
-		    memcmp(&k->rec->node.key, key, sizeof(*key)) == 0) {
-			*c = k->rec;
-			return k->swapped;
-		}
+		hint = k->rec;
 		swapped = k->swapped;
 	} else {
 		swapped = tt_flow_key_make(key, p->ip_version, p->src, p->sport, p->dst, p->dport);
 		*hash = tt_flow_hash(tr->flows, key);
 	}
-	*c = tt_flow_lookup(tr->flows, key, *hash);
+	*c = tt_flow_lookup_hint(tr->flows, hint, key, *hash);
 	return swapped;
 }
 
@@ -1472,7 +1466,7 @@ void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 		k = pf_fill(tr, pkt);
 	uint32_t hash = k->hash;
 	c = tt_flow_peek(tr->flows, hash);
-	k->rec = (struct tt_conn *)(uintptr_t)c; /* (the tracker's own record) */
+	k->rec = c;
 	if (c == NULL) {
 		const void *w = tt_flow_peek(tr->tws, hash);
 		if (w != NULL)

@@ -79,6 +79,14 @@ void *tt_flow_lookup(struct tt_flow_table *t, const struct tt_flow_key *key, uin
  */
 const void *tt_flow_peek(const struct tt_flow_table *t, uint32_t hash);
 
+/**
+ * As tt_flow_lookup(), with a hint: a record tt_flow_peek() named earlier (or
+ * NULL), taken without probing the index if it is still in use with this key.
+ * (Keys are unique in the table, so it is the record the lookup would find.)
+ */
+void *tt_flow_lookup_hint(struct tt_flow_table *t, const void *hint,
+                          const struct tt_flow_key *key, uint32_t hash);
+
 /** A hint: the index slot of this hash is probed soon (prefetch it; no load). */
 void tt_flow_prefetch_slot(const struct tt_flow_table *t, uint32_t hash);
 

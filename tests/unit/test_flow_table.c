@@ -1079,3 +1079,21 @@ Test(flow_table, slab_rejects_bad_sizes)
 	cr_assert_eq(tt_flow_slab_new(&s, 1, 10, err), TT_ERR_INVAL);
 	cr_assert_not_null(strstr(err, "side blocks"), "%s", err);
 }
+
+/* A lookup with a hint: taken when in use with the key, else the index decides. */
+Test(flow_table, lookup_hint_checks_its_record, .init = setup_small, .fini = teardown)
+{
+	struct tt_flow_key k3, k4;
+	struct rec *r3 = ins(3), *r4 = ins(4);
+
+	key_v4(&k3, 3);
+	key_v4(&k4, 4);
+	cr_assert_eq(tt_flow_lookup_hint(tab, NULL, &k3, tt_flow_hash(tab, &k3)), r3);
+	cr_assert_eq(tt_flow_lookup_hint(tab, r3, &k3, tt_flow_hash(tab, &k3)), r3);
+	cr_assert_eq(tt_flow_lookup_hint(tab, r4, &k3, tt_flow_hash(tab, &k3)), r3,
+	             "a hint with another key is not taken");
+	tt_flow_remove(tab, r3);
+	cr_assert_null(tt_flow_lookup_hint(tab, r3, &k3, tt_flow_hash(tab, &k3)),
+	               "a removed record is not taken");
+	cr_assert_eq(tt_flow_lookup_hint(tab, r3, &k4, tt_flow_hash(tab, &k4)), r4);
+}
