@@ -156,30 +156,122 @@ static inline uint32_t index_of(const struct tt_flow_table *t, const void *rec)
 	return ((const struct tt_flow_node *)rec)->self;
 }
 
-bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t src[16],
-                      uint16_t sport, const uint8_t dst[16], uint16_t dport)
+/* The key's last word: the ports and the IP version as they lie in memory
+ * (port[0], port[1], ip_version, zero padding). */
+static inline uint64_t ports_word(uint16_t p0, uint16_t p1, uint8_t ip_version)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint64_t)p0 | (uint64_t)p1 << 16 | (uint64_t)ip_version << 32;
+#else
+	struct tt_flow_key k;
+	uint64_t w;
+
+	memset(&k, 0, sizeof(k));
+	k.port[0] = p0;
+	k.port[1] = p1;
+	k.ip_version = ip_version;
+	memcpy(&w, &k.port, sizeof(w));
+	return w;
+#endif
+}
+
+static inline uint32_t hash_words(uint32_t seed, uint64_t w0, uint64_t w1, uint64_t w2,
+                                  uint64_t w3, uint64_t w4)
+{
+	uint64_t h = seed ^ UINT64_C(0x2545f4914f6cdd1d);
+
+	h = tt_hash_mix(h, w0);
+	h = tt_hash_mix(h, w1);
+	h = tt_hash_mix(h, w2);
+	h = tt_hash_mix(h, w3);
+	h = tt_hash_mix(h, w4);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The key's five 8-byte words. */
+struct key_words {
+	uint64_t w0, w1, w2, w3, w4;
+};
+
+/*
+ * The key as five words, built in registers: the key is stored a word at a
+ * time and the hash worked out from the registers.  (Loading the key back
+ * right after it was stored, in pieces of other sizes than the stores', would
+ * wait for the stores to reach the cache: a store forwards its data only to
+ * loads it covers.)  IPv4 addresses are read as the 4-byte words the decoder
+ * stored.
+ */
+static inline bool key_words(struct key_words *k, uint8_t ip_version, const uint8_t src[16],
+                             uint16_t sport, const uint8_t dst[16], uint16_t dport)
+{
+	uint64_t s0, s1, d0, d1;
 	bool swapped;
 
-	memset(key, 0, sizeof(*key));
-	key->ip_version = ip_version;
 	if (ip_version == 4) {
+		uint32_t a, b;
+		memcpy(&a, src, 4);
+		memcpy(&b, dst, 4);
 		/* Byte order is memcmp() order: compare the addresses as big-endian numbers. */
-		uint32_t a = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 |
-		             src[3];
-		uint32_t b = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 |
-		             dst[3];
-		swapped = a > b || (a == b && sport > dport);
-		memcpy(key->addr[swapped ? 1 : 0], src, 4);
-		memcpy(key->addr[swapped ? 0 : 1], dst, 4);
+		uint32_t ha = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 |
+		              (uint32_t)src[2] << 8 | src[3];
+		uint32_t hb = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 |
+		              (uint32_t)dst[2] << 8 | dst[3];
+		swapped = ha > hb || (ha == hb && sport > dport);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		s0 = a;
+		d0 = b;
+#else
+		s0 = (uint64_t)a << 32;
+		d0 = (uint64_t)b << 32;
+#endif
+		s1 = d1 = 0;
 	} else {
 		int c = memcmp(src, dst, 16);
 		swapped = c > 0 || (c == 0 && sport > dport);
-		memcpy(key->addr[swapped ? 1 : 0], src, 16);
-		memcpy(key->addr[swapped ? 0 : 1], dst, 16);
+		memcpy(&s0, src, 8);
+		memcpy(&s1, src + 8, 8);
+		memcpy(&d0, dst, 8);
+		memcpy(&d1, dst + 8, 8);
 	}
-	key->port[swapped ? 1 : 0] = sport;
-	key->port[swapped ? 0 : 1] = dport;
+	k->w0 = swapped ? d0 : s0;
+	k->w1 = swapped ? d1 : s1;
+	k->w2 = swapped ? s0 : d0;
+	k->w3 = swapped ? s1 : d1;
+	k->w4 = swapped ? ports_word(dport, sport, ip_version) : ports_word(sport, dport, ip_version);
+	return swapped;
+}
+
+/* Store the words one by one (8-byte stores). */
+static inline void key_store(struct tt_flow_key *key, const struct key_words *k)
+{
+	unsigned char *b = (unsigned char *)key;
+
+	memcpy(b, &k->w0, 8);
+	memcpy(b + 8, &k->w1, 8);
+	memcpy(b + 16, &k->w2, 8);
+	memcpy(b + 24, &k->w3, 8);
+	memcpy(b + 32, &k->w4, 8);
+}
+
+bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t src[16],
+                      uint16_t sport, const uint8_t dst[16], uint16_t dport)
+{
+	struct key_words k;
+	bool swapped = key_words(&k, ip_version, src, sport, dst, dport);
+
+	key_store(key, &k);
+	return swapped;
+}
+
+bool tt_flow_key_make_hash(const struct tt_flow_table *t, struct tt_flow_key *key,
+                           uint32_t *hash, uint8_t ip_version, const uint8_t src[16],
+                           uint16_t sport, const uint8_t dst[16], uint16_t dport)
+{
+	struct key_words k;
+	bool swapped = key_words(&k, ip_version, src, sport, dst, dport);
+
+	key_store(key, &k);
+	*hash = hash_words(t->seed, k.w0, k.w1, k.w2, k.w3, k.w4);
 	return swapped;
 }
 
@@ -245,13 +337,10 @@ void tt_flow_table_free(struct tt_flow_table **tp)
 uint32_t tt_flow_hash(const struct tt_flow_table *t, const struct tt_flow_key *key)
 {
 	uint64_t w[5];
-	uint64_t h = t->seed ^ UINT64_C(0x2545f4914f6cdd1d);
 
 	_Static_assert(sizeof(struct tt_flow_key) == 40, "key is five 8-byte words");
 	memcpy(w, key, sizeof(w));
-	for (int i = 0; i < 5; i++)
-		h = tt_hash_mix(h, w[i]);
-	return (uint32_t)(h ^ (h >> 32));
+	return hash_words(t->seed, w[0], w[1], w[2], w[3], w[4]);
 }
 
 static inline bool key_eq(const struct tt_flow_key *a, const struct tt_flow_key *b)

@@ -999,8 +999,10 @@ static void fix_refused_synack(struct tt_conn *c, enum tt_endpoint ep, const str
 static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 {
 	struct tt_flow_key key;
-	bool swapped = tt_flow_key_make(&key, p->ip_version, p->src, p->sport, p->dst, p->dport);
-	struct tt_conn *c = tt_flow_lookup(tr->flows, &key, tt_flow_hash(tr->flows, &key));
+	uint32_t hash;
+	bool swapped = tt_flow_key_make_hash(tr->flows, &key, &hash, p->ip_version, p->src,
+	                                     p->sport, p->dst, p->dport);
+	struct tt_conn *c = tt_flow_lookup(tr->flows, &key, hash);
 	enum tt_endpoint ep;
 	bool abort, port_unreach;
 
@@ -1187,9 +1189,8 @@ static struct pf_key *pf_fill(struct tt_tracker *tr, const struct tt_packet *pkt
 	k->ack = pkt->ack;
 	k->sport = pkt->sport;
 	k->dport = pkt->dport;
-	k->swapped = tt_flow_key_make(&k->key, pkt->ip_version, pkt->src, pkt->sport, pkt->dst,
-	                              pkt->dport);
-	k->hash = tt_flow_hash(tr->flows, &k->key);
+	k->swapped = tt_flow_key_make_hash(tr->flows, &k->key, &k->hash, pkt->ip_version, pkt->src,
+	                                   pkt->sport, pkt->dst, pkt->dport);
 	k->rec = NULL;
 	return k;
 }
@@ -1211,8 +1212,8 @@ static bool segment_key(struct tt_tracker *tr, const struct tt_packet *p, struct
 		hint = k->rec;
 		swapped = k->swapped;
 	} else {
-		swapped = tt_flow_key_make(key, p->ip_version, p->src, p->sport, p->dst, p->dport);
-		*hash = tt_flow_hash(tr->flows, key);
+		swapped = tt_flow_key_make_hash(tr->flows, key, hash, p->ip_version, p->src, p->sport,
+		                                p->dst, p->dport);
 	}
 	*c = tt_flow_lookup_hint(tr->flows, hint, key, *hash);
 	return swapped;

@@ -67,6 +67,14 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 /** Free the table and every record; accepts NULL; sets *tp to NULL. */
 void tt_flow_table_free(struct tt_flow_table **tp);
 
+/**
+ * tt_flow_key_make() and tt_flow_hash() in one: the hash is worked out as the
+ * key is built (a segment's lookup, on the hot path).
+ */
+bool tt_flow_key_make_hash(const struct tt_flow_table *t, struct tt_flow_key *key,
+                           uint32_t *hash, uint8_t ip_version, const uint8_t src[16],
+                           uint16_t sport, const uint8_t dst[16], uint16_t dport);
+
 /** @return the hash of key (pass it to lookup and insert). */
 uint32_t tt_flow_hash(const struct tt_flow_table *t, const struct tt_flow_key *key);
 

@@ -200,6 +200,47 @@ Test(flow_table, key_version_is_part_of_key)
 
 /* ---- creation ------------------------------------------------------------------------------ */
 
+/* The hot path's key-and-hash in one step gives the key tt_flow_key_make()
+ * gives, byte for byte (padding included), and tt_flow_hash() of it, for
+ * IPv4 and IPv6 in both directions, equal addresses and the port order. */
+Test(flow_table, key_make_hash_equals_make_then_hash, .init = setup_small, .fini = teardown)
+{
+	static const uint8_t v4[][16] = {{10, 0, 0, 1}, {192, 0, 2, 1}, {10, 0, 0, 1},
+	                                 {255, 255, 255, 255}, {0, 0, 0, 0}};
+	static const uint8_t v6[][16] = {
+	    {0x20, 0x01, 0x0d, 0xb8, [15] = 1}, {0x20, 0x01, 0x0d, 0xb8, [15] = 2},
+	    {0xfe, 0x80, [8] = 0xff, [15] = 9}, {[10] = 0xff, [11] = 0xff, 192, 0, 2, 1}};
+	static const uint16_t ports[][2] = {{40000, 80}, {80, 40000}, {5, 5}, {0, 65535}};
+	int checked = 0;
+
+	for (int ver = 4; ver <= 6; ver += 2) {
+		const uint8_t(*a)[16] = ver == 4 ? v4 : v6;
+		size_t na = ver == 4 ? NELEM(v4) : NELEM(v6);
+		for (size_t i = 0; i < na; i++)
+			for (size_t j = 0; j < na; j++)
+				for (size_t p = 0; p < NELEM(ports); p++) {
+					struct tt_flow_key k1, k2;
+					uint32_t h2 = 0;
+					memset(&k1, 0xa5, sizeof(k1));
+					memset(&k2, 0x5a, sizeof(k2));
+					bool s1 = tt_flow_key_make(&k1, (uint8_t)ver, a[i], ports[p][0],
+					                           a[j], ports[p][1]);
+					bool s2 = tt_flow_key_make_hash(tab, &k2, &h2, (uint8_t)ver, a[i],
+					                                ports[p][0], a[j], ports[p][1]);
+					cr_assert_eq(s1, s2);
+					cr_assert_eq(memcmp(&k1, &k2, sizeof(k1)), 0, "v%d %zu %zu %zu", ver,
+					             i, j, p);
+					cr_assert_eq(h2, tt_flow_hash(tab, &k1));
+					cr_assert_eq(k1.ip_version, ver);
+					cr_assert_eq(k1.port[s1 ? 1 : 0], ports[p][0]);
+					cr_assert_eq(k1.port[s1 ? 0 : 1], ports[p][1]);
+					cr_assert_eq(k1.pad[0] | k1.pad[1] | k1.pad[2], 0);
+					checked++;
+				}
+	}
+	cr_assert_eq(checked, (int)((NELEM(v4) * NELEM(v4) + NELEM(v6) * NELEM(v6)) * NELEM(ports)));
+}
+
 Test(flow_table, new_rejects_zero_flows)
 {
 	struct tt_flow_table *t = (struct tt_flow_table *)&errbuf; /* must be overwritten */
