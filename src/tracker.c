@@ -52,6 +52,12 @@ struct tt_tw {
 #define TWF_RST 0x08          /* rst_seq is known (for the endpoint in TIME_WAIT, the client's
                                * when both are) */
 
+/* A record waiting to be written, and its end (c->end, final). */
+struct pend_ent {
+	struct tt_conn *c;
+	tt_time_ns end;
+};
+
 struct tt_tracker {
 	struct tt_tracker_config cfg;
 	struct tt_flow_table *flows;
@@ -65,8 +71,9 @@ struct tt_tracker {
 	/* Records over but not yet written, in order of end: each waits
 	 * STRAY_GRACE (at most 2*MSL) as a tombstone in the table, so that
 	 * strays just after its end (a second RST, data crossing it) still
-	 * count in it.  A ring of pointers into the flow table. */
-	struct tt_conn **pend;
+	 * count in it.  A ring of pointers into the flow table, with the
+	 * records' ends. */
+	struct pend_ent *pend;
 	uint32_t pend_head, pend_n, pend_cap; /* pend_cap: 0 or a power of two */
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
 	bool compacting;           /* write_pending() may free what it writes */
@@ -326,7 +333,14 @@ static inline void prefetch_range(const void *p, size_t len)
 
 static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
 {
-	return tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)];
+	return tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)].c;
+}
+
+/* Its end, as the ring keeps it: asked for every packet, and for the ties
+ * of every record written, without reading records last used long ago. */
+static tt_time_ns pend_end(const struct tt_tracker *tr, uint32_t i)
+{
+	return tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)].end;
 }
 
 static void write_record(struct tt_tracker *tr, struct tt_conn *c)
@@ -432,10 +446,10 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c)
  */
 static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 {
-	while (tr->pend_n > 0 && pend_at(tr, 0)->end <= until) {
-		tt_time_ns end = pend_at(tr, 0)->end;
+	while (tr->pend_n > 0 && pend_end(tr, 0) <= until) {
+		tt_time_ns end = pend_end(tr, 0);
 		uint32_t n = 1;
-		while (n < tr->pend_n && pend_at(tr, n)->end == end)
+		while (n < tr->pend_n && pend_end(tr, n) == end)
 			n++;
 		/* Insertion sort of the tie group in place (usually 1 or 2). */
 		for (uint32_t i = 1; i < n; i++)
@@ -443,7 +457,7 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 			     j--) {
 				uint32_t x = (tr->pend_head + j - 1) & (tr->pend_cap - 1);
 				uint32_t y = (tr->pend_head + j) & (tr->pend_cap - 1);
-				struct tt_conn *t = tr->pend[x];
+				struct pend_ent t = tr->pend[x];
 				tr->pend[x] = tr->pend[y];
 				tr->pend[y] = t;
 			}
@@ -465,7 +479,7 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 /* Write the records due by `until`, and let them become compact entries. */
 static void write_due(struct tt_tracker *tr, tt_time_ns until)
 {
-	if (tr->pend_n == 0 || pend_at(tr, 0)->end > until)
+	if (tr->pend_n == 0 || pend_end(tr, 0) > until)
 		return; /* (every packet asks) */
 	tr->compacting = true;
 	write_pending(tr, until);
@@ -493,17 +507,18 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 {
 	if (tr->pend_n == tr->pend_cap) {
 		uint32_t cap = tr->pend_cap ? tr->pend_cap * 2 : 64;
-		struct tt_conn **p = malloc(sizeof(*p) * cap);
+		struct pend_ent *p = malloc(sizeof(*p) * cap);
 		if (p == NULL)
 			return false;
 		for (uint32_t i = 0; i < tr->pend_n; i++)
-			p[i] = pend_at(tr, i);
+			p[i] = tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)];
 		free(tr->pend);
 		tr->pend = p;
 		tr->pend_cap = cap;
 		tr->pend_head = 0;
 	}
-	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] = c;
+	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] =
+	        (struct pend_ent){.c = c, .end = c->end};
 	return true;
 }
 
