@@ -52,10 +52,12 @@ struct tt_tw {
 #define TWF_RST 0x08          /* rst_seq is known (for the endpoint in TIME_WAIT, the client's
                                * when both are) */
 
-/* A record waiting to be written, and its end (c->end, final). */
+/* A record waiting to be written, its end (c->end, final) and the hash of
+ * its key (for the index slots it leaves and its compact entry takes). */
 struct pend_ent {
 	struct tt_conn *c;
 	tt_time_ns end;
+	uint32_t hash;
 };
 
 struct tt_tracker {
@@ -395,7 +397,7 @@ static void drop_record(struct tt_tracker *tr, struct tt_conn *c)
  * A written record waiting on a timer (TIME_WAIT, or 2*MSL after its end)
  * becomes a compact entry and the full record is freed.
  */
-static void compact(struct tt_tracker *tr, struct tt_conn *c)
+static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 {
 	int list = c->node.tmr_list;
 	tt_time_ns deadline = c->node.deadline;
@@ -403,7 +405,7 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c)
 
 	if (list < 0 || c->held)
 		return;
-	w = tw_insert(tr, &c->node.key, tt_flow_hash(tr->flows, &c->node.key));
+	w = tw_insert(tr, &c->node.key, hash);
 	if (w == NULL)
 		return; /* no memory: the full record stays on its timer */
 	w->id = c->id;
@@ -463,15 +465,23 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 			}
 		for (uint32_t i = 0; i < n; i++) {
 			struct tt_conn *c = pend_at(tr, 0);
+			uint32_t hash = tr->pend[tr->pend_head].hash;
 			/* The writers read all of a record, a second after its last
-			 * use: bring the next one in while this one is written. */
-			if (tr->pend_n > 1)
+			 * use: bring the next one in while this one is written, with
+			 * the index slots its compact entry takes and it leaves. */
+			if (tr->pend_n > 1) {
+				uint32_t h1 = tr->pend[(tr->pend_head + 1) & (tr->pend_cap - 1)].hash;
 				prefetch_range(pend_at(tr, 1), sizeof(struct tt_conn));
+				if (tr->compacting) {
+					tt_flow_prefetch_slot(tr->tws, h1);
+					tt_flow_prefetch_slot(tr->flows, h1);
+				}
+			}
 			write_record(tr, c);
 			tr->pend_head = (tr->pend_head + 1) & (tr->pend_cap - 1);
 			tr->pend_n--;
 			if (tr->compacting)
-				compact(tr, c);
+				compact(tr, c, hash);
 		}
 	}
 }
@@ -518,7 +528,7 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 		tr->pend_head = 0;
 	}
 	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] =
-	        (struct pend_ent){.c = c, .end = c->end};
+	        (struct pend_ent){.c = c, .end = c->end, .hash = tt_flow_hash(tr->flows, &c->node.key)};
 	return true;
 }
 
@@ -605,7 +615,7 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 		if (!c->written)
 			write_due(tr, c->end);
 		else
-			compact(tr, c);
+			compact(tr, c, tt_flow_hash(tr->flows, &c->node.key));
 		if (!c->node.in_use)
 			return; /* compact: its entry is on the compact TW list now */
 		/* No memory for the entry: the full record leaves TIME_WAIT itself. */
