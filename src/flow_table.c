@@ -29,9 +29,18 @@
 #define HINT_QUANTUM_SHIFT 20        /* 2^20 ns, about 1 ms */
 #define HINT_SCAN 64                 /* quanta looked back for a hint */
 
+/* A hint: the record (index + 1, 0 for none) and the rest of its quantum's
+ * number (quantum >> HINT_BITS), so that a hint left by a quantum 17 s
+ * earlier or later is told apart without reading its record (a cache miss,
+ * for a TIME_WAIT entry inserted a minute before its deadline). */
+struct hint {
+	uint32_t idx;
+	uint32_t tag;
+};
+
 struct list {
 	uint32_t head, tail;
-	uint32_t *hint;          /* NULL, or 1 << HINT_BITS slots: record index + 1 */
+	struct hint *hint;       /* NULL, or 1 << HINT_BITS slots */
 	bool no_hint;            /* appended to out of order: never hinted */
 };
 
@@ -137,6 +146,11 @@ static bool arena_reserve(struct tt_flow_table *t)
 static inline uint64_t quantum(tt_time_ns d)
 {
 	return ((uint64_t)d ^ (UINT64_C(1) << 63)) >> HINT_QUANTUM_SHIFT;
+}
+
+static inline uint32_t hint_tag(uint64_t q)
+{
+	return (uint32_t)(q >> HINT_BITS);
 }
 
 static inline uint32_t hint_slot(uint64_t q)
@@ -407,12 +421,12 @@ static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i)
 
 	if (l->hint != NULL) {
 		uint64_t q = quantum(n->deadline);
-		uint32_t *h = &l->hint[hint_slot(q)];
-		if (*h == i + 1) /* the last of its quantum: the one before it, if of the same */
-			*h = n->tmr_prev != TT_FLOW_NIL &&
-			             quantum(node_at(t, n->tmr_prev)->deadline) == q
-			         ? n->tmr_prev + 1
-			         : 0;
+		struct hint *h = &l->hint[hint_slot(q)];
+		if (h->idx == i + 1) /* the last of its quantum: the one before it, if of the same */
+			h->idx = n->tmr_prev != TT_FLOW_NIL &&
+			                 quantum(node_at(t, n->tmr_prev)->deadline) == q
+			             ? n->tmr_prev + 1
+			             : 0;
 	}
 
 	if (n->tmr_prev != TT_FLOW_NIL)
@@ -670,13 +684,14 @@ void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns 
 /* A hinted record of quantum q on list `list`, or TT_FLOW_NIL. */
 static uint32_t hint_at(const struct tt_flow_table *t, const struct list *l, int list, uint64_t q)
 {
-	uint32_t h = l->hint[hint_slot(q)];
+	struct hint h = l->hint[hint_slot(q)];
 	const struct tt_flow_node *m;
 
-	if (h == 0)
+	if (h.idx == 0 || h.tag != hint_tag(q))
 		return TT_FLOW_NIL;
-	m = node_at(t, h - 1);
-	return m->in_use && m->tmr_list == list && quantum(m->deadline) == q ? h - 1 : TT_FLOW_NIL;
+	m = node_at(t, h.idx - 1);
+	return m->in_use && m->tmr_list == list && quantum(m->deadline) == q ? h.idx - 1
+	                                                                      : TT_FLOW_NIL;
 }
 
 /*
@@ -739,7 +754,8 @@ void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_
 		/* The last of its quantum unless one after it shares the quantum. */
 		uint32_t next = n->tmr_next;
 		if (next == TT_FLOW_NIL || quantum(node_at(t, next)->deadline) != quantum(deadline))
-			l->hint[hint_slot(quantum(deadline))] = i + 1;
+			l->hint[hint_slot(quantum(deadline))] =
+			        (struct hint){.idx = i + 1, .tag = hint_tag(quantum(deadline))};
 	}
 }
 
