@@ -452,9 +452,10 @@ struct run {
 	struct tt_ladder_opts lo;
 	uint64_t written;           /* stories written */
 	uint64_t plotted_id;
-	/* Two frames of look-ahead: a frame is decoded and the index slots of
-	 * its connection prefetched while the frame two before it is tracked;
-	 * the frame after, its record.  pend[] is a ring of the frames waiting,
+	/* Frames of look-ahead (TT_TRACKER_LOOKAHEAD - 1): a frame is decoded and
+	 * the index slots of its connection prefetched while the frame four
+	 * before it is tracked; two frames later, its record (memory takes
+	 * about two frames' time to answer).  pend[] is a ring of the frames waiting,
 	 * oldest at pend_head; their payload pointers are cleared (libpcap
 	 * reuses the buffer). */
 	bool lookahead;
@@ -494,12 +495,12 @@ static void feed_frame(const struct tt_rawpkt *raw, void *user)
 	if (run->bpf != NULL)
 		run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
 	if (run->lookahead) {
-		enum { N = TT_TRACKER_LOOKAHEAD };
+		enum { N = TT_TRACKER_LOOKAHEAD, LAG = TT_TRACKER_PEEK_LAG };
 		int nxt = run->pend_head + run->pend_n;
 		int prev;
 		if (nxt >= N)
 			nxt -= N;
-		prev = nxt == 0 ? N - 1 : nxt - 1;
+		prev = nxt - LAG < 0 ? nxt - LAG + N : nxt - LAG;
 		struct tt_packet *np = &run->pend[nxt];
 		r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, np);
 		if (r == TT_DEC_OK) {
@@ -508,7 +509,7 @@ static void feed_frame(const struct tt_rawpkt *raw, void *user)
 		}
 		run->pend_r[nxt] = r;
 		run->pend_ts[nxt] = raw->ts;
-		if (run->pend_n > 0 && run->pend_r[prev] == TT_DEC_OK)
+		if (run->pend_n >= LAG && run->pend_r[prev] == TT_DEC_OK)
 			tt_tracker_prefetch(run->tr, &run->pend[prev]);
 		if (++run->pend_n == N)
 			feed_oldest(run);

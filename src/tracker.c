@@ -1487,7 +1487,7 @@ void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 
 	if (pkt->is_icmp_error)
 		return;
-	k = pf_find(tr, pkt, 2); /* the one before the latest */
+	k = pf_find(tr, pkt, TT_TRACKER_PEEK_LAG + 1); /* TT_TRACKER_PEEK_LAG before the latest */
 	if (k == NULL)
 		k = pf_fill(tr, pkt);
 	uint32_t hash = k->hash;

@@ -192,13 +192,20 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
                      tt_time_ns ts);
 
 /**
- * Hints for a reader that looks ahead; they change nothing.  Two frames
- * before pkt is fed, tt_tracker_prefetch_key() builds its key and brings the
- * index slots it will probe into the cache; one frame before,
- * tt_tracker_prefetch() finds its record there and brings it in.  (Either
- * may be used alone.)  At most TT_TRACKER_LOOKAHEAD frames may be in flight.
+ * Hints for a reader that looks ahead; they change nothing.  Frames ahead of
+ * the one fed, tt_tracker_prefetch_key() builds a frame's key and brings the
+ * index slots it will probe into the cache; TT_TRACKER_PEEK_LAG frames later,
+ * tt_tracker_prefetch() finds its record there and brings it in; the frame is
+ * fed when TT_TRACKER_LOOKAHEAD frames are in flight (main.c: its key four
+ * frames before, its record two).  (Either hint may be used alone.)  At most
+ * TT_TRACKER_LOOKAHEAD frames may be in flight.
  */
-#define TT_TRACKER_LOOKAHEAD 3
+#ifndef TT_TRACKER_LOOKAHEAD
+#define TT_TRACKER_LOOKAHEAD 5
+#endif
+#ifndef TT_TRACKER_PEEK_LAG
+#define TT_TRACKER_PEEK_LAG 2
+#endif
 void tt_tracker_prefetch_key(struct tt_tracker *tr, const struct tt_packet *pkt);
 void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt);
 
