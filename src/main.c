@@ -815,6 +815,11 @@ int main(int argc, char **argv)
 		status = EXIT_RUNTIME;
 		goto done;
 	}
+	/* The records of a report into a file or a pipe: built in one large
+	 * buffer that goes straight to the descriptor (nothing else is written
+	 * to the report's stream before its summary). */
+	if (run.stories == NULL && run.at == NULL && !isatty(fileno(out)))
+		tt_report_batch(&run.report);
 
 	in.name = tt_capture_name(cap);
 	in.link_name = tt_capture_datalink_name(cap);

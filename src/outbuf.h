@@ -11,58 +11,99 @@
 #ifndef TCPTRACK_OUTBUF_H
 #define TCPTRACK_OUTBUF_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tcptrack/common.h"
 #include "tcptrack/report.h"
 
-#define TT_OB_SIZE 8192
+#define TT_OB_SIZE 8192 /* a writer's buffer for one record or line */
 
 struct tt_outbuf {
 	FILE *f;
-	size_t n;
+	char *b;
+	size_t n, cap;
+	/* Written with write(2) to f's descriptor, after fflush(f): a buffer of
+	 * many records that owns the stream until it is flushed (see
+	 * tt_report_batch()).  Otherwise with fwrite(). */
+	bool direct;
 	/* The seconds of the last time written, as text: times in one record
 	 * mostly share them. */
 	uint64_t sec;
 	size_t sec_len;             /* 0: none yet */
 	char sec_str[20];
-	char b[TT_OB_SIZE];
 };
 
-static inline void tt_ob_init(struct tt_outbuf *o, FILE *f)
+/* Start o on f, with buf (cap bytes, at least TT_OB_SIZE) to build in. */
+static inline void tt_ob_init(struct tt_outbuf *o, FILE *f, char *buf, size_t cap)
 {
 	o->f = f;
+	o->b = buf;
 	o->n = 0;
+	o->cap = cap;
+	o->direct = false;
 	o->sec_len = 0;
 	memset(o->sec_str, '0', sizeof(o->sec_str)); /* copied whole by tt_ob_time() */
 }
 
+/* Straight to the descriptor: stdio would copy it all into its buffer first.
+ * What write(2) does not take (an error) goes through fwrite(), which fails
+ * the same way and leaves the error where ferror() finds it. */
+static inline void tt_ob_write_direct(struct tt_outbuf *o)
+{
+	const char *p = o->b;
+	size_t left = o->n;
+	int fd;
+
+	if (fflush(o->f) == 0 && (fd = fileno(o->f)) >= 0) {
+		while (left > 0) {
+			ssize_t k = write(fd, p, left);
+			if (k > 0) {
+				p += k;
+				left -= (size_t)k;
+			} else if (k < 0 && errno == EINTR) {
+				continue;
+			} else {
+				break;
+			}
+		}
+	}
+	if (left > 0)
+		(void)fwrite(p, 1, left, o->f);
+}
+
 static inline void tt_ob_flush(struct tt_outbuf *o)
 {
-	if (o->n > 0)
-		(void)fwrite(o->b, 1, o->n, o->f); /* errors surface through ferror() */
+	if (o->n > 0) {
+		if (o->direct)
+			tt_ob_write_direct(o);
+		else
+			(void)fwrite(o->b, 1, o->n, o->f); /* errors surface through ferror() */
+	}
 	o->n = 0;
 }
 
 /* Room for `need` more bytes (need <= TT_OB_SIZE). */
 static inline char *tt_ob_room(struct tt_outbuf *o, size_t need)
 {
-	if (TT_OB_SIZE - o->n < need)
+	if (o->cap - o->n < need)
 		tt_ob_flush(o);
 	return o->b + o->n;
 }
 
 static inline void tt_ob_mem(struct tt_outbuf *o, const char *s, size_t len)
 {
-	if (TT_OB_SIZE - o->n >= len) { /* the usual case: it fits */
+	if (o->cap - o->n >= len) { /* the usual case: it fits */
 		memcpy(o->b + o->n, s, len);
 		o->n += len;
 		return;
 	}
 	while (len > 0) {
-		size_t k = len < TT_OB_SIZE ? len : TT_OB_SIZE;
+		size_t k = len < o->cap ? len : o->cap;
 		memcpy(tt_ob_room(o, k), s, k);
 		o->n += k;
 		s += k;

@@ -3,6 +3,7 @@
 #include "tcptrack/report.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,6 +49,46 @@ void tt_report_init(struct tt_report *r, enum tt_report_format fmt, FILE *out)
 	r->w = writers[fmt];
 	r->out = out;
 	r->diag.close_wait_alert = TT_DIAG_CLOSE_WAIT_DEFAULT;
+}
+
+/* The batch: 256 KiB, as the report's stdio buffer in main.c. */
+#define BATCH_SIZE (256u * 1024u)
+
+void tt_report_batch(struct tt_report *r)
+{
+	struct tt_outbuf *o;
+	char *b;
+
+	if (r->batch != NULL)
+		return;
+	o = malloc(sizeof(*o));
+	b = malloc(BATCH_SIZE);
+	if (o == NULL || b == NULL) {
+		free(o);
+		free(b);
+		return;
+	}
+	tt_ob_init(o, r->out, b, BATCH_SIZE);
+	o->direct = true;
+	r->batch = o;
+}
+
+/* What the batch holds goes out (before anything else is written). */
+static void batch_flush(struct tt_report *r)
+{
+	if (r->batch != NULL)
+		tt_ob_flush(r->batch);
+}
+
+void tt_report_free(struct tt_report *r)
+{
+	if (r->batch != NULL) {
+		tt_ob_flush(r->batch);
+		free(r->batch->b);
+		free(r->batch);
+		r->batch = NULL;
+	}
+	tt_diag_free(&r->diag);
 }
 
 static void begin_once(struct tt_report *r)
@@ -97,6 +138,7 @@ void tt_report_finish(struct tt_report *r, const struct tt_stats *st,
                       const struct tt_input_info *in)
 {
 	begin_once(r);
+	batch_flush(r);
 	if (r->w->summary != NULL)
 		r->w->summary(r, st, in);
 	fflush(r->out);

@@ -101,10 +101,8 @@ static void table_free(struct tt_diag_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void tt_report_free(struct tt_report *r)
+void tt_diag_free(struct tt_report_diag *d)
 {
-	struct tt_report_diag *d = &r->diag;
-
 	table_free(&d->tw_server);
 	table_free(&d->tw_client);
 	for (int i = 0; i < TT_DIAG_NFAIL; i++)

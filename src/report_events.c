@@ -32,10 +32,11 @@ void tt_report_event_line(FILE *f, enum tt_report_format fmt, const struct tt_ev
 	const char *ep = ev->endpoint == TT_CLIENT ? "client" : "server";
 	struct tt_outbuf ob;
 	struct tt_outbuf *o = &ob;
+	char buf[TT_OB_SIZE];
 
 	if ((unsigned)ev->type >= sizeof(kind_names) / sizeof(kind_names[0]))
 		return;
-	tt_ob_init(&ob, f);
+	tt_ob_init(&ob, f, buf, sizeof(buf));
 	if (fmt == TT_FMT_JSON) {
 		ob_quoted(o, "{\"type\":\"event\",\"event\":", kind_names[ev->type]);
 		tt_ob_str(o, ",\"time\":");

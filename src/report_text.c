@@ -176,7 +176,8 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 static void text_conn(struct tt_report *r, const struct tt_conn *c)
 {
 	struct tt_outbuf ob;
-	struct tt_outbuf *o = &ob;
+	struct tt_outbuf *o = r->batch != NULL ? r->batch : &ob;
+	char buf[TT_OB_SIZE];
 	const char *by = tt_conn_closed_by(c);
 	enum tt_outcome oc = tt_conn_outcome(c);
 	size_t f;
@@ -185,7 +186,8 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 		by = tt_conn_reset_by(c);
 	else if (oc != TT_OUT_CLOSED && oc != TT_OUT_HALF_CLOSED)
 		by = NULL;
-	tt_ob_init(&ob, r->out);
+	if (o == &ob)
+		tt_ob_init(&ob, r->out, buf, sizeof(buf));
 	(void)tt_ob_room(o, TEXT_RECORD_MAX);
 	f = o->n;
 	tt_ob_u64(o, c->id);
@@ -232,7 +234,8 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	}
 	tt_ob_char(o, '\n');
 	text_health(o, c);
-	tt_ob_flush(o);
+	if (o == &ob)
+		tt_ob_flush(o);
 }
 
 /* Analysis totals over the connections reported. */

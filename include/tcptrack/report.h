@@ -135,9 +135,12 @@ struct tt_report_diag {
 	uint64_t resets_by[2];          /* by enum tt_endpoint of the sender */
 };
 
+struct tt_outbuf;
+
 struct tt_report {
 	const struct tt_report_writer *w;
 	FILE *out;
+	struct tt_outbuf *batch;    /* records built here and written in large blocks, or NULL */
 	struct tt_report_counts counts;
 	struct tt_report_diag diag;
 	bool began;
@@ -149,6 +152,16 @@ int tt_report_format_from_name(const char *name);
 /** Start a report on out (not owned). */
 void tt_report_init(struct tt_report *r, enum tt_report_format fmt, FILE *out);
 
+/**
+ * Build the records (text and JSON) in one large buffer, written to out's
+ * descriptor directly when full and before the summary, rather than copied
+ * into out's stdio buffer record by record.  Only for a report that has its
+ * stream to itself until tt_report_finish() or tt_report_free() (the order
+ * with anything else written to it in between would not hold).  Without the
+ * memory, records go out one by one as before.
+ */
+void tt_report_batch(struct tt_report *r);
+
 /** Write one final record. */
 void tt_report_conn(struct tt_report *r, const struct tt_conn *c);
 
@@ -156,7 +169,10 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c);
 void tt_report_finish(struct tt_report *r, const struct tt_stats *st,
                       const struct tt_input_info *in);
 
-/** Free what the diagnoses allocated; the report may not be used after.  Idempotent. */
+/**
+ * Write what the batch still holds and free it and what the diagnoses
+ * allocated; the report may not be used after.  Idempotent.
+ */
 void tt_report_free(struct tt_report *r);
 
 /**
@@ -165,6 +181,9 @@ void tt_report_free(struct tt_report *r);
  * come per state change, never per packet.
  */
 void tt_report_event(struct tt_report *r, const struct tt_event *ev);
+
+/** Free the diagnoses' tables (tt_report_free() does). */
+void tt_diag_free(struct tt_report_diag *d);
 
 /** Count a final record in the diagnoses (tt_report_conn() does). */
 void tt_diag_conn(struct tt_report_diag *d, const struct tt_conn *c);
