@@ -1256,7 +1256,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	struct tt_seg_facts f;
 	struct tt_seg_info info;
 	struct tt_tcp_events sev, rev;
-	bool had_ack;
+	bool had_ack, steady;
 	uint64_t ack_before;
 
 	if (c != NULL) {
@@ -1402,8 +1402,17 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
 		tt_analysis_negotiate(&c->dir[TT_CLIENT], &c->dir[TT_SERVER]);
-	f.acks_peer_syn = ack && c->dir[re].has_isn && acks_beyond(&c->dir[re], &c->dir[se], p,
-	                                                            c->dir[re].isn);
+	/* The steady state: both ESTABLISHED, a segment with ACK and no SYN, FIN
+	 * or RST, no FIN of the receiver's to acknowledge and nothing provisional
+	 * or in flight.  All it can tell the machines is that the SYNs were
+	 * acknowledged, which moves neither: the events are not worked out (and
+	 * once the handshake is complete, whether it acknowledges the SYN is not
+	 * asked). */
+	steady = (p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) == TT_TH_ACK &&
+	         c->state[se] == TT_TCP_ESTABLISHED && c->state[re] == TT_TCP_ESTABLISHED &&
+	         !c->dir[re].has_fin && c->fin_pending == 0 && c->est_provisional == 0;
+	f.acks_peer_syn = ack && !(steady && c->hs_ack) && c->dir[re].has_isn &&
+	                  acks_beyond(&c->dir[re], &c->dir[se], p, c->dir[re].isn);
 	f.acks_peer_fin = ack && c->dir[re].has_fin && acks_beyond(&c->dir[re], &c->dir[se], p,
 	                                                            c->dir[re].fin_seq);
 	/* The sender's first FIN, even when it re-sends data along with it. */
@@ -1416,10 +1425,13 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			c->dir[TT_CLIENT].path_rtt = c->rtt_client_side;
 		}
 	}
-	c->handshake = (uint8_t)(c->sim_open ? TT_HS_SIMULTANEOUS
-	                         : !c->syn_seen ? TT_HS_NONE
-	                         : !c->synack_seen ? TT_HS_SYN
-	                         : c->hs_ack ? TT_HS_COMPLETE : TT_HS_SYN_SYNACK);
+	/* (Its inputs change only on a SYN or the ACK of one: a complete
+	 * handshake stays complete until the next SYN.) */
+	if (syn || c->handshake != TT_HS_COMPLETE)
+		c->handshake = (uint8_t)(c->sim_open ? TT_HS_SIMULTANEOUS
+		                         : !c->syn_seen ? TT_HS_NONE
+		                         : !c->synack_seen ? TT_HS_SYN
+		                         : c->hs_ack ? TT_HS_COMPLETE : TT_HS_SYN_SYNACK);
 	if (f.fin_is_new && !(c->dir[re].has_fin && f.acks_peer_fin))
 		c->fin_first |= (uint8_t)(1u << se);
 
@@ -1427,13 +1439,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 
-	/* The steady state: both ESTABLISHED, a segment with ACK and no SYN, FIN
-	 * or RST, no FIN of the receiver's to acknowledge and nothing provisional
-	 * or in flight.  All it can tell the machines is that the SYNs were
-	 * acknowledged, which moves neither: the events are not worked out. */
-	if ((p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) == TT_TH_ACK &&
-	    c->state[se] == TT_TCP_ESTABLISHED && c->state[re] == TT_TCP_ESTABLISHED &&
-	    !c->dir[re].has_fin && c->fin_pending == 0 && c->est_provisional == 0)
+	if (steady)
 		goto events_done;
 	tt_tcp_classify(&f, &sev, &rev);
 	if (fin_behind_hole(c, se, p))
