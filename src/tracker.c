@@ -1122,8 +1122,10 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 	if (peer->packets > 0) {
 		/* Both directions captured, but not the peer's FIN: the ACK
 		 * moves exactly one past the peer's highest captured sequence. */
+		/* (tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1, without the
+		 * unwrapping: the ack is one past the raw sequence number of seq_next.) */
 		if (!peer->has_fin && peer->has_base && !(p->flags & TT_TH_SYN) &&
-		    tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1)
+		    p->ack == peer->base + (uint32_t)peer->seq_next + 1u)
 			imply_fin(tr, c, se, p);
 		return;
 	}
