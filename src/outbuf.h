@@ -87,6 +87,25 @@ static inline void tt_ob_flush(struct tt_outbuf *o)
 	o->n = 0;
 }
 
+/*
+ * Where a writer builds one record: the report's batch if it has one, else
+ * `own` on buf (TT_OB_SIZE bytes), flushed by tt_ob_record_end().
+ */
+static inline struct tt_outbuf *tt_ob_record_begin(const struct tt_report *r,
+                                                   struct tt_outbuf *own, char *buf)
+{
+	if (r->batch != NULL)
+		return r->batch;
+	tt_ob_init(own, r->out, buf, TT_OB_SIZE);
+	return own;
+}
+
+static inline void tt_ob_record_end(const struct tt_report *r, struct tt_outbuf *o)
+{
+	if (o != r->batch)
+		tt_ob_flush(o);
+}
+
 /* Room for `need` more bytes (need <= TT_OB_SIZE). */
 static inline char *tt_ob_room(struct tt_outbuf *o, size_t need)
 {

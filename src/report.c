@@ -82,8 +82,8 @@ static void batch_flush(struct tt_report *r)
 
 void tt_report_free(struct tt_report *r)
 {
+	batch_flush(r);
 	if (r->batch != NULL) {
-		tt_ob_flush(r->batch);
 		free(r->batch->b);
 		free(r->batch);
 		r->batch = NULL;

@@ -212,13 +212,11 @@ static void json_history(struct tt_outbuf *o, const char *key, const struct tt_h
 static void json_conn(struct tt_report *r, const struct tt_conn *c)
 {
 	struct tt_outbuf ob;
-	struct tt_outbuf *o = r->batch != NULL ? r->batch : &ob;
 	char buf[TT_OB_SIZE];
+	struct tt_outbuf *o = tt_ob_record_begin(r, &ob, buf);
 	const char *inf[6];
 	int n;
 
-	if (o == &ob)
-		tt_ob_init(&ob, r->out, buf, sizeof(buf));
 	{
 		/* Up to the histories, through a cursor: 16 keys, 3 numbers, 2 endpoints,
 		 * 2 times and 6 names (ours, short). */
@@ -293,8 +291,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		assert((size_t)(p - start) <= JSON_TAIL_MAX);
 		o->n += (size_t)(p - start);
 	}
-	if (o == &ob)
-		tt_ob_flush(o);
+	tt_ob_record_end(r, o);
 }
 
 /* "limits_hit": {"max_flows": {"limit": N, "count": N}, ...}, only when a limit was hit. */

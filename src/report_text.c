@@ -176,8 +176,8 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 static void text_conn(struct tt_report *r, const struct tt_conn *c)
 {
 	struct tt_outbuf ob;
-	struct tt_outbuf *o = r->batch != NULL ? r->batch : &ob;
 	char buf[TT_OB_SIZE];
+	struct tt_outbuf *o = tt_ob_record_begin(r, &ob, buf);
 	const char *by = tt_conn_closed_by(c);
 	enum tt_outcome oc = tt_conn_outcome(c);
 	size_t f;
@@ -186,8 +186,6 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 		by = tt_conn_reset_by(c);
 	else if (oc != TT_OUT_CLOSED && oc != TT_OUT_HALF_CLOSED)
 		by = NULL;
-	if (o == &ob)
-		tt_ob_init(&ob, r->out, buf, sizeof(buf));
 	(void)tt_ob_room(o, TEXT_RECORD_MAX);
 	f = o->n;
 	tt_ob_u64(o, c->id);
@@ -234,8 +232,7 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	}
 	tt_ob_char(o, '\n');
 	text_health(o, c);
-	if (o == &ob)
-		tt_ob_flush(o);
+	tt_ob_record_end(r, o);
 }
 
 /* Analysis totals over the connections reported. */

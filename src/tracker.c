@@ -333,16 +333,17 @@ static inline void prefetch_range(const void *p, size_t len)
 		__builtin_prefetch(b + off, 1);
 }
 
-static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
+/* The i-th record waiting, oldest first.  Its end and hash are read from the
+ * ring, not the record: the end is asked for every packet and for the ties of
+ * every record written, and records were last used up to a second before. */
+static struct pend_ent *pend_ent(const struct tt_tracker *tr, uint32_t i)
 {
-	return tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)].c;
+	return &tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)];
 }
 
-/* Its end, as the ring keeps it: asked for every packet, and for the ties
- * of every record written, without reading records last used long ago. */
-static tt_time_ns pend_end(const struct tt_tracker *tr, uint32_t i)
+static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
 {
-	return tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)].end;
+	return pend_ent(tr, i)->c;
 }
 
 static void write_record(struct tt_tracker *tr, struct tt_conn *c)
@@ -448,33 +449,31 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
  */
 static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 {
-	while (tr->pend_n > 0 && pend_end(tr, 0) <= until) {
-		tt_time_ns end = pend_end(tr, 0);
+	while (tr->pend_n > 0 && pend_ent(tr, 0)->end <= until) {
+		tt_time_ns end = pend_ent(tr, 0)->end;
 		uint32_t n = 1;
-		while (n < tr->pend_n && pend_end(tr, n) == end)
+		while (n < tr->pend_n && pend_ent(tr, n)->end == end)
 			n++;
 		/* Insertion sort of the tie group in place (usually 1 or 2). */
 		for (uint32_t i = 1; i < n; i++)
 			for (uint32_t j = i; j > 0 && cmp_first(pend_at(tr, j - 1), pend_at(tr, j)) > 0;
 			     j--) {
-				uint32_t x = (tr->pend_head + j - 1) & (tr->pend_cap - 1);
-				uint32_t y = (tr->pend_head + j) & (tr->pend_cap - 1);
-				struct pend_ent t = tr->pend[x];
-				tr->pend[x] = tr->pend[y];
-				tr->pend[y] = t;
+				struct pend_ent t = *pend_ent(tr, j - 1);
+				*pend_ent(tr, j - 1) = *pend_ent(tr, j);
+				*pend_ent(tr, j) = t;
 			}
 		for (uint32_t i = 0; i < n; i++) {
 			struct tt_conn *c = pend_at(tr, 0);
-			uint32_t hash = tr->pend[tr->pend_head].hash;
+			uint32_t hash = pend_ent(tr, 0)->hash;
 			/* The writers read all of a record, a second after its last
 			 * use: bring the next one in while this one is written, with
 			 * the index slots its compact entry takes and it leaves. */
 			if (tr->pend_n > 1) {
-				uint32_t h1 = tr->pend[(tr->pend_head + 1) & (tr->pend_cap - 1)].hash;
-				prefetch_range(pend_at(tr, 1), sizeof(struct tt_conn));
+				const struct pend_ent *next = pend_ent(tr, 1);
+				prefetch_range(next->c, sizeof(struct tt_conn));
 				if (tr->compacting) {
-					tt_flow_prefetch_slot(tr->tws, h1);
-					tt_flow_prefetch_slot(tr->flows, h1);
+					tt_flow_prefetch_slot(tr->tws, next->hash);
+					tt_flow_prefetch_slot(tr->flows, next->hash);
 				}
 			}
 			write_record(tr, c);
@@ -489,7 +488,7 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 /* Write the records due by `until`, and let them become compact entries. */
 static void write_due(struct tt_tracker *tr, tt_time_ns until)
 {
-	if (tr->pend_n == 0 || pend_end(tr, 0) > until)
+	if (tr->pend_n == 0 || pend_ent(tr, 0)->end > until)
 		return; /* (every packet asks) */
 	tr->compacting = true;
 	write_pending(tr, until);
@@ -521,7 +520,7 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 		if (p == NULL)
 			return false;
 		for (uint32_t i = 0; i < tr->pend_n; i++)
-			p[i] = tr->pend[(tr->pend_head + i) & (tr->pend_cap - 1)];
+			p[i] = *pend_ent(tr, i);
 		free(tr->pend);
 		tr->pend = p;
 		tr->pend_cap = cap;
@@ -1121,9 +1120,9 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 		return;
 	if (peer->packets > 0) {
 		/* Both directions captured, but not the peer's FIN: the ACK
-		 * moves exactly one past the peer's highest captured sequence. */
-		/* (tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1, without the
-		 * unwrapping: the ack is one past the raw sequence number of seq_next.) */
+		 * moves exactly one past the peer's highest captured sequence
+		 * (tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1, compared
+		 * raw: one past the raw sequence number of seq_next). */
 		if (!peer->has_fin && peer->has_base && !(p->flags & TT_TH_SYN) &&
 		    p->ack == peer->base + (uint32_t)peer->seq_next + 1u)
 			imply_fin(tr, c, se, p);

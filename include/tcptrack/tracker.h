@@ -200,12 +200,8 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
  * frames before, its record two).  (Either hint may be used alone.)  At most
  * TT_TRACKER_LOOKAHEAD frames may be in flight.
  */
-#ifndef TT_TRACKER_LOOKAHEAD
 #define TT_TRACKER_LOOKAHEAD 5
-#endif
-#ifndef TT_TRACKER_PEEK_LAG
 #define TT_TRACKER_PEEK_LAG 2
-#endif
 void tt_tracker_prefetch_key(struct tt_tracker *tr, const struct tt_packet *pkt);
 void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt);
 
