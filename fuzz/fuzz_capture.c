@@ -40,8 +40,8 @@ static void on_event(const struct tt_event *ev, void *user)
 			tt_report_conn(&s->rep[f], ev->conn);
 	}
 	if (ev->type == TT_EVT_STATE && ev->to == TT_TCP_LISTEN && ev->ts <= s->at.at)
-		tt_at_add_listener(&s->at, ev->conn->ip_version, ev->conn->addr[ev->endpoint],
-		                   ev->conn->port[ev->endpoint], ev->ts);
+		tt_at_add_listener(&s->at, ev->conn->ip_version, tt_conn_addr(ev->conn, ev->endpoint),
+		                   tt_conn_port(ev->conn, ev->endpoint), ev->ts);
 	if (ev->type == TT_EVT_CONN_END) {
 		tt_at_add_conn(&s->at, ev->conn);
 		s->ended++;

@@ -131,10 +131,12 @@ struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d)
 	return d->ext;
 }
 
-void tt_dir_ext_release(struct tt_flow_slab *slab, struct tt_dir *d)
+void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d)
 {
-	tt_flow_slab_put(slab, d->ext);
+	tt_flow_slab_put(m->ext, d->ext);
 	d->ext = NULL;
+	tt_flow_slab_put(m->ring, d->ring);
+	d->ring = NULL;
 }
 
 /* ---- zero windows -------------------------------------------------------------------------- */
@@ -349,7 +351,8 @@ static void rtt_flags(struct tt_dir *d, unsigned k, bool ts, bool retx)
 	d->rtt_retx = (uint8_t)(retx ? d->rtt_retx | bit : d->rtt_retx & ~bit);
 }
 
-static void rtt_push(struct tt_dir *d, const struct tt_packet *p, uint32_t end)
+static void rtt_push(struct tt_flow_slab *rings, struct tt_dir *d, const struct tt_packet *p,
+                     uint32_t end)
 {
 	struct tt_rtt_slot *s;
 	unsigned k;
@@ -358,8 +361,15 @@ static void rtt_push(struct tt_dir *d, const struct tt_packet *p, uint32_t end)
 		d->limits |= TT_DIR_LIM_RTT;
 		return; /* enough segments timed at once */
 	}
+	if (d->ring == NULL) {
+		d->ring = tt_flow_slab_get(rings);
+		if (d->ring == NULL) {
+			d->limits |= TT_DIR_LIM_RTT; /* out of memory: untimed */
+			return;
+		}
+	}
 	k = rtt_index(d, d->rtt_count++);
-	s = &d->rtt_slots[k];
+	s = &d->ring->slot[k];
 	s->end = end;
 	s->ts = p->ts;
 	s->tsval = p->opts.ts_val;
@@ -371,7 +381,7 @@ static void rtt_resent(struct tt_dir *d, const struct tt_packet *p)
 {
 	for (int i = 0; i < d->rtt_count; i++) {
 		unsigned k = rtt_index(d, i);
-		struct tt_rtt_slot *s = &d->rtt_slots[k];
+		struct tt_rtt_slot *s = &d->ring->slot[k];
 		if (!tt_seq_after(s->end, p->seq))
 			continue;
 		rtt_flags(d, k, p->opts.has_ts, true);
@@ -390,26 +400,32 @@ static void rtt_sample(struct tt_rtt_stats *r, tt_time_ns v)
 	r->samples++;
 }
 
-/* An ACK from the peer: time the newest segment it covers. */
-static void rtt_acked(struct tt_dir *d, const struct tt_packet *p)
+/* An ACK from the peer: time the newest segment it covers; the ring goes
+ * back to its slab when none is left in flight. */
+static void rtt_acked(struct tt_flow_slab *rings, struct tt_dir *d, const struct tt_packet *p)
 {
 	const struct tt_rtt_slot *last = NULL;
 	unsigned k = 0;
 
-	while (d->rtt_count > 0 && !tt_seq_after(d->rtt_slots[d->rtt_head].end, p->ack)) {
+	while (d->rtt_count > 0 && !tt_seq_after(d->ring->slot[d->rtt_head].end, p->ack)) {
 		k = d->rtt_head;
-		last = &d->rtt_slots[k];
+		last = &d->ring->slot[k];
 		d->rtt_head = (uint8_t)((d->rtt_head + 1) % TT_RTT_SLOTS);
 		d->rtt_count--;
 	}
-	if (last == NULL || p->ts < last->ts)
+	if (last == NULL)
 		return;
 	/* A re-sent segment is timed only when the ACK echoes the timestamp of
 	 * the re-send (RFC 7323 §4.1): otherwise which copy it answers is
 	 * unknown (Karn). */
-	if (!(d->rtt_retx >> k & 1) ||
-	    ((d->rtt_ts >> k & 1) && p->opts.has_ts && p->opts.ts_ecr == last->tsval))
+	if (p->ts >= last->ts &&
+	    (!(d->rtt_retx >> k & 1) ||
+	     ((d->rtt_ts >> k & 1) && p->opts.has_ts && p->opts.ts_ecr == last->tsval)))
 		rtt_sample(&d->rtt, p->ts - last->ts);
+	if (d->rtt_count == 0) {
+		tt_flow_slab_put(rings, d->ring);
+		d->ring = NULL;
+	}
 }
 
 /* ---- acknowledgements ---------------------------------------------------------------------- */
@@ -509,7 +525,7 @@ static void account_in_flight(struct tt_dir *snd, const struct tt_dir *rcv)
 
 /* ---- one segment --------------------------------------------------------------------------- */
 
-void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct tt_dir *rcv,
+void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_dir *rcv,
                          const struct tt_packet *p,
                          tt_time_ns ooo_threshold, struct tt_seg_info *info)
 {
@@ -550,7 +566,7 @@ void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct t
 	if (!seen && !syn && snd->n_holes == 0 && !snd->has_isn)
 		/* Picked up mid-stream: everything below was sent before the capture. */
 	{
-		struct tt_hole *h = add_hole(slab, snd, INT64_MIN / 4,
+		struct tt_hole *h = add_hole(m->ext, snd, INT64_MIN / 4,
 		                             data_start > prev_next ? data_start : prev_next, p, false);
 		if (h != NULL)
 			h->flags |= TT_HOLE_BEFORE;
@@ -643,7 +659,7 @@ void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct t
 		if (rel < prev_next && end > rel)
 			fill_holes(snd, rel, end);
 		if (seen && rel > prev_next && !rst) {
-			struct tt_hole *h = add_hole(slab, snd, prev_next, rel, p, ipid_trusted(snd));
+			struct tt_hole *h = add_hole(m->ext, snd, prev_next, rel, p, ipid_trusted(snd));
 			/* Already ACKed (and counted as such) before the gap showed. */
 			if (h != NULL && rcv->has_ack && (int64_t)rcv->ack_max > prev_next)
 				h->flags |= TT_HOLE_ACKED;
@@ -675,10 +691,10 @@ void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct t
 		if (resend)
 			rtt_resent(snd, p);
 		else if (data_end > prev_next && !(an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) && !probe1)
-			rtt_push(snd, p, p->seq + (syn ? 1u : 0u) + len);
+			rtt_push(m->ring, snd, p, p->seq + (syn ? 1u : 0u) + len);
 	}
 	if (ackf && !rst)
-		rtt_acked(rcv, p);
+		rtt_acked(m->ring, rcv, p);
 
 	/* Wireshark's duplicate-ACK run: reset when the ACK number moves. */
 	if (!snd->has_last_ack || p->ack != snd->last_ack_raw)
@@ -697,9 +713,9 @@ void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct t
 		              ((an & TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE)) ? TT_LAST_ZW_PROBE : 0));
 		account_window(snd, p, syn);
 		if (!syn)
-			track_zero_window(slab, snd, p);
+			track_zero_window(m->ext, snd, p);
 		snd->n_sack = 0;
-		if (p->opts.n_sack > 0 && tt_dir_ext_need(slab, snd) != NULL) {
+		if (p->opts.n_sack > 0 && tt_dir_ext_need(m->ext, snd) != NULL) {
 			snd->n_sack = p->opts.n_sack;
 			for (int i = 0; i < p->opts.n_sack; i++) {
 				snd->ext->sack[i][0] = p->opts.sack[i][0];
@@ -711,8 +727,8 @@ void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct t
 	if (len > 0 && !rst)
 		account_in_flight(snd, rcv);
 
-	if (an != 0 && tt_dir_ext_need(slab, snd) != NULL)
-		for (uint32_t m = an; m != 0; m &= m - 1) /* each bit set */
-			snd->ext->counts[__builtin_ctz(m)]++;
+	if (an != 0 && tt_dir_ext_need(m->ext, snd) != NULL)
+		for (uint32_t b = an; b != 0; b &= b - 1) /* each bit set */
+			snd->ext->counts[__builtin_ctz(b)]++;
 	info->anomalies = an;
 }

@@ -823,6 +823,7 @@ struct tt_flow_slab {
 	uint32_t n_used;
 	uint32_t bound;          /* blocks ever handed out from the chunks */
 	void *free_head;         /* freed blocks, linked through their first word */
+	bool no_zero;            /* blocks are handed out as put back */
 };
 
 int tt_flow_slab_new(struct tt_flow_slab **out, size_t block_size, uint32_t max_blocks,
@@ -859,6 +860,11 @@ void tt_flow_slab_free(struct tt_flow_slab **sp)
 	*sp = NULL;
 }
 
+void tt_flow_slab_no_zero(struct tt_flow_slab *s)
+{
+	s->no_zero = true;
+}
+
 void *tt_flow_slab_get(struct tt_flow_slab *s)
 {
 	void *b;
@@ -868,7 +874,8 @@ void *tt_flow_slab_get(struct tt_flow_slab *s)
 	if (s->free_head != NULL) {
 		b = s->free_head;
 		memcpy(&s->free_head, b, sizeof(void *));
-		memset(b, 0, sizeof(void *)); /* the rest was zeroed when put back */
+		if (!s->no_zero)
+			memset(b, 0, sizeof(void *)); /* the rest was zeroed when put back */
 	} else {
 		uint32_t c = s->bound / SLAB_CHUNK;
 		if (c == s->n_chunks) {
@@ -890,7 +897,8 @@ void tt_flow_slab_put(struct tt_flow_slab *s, void *block)
 {
 	if (block == NULL)
 		return;
-	memset(block, 0, s->block_size);
+	if (!s->no_zero)
+		memset(block, 0, s->block_size);
 	memcpy(block, &s->free_head, sizeof(void *));
 	s->free_head = block;
 	s->n_used--;

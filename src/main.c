@@ -564,8 +564,8 @@ static void on_event(const struct tt_event *ev, void *user)
 		/* A SYN,ACK proves its sender was listening on that port (dated
 		 * from the first SYN it answered). */
 		if (ev->type == TT_EVT_STATE && ev->to == TT_TCP_LISTEN && ev->ts <= run->at->at)
-			tt_at_add_listener(run->at, ev->conn->ip_version, ev->conn->addr[ev->endpoint],
-			                   ev->conn->port[ev->endpoint], ev->ts);
+			tt_at_add_listener(run->at, ev->conn->ip_version, tt_conn_addr(ev->conn, ev->endpoint),
+			                   tt_conn_port(ev->conn, ev->endpoint), ev->ts);
 		else if (ev->type == TT_EVT_CONN_END)
 			tt_at_add_conn(run->at, ev->conn);
 		return;

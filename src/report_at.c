@@ -84,9 +84,9 @@ static void drop_replaced(struct tt_at *a, const struct tt_conn *c)
 		    r->ip_version != c->ip_version)
 			continue;
 		for (int ep = 0; ep < 2 && !same; ep++) /* either role */
-			same = r->lport == c->port[ep] && r->pport == c->port[!ep] &&
-			       memcmp(r->local, c->addr[ep], 16) == 0 &&
-			       memcmp(r->peer, c->addr[!ep], 16) == 0;
+			same = r->lport == tt_conn_port(c, ep) && r->pport == tt_conn_port(c, !ep) &&
+			       memcmp(r->local, tt_conn_addr(c, ep), 16) == 0 &&
+			       memcmp(r->peer, tt_conn_addr(c, !ep), 16) == 0;
 		if (!same)
 			continue;
 		gone = r->id;
@@ -121,10 +121,10 @@ void tt_at_add_conn(struct tt_at *a, const struct tt_conn *c)
 		r->ip_version = c->ip_version;
 		r->state = st;
 		r->endpoint = (uint8_t)ep;
-		memcpy(r->local, c->addr[ep], 16);
-		memcpy(r->peer, c->addr[!ep], 16);
-		r->lport = c->port[ep];
-		r->pport = c->port[!ep];
+		memcpy(r->local, tt_conn_addr(c, ep), 16);
+		memcpy(r->peer, tt_conn_addr(c, !ep), 16);
+		r->lport = tt_conn_port(c, ep);
+		r->pport = tt_conn_port(c, !ep);
 		r->id = c->id;
 		r->since = since;
 		any = true;

@@ -120,8 +120,8 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	char cl[64], sv[64];
 	const char *cb = tt_conn_closed_by(c), *rb = tt_conn_reset_by(c);
 
-	tt_format_endpoint(cl, sizeof(cl), c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
-	tt_format_endpoint(sv, sizeof(sv), c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+	tt_format_endpoint(cl, sizeof(cl), c->ip_version, tt_conn_addr(c, TT_CLIENT), tt_conn_port(c, TT_CLIENT));
+	tt_format_endpoint(sv, sizeof(sv), c->ip_version, tt_conn_addr(c, TT_SERVER), tt_conn_port(c, TT_SERVER));
 	fprintf(f, "%" PRIu64 ",%u,%u,%s,%s,", c->id, c->incarnation, c->ip_version, cl, sv);
 	csv_time(f, c->first);
 	fputc(',', f);

@@ -114,8 +114,8 @@ static void make_key(struct tt_diag_key *k, const struct tt_conn *c, enum tt_end
 {
 	memset(k, 0, sizeof(*k));
 	k->ip_version = c->ip_version;
-	k->port = with_port ? c->port[ep] : 0;
-	memcpy(k->addr, c->addr[ep], c->ip_version == 4 ? 4 : 16);
+	k->port = with_port ? tt_conn_port(c, ep) : 0;
+	memcpy(k->addr, tt_conn_addr(c, ep), c->ip_version == 4 ? 4 : 16);
 }
 
 static bool better(const struct tt_diag_entry *a, const struct tt_diag_entry *b, bool by_peak)
@@ -244,10 +244,10 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
 		w->ip_version = c->ip_version;
 		w->endpoint = (uint8_t)ep;
 		w->open_at_end = open;
-		w->lport = c->port[ep];
-		w->pport = c->port[!ep];
-		memcpy(w->local, c->addr[ep], 16);
-		memcpy(w->peer, c->addr[!ep], 16);
+		w->lport = tt_conn_port(c, ep);
+		w->pport = tt_conn_port(c, !ep);
+		memcpy(w->local, tt_conn_addr(c, ep), 16);
+		memcpy(w->peer, tt_conn_addr(c, !ep), 16);
 	}
 	d->close_wait_n++;
 }

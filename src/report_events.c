@@ -44,9 +44,9 @@ void tt_report_event_line(FILE *f, enum tt_report_format fmt, const struct tt_ev
 		tt_ob_str(o, ",\"id\":");
 		tt_ob_u64(o, c->id);
 		tt_ob_str(o, ",\"client\":\"");
-		tt_ob_endpoint(o, c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
+		tt_ob_endpoint(o, c->ip_version, tt_conn_addr(c, TT_CLIENT), tt_conn_port(c, TT_CLIENT));
 		tt_ob_str(o, "\",\"server\":\"");
-		tt_ob_endpoint(o, c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+		tt_ob_endpoint(o, c->ip_version, tt_conn_addr(c, TT_SERVER), tt_conn_port(c, TT_SERVER));
 		tt_ob_char(o, '"');
 		if (ev->type == TT_EVT_STATE) {
 			ob_quoted(o, ",\"endpoint\":", ep);
@@ -72,9 +72,9 @@ void tt_report_event_line(FILE *f, enum tt_report_format fmt, const struct tt_ev
 	tt_ob_char(o, ' ');
 	tt_ob_u64(o, c->id);
 	tt_ob_char(o, ' ');
-	tt_ob_endpoint(o, c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
+	tt_ob_endpoint(o, c->ip_version, tt_conn_addr(c, TT_CLIENT), tt_conn_port(c, TT_CLIENT));
 	tt_ob_mem(o, " > ", 3);
-	tt_ob_endpoint(o, c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+	tt_ob_endpoint(o, c->ip_version, tt_conn_addr(c, TT_SERVER), tt_conn_port(c, TT_SERVER));
 	tt_ob_char(o, ' ');
 	switch (ev->type) {
 	case TT_EVT_CONN_OPENED:

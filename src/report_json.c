@@ -226,9 +226,9 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		P_U(p, "incarnation", c->incarnation);
 		P_U(p, "ip", c->ip_version);
 		p = TT_P_LIT(p, ",\"client\":\"");
-		p = tt_p_endpoint(p, c->ip_version, c->addr[TT_CLIENT], c->port[TT_CLIENT]);
+		p = tt_p_endpoint(p, c->ip_version, tt_conn_addr(c, TT_CLIENT), tt_conn_port(c, TT_CLIENT));
 		p = TT_P_LIT(p, "\",\"server\":\"");
-		p = tt_p_endpoint(p, c->ip_version, c->addr[TT_SERVER], c->port[TT_SERVER]);
+		p = tt_p_endpoint(p, c->ip_version, tt_conn_addr(c, TT_SERVER), tt_conn_port(c, TT_SERVER));
 		p = TT_P_LIT(p, "\",\"first\":");
 		p = tt_p_time(o, p, c->first);
 		p = TT_P_LIT(p, ",\"last\":");

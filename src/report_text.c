@@ -193,7 +193,7 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	tt_ob_char(o, ' ');
 	for (int ep = 0; ep < 2; ep++) {
 		f = o->n;
-		tt_ob_endpoint(o, c->ip_version, c->addr[ep], c->port[ep]);
+		tt_ob_endpoint(o, c->ip_version, tt_conn_addr(c, ep), tt_conn_port(c, ep));
 		pad_after(o, f, 21);
 		tt_ob_char(o, ' ');
 	}

@@ -118,7 +118,7 @@ bool tt_selector_match(const struct tt_selector *s, const struct tt_conn *c)
 	if (s->kind != TT_SEL_ENDPOINT || c->ip_version != s->ip_version)
 		return false;
 	for (int ep = 0; ep < 2; ep++)
-		if (c->port[ep] == s->port && memcmp(c->addr[ep], s->addr, 16) == 0)
+		if (tt_conn_port(c, ep) == s->port && memcmp(tt_conn_addr(c, ep), s->addr, 16) == 0)
 			return true;
 	return false;
 }
@@ -336,8 +336,10 @@ static struct tt_story *story_new(struct tt_stories *st, const struct tt_conn *c
 	}
 	s->id = c->id;
 	s->ip_version = c->ip_version;
-	memcpy(s->addr, c->addr, sizeof(s->addr));
-	memcpy(s->port, c->port, sizeof(s->port));
+	for (int ep = 0; ep < 2; ep++) {
+		memcpy(s->addr[ep], tt_conn_addr(c, ep), sizeof(s->addr[ep]));
+		s->port[ep] = tt_conn_port(c, ep);
+	}
 	s->first = c->first;
 	s->initial[0] = s->initial[1] = TT_TCP_CLOSED;
 	s->pend_to[0] = s->pend_to[1] = TT_NO_STATE;

@@ -64,7 +64,7 @@ struct tt_tracker {
 	struct tt_tracker_config cfg;
 	struct tt_flow_table *flows;
 	struct tt_flow_table *tws;  /* struct tt_tw by 4-tuple */
-	struct tt_flow_slab *ext;   /* the records' side blocks (struct tt_dir_ext) */
+	struct tt_dir_slabs slabs;  /* the records' side blocks (struct tt_dir_ext, tt_rtt_ring) */
 	struct tt_conn view;        /* a struct tt_tw as a record, for its events */
 	struct tt_stats stats;
 	uint64_t next_id;
@@ -178,9 +178,16 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 		rc = tt_flow_table_new(&tr->tws, cfg->max_flows, sizeof(struct tt_tw), 0x7463u, errbuf);
 	if (rc == TT_OK)
 		tt_flow_table_no_lru(tr->tws); /* full, the entry nearest its end goes (timers) */
-	if (rc == TT_OK) /* at most one per direction of each record */
-		rc = tt_flow_slab_new(&tr->ext, sizeof(struct tt_dir_ext), 2 * cfg->max_flows, errbuf);
+	if (rc == TT_OK) /* at most one of each per direction of each record */
+		rc = tt_flow_slab_new(&tr->slabs.ext, sizeof(struct tt_dir_ext), 2 * cfg->max_flows,
+		                      errbuf);
+	if (rc == TT_OK)
+		rc = tt_flow_slab_new(&tr->slabs.ring, sizeof(struct tt_rtt_ring), 2 * cfg->max_flows,
+		                      errbuf);
+	if (rc == TT_OK)
+		tt_flow_slab_no_zero(tr->slabs.ring); /* slots are written before they are read */
 	if (rc != TT_OK) {
+		tt_flow_slab_free(&tr->slabs.ext);
 		tt_flow_table_free(&tr->flows);
 		tt_flow_table_free(&tr->tws);
 		free(tr);
@@ -197,7 +204,8 @@ void tt_tracker_free(struct tt_tracker **trp)
 		return;
 	tt_flow_table_free(&(*trp)->flows);
 	tt_flow_table_free(&(*trp)->tws);
-	tt_flow_slab_free(&(*trp)->ext);
+	tt_flow_slab_free(&(*trp)->slabs.ext);
+	tt_flow_slab_free(&(*trp)->slabs.ring);
 	free((*trp)->pend);
 	free(*trp);
 	*trp = NULL;
@@ -239,12 +247,9 @@ static struct tt_conn *view_of(struct tt_tracker *tr, const struct tt_flow_key *
 	v->incarnation = incarnation;
 	v->ip_version = key->ip_version;
 	v->client_slot = client_slot;
-	for (int ep = 0; ep < 2; ep++) {
-		int slot = ep == TT_CLIENT ? client_slot : !client_slot;
-		memcpy(v->addr[ep], key->addr[slot], 16);
-		v->port[ep] = key->port[slot];
+	v->node.key = *key;
+	for (int ep = 0; ep < 2; ep++)
 		v->state[ep] = state[ep];
-	}
 	v->emitted = v->written = v->remnant = true;
 	v->end_reason = TT_END_CLOSED;
 	return v;
@@ -389,8 +394,8 @@ static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *
 /* Free a record and its side blocks. */
 static void drop_record(struct tt_tracker *tr, struct tt_conn *c)
 {
-	tt_dir_ext_release(tr->ext, &c->dir[TT_CLIENT]);
-	tt_dir_ext_release(tr->ext, &c->dir[TT_SERVER]);
+	tt_dir_release(&tr->slabs, &c->dir[TT_CLIENT]);
+	tt_dir_release(&tr->slabs, &c->dir[TT_SERVER]);
 	tt_flow_remove(tr->flows, c);
 }
 
@@ -774,12 +779,8 @@ static struct tt_conn *new_conn(struct tt_tracker *tr, const struct tt_flow_key 
 	c->ip_version = key->ip_version;
 	c->client_slot = (uint8_t)(sender_is_client ? sender_slot : !sender_slot);
 	c->client_reason = reason;
-	for (int ep = 0; ep < 2; ep++) {
-		int slot = ep == TT_CLIENT ? c->client_slot : !c->client_slot;
-		memcpy(c->addr[ep], key->addr[slot], 16);
-		c->port[ep] = key->port[slot];
+	for (int ep = 0; ep < 2; ep++)
 		c->state[ep] = TT_TCP_CLOSED;
-	}
 	c->first = c->last = p->ts;
 	tr->stats.connections++;
 	/* Tracked: full records and what is left of those over (compact entries). */
@@ -1037,7 +1038,7 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 	ep = endpoint_of(c, swapped);
 	{
-		struct tt_dir_ext *x = tt_dir_ext_need(tr->ext, &c->dir[ep]);
+		struct tt_dir_ext *x = tt_dir_ext_need(tr->slabs.ext, &c->dir[ep]);
 		if (x != NULL)
 			x->icmp_errors++;
 	}
@@ -1175,7 +1176,7 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	struct tt_seg_info info;
 
 	c->strays++;
-	tt_analysis_segment(tr->ext, &c->dir[se], &c->dir[!se], p, ooo_threshold(c), &info);
+	tt_analysis_segment(&tr->slabs, &c->dir[se], &c->dir[!se], p, ooo_threshold(c), &info);
 	for (uint32_t m = info.anomalies; m != 0; m &= m - 1) /* each bit set, lowest first */
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
@@ -1398,7 +1399,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 	had_ack = c->dir[se].has_ack;
 	ack_before = c->dir[se].ack_max;
-	tt_analysis_segment(tr->ext, &c->dir[se], &c->dir[re], p, ooo_threshold(c), &info);
+	tt_analysis_segment(&tr->slabs, &c->dir[se], &c->dir[re], p, ooo_threshold(c), &info);
 	if (!f.rst_rejected)
 		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
@@ -1636,6 +1637,7 @@ void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src)
 	if (&dst->conn != src)
 		memcpy(&dst->conn, src, sizeof(*src));
 	for (int d = 0; d < 2; d++) {
+		dst->conn.dir[d].ring = NULL; /* the segments in flight stay with the tracker */
 		if (src->dir[d].ext == NULL)
 			continue;
 		if (src->dir[d].ext != &dst->ext[d])

@@ -802,8 +802,8 @@ static void draw_detail(struct tt_ui *ui)
 	if (ui->have_detail) {
 		const struct tt_conn *c = &ui->detail.conn;
 		char x[TT_UI_EP_SIZE], y[TT_UI_EP_SIZE];
-		tt_format_endpoint(x, sizeof(x), c->ip_version, c->addr[0], c->port[0]);
-		tt_format_endpoint(y, sizeof(y), c->ip_version, c->addr[1], c->port[1]);
+		tt_format_endpoint(x, sizeof(x), c->ip_version, tt_conn_addr(c, 0), tt_conn_port(c, 0));
+		tt_format_endpoint(y, sizeof(y), c->ip_version, tt_conn_addr(c, 1), tt_conn_port(c, 1));
 		snprintf(buf + n, sizeof(buf) - (size_t)n, "%s > %s", x, y);
 	}
 	put(0, 0, -1, buf, A_BOLD);

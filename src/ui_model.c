@@ -110,7 +110,7 @@ void tt_ui_row_update(struct tt_ui_row *r, const struct tt_conn *c)
 	if (r->ep_len[0] == 0) {
 		for (int e = 0; e < 2; e++) {
 			int n = tt_format_endpoint(r->ep[e], sizeof(r->ep[e]), c->ip_version,
-			                           c->addr[e], c->port[e]);
+			                           tt_conn_addr(c, e), tt_conn_port(c, e));
 			r->ep_len[e] = (uint8_t)(n < 0 ? 0 : (n >= TT_UI_EP_SIZE ? TT_UI_EP_SIZE - 1 : n));
 		}
 	}
@@ -119,7 +119,7 @@ void tt_ui_row_update(struct tt_ui_row *r, const struct tt_conn *c)
 	for (int e = 0; e < 2; e++) {
 		const struct tt_dir *d = &c->dir[e];
 		r->state[e] = c->state[e];
-		r->port[e] = c->port[e];
+		r->port[e] = tt_conn_port(c, e);
 		r->bytes[e] = d->payload_bytes;
 		r->packets[e] = d->packets;
 		r->retx[e] = tt_dir_x(d)->counts[TT_AN_RETRANSMISSION];

@@ -81,6 +81,15 @@ struct tt_rtt_slot {
 	tt_time_ns ts;              /* capture time of its latest transmission */
 };
 
+/*
+ * The segments a direction times at once: a side block held only while one is
+ * in flight (rtt_count > 0), taken from its own slab and given back when the
+ * last is acknowledged, so that an idle direction does not carry it.
+ */
+struct tt_rtt_ring {
+	struct tt_rtt_slot slot[TT_RTT_SLOTS];
+};
+
 /* Round-trip samples: a data segment to the first ACK that covers it. */
 struct tt_rtt_stats {
 	uint32_t samples;
@@ -108,9 +117,9 @@ struct tt_dir_ext {
 /*
  * One direction of a connection: what one endpoint sent.  Fields are laid out
  * by how often a segment touches them: flags, sequence and window state and
- * the byte counters first (the first three or four cache lines, which every
- * segment reads), the RTT ring next; what only some directions need is in
- * the side block (ext).
+ * the byte counters first (the first three cache lines, which every segment
+ * reads); what only some directions need is in the side block (ext), and the
+ * segments being timed in another (ring) while there are any.
  */
 struct tt_dir {
 	bool has_isn, has_base, has_ack, has_win, has_fin;
@@ -122,8 +131,8 @@ struct tt_dir {
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
 	uint8_t n_holes, rtt_head, rtt_count;
-	uint8_t rtt_ts;             /* bit i: rtt_slots[i] carried a timestamp (tsval is valid) */
-	uint8_t rtt_retx;           /* bit i: rtt_slots[i] was re-sent: only a timestamp echo
+	uint8_t rtt_ts;             /* bit i: ring->slot[i] carried a timestamp (tsval is valid) */
+	uint8_t rtt_retx;           /* bit i: ring->slot[i] was re-sent: only a timestamp echo
 	                             * can time it (Karn) */
 	uint8_t limits;             /* TT_DIR_LIM_*: a bounded buffer was full */
 	uint8_t n_sack;             /* SACK blocks of the last segment sent (about the peer's data) */
@@ -160,7 +169,7 @@ struct tt_dir {
 
 	struct tt_rtt_stats rtt;    /* this direction's data, timed to the peer's ACKs */
 	struct tt_dir_ext *ext;     /* what only some directions need; NULL until then */
-	struct tt_rtt_slot rtt_slots[TT_RTT_SLOTS];
+	struct tt_rtt_ring *ring;   /* the segments timed, while rtt_count > 0; else NULL */
 };
 #define TT_LAST_KEEP_ALIVE 0x01
 #define TT_LAST_ZW_PROBE 0x02
@@ -181,8 +190,14 @@ struct tt_flow_slab;
  */
 struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d);
 
-/** Give a direction's side block back to the slab (ext becomes NULL). */
-void tt_dir_ext_release(struct tt_flow_slab *slab, struct tt_dir *d);
+/* Where a direction's side blocks come from. */
+struct tt_dir_slabs {
+	struct tt_flow_slab *ext;   /* blocks of sizeof(struct tt_dir_ext) */
+	struct tt_flow_slab *ring;  /* blocks of sizeof(struct tt_rtt_ring) */
+};
+
+/** Give a direction's side blocks back to their slabs (ext and ring become NULL). */
+void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d);
 
 /* What a segment was, for the state machine and the event stream. */
 struct tt_seg_info {
@@ -201,9 +216,9 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
  * ooo_threshold: how soon after a sequence gap opened a segment filling it
  * counts as reordered rather than re-sent, when no timestamp or IP ID says
  * which was sent first (the handshake round trip, or 3 ms as in Wireshark).
- * slab: where side blocks come from (see struct tt_dir_ext).
+ * m: where side blocks come from (struct tt_dir_ext, struct tt_rtt_ring).
  */
-void tt_analysis_segment(struct tt_flow_slab *slab, struct tt_dir *snd, struct tt_dir *rcv,
+void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_dir *rcv,
                          const struct tt_packet *p, tt_time_ns ooo_threshold,
                          struct tt_seg_info *info);
 

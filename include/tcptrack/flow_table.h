@@ -178,7 +178,15 @@ int tt_flow_slab_new(struct tt_flow_slab **out, size_t block_size, uint32_t max_
 /** Free the slab and every block. *sp becomes NULL; NULL is ignored. */
 void tt_flow_slab_free(struct tt_flow_slab **sp);
 
-/** @return a zeroed block, or NULL when max_blocks are in use or memory ran out. */
+/**
+ * Hand blocks out as they were put back, not zeroed (for blocks whose users
+ * write before they read: a ring of slots with its own count).  Call before
+ * the first tt_flow_slab_get().
+ */
+void tt_flow_slab_no_zero(struct tt_flow_slab *s);
+
+/** @return a zeroed block (see tt_flow_slab_no_zero()), or NULL when max_blocks are in use
+ *  or memory ran out. */
 void *tt_flow_slab_get(struct tt_flow_slab *s);
 
 /** Give back a block from tt_flow_slab_get() (NULL is ignored). */

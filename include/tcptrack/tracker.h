@@ -85,7 +85,7 @@ struct tt_conn {
 	bool tw_followed;           /* over with an endpoint in TIME_WAIT: the tracker still emits
 	                             * its leaving TIME_WAIT after the record is written */
 	bool remnant;               /* an event about a connection already written: only id,
-	                             * incarnation, addresses, ports and states are set */
+	                             * incarnation, the key (addresses, ports) and states are set */
 	bool held;                  /* a failed opening kept unwritten: the SYN may be retried */
 	bool has_rtt_server, has_rtt_client;
 	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
@@ -102,10 +102,19 @@ struct tt_conn {
 	 * server side, SYN,ACK -> ACK the client side (valid if has_rtt_*). */
 	tt_time_ns rtt_server_side, rtt_client_side;
 	tt_time_ns tw_deadline[2];  /* each endpoint's TIME_WAIT expiry, by enum tt_endpoint */
-	uint8_t addr[2][16];        /* by enum tt_endpoint */
-	uint16_t port[2];
 	struct tt_history hist[2];  /* by enum tt_endpoint */
 };
+
+/* An endpoint's address (16 bytes; IPv4 in the first 4) and port: the flow
+ * key's, whose endpoint client_slot is the client. */
+static inline const uint8_t *tt_conn_addr(const struct tt_conn *c, int ep)
+{
+	return c->node.key.addr[ep ^ c->client_slot];
+}
+static inline uint16_t tt_conn_port(const struct tt_conn *c, int ep)
+{
+	return c->node.key.port[ep ^ c->client_slot];
+}
 
 /* Evidence that was missing, and what was inferred in its place. */
 #define TT_INF_SYN_NOT_SEEN 0x01    /* the client's SYN implied by the SYN,ACK answering it */
@@ -258,8 +267,9 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6]);
 /*
  * A record kept past the event that handed it over (the live view, tests):
  * its side blocks live in the tracker and go with the record, so a copy takes
- * them along.  conn's side-block pointers point into the copy itself, so copy
- * a copy with tt_conn_copy() too, never with memcpy().
+ * them along (all but the RTT ring, which only the tracker reads: a copy has
+ * none).  conn's side-block pointers point into the copy itself, so copy a
+ * copy with tt_conn_copy() too, never with memcpy().
  */
 struct tt_conn_copy {
 	struct tt_conn conn;

@@ -1138,3 +1138,26 @@ Test(flow_table, lookup_hint_checks_its_record, .init = setup_small, .fini = tea
 	               "a removed record is not taken");
 	cr_assert_eq(tt_flow_lookup_hint(tab, r3, &k4, tt_flow_hash(tab, &k4)), r4);
 }
+
+/* A slab told not to zero hands a block back as it was put back (but for the
+ * free list's link in its first word), and is still bounded. */
+Test(flow_table, slab_no_zero_keeps_contents)
+{
+	struct tt_flow_slab *s;
+	char err[256];
+	unsigned char *a, *b;
+
+	cr_assert_eq(tt_flow_slab_new(&s, 64, 2, err), TT_OK, "%s", err);
+	tt_flow_slab_no_zero(s);
+	a = tt_flow_slab_get(s);
+	b = tt_flow_slab_get(s);
+	cr_assert_not_null(a);
+	cr_assert_not_null(b);
+	cr_assert_null(tt_flow_slab_get(s), "max_blocks in use");
+	memset(a, 0x5a, 64);
+	tt_flow_slab_put(s, a);
+	cr_assert_eq(tt_flow_slab_get(s), a);
+	for (int i = (int)sizeof(void *); i < 64; i++)
+		cr_assert_eq(a[i], 0x5a, "byte %d as put back", i);
+	tt_flow_slab_free(&s);
+}

@@ -95,10 +95,10 @@ static void make_conn(struct tt_conn *c)
 	c->id = 7;
 	c->incarnation = 1;
 	c->ip_version = 4;
-	memcpy(c->addr[TT_CLIENT], cl, 4);
-	memcpy(c->addr[TT_SERVER], sv, 4);
-	c->port[TT_CLIENT] = 40000;
-	c->port[TT_SERVER] = 80;
+	memcpy(c->node.key.addr[TT_CLIENT], cl, 4);
+	memcpy(c->node.key.addr[TT_SERVER], sv, 4);
+	c->node.key.port[TT_CLIENT] = 40000;
+	c->node.key.port[TT_SERVER] = 80;
 	c->handshake = TT_HS_COMPLETE;
 	c->state[TT_CLIENT] = TT_TCP_CLOSED;
 	c->state[TT_SERVER] = TT_TCP_CLOSED;
@@ -507,8 +507,8 @@ Test(report, json_ipv6_endpoints)
 
 	make_conn(&c);
 	c.ip_version = 6;
-	memcpy(c.addr[TT_CLIENT], a6, 16);
-	memcpy(c.addr[TT_SERVER], b6, 16);
+	memcpy(c.node.key.addr[TT_CLIENT], a6, 16);
+	memcpy(c.node.key.addr[TT_SERVER], b6, 16);
 	memset(&st, 0, sizeof(st));
 	s = run(TT_FMT_JSON, &c, 1, &st, &input);
 	cr_assert_not_null(strstr(s, "\"ip\":6,\"client\":\"[2001:db8::1]:40000\","
@@ -985,7 +985,7 @@ static void make_tw_conn(struct tt_conn *c, uint64_t id, uint16_t cport)
 {
 	make_conn(c);
 	c->id = id;
-	c->port[TT_CLIENT] = cport;
+	c->node.key.port[TT_CLIENT] = cport;
 	c->state[TT_CLIENT] = TT_TCP_FIN_WAIT_2;
 	c->state[TT_SERVER] = TT_TCP_LAST_ACK;
 }
@@ -1073,7 +1073,7 @@ Test(report, diag_time_wait_top)
 		int n = port >= 81 && port <= 85 ? port - 80 : 1;
 		for (int j = 0; j < n; j++, k++) {
 			make_tw_conn(&c[k], (uint64_t)k + 1, (uint16_t)(40000 + k));
-			c[k].port[TT_SERVER] = (uint16_t)port;
+			c[k].node.key.port[TT_SERVER] = (uint16_t)port;
 			step(&d.r, &c[k], TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(k + 1));
 		}
 	}
@@ -1109,7 +1109,7 @@ Test(report, diag_time_wait_top_text)
 	diag_begin(&d, TT_FMT_TEXT);
 	for (int port = 1; port <= 7; port++) {
 		make_tw_conn(&c, (uint64_t)port, 40000);
-		c.port[TT_SERVER] = (uint16_t)port;
+		c.node.key.port[TT_SERVER] = (uint16_t)port;
 		step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(port));
 	}
 	s = diag_end(&d);
@@ -1136,8 +1136,8 @@ Test(report, diag_time_wait_ipv6)
 	diag_begin(&d, TT_FMT_TEXT);
 	make_tw_conn(&c, 1, 40000);
 	c.ip_version = 6;
-	memcpy(c.addr[TT_CLIENT], a6, 16);
-	memcpy(c.addr[TT_SERVER], b6, 16);
+	memcpy(c.node.key.addr[TT_CLIENT], a6, 16);
+	memcpy(c.node.key.addr[TT_SERVER], b6, 16);
 	step(&d.r, &c, TT_SERVER, TT_TCP_TIME_WAIT, T0);
 	s = diag_end(&d);
 	cr_assert_not_null(strstr(s, "TIME_WAIT peak per server: [2001:db8::2]:80 1 at "), "%s",
@@ -1156,10 +1156,10 @@ Test(report, diag_time_wait_cap)
 	diag_begin(&d, TT_FMT_TEXT);
 	make_tw_conn(&c, 1, 40000);
 	for (uint32_t i = 0; i < TT_DIAG_KEYS_MAX + 10; i++) {
-		c.addr[TT_SERVER][0] = 10;
-		c.addr[TT_SERVER][1] = (uint8_t)(i >> 16);
-		c.addr[TT_SERVER][2] = (uint8_t)(i >> 8);
-		c.addr[TT_SERVER][3] = (uint8_t)i;
+		c.node.key.addr[TT_SERVER][0] = 10;
+		c.node.key.addr[TT_SERVER][1] = (uint8_t)(i >> 16);
+		c.node.key.addr[TT_SERVER][2] = (uint8_t)(i >> 8);
+		c.node.key.addr[TT_SERVER][3] = (uint8_t)i;
 		c.state[TT_CLIENT] = TT_TCP_FIN_WAIT_2;
 		step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + (tt_time_ns)i);
 	}
@@ -1173,9 +1173,9 @@ Test(report, diag_time_wait_cap)
 	/* A pooled key leaves from the pool; a kept key from its own entry. */
 	step(&d.r, &c, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(100));
 	cr_assert_eq(t->other.cur, 9);
-	c.addr[TT_SERVER][1] = 0;
-	c.addr[TT_SERVER][2] = 0;
-	c.addr[TT_SERVER][3] = 5;
+	c.node.key.addr[TT_SERVER][1] = 0;
+	c.node.key.addr[TT_SERVER][2] = 0;
+	c.node.key.addr[TT_SERVER][3] = 5;
 	c.state[TT_CLIENT] = TT_TCP_TIME_WAIT;
 	step(&d.r, &c, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(100));
 	cr_assert_eq(t->other.cur, 9);
@@ -1211,7 +1211,7 @@ Test(report, diag_failures_and_resets)
 	for (size_t i = 0; i < NELEM(conns); i++) {
 		make_conn(&c);
 		c.id = i + 1;
-		c.port[TT_SERVER] = conns[i].port;
+		c.node.key.port[TT_SERVER] = conns[i].port;
 		c.dir[TT_CLIENT].has_fin = c.dir[TT_SERVER].has_fin = false;
 		c.fin_first = 0;
 		switch (conns[i].kind) {
@@ -1325,7 +1325,7 @@ static char *run_many(enum tt_report_format fmt, size_t n, bool batch)
 	cr_assert_eq(r.batch != NULL, batch);
 	for (size_t i = 0; i < n; i++) {
 		c.id = 1 + i * 7919;
-		c.port[TT_CLIENT] = (uint16_t)(1024 + i);
+		c.node.key.port[TT_CLIENT] = (uint16_t)(1024 + i);
 		c.dir[TT_CLIENT].packets = i * i;
 		tt_report_conn(&r, &c);
 	}

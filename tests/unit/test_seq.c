@@ -17,15 +17,18 @@
 
 /* Where the directions of these tests take their side blocks (kept for the
  * whole process: a test that clears a direction leaves its block behind). */
-static struct tt_flow_slab *test_slab(void)
+static const struct tt_dir_slabs *test_slabs(void)
 {
-	static struct tt_flow_slab *slab;
+	static struct tt_dir_slabs m;
 	char err[256];
 
-	if (slab == NULL)
-		cr_assert_eq(tt_flow_slab_new(&slab, sizeof(struct tt_dir_ext), 1u << 20, err), TT_OK,
+	if (m.ext == NULL) {
+		cr_assert_eq(tt_flow_slab_new(&m.ext, sizeof(struct tt_dir_ext), 1u << 20, err), TT_OK,
 		             "%s", err);
-	return slab;
+		cr_assert_eq(tt_flow_slab_new(&m.ring, sizeof(struct tt_rtt_ring), 1u << 20, err),
+		             TT_OK, "%s", err);
+	}
+	return &m;
 }
 
 static struct tt_packet seg(uint16_t flags, uint32_t seq, uint32_t ack, uint16_t win,
@@ -54,7 +57,7 @@ static struct tt_seg_info send_seg(struct tt_dir *snd, struct tt_dir *rcv, uint1
 	struct tt_seg_info info;
 
 	memset(&info, 0xff, sizeof(info));
-	tt_analysis_segment(test_slab(), snd, rcv, &p, 3000000, &info);
+	tt_analysis_segment(test_slabs(), snd, rcv, &p, 3000000, &info);
 	return info;
 }
 
@@ -179,7 +182,7 @@ Test(seq, syn_learns_isn_and_options)
 	p.opts.sack_permitted = true;
 	p.opts.has_ts = true;
 	p.opts.ts_val = 12345;
-	tt_analysis_segment(test_slab(), &c2s, &s2c, &p, 3000000, &info);
+	tt_analysis_segment(test_slabs(), &c2s, &s2c, &p, 3000000, &info);
 	assert_info(info, false, false, false, false);
 	cr_assert(c2s.has_isn);
 	cr_assert_eq(c2s.isn, 1000);
@@ -513,13 +516,13 @@ static void handshake(struct tt_dir *c2s, struct tt_dir *s2c, int c_ws, int s_ws
 		p.opts.has_wscale = true;
 		p.opts.wscale = (uint8_t)c_ws;
 	}
-	tt_analysis_segment(test_slab(), c2s, s2c, &p, 3000000, &i);
+	tt_analysis_segment(test_slabs(), c2s, s2c, &p, 3000000, &i);
 	p = seg(TT_TH_SYN | TT_TH_ACK, 5000, 1001, 29200, 0);
 	if (s_ws >= 0) {
 		p.opts.has_wscale = true;
 		p.opts.wscale = (uint8_t)s_ws;
 	}
-	tt_analysis_segment(test_slab(), s2c, c2s, &p, 3000000, &i);
+	tt_analysis_segment(test_slabs(), s2c, c2s, &p, 3000000, &i);
 	tt_analysis_negotiate(c2s, s2c);
 }
 
@@ -615,12 +618,13 @@ Test(seq, zero_window_counted)
 Test(seq, side_block_on_first_condition_and_without_one)
 {
 	struct tt_dir c2s, s2c;
-	struct tt_flow_slab *one;
+	struct tt_dir_slabs one = {.ring = test_slabs()->ring};
 	struct tt_seg_info i;
 	struct tt_packet p;
 	char err[256];
 
-	cr_assert_eq(tt_flow_slab_new(&one, sizeof(struct tt_dir_ext), 1, err), TT_OK, "%s", err);
+	cr_assert_eq(tt_flow_slab_new(&one.ext, sizeof(struct tt_dir_ext), 1, err), TT_OK, "%s",
+	             err);
 	handshake(&c2s, &s2c, 2, 2);
 	i = send_seg(&c2s, &s2c, TT_TH_ACK, 1001, 5001, 1000, 100);
 	cr_assert_eq(i.anomalies, 0);
@@ -629,14 +633,14 @@ Test(seq, side_block_on_first_condition_and_without_one)
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
 
 	p = seg(TT_TH_ACK, 1001, 5001, 1000, 100); /* the same data again */
-	tt_analysis_segment(one, &c2s, &s2c, &p, 3000000, &i);
+	tt_analysis_segment(&one, &c2s, &s2c, &p, 3000000, &i);
 	cr_assert(i.anomalies & TT_AN_BIT(TT_AN_RETRANSMISSION));
 	cr_assert_not_null(c2s.ext);
 	cr_assert_eq(c2s.ext->counts[TT_AN_RETRANSMISSION], 1);
-	cr_assert_eq(tt_flow_slab_count(one), 1);
+	cr_assert_eq(tt_flow_slab_count(one.ext), 1);
 
 	p = seg(TT_TH_ACK, 5001, 1101, 0, 0); /* a zero window from the server: no block left */
-	tt_analysis_segment(one, &s2c, &c2s, &p, 3000000, &i);
+	tt_analysis_segment(&one, &s2c, &c2s, &p, 3000000, &i);
 	cr_assert(i.anomalies & TT_AN_BIT(TT_AN_ZERO_WINDOW), "still reported for the segment");
 	cr_assert_null(s2c.ext);
 	cr_assert(s2c.limits & TT_DIR_LIM_EXT);
@@ -644,10 +648,10 @@ Test(seq, side_block_on_first_condition_and_without_one)
 	cr_assert_eq(tt_dir_x(&s2c)->counts[TT_AN_ZERO_WINDOW], 0);
 	tt_analysis_finish(&s2c, 10000000);
 
-	tt_dir_ext_release(one, &c2s);
+	tt_dir_release(&one, &c2s);
 	cr_assert_null(c2s.ext);
-	cr_assert_eq(tt_flow_slab_count(one), 0);
-	tt_flow_slab_free(&one);
+	cr_assert_eq(tt_flow_slab_count(one.ext), 0);
+	tt_flow_slab_free(&one.ext);
 }
 
 Test(seq, zero_window_not_counted_on_syn_fin_rst)
@@ -730,7 +734,7 @@ static uint32_t feed_thr(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 	struct tt_seg_info info;
 
 	memset(&info, 0xff, sizeof(info));
-	tt_analysis_segment(test_slab(), snd, rcv, p, ooo, &info);
+	tt_analysis_segment(test_slabs(), snd, rcv, p, ooo, &info);
 	return info.anomalies;
 }
 
@@ -1792,10 +1796,13 @@ Test(seq, rtt_slots_wrap_around)
 	open_conn(&k);
 	for (uint32_t i = 0; i < 8; i++)
 		c_data(&k, MS(100 + i), 1 + 100 * i, 100);
+	cr_assert_not_null(k.c.ring, "a ring while segments are timed");
+	cr_assert_null(k.s.ring, "none for a direction with nothing in flight");
 	s_ack(&k, MS(150), 401, SWIN);  /* from 103 ms */
 	for (uint32_t i = 8; i < 12; i++)
 		c_data(&k, MS(200 + i), 1 + 100 * i, 100);
 	s_ack(&k, MS(268), 1201, SWIN); /* from 211 ms */
+	cr_assert_null(k.c.ring, "given back with the last segment acknowledged");
 	cr_assert_eq(k.c.rtt.samples, 2);
 	cr_assert_eq(k.c.rtt.min, MS(47));
 	cr_assert_eq(k.c.rtt.max, MS(57));

@@ -68,10 +68,10 @@ Test(selector, match_client_or_server)
 	memset(&c, 0, sizeof(c));
 	c.id = 5;
 	c.ip_version = 4;
-	c.addr[TT_CLIENT][0] = 10, c.addr[TT_CLIENT][3] = 1;
-	c.addr[TT_SERVER][0] = 10, c.addr[TT_SERVER][3] = 2;
-	c.port[TT_CLIENT] = 40000;
-	c.port[TT_SERVER] = 80;
+	c.node.key.addr[TT_CLIENT][0] = 10, c.node.key.addr[TT_CLIENT][3] = 1;
+	c.node.key.addr[TT_SERVER][0] = 10, c.node.key.addr[TT_SERVER][3] = 2;
+	c.node.key.port[TT_CLIENT] = 40000;
+	c.node.key.port[TT_SERVER] = 80;
 	tt_selector_parse(&s, "10.0.0.2:80", err);
 	cr_assert(tt_selector_match(&s, &c));
 	tt_selector_parse(&s, "10.0.0.1:40000", err);

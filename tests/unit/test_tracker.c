@@ -340,8 +340,8 @@ Test(tracker, midstream_pickup_chooses_the_high_port_client)
 	tt_tracker_finish(tr);
 	cport = 40000;
 	cr_assert_eq(nrecs, 1);
-	cr_assert_eq(recs[0].port[TT_CLIENT], 51000);
-	cr_assert_eq(recs[0].port[TT_SERVER], 80);
+	cr_assert_eq(tt_conn_port(&recs[0], TT_CLIENT), 51000);
+	cr_assert_eq(tt_conn_port(&recs[0], TT_SERVER), 80);
 	cr_assert_eq(recs[0].handshake, TT_HS_NONE);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
 	cr_assert_eq(recs[0].client_reason, TT_CR_PORT);
@@ -434,13 +434,13 @@ Test(tracker, eviction_of_the_least_recently_active)
 	seg(0.3, C, SYN, 1, 0, 0);
 	tick(0.4);
 	cr_assert_eq(nrecs, 1);
-	cr_assert_eq(recs[0].port[TT_CLIENT], 1002);
+	cr_assert_eq(tt_conn_port(&recs[0], TT_CLIENT), 1002);
 	cr_assert_eq(recs[0].end_reason, TT_END_EVICTED);
 	cr_assert_eq(tt_tracker_stats(tr)->evicted, 1);
 	tt_tracker_finish(tr);
 	cr_assert_eq(nrecs, 3);
-	cr_assert_eq(recs[1].port[TT_CLIENT], 1001, "end of input: in order of first packet");
-	cr_assert_eq(recs[2].port[TT_CLIENT], 1003);
+	cr_assert_eq(tt_conn_port(&recs[1], TT_CLIENT), 1001, "end of input: in order of first packet");
+	cr_assert_eq(tt_conn_port(&recs[2], TT_CLIENT), 1003);
 	cport = 40000;
 }
 
@@ -577,8 +577,8 @@ Test(tracker, time_going_backwards_keeps_timers_in_order)
 	cr_assert_eq(tt_tracker_stats(tr)->time_backwards, 6);
 	tick(11);
 	cr_assert_eq(nrecs, 2, "both over at 10 s (an end is never before an earlier end)");
-	cr_assert_eq(recs[0].port[TT_CLIENT], 40001, "same end: in order of first packet");
-	cr_assert_eq(recs[1].port[TT_CLIENT], 40000);
+	cr_assert_eq(tt_conn_port(&recs[0], TT_CLIENT), 40001, "same end: in order of first packet");
+	cr_assert_eq(tt_conn_port(&recs[1], TT_CLIENT), 40000);
 	tick(69.9);
 	cr_assert_eq(nexits, 0);
 	tick(70.1);

@@ -103,12 +103,12 @@ static struct tt_conn conn(uint64_t id, uint16_t cport, uint16_t sport, uint8_t 
 	memset(&c, 0, sizeof(c));
 	c.id = id;
 	c.ip_version = 4;
-	c.addr[TT_CLIENT][0] = 10;
-	c.addr[TT_CLIENT][3] = 1;
-	c.addr[TT_SERVER][0] = 10;
-	c.addr[TT_SERVER][3] = 2;
-	c.port[TT_CLIENT] = cport;
-	c.port[TT_SERVER] = sport;
+	c.node.key.addr[TT_CLIENT][0] = 10;
+	c.node.key.addr[TT_CLIENT][3] = 1;
+	c.node.key.addr[TT_SERVER][0] = 10;
+	c.node.key.addr[TT_SERVER][3] = 2;
+	c.node.key.port[TT_CLIENT] = cport;
+	c.node.key.port[TT_SERVER] = sport;
 	c.state[TT_CLIENT] = cs;
 	c.state[TT_SERVER] = ss;
 	c.first = c.last = T0;
@@ -121,9 +121,9 @@ static struct tt_conn conn6(uint64_t id)
 	static const uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0x85, 0xa3, 0, 0, 0, 0, 0x8a, 0x2e,
 	                              0x03, 0x70, 0x73, 0x34};
 	c.ip_version = 6;
-	memcpy(c.addr[TT_CLIENT], a, 16);
-	memcpy(c.addr[TT_SERVER], a, 16);
-	c.addr[TT_SERVER][15] = 0x35;
+	memcpy(c.node.key.addr[TT_CLIENT], a, 16);
+	memcpy(c.node.key.addr[TT_SERVER], a, 16);
+	c.node.key.addr[TT_SERVER][15] = 0x35;
 	return c;
 }
 
@@ -417,7 +417,7 @@ Test(model, many_rows_and_the_over_cap)
 	tt_ui_model_begin(&m, T0);
 	for (uint32_t i = 1; i <= n; i++) {
 		c.id = i;
-		c.port[0] = (uint16_t)i;
+		c.node.key.port[0] = (uint16_t)i;
 		tt_ui_model_over(&m, &c, T0 - SEC(5) + (tt_time_ns)i);
 	}
 	cr_assert_eq(m.n, n);
