@@ -110,7 +110,7 @@ static void csv_history(FILE *f, const struct tt_history *h)
 	fputc(',', f);
 	for (int i = 0; i < h->n; i++) {
 		fprintf(f, "%s%s@", i ? " " : "", tt_tcp_state_name(h->state[i]));
-		csv_time(f, h->ts[i]);
+		csv_time(f, tt_history_ts(h, i));
 	}
 }
 

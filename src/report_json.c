@@ -202,7 +202,7 @@ static void json_history(struct tt_outbuf *o, const char *key, const struct tt_h
 		} else {
 			p = TT_P_LIT(p, "[\"?\",");
 		}
-		p = tt_p_time(o, p, h->ts[i]);
+		p = tt_p_time(o, p, tt_history_ts(h, i));
 		*p++ = ']';
 		o->n += (size_t)(p - start);
 	}

@@ -65,6 +65,7 @@ struct tt_tracker {
 	struct tt_flow_table *flows;
 	struct tt_flow_table *tws;  /* struct tt_tw by 4-tuple */
 	struct tt_dir_slabs slabs;  /* the records' side blocks (struct tt_dir_ext, tt_rtt_ring) */
+	struct tt_flow_slab *hist_more; /* and their state histories' later times */
 	struct tt_conn view;        /* a struct tt_tw as a record, for its events */
 	struct tt_stats stats;
 	uint64_t next_id;
@@ -186,8 +187,15 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 		                      errbuf);
 	if (rc == TT_OK)
 		tt_flow_slab_no_zero(tr->slabs.ring); /* slots are written before they are read */
+	if (rc == TT_OK)
+		rc = tt_flow_slab_new(&tr->hist_more,
+		                      sizeof(tt_time_ns) * (TT_HISTORY_MAX - TT_HISTORY_INLINE),
+		                      2 * cfg->max_flows, errbuf);
+	if (rc == TT_OK)
+		tt_flow_slab_no_zero(tr->hist_more); /* times are written before they are read */
 	if (rc != TT_OK) {
 		tt_flow_slab_free(&tr->slabs.ext);
+		tt_flow_slab_free(&tr->slabs.ring);
 		tt_flow_table_free(&tr->flows);
 		tt_flow_table_free(&tr->tws);
 		free(tr);
@@ -206,6 +214,7 @@ void tt_tracker_free(struct tt_tracker **trp)
 	tt_flow_table_free(&(*trp)->tws);
 	tt_flow_slab_free(&(*trp)->slabs.ext);
 	tt_flow_slab_free(&(*trp)->slabs.ring);
+	tt_flow_slab_free(&(*trp)->hist_more);
 	free((*trp)->pend);
 	free(*trp);
 	*trp = NULL;
@@ -218,18 +227,37 @@ const struct tt_stats *tt_tracker_stats(const struct tt_tracker *tr)
 
 /* ---- history and state changes ---------------------------------------- */
 
-static void history_push(struct tt_history *h, enum tt_tcp_state s, tt_time_ns ts)
+/* The times' place for transition i: in the record, or in the side block,
+ * taken from `more` when first needed (NULL if there is none). */
+static tt_time_ns *history_ts_at(struct tt_flow_slab *more, struct tt_history *h, int i)
 {
-	if (h->n < TT_HISTORY_MAX) {
-		h->state[h->n] = (uint8_t)s;
-		h->ts[h->n] = ts;
+	if (i < TT_HISTORY_INLINE)
+		return &h->ts_in[i];
+	if (h->ts_more == NULL && more != NULL)
+		h->ts_more = tt_flow_slab_get(more);
+	return h->ts_more != NULL ? &h->ts_more[i - TT_HISTORY_INLINE] : NULL;
+}
+
+void tt_history_push(struct tt_flow_slab *more, struct tt_history *h, enum tt_tcp_state s,
+                     tt_time_ns ts)
+{
+	int i = h->n < TT_HISTORY_MAX ? h->n : TT_HISTORY_MAX - 1;
+	tt_time_ns *t = history_ts_at(more, h, i);
+
+	if (t == NULL) /* no side block: the record's last place takes the latest */
+		t = history_ts_at(more, h, i = TT_HISTORY_INLINE - 1);
+	if (i < h->n)
+		h->truncated = true; /* full: the first entries are kept, the latest last */
+	else
 		h->n++;
-		return;
-	}
-	/* Full: keep the first entries and always the latest in the last slot. */
-	h->truncated = true;
-	h->state[TT_HISTORY_MAX - 1] = (uint8_t)s;
-	h->ts[TT_HISTORY_MAX - 1] = ts;
+	h->state[i] = (uint8_t)s;
+	*t = ts;
+}
+
+static void history_release(struct tt_tracker *tr, struct tt_history *h)
+{
+	tt_flow_slab_put(tr->hist_more, h->ts_more);
+	h->ts_more = NULL;
 }
 
 static bool done_state(uint8_t s)
@@ -281,7 +309,7 @@ static void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint
 	if (from == to)
 		return;
 	c->state[ep] = (uint8_t)to;
-	history_push(&c->hist[ep], to, ts);
+	tt_history_push(tr->hist_more, &c->hist[ep], to, ts);
 	emit(tr, TT_EVT_STATE, ts, c, ep, from, to, NULL);
 }
 
@@ -396,6 +424,8 @@ static void drop_record(struct tt_tracker *tr, struct tt_conn *c)
 {
 	tt_dir_release(&tr->slabs, &c->dir[TT_CLIENT]);
 	tt_dir_release(&tr->slabs, &c->dir[TT_SERVER]);
+	history_release(tr, &c->hist[TT_CLIENT]);
+	history_release(tr, &c->hist[TT_SERVER]);
 	tt_flow_remove(tr->flows, c);
 }
 
@@ -945,7 +975,7 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
 	    h->state[h->n - 1] != TT_TCP_CLOSE_WAIT)
 		return false;
 	h->state[h->n - 1] = TT_TCP_FIN_WAIT_1;
-	h->ts[h->n - 1] = ts;
+	*history_ts_at(tr->hist_more, h, h->n - 1) = ts; /* (its place holds the CLOSE_WAIT) */
 	c->state[ep] = TT_TCP_FIN_WAIT_1;
 	c->fin_pending |= (uint8_t)(1u << ep);
 	emit(tr, TT_EVT_STATE, ts, c, ep, TT_TCP_CLOSE_WAIT, TT_TCP_FIN_WAIT_1, NULL);
@@ -1637,6 +1667,12 @@ void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src)
 	if (&dst->conn != src)
 		memcpy(&dst->conn, src, sizeof(*src));
 	for (int d = 0; d < 2; d++) {
+		const struct tt_history *h = &src->hist[d];
+		if (h->ts_more != NULL) {
+			if (h->ts_more != dst->hist_more[d])
+				memcpy(dst->hist_more[d], h->ts_more, sizeof(dst->hist_more[d]));
+			dst->conn.hist[d].ts_more = dst->hist_more[d];
+		}
 		dst->conn.dir[d].ring = NULL; /* the segments in flight stay with the tracker */
 		if (src->dir[d].ext == NULL)
 			continue;

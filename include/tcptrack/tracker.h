@@ -48,13 +48,37 @@ enum tt_end_reason {
 	TT_END_INPUT       /* end of the input */
 };
 
-/* State history of one endpoint; bounded (the first entries are kept). */
+/*
+ * State history of one endpoint; bounded (the first entries are kept, and the
+ * latest in the last place).  The times of the first TT_HISTORY_INLINE
+ * transitions are in the record, the rest in a side block taken at the first
+ * of them (a textbook open and close is six per endpoint): read them with
+ * tt_history_ts().
+ */
+#define TT_HISTORY_INLINE 6
 struct tt_history {
 	uint8_t n;
 	bool truncated;             /* more transitions happened than are stored */
 	uint8_t state[TT_HISTORY_MAX];
-	tt_time_ns ts[TT_HISTORY_MAX];
+	tt_time_ns ts_in[TT_HISTORY_INLINE];
+	tt_time_ns *ts_more;        /* [TT_HISTORY_MAX - TT_HISTORY_INLINE], or NULL */
 };
+
+/**
+ * Append a transition to a history (the tracker's; public for its tests).
+ * The first TT_HISTORY_MAX are kept and the latest always in the last place
+ * (truncated is set); times past TT_HISTORY_INLINE go into a block taken from
+ * `more` (blocks of that many times), and when there is none, the record's
+ * last place takes the latest.
+ */
+void tt_history_push(struct tt_flow_slab *more, struct tt_history *h, enum tt_tcp_state s,
+                     tt_time_ns ts);
+
+/** @return the time of transition i (< h->n) of a history. */
+static inline tt_time_ns tt_history_ts(const struct tt_history *h, int i)
+{
+	return i < TT_HISTORY_INLINE ? h->ts_in[i] : h->ts_more[i - TT_HISTORY_INLINE];
+}
 
 /*
  * One connection incarnation.  Consumers get const pointers.  What every
@@ -274,6 +298,7 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6]);
 struct tt_conn_copy {
 	struct tt_conn conn;
 	struct tt_dir_ext ext[2];
+	tt_time_ns hist_more[2][TT_HISTORY_MAX - TT_HISTORY_INLINE];
 };
 
 /** Copy src, side blocks included, into dst (src may be a copy's conn). */

@@ -80,8 +80,21 @@ static char *run(enum tt_report_format fmt, const struct tt_conn *conns, size_t 
 
 static void hist_add(struct tt_history *h, enum tt_tcp_state s, tt_time_ns ts)
 {
+	/* Side blocks for the later times, as the tracker's slab would give. */
+	static tt_time_ns more[64][TT_HISTORY_MAX - TT_HISTORY_INLINE];
+	static int n_more;
+
+	cr_assert_lt(h->n, TT_HISTORY_MAX);
 	h->state[h->n] = (uint8_t)s;
-	h->ts[h->n] = ts;
+	if (h->n < TT_HISTORY_INLINE) {
+		h->ts_in[h->n] = ts;
+	} else {
+		if (h->ts_more == NULL) {
+			cr_assert_lt(n_more, 64);
+			h->ts_more = more[n_more++];
+		}
+		h->ts_more[h->n - TT_HISTORY_INLINE] = ts;
+	}
 	h->n++;
 }
 

@@ -167,8 +167,8 @@ Test(tracker, classic_open_close_and_time_wait_expiry)
 	cr_assert_eq(nrecs, 1);
 	assert_history(&recs[0].hist[TT_CLIENT], cw, 5);
 	assert_history(&recs[0].hist[TT_SERVER], sw, 6);
-	cr_assert_eq(recs[0].hist[TT_CLIENT].ts[4], T0 + SEC(1.02), "TIME_WAIT on the FIN");
-	cr_assert_eq(recs[0].hist[TT_SERVER].ts[0], T0, "LISTEN dated from the SYN");
+	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_CLIENT], 4), T0 + SEC(1.02), "TIME_WAIT on the FIN");
+	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_SERVER], 0), T0, "LISTEN dated from the SYN");
 	cr_assert_eq(recs[0].end, T0 + SEC(1.03));
 	cr_assert_eq(recs[0].tw_deadline[TT_CLIENT], T0 + SEC(61.02), "2*MSL after entering");
 	cr_assert(recs[0].tw_followed);
@@ -274,6 +274,65 @@ Test(tracker, refused_then_the_same_syn_retried_is_one_opening)
 	assert_history(&recs[0].hist[TT_CLIENT],
 	               (const char *const[]){"SYN_SENT", "CLOSED", "SYN_SENT", "CLOSED", "SYN_SENT",
 	                                     "CLOSED"}, 6);
+}
+
+/* Eight refused tries of the same SYN: sixteen transitions for the client.
+ * The first eleven are kept and the latest in the twelfth place; the times
+ * past the sixth live in a side block, copied with the record. */
+Test(tracker, long_history_is_truncated_keeping_the_first_and_the_latest)
+{
+	const struct tt_history *h;
+
+	for (int i = 0; i < 8; i++) {
+		seg(0.5 * i, C, SYN, 100, 0, 0);
+		seg(0.5 * i + 0.001, S, RST | ACK, 0, 101, 0);
+	}
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	h = &recs[0].hist[TT_CLIENT];
+	cr_assert_eq(h->n, TT_HISTORY_MAX);
+	cr_assert(h->truncated);
+	cr_assert_eq(h->ts_more, copies[0].hist_more[TT_CLIENT], "copied with the record");
+	for (int i = 0; i < TT_HISTORY_MAX - 1; i++) {
+		cr_assert_eq(h->state[i], i % 2 == 0 ? TT_TCP_SYN_SENT : TT_TCP_CLOSED, "entry %d", i);
+		cr_assert_eq(tt_history_ts(h, i), T0 + SEC(0.5 * (i / 2) + (i % 2 ? 0.001 : 0)),
+		             "entry %d", i);
+	}
+	cr_assert_eq(h->state[TT_HISTORY_MAX - 1], TT_TCP_CLOSED, "the latest last");
+	cr_assert_eq(tt_history_ts(h, TT_HISTORY_MAX - 1), T0 + SEC(3.501));
+	cr_assert_not(recs[0].hist[TT_SERVER].truncated);
+}
+
+/* Without a side block for the later times, the record's sixth place takes
+ * the latest transition. */
+Test(tracker, history_without_a_side_block_keeps_the_latest_in_the_record)
+{
+	struct tt_flow_slab *more;
+	struct tt_history a, b;
+	char err[256];
+
+	cr_assert_eq(tt_flow_slab_new(&more, sizeof(tt_time_ns) * (TT_HISTORY_MAX -
+	                                                          TT_HISTORY_INLINE), 1, err),
+	             TT_OK, "%s", err);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	for (int i = 0; i < 8; i++)
+		tt_history_push(more, &a, (enum tt_tcp_state)(1 + i), T0 + i);
+	cr_assert_eq(a.n, 8);
+	cr_assert_not_null(a.ts_more, "the one block");
+	cr_assert_not(a.truncated);
+	for (int i = 0; i < 8; i++)
+		tt_history_push(more, &b, (enum tt_tcp_state)(1 + i), T0 + i);
+	cr_assert_null(b.ts_more, "none left");
+	cr_assert_eq(b.n, TT_HISTORY_INLINE);
+	cr_assert(b.truncated);
+	for (int i = 0; i < TT_HISTORY_INLINE - 1; i++) {
+		cr_assert_eq(b.state[i], 1 + i);
+		cr_assert_eq(tt_history_ts(&b, i), T0 + i);
+	}
+	cr_assert_eq(b.state[TT_HISTORY_INLINE - 1], 8, "the latest");
+	cr_assert_eq(tt_history_ts(&b, TT_HISTORY_INLINE - 1), T0 + 7);
+	tt_flow_slab_free(&more);
 }
 
 Test(tracker, refused_then_a_new_syn_is_a_new_incarnation)
