@@ -238,8 +238,10 @@ static tt_time_ns *history_ts_at(struct tt_flow_slab *more, struct tt_history *h
 	return h->ts_more != NULL ? &h->ts_more[i - TT_HISTORY_INLINE] : NULL;
 }
 
-void tt_history_push(struct tt_flow_slab *more, struct tt_history *h, enum tt_tcp_state s,
-                     tt_time_ns ts)
+/* Transitions past the record's places (out of line: rare). */
+static __attribute__((noinline, cold)) void history_push_more(struct tt_flow_slab *more,
+                                                              struct tt_history *h,
+                                                              enum tt_tcp_state s, tt_time_ns ts)
 {
 	int i = h->n < TT_HISTORY_MAX ? h->n : TT_HISTORY_MAX - 1;
 	tt_time_ns *t = history_ts_at(more, h, i);
@@ -252,6 +254,24 @@ void tt_history_push(struct tt_flow_slab *more, struct tt_history *h, enum tt_tc
 		h->n++;
 	h->state[i] = (uint8_t)s;
 	*t = ts;
+}
+
+static inline void history_push(struct tt_flow_slab *more, struct tt_history *h,
+                                enum tt_tcp_state s, tt_time_ns ts)
+{
+	if (h->n >= TT_HISTORY_INLINE) {
+		history_push_more(more, h, s, ts);
+		return;
+	}
+	h->state[h->n] = (uint8_t)s;
+	h->ts_in[h->n] = ts;
+	h->n++;
+}
+
+void tt_history_push(struct tt_flow_slab *more, struct tt_history *h, enum tt_tcp_state s,
+                     tt_time_ns ts)
+{
+	history_push(more, h, s, ts);
 }
 
 static void history_release(struct tt_tracker *tr, struct tt_history *h)
@@ -309,7 +329,7 @@ static void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint
 	if (from == to)
 		return;
 	c->state[ep] = (uint8_t)to;
-	tt_history_push(tr->hist_more, &c->hist[ep], to, ts);
+	history_push(tr->hist_more, &c->hist[ep], to, ts);
 	emit(tr, TT_EVT_STATE, ts, c, ep, from, to, NULL);
 }
 
