@@ -146,9 +146,9 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 		fprintf(f, ",%u,%u", c->icmp_type, c->icmp_code);
 	else
 		fputs(",,", f);
-	opt_ms(f, c->has_rtt_client && c->has_rtt_server, tt_ns_add(c->rtt_client_side, c->rtt_server_side));
-	opt_ms(f, c->has_rtt_client, c->rtt_client_side);
-	opt_ms(f, c->has_rtt_server, c->rtt_server_side);
+	opt_ms(f, c->has_rtt_client && c->has_rtt_server, tt_ns_add(tt_conn_rtt_side(c, TT_CLIENT), tt_conn_rtt_side(c, TT_SERVER)));
+	opt_ms(f, c->has_rtt_client, tt_conn_rtt_side(c, TT_CLIENT));
+	opt_ms(f, c->has_rtt_server, tt_conn_rtt_side(c, TT_SERVER));
 	{
 		const char *inf[6];
 		int n = tt_conn_inferred(c, inf);

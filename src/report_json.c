@@ -169,9 +169,9 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 
 	p = start = tt_ob_room(o, JSON_RTT_MAX);
 	p = TT_P_LIT(p, ",\"rtt\":{\"handshake_ms\":");
-	p = hs ? tt_p_ms(p, tt_ns_add(c->rtt_client_side, c->rtt_server_side)) : TT_P_LIT(p, "null");
-	P_MS(p, "client_side_ms", c->has_rtt_client, c->rtt_client_side);
-	P_MS(p, "server_side_ms", c->has_rtt_server, c->rtt_server_side);
+	p = hs ? tt_p_ms(p, tt_ns_add(tt_conn_rtt_side(c, TT_CLIENT), tt_conn_rtt_side(c, TT_SERVER))) : TT_P_LIT(p, "null");
+	P_MS(p, "client_side_ms", c->has_rtt_client, tt_conn_rtt_side(c, TT_CLIENT));
+	P_MS(p, "server_side_ms", c->has_rtt_server, tt_conn_rtt_side(c, TT_SERVER));
 	p = json_rtt_dir(TT_P_LIT(p, ",\"c2s\":"), &c->dir[TT_CLIENT].rtt);
 	p = json_rtt_dir(TT_P_LIT(p, ",\"s2c\":"), &c->dir[TT_SERVER].rtt);
 	*p++ = '}';

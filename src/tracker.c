@@ -1214,7 +1214,7 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 static tt_time_ns ooo_threshold(const struct tt_conn *c)
 {
 	if (c->has_rtt_server && c->has_rtt_client)
-		return tt_ns_add(c->rtt_server_side, c->rtt_client_side);
+		return tt_ns_add(tt_conn_rtt_side(c, TT_SERVER), tt_conn_rtt_side(c, TT_CLIENT));
 	return 3 * (tt_time_ns)1000000;
 }
 
@@ -1421,9 +1421,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	} else if (syn && ack) {
 		if (se == TT_SERVER) {
 			if (!c->synack_seen && c->syn_seen && p->ts >= c->syn_last) {
-				c->rtt_server_side = p->ts - c->syn_last;
+				c->dir[TT_SERVER].path_rtt = p->ts - c->syn_last;
 				c->has_rtt_server = true;
-				c->dir[TT_SERVER].path_rtt = c->rtt_server_side;
 			}
 			c->synack_seen = true;
 			c->synack_last = p->ts;
@@ -1472,9 +1471,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen && !c->hs_ack) {
 		c->hs_ack = true;
 		if (c->has_rtt_server && p->ts >= c->synack_last) {
-			c->rtt_client_side = p->ts - c->synack_last;
+			c->dir[TT_CLIENT].path_rtt = p->ts - c->synack_last;
 			c->has_rtt_client = true;
-			c->dir[TT_CLIENT].path_rtt = c->rtt_client_side;
 		}
 	}
 	/* (Its inputs change only on a SYN or the ACK of one: a complete

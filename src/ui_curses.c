@@ -692,9 +692,9 @@ static void build_detail(struct tt_ui *ui)
 	if (c->has_rtt_server || c->has_rtt_client) {
 		char sv[24] = "-", cl[24] = "-";
 		if (c->has_rtt_server)
-			tt_format_ms(sv, sizeof(sv), c->rtt_server_side);
+			tt_format_ms(sv, sizeof(sv), tt_conn_rtt_side(c, TT_SERVER));
 		if (c->has_rtt_client)
-			tt_format_ms(cl, sizeof(cl), c->rtt_client_side);
+			tt_format_ms(cl, sizeof(cl), tt_conn_rtt_side(c, TT_CLIENT));
 		snprintf(line, sizeof(line), "server side %s ms, client side %s ms", sv, cl);
 		dl_kv(ui, "handshake RTT", line, NULL);
 	} else {

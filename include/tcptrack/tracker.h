@@ -111,7 +111,9 @@ struct tt_conn {
 	bool remnant;               /* an event about a connection already written: only id,
 	                             * incarnation, the key (addresses, ports) and states are set */
 	bool held;                  /* a failed opening kept unwritten: the SYN may be retried */
-	bool has_rtt_server, has_rtt_client;
+	bool has_rtt_server, has_rtt_client; /* the handshake round trip's halves, split at the
+	                             * capture point: SYN -> SYN,ACK is the server side,
+	                             * SYN,ACK -> ACK the client side, in tt_conn_rtt_side() */
 	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
 	uint8_t inferred;           /* TT_INF_*: states taken from indirect evidence */
 	uint8_t client_reason;      /* enum tt_client_reason: how the client was chosen */
@@ -122,12 +124,16 @@ struct tt_conn {
 	tt_time_ns end;             /* when the record became final */
 	tt_time_ns syn_first, syn_last; /* client SYNs, for dating the server's LISTEN/SYN_RCVD */
 	tt_time_ns synack_last;     /* the server's latest SYN,ACK */
-	/* Handshake round trip split at the capture point: SYN -> SYN,ACK is the
-	 * server side, SYN,ACK -> ACK the client side (valid if has_rtt_*). */
-	tt_time_ns rtt_server_side, rtt_client_side;
 	tt_time_ns tw_deadline[2];  /* each endpoint's TIME_WAIT expiry, by enum tt_endpoint */
 	struct tt_history hist[2];  /* by enum tt_endpoint */
 };
+
+/* Half of the handshake round trip (valid if has_rtt_server / has_rtt_client):
+ * the capture point to endpoint ep and back, kept as its direction's path_rtt. */
+static inline tt_time_ns tt_conn_rtt_side(const struct tt_conn *c, int ep)
+{
+	return c->dir[ep].path_rtt;
+}
 
 /* An endpoint's address (16 bytes; IPv4 in the first 4) and port: the flow
  * key's, whose endpoint client_slot is the client. */

@@ -1495,7 +1495,7 @@ Test(report, json_dir_largest_values)
 		d->rtt.min = d->rtt.max = d->rtt.sum = INT64_MAX;
 	}
 	c.has_rtt_client = c.has_rtt_server = true;
-	c.rtt_client_side = c.rtt_server_side = INT64_MAX / 2;
+	c.dir[TT_CLIENT].path_rtt = c.dir[TT_SERVER].path_rtt = INT64_MAX / 2;
 	memset(&st, 0, sizeof(st));
 	s = run(TT_FMT_JSON, &c, 1, &st, &input);
 	cr_assert_not_null(strstr(s, "\"c2s\":{\"packets\":18446744073709551615,"

@@ -725,8 +725,8 @@ Test(tracker, handshake_rtt_split_at_the_capture_point)
 	cr_assert_eq(nrecs, 1);
 	cr_assert(recs[0].has_rtt_server);
 	cr_assert(recs[0].has_rtt_client);
-	cr_assert_eq(recs[0].rtt_server_side, SEC(0.030));
-	cr_assert_eq(recs[0].rtt_client_side, SEC(0.035) - SEC(0.030));
+	cr_assert_eq(tt_conn_rtt_side(&recs[0], TT_SERVER), SEC(0.030));
+	cr_assert_eq(tt_conn_rtt_side(&recs[0], TT_CLIENT), SEC(0.035) - SEC(0.030));
 	/* Each direction's path round trip, for the fast-retransmission slack. */
 	cr_assert_eq(recs[0].dir[TT_SERVER].path_rtt, SEC(0.030));
 	cr_assert_eq(recs[0].dir[TT_CLIENT].path_rtt, SEC(0.035) - SEC(0.030));
@@ -744,9 +744,9 @@ Test(tracker, handshake_rtt_from_the_last_syn)
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_dir_x(&recs[0].dir[TT_CLIENT])->counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert(recs[0].has_rtt_server);
-	cr_assert_eq(recs[0].rtt_server_side, SEC(1.02) - SEC(1));
+	cr_assert_eq(tt_conn_rtt_side(&recs[0], TT_SERVER), SEC(1.02) - SEC(1));
 	cr_assert(recs[0].has_rtt_client);
-	cr_assert_eq(recs[0].rtt_client_side, SEC(1.03) - SEC(1.02));
+	cr_assert_eq(tt_conn_rtt_side(&recs[0], TT_CLIENT), SEC(1.03) - SEC(1.02));
 }
 
 /* No SYN,ACK captured: no handshake round trip. */
