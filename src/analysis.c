@@ -451,13 +451,14 @@ static void account_ack(struct tt_dir *snd, struct tt_dir *rcv, uint32_t ack)
 }
 
 /* Does this ACK cover sequence space of the peer that was never captured? */
-static bool acks_unseen(struct tt_dir *rcv, uint32_t ack)
+static bool acks_unseen(struct tt_flow_slab *slab, struct tt_dir *rcv, uint32_t ack)
 {
+	const struct tt_dir_ext *x = tt_dir_x(rcv);
 	int64_t arel = rel_seq(rcv, ack);
-	int64_t top = (int64_t)(rcv->seq_next > rcv->probe_next ? rcv->seq_next : rcv->probe_next);
+	int64_t top = (int64_t)(rcv->seq_next > x->probe_next ? rcv->seq_next : x->probe_next);
 	bool unseen = false;
 
-	if (arel > (int64_t)rcv->seq_next && arel <= (int64_t)rcv->probe_next) {
+	if (arel > (int64_t)rcv->seq_next && arel <= (int64_t)x->probe_next) {
 		/* The receiver took the byte of a zero-window probe after all. */
 		rcv->unique_bytes += (uint64_t)arel - rcv->seq_next;
 		rcv->seq_next = (uint64_t)arel;
@@ -465,8 +466,9 @@ static bool acks_unseen(struct tt_dir *rcv, uint32_t ack)
 			rcv->data_next = (uint64_t)arel;
 	}
 
-	if (arel > top && arel > (int64_t)rcv->unseen_acked) {
-		rcv->unseen_acked = (uint64_t)arel;
+	if (arel > top && arel > (int64_t)x->unseen_acked) {
+		if (tt_dir_ext_need(slab, rcv) != NULL)
+			rcv->ext->unseen_acked = (uint64_t)arel;
 		unseen = true;
 	}
 	for (int i = 0; i < rcv->n_holes; i++) {
@@ -572,7 +574,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 			h->flags |= TT_HOLE_BEFORE;
 	}
 
-	if (snd->in_recovery && rcv->has_ack && rcv->ack_max >= snd->recover)
+	if (snd->in_recovery && rcv->has_ack && rcv->ack_max >= snd->ext->recover)
 		snd->in_recovery = false; /* everything sent before the loss is ACKed */
 	at_next = seen && rel == prev_next;
 	same_ack = snd->has_last_ack && p->ack == snd->last_ack_raw;
@@ -607,7 +609,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 					an |= TT_AN_BIT(TT_AN_DUP_ACK);
 			}
 		}
-		if (ackf && rcv->packets > 0 && acks_unseen(rcv, p->ack))
+		if (ackf && rcv->packets > 0 && acks_unseen(m->ext, rcv, p->ack))
 			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
 		/* Retransmission, fast, spurious, out of order. */
@@ -635,9 +637,9 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 					an |= TT_AN_BIT(TT_AN_SPURIOUS_RETRANSMISSION);
 				else if (rel < prev_next && answers_loss_signal(snd, rcv, p)) {
 					an |= TT_AN_BIT(TT_AN_FAST_RETRANSMISSION);
-					if (!snd->in_recovery) {
+					if (!snd->in_recovery && tt_dir_ext_need(m->ext, snd) != NULL) {
 						snd->in_recovery = true;
-						snd->recover = (uint64_t)prev_next;
+						snd->ext->recover = (uint64_t)prev_next;
 					}
 				}
 			}
@@ -668,8 +670,8 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 			snd->seq_next = (uint64_t)end;
 		if (data_end > (int64_t)snd->data_next)
 			snd->data_next = (uint64_t)data_end;
-	} else if ((uint64_t)end > snd->probe_next) {
-		snd->probe_next = (uint64_t)end;
+	} else if ((uint64_t)end > tt_dir_x(snd)->probe_next && tt_dir_ext_need(m->ext, snd) != NULL) {
+		snd->ext->probe_next = (uint64_t)end;
 	}
 
 	if (fin && !snd->has_fin) {

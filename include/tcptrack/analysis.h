@@ -98,11 +98,12 @@ struct tt_rtt_stats {
 
 /*
  * What only some directions need (13% of them on the synthetic benchmark):
- * sequence gaps, the last SACK blocks, the condition counts, zero-window times
- * and ICMP errors.  A side block, taken at the first need from the slab the
- * caller passes, and given back with the record: a clean connection's record
- * is smaller by two of these.  n_holes > 0, n_sack > 0 and in_zero_window
- * imply that the block exists.
+ * sequence gaps, the last SACK blocks, the condition counts, zero-window times,
+ * ICMP errors and the sequence marks of rare conditions.  A side block, taken
+ * at the first need from the slab the caller passes, and given back with the
+ * record: a clean connection's record is smaller by two of these.
+ * n_holes > 0, n_sack > 0, in_zero_window and in_recovery imply that the
+ * block exists; without one, the marks read as 0 (tt_dir_x()).
  */
 struct tt_dir_ext {
 	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
@@ -112,6 +113,11 @@ struct tt_dir_ext {
 	tt_time_ns zw_since;        /* start of the open zero-window period, if in_zero_window */
 	tt_time_ns zw_total, zw_max;
 	struct tt_hole holes[TT_MAX_HOLES];
+	/* Sequence marks that only a zero-window probe, an ACK of bytes never
+	 * captured or a fast retransmission set (each a condition counted here). */
+	uint64_t probe_next;        /* highest end of a one-byte zero-window probe */
+	uint64_t unseen_acked;      /* highest relative ack beyond seq_next already counted */
+	uint64_t recover;           /* seq_next when fast recovery began (RFC 6582), if in_recovery */
 };
 
 /*
@@ -122,11 +128,11 @@ struct tt_dir_ext {
  * segments being timed in another (ring) while there are any.
  */
 struct tt_dir {
-	bool has_isn, has_base, has_ack, has_win, has_fin;
-	bool has_mss, has_wscale, sack_ok, ts_ok;
-	bool scale_known;           /* the shift is known: both SYNs seen, or one without the option */
-	bool sent_synack;
-	bool has_last_ack, in_zero_window, has_ipid, in_recovery;
+	bool has_isn : 1, has_base : 1, has_ack : 1, has_win : 1, has_fin : 1;
+	bool has_mss : 1, has_wscale : 1, sack_ok : 1, ts_ok : 1;
+	bool scale_known : 1;       /* the shift is known: both SYNs seen, or one without the option */
+	bool sent_synack : 1;
+	bool has_last_ack : 1, in_zero_window : 1, has_ipid : 1, in_recovery : 1;
 	uint8_t wscale;             /* as sent in the SYN */
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
@@ -158,9 +164,6 @@ struct tt_dir {
 	uint64_t bytes_in_flight_max; /* largest unacknowledged, un-SACKed data after a segment */
 	uint64_t seq_next;          /* highest relative sequence end sent, unwrapped */
 	uint64_t data_next;         /* highest relative end of payload sent */
-	uint64_t probe_next;        /* highest end of a one-byte zero-window probe */
-	uint64_t unseen_acked;      /* highest relative ack beyond seq_next already counted */
-	uint64_t recover;           /* seq_next when fast recovery began (RFC 6582), if in_recovery */
 	uint64_t ack_first, ack_max; /* relative acks (in the peer's space), unwrapped */
 	tt_time_ns last_ack_ts;     /* the last segment's capture time */
 	tt_time_ns front_fill_ts;   /* latest data segment starting at the peer's last ACK */

@@ -1471,6 +1471,8 @@ Test(seq, zero_window_probe_one_byte)
 	cr_assert_eq(an, AN(ZERO_WINDOW_PROBE), "got %#x", an);
 	cr_assert_eq(k.c.seq_next, 101);
 	cr_assert_eq(k.c.unique_bytes, 100);
+	cr_assert_not_null(k.c.ext, "the probe's end is kept in the side block");
+	cr_assert_eq(k.c.ext->probe_next, 102);
 	an = s_ack(&k, MS(250), 101, 0);
 	cr_assert_eq(an, AN(ZERO_WINDOW) | AN(ZERO_WINDOW_PROBE_ACK), "got %#x", an);
 	an = s_ack(&k, MS(400), 101, SWIN);
