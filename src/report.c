@@ -127,8 +127,7 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.ext_missing++;
 	if (c->has_rtt_client && c->has_rtt_server) {
 		r->counts.hs_rtts++;
-		r->counts.hs_rtt_sum = tt_ns_add(r->counts.hs_rtt_sum,
-		                                 tt_ns_add(tt_conn_rtt_side(c, TT_CLIENT), tt_conn_rtt_side(c, TT_SERVER)));
+		r->counts.hs_rtt_sum = tt_ns_add(r->counts.hs_rtt_sum, tt_conn_handshake_rtt(c));
 	}
 	tt_diag_conn(&r->diag, c);
 	r->w->conn(r, c);

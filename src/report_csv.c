@@ -120,8 +120,10 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	char cl[64], sv[64];
 	const char *cb = tt_conn_closed_by(c), *rb = tt_conn_reset_by(c);
 
-	tt_format_endpoint(cl, sizeof(cl), c->ip_version, tt_conn_addr(c, TT_CLIENT), tt_conn_port(c, TT_CLIENT));
-	tt_format_endpoint(sv, sizeof(sv), c->ip_version, tt_conn_addr(c, TT_SERVER), tt_conn_port(c, TT_SERVER));
+	tt_format_endpoint(cl, sizeof(cl), c->ip_version, tt_conn_addr(c, TT_CLIENT),
+	                   tt_conn_port(c, TT_CLIENT));
+	tt_format_endpoint(sv, sizeof(sv), c->ip_version, tt_conn_addr(c, TT_SERVER),
+	                   tt_conn_port(c, TT_SERVER));
 	fprintf(f, "%" PRIu64 ",%u,%u,%s,%s,", c->id, c->incarnation, c->ip_version, cl, sv);
 	csv_time(f, c->first);
 	fputc(',', f);
@@ -146,7 +148,7 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 		fprintf(f, ",%u,%u", c->icmp_type, c->icmp_code);
 	else
 		fputs(",,", f);
-	opt_ms(f, c->has_rtt_client && c->has_rtt_server, tt_ns_add(tt_conn_rtt_side(c, TT_CLIENT), tt_conn_rtt_side(c, TT_SERVER)));
+	opt_ms(f, c->has_rtt_client && c->has_rtt_server, tt_conn_handshake_rtt(c));
 	opt_ms(f, c->has_rtt_client, tt_conn_rtt_side(c, TT_CLIENT));
 	opt_ms(f, c->has_rtt_server, tt_conn_rtt_side(c, TT_SERVER));
 	{

@@ -169,7 +169,7 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 
 	p = start = tt_ob_room(o, JSON_RTT_MAX);
 	p = TT_P_LIT(p, ",\"rtt\":{\"handshake_ms\":");
-	p = hs ? tt_p_ms(p, tt_ns_add(tt_conn_rtt_side(c, TT_CLIENT), tt_conn_rtt_side(c, TT_SERVER))) : TT_P_LIT(p, "null");
+	p = hs ? tt_p_ms(p, tt_conn_handshake_rtt(c)) : TT_P_LIT(p, "null");
 	P_MS(p, "client_side_ms", c->has_rtt_client, tt_conn_rtt_side(c, TT_CLIENT));
 	P_MS(p, "server_side_ms", c->has_rtt_server, tt_conn_rtt_side(c, TT_SERVER));
 	p = json_rtt_dir(TT_P_LIT(p, ",\"c2s\":"), &c->dir[TT_CLIENT].rtt);

@@ -138,7 +138,7 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	}
 	tt_ob_str(o, "; handshake rtt ");
 	if (c->has_rtt_client && c->has_rtt_server) {
-		tt_ob_ms(o, tt_ns_add(tt_conn_rtt_side(c, TT_CLIENT), tt_conn_rtt_side(c, TT_SERVER)));
+		tt_ob_ms(o, tt_conn_handshake_rtt(c));
 		tt_ob_str(o, " ms (client ");
 		tt_ob_ms(o, tt_conn_rtt_side(c, TT_CLIENT));
 		tt_ob_str(o, " + server ");

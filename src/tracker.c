@@ -1214,7 +1214,7 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 static tt_time_ns ooo_threshold(const struct tt_conn *c)
 {
 	if (c->has_rtt_server && c->has_rtt_client)
-		return tt_ns_add(tt_conn_rtt_side(c, TT_SERVER), tt_conn_rtt_side(c, TT_CLIENT));
+		return tt_conn_handshake_rtt(c);
 	return 3 * (tt_time_ns)1000000;
 }
 

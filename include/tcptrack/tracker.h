@@ -135,6 +135,12 @@ static inline tt_time_ns tt_conn_rtt_side(const struct tt_conn *c, int ep)
 	return c->dir[ep].path_rtt;
 }
 
+/* The handshake round trip, both halves (valid if has_rtt_server and has_rtt_client). */
+static inline tt_time_ns tt_conn_handshake_rtt(const struct tt_conn *c)
+{
+	return tt_ns_add(tt_conn_rtt_side(c, TT_SERVER), tt_conn_rtt_side(c, TT_CLIENT));
+}
+
 /* An endpoint's address (16 bytes; IPv4 in the first 4) and port: the flow
  * key's, whose endpoint client_slot is the client. */
 static inline const uint8_t *tt_conn_addr(const struct tt_conn *c, int ep)

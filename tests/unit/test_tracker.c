@@ -167,7 +167,8 @@ Test(tracker, classic_open_close_and_time_wait_expiry)
 	cr_assert_eq(nrecs, 1);
 	assert_history(&recs[0].hist[TT_CLIENT], cw, 5);
 	assert_history(&recs[0].hist[TT_SERVER], sw, 6);
-	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_CLIENT], 4), T0 + SEC(1.02), "TIME_WAIT on the FIN");
+	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_CLIENT], 4), T0 + SEC(1.02),
+	             "TIME_WAIT on the FIN");
 	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_SERVER], 0), T0, "LISTEN dated from the SYN");
 	cr_assert_eq(recs[0].end, T0 + SEC(1.03));
 	cr_assert_eq(recs[0].tw_deadline[TT_CLIENT], T0 + SEC(61.02), "2*MSL after entering");
