@@ -438,7 +438,7 @@ static void account_ack(struct tt_dir *snd, struct tt_dir *rcv, uint32_t ack)
 		set_base(rcv, ack - 1); /* one-sided capture: the ack names the peer's next byte */
 	arel = tt_dir_rel_seq(rcv, ack);
 	if (!snd->has_ack) {
-		snd->ack_first = snd->ack_max = arel;
+		snd->ack_max = arel;
 		snd->has_ack = true;
 	} else if (arel > snd->ack_max) {
 		/* Payload bytes only: the peer's FIN occupies a number too. */

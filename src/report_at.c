@@ -58,11 +58,12 @@ static bool state_at(const struct tt_conn *c, int ep, tt_time_ns at, uint8_t *st
 	for (int k = 0; k < h->n; k++)
 		if (tt_history_ts(h, k) <= at)
 			i = k;
-	if (i < 0 || h->state[i] == TT_TCP_CLOSED)
+	if (i < 0 || tt_history_state(h, i) == TT_TCP_CLOSED)
 		return false;
-	if (h->state[i] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0 && c->tw_deadline[ep] <= at)
+	if (tt_history_state(h, i) == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0 &&
+	    c->tw_deadline[ep] <= at)
 		return false;
-	*state = h->state[i];
+	*state = tt_history_state(h, i);
 	*since = tt_history_ts(h, i);
 	return true;
 }

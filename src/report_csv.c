@@ -109,7 +109,7 @@ static void csv_history(FILE *f, const struct tt_history *h)
 {
 	fputc(',', f);
 	for (int i = 0; i < h->n; i++) {
-		fprintf(f, "%s%s@", i ? " " : "", tt_tcp_state_name(h->state[i]));
+		fprintf(f, "%s%s@", i ? " " : "", tt_tcp_state_name(tt_history_state(h, i)));
 		csv_time(f, tt_history_ts(h, i));
 	}
 }

@@ -226,7 +226,7 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
 
 	for (int i = 0; i < h->n; i++) {
 		tt_time_ns to;
-		if (h->state[i] != TT_TCP_CLOSE_WAIT)
+		if (tt_history_state(h, i) != TT_TCP_CLOSE_WAIT)
 			continue;
 		seen = true;
 		open = i == h->n - 1;

@@ -192,7 +192,7 @@ static void json_history(struct tt_outbuf *o, const char *key, const struct tt_h
 	ob_key(o, key);
 	tt_ob_char(o, '[');
 	for (int i = 0; i < h->n; i++) {
-		unsigned s = h->state[i];
+		unsigned s = tt_history_state(h, i);
 		char *p = tt_ob_room(o, 1 + sizeof(pre[0]) + TT_P_TIME_MAX + 1), *start = p;
 		if (i > 0)
 			*p++ = ',';

@@ -252,7 +252,7 @@ static __attribute__((noinline, cold)) void history_push_more(struct tt_flow_sla
 		h->truncated = true; /* full: the first entries are kept, the latest last */
 	else
 		h->n++;
-	h->state[i] = (uint8_t)s;
+	tt_history_set_state(h, i, s);
 	*t = ts;
 }
 
@@ -263,7 +263,7 @@ static inline void history_push(struct tt_flow_slab *more, struct tt_history *h,
 		history_push_more(more, h, s, ts);
 		return;
 	}
-	h->state[h->n] = (uint8_t)s;
+	tt_history_set_state(h, h->n, s);
 	h->ts_in[h->n] = ts;
 	h->n++;
 }
@@ -321,8 +321,8 @@ static void view_leave_time_wait(struct tt_tracker *tr, struct tt_conn *v, int f
 	view_leave(tr, v, !first_ep, at);
 }
 
-static void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
-                      enum tt_tcp_state to, tt_time_ns ts)
+static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
+                             enum tt_tcp_state to, tt_time_ns ts)
 {
 	enum tt_tcp_state from = (enum tt_tcp_state)c->state[ep];
 
@@ -992,9 +992,9 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
 
 	if (!(f->flags & TT_TH_FIN) || !f->fin_is_new || f->acks_peer_fin ||
 	    c->state[ep] != TT_TCP_CLOSE_WAIT || !c->dir[!ep].has_fin || h->n == 0 ||
-	    h->state[h->n - 1] != TT_TCP_CLOSE_WAIT)
+	    tt_history_state(h, h->n - 1) != TT_TCP_CLOSE_WAIT)
 		return false;
-	h->state[h->n - 1] = TT_TCP_FIN_WAIT_1;
+	tt_history_set_state(h, h->n - 1, TT_TCP_FIN_WAIT_1);
 	*history_ts_at(tr->hist_more, h, h->n - 1) = ts; /* (its place holds the CLOSE_WAIT) */
 	c->state[ep] = TT_TCP_FIN_WAIT_1;
 	c->fin_pending |= (uint8_t)(1u << ep);
@@ -1064,9 +1064,9 @@ static void fix_refused_synack(struct tt_conn *c, enum tt_endpoint ep, const str
 	if (c->est_provisional & (1u << ep)) {
 		c->est_provisional &= (uint8_t)~(1u << ep);
 		if ((f->flags & TT_TH_RST) && c->state[ep] == TT_TCP_ESTABLISHED && h->n >= 2 &&
-		    h->state[h->n - 1] == TT_TCP_ESTABLISHED) {
+		    tt_history_state(h, h->n - 1) == TT_TCP_ESTABLISHED) {
 			h->n--;
-			c->state[ep] = h->state[h->n - 1];
+			c->state[ep] = tt_history_state(h, h->n - 1);
 		}
 	}
 }
@@ -1737,7 +1737,7 @@ static bool reached(const struct tt_conn *c, enum tt_tcp_state s)
 {
 	for (int ep = 0; ep < 2; ep++)
 		for (int i = 0; i < c->hist[ep].n; i++)
-			if (c->hist[ep].state[i] == s)
+			if (tt_history_state(&c->hist[ep], i) == s)
 				return true;
 	return false;
 }

@@ -554,7 +554,7 @@ static void dl_history(struct tt_ui *ui, const char *who, const struct tt_conn *
 	if (h->n == 0)
 		dl_at(d, x, " (no state change seen)");
 	for (int i = 0; i < h->n; i++) {
-		const char *name = tt_tcp_state_name((enum tt_tcp_state)h->state[i]);
+		const char *name = tt_tcp_state_name(tt_history_state(h, i));
 		char rel[40], item[64];
 		int len;
 		tt_format_time(rel, sizeof(rel), tt_history_ts(h, i) - c->first);
@@ -567,7 +567,7 @@ static void dl_history(struct tt_ui *ui, const char *who, const struct tt_conn *
 			dl_at(d, x + 1, "...");
 			x += 4;
 		}
-		dl_span(d, x + 1, item, (int)strlen(name), h->state[i]);
+		dl_span(d, x + 1, item, (int)strlen(name), tt_history_state(h, i));
 		x += 1 + len;
 	}
 }

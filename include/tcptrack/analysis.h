@@ -164,7 +164,7 @@ struct tt_dir {
 	uint64_t bytes_in_flight_max; /* largest unacknowledged, un-SACKed data after a segment */
 	uint64_t seq_next;          /* highest relative sequence end sent, unwrapped */
 	uint64_t data_next;         /* highest relative end of payload sent */
-	uint64_t ack_first, ack_max; /* relative acks (in the peer's space), unwrapped */
+	uint64_t ack_max;           /* highest relative ack (in the peer's space), unwrapped */
 	tt_time_ns last_ack_ts;     /* the last segment's capture time */
 	tt_time_ns front_fill_ts;   /* latest data segment starting at the peer's last ACK */
 	tt_time_ns path_rtt;        /* capture point -> this sender -> capture point, from the

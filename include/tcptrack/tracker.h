@@ -59,10 +59,24 @@ enum tt_end_reason {
 struct tt_history {
 	uint8_t n;
 	bool truncated;             /* more transitions happened than are stored */
-	uint8_t state[TT_HISTORY_MAX];
+	uint8_t st[TT_HISTORY_MAX / 2]; /* the states, 4 bits each: tt_history_state() */
 	tt_time_ns ts_in[TT_HISTORY_INLINE];
 	tt_time_ns *ts_more;        /* [TT_HISTORY_MAX - TT_HISTORY_INLINE], or NULL */
 };
+
+/** @return the state transition i (< h->n) of a history entered. */
+static inline enum tt_tcp_state tt_history_state(const struct tt_history *h, int i)
+{
+	return (enum tt_tcp_state)(h->st[i / 2] >> (i % 2 * 4) & 0xf);
+}
+
+/** Set the state of transition i (the tracker's, and tests building histories). */
+static inline void tt_history_set_state(struct tt_history *h, int i, enum tt_tcp_state s)
+{
+	unsigned shift = (unsigned)(i % 2 * 4);
+
+	h->st[i / 2] = (uint8_t)((h->st[i / 2] & ~(0xfu << shift)) | ((unsigned)s & 0xfu) << shift);
+}
 
 /**
  * Append a transition to a history (the tracker's; public for its tests).
@@ -100,20 +114,21 @@ struct tt_conn {
 	uint8_t fin_first;          /* bit 0 client, bit 1 server: sent FIN before the peer's FIN */
 	uint8_t fin_pending;        /* bit per endpoint: the peer's FIN is still in flight to it */
 	uint8_t est_provisional;    /* bit per endpoint: ESTABLISHED on a SYN,ACK, nothing sent since */
-	bool port_reuse;            /* SYN on a 4-tuple still in TIME_WAIT / recently closed */
-	bool refused, unreachable;
-	bool syn_seen, synack_seen, hs_ack, sim_open;
-	bool emitted;               /* over: final, kept to absorb strays */
-	bool written;               /* handed to the writers */
-	bool tw_done;               /* ended by TIME_WAIT expiry */
-	bool tw_followed;           /* over with an endpoint in TIME_WAIT: the tracker still emits
+	bool port_reuse : 1;        /* SYN on a 4-tuple still in TIME_WAIT / recently closed */
+	bool refused : 1, unreachable : 1;
+	bool syn_seen : 1, synack_seen : 1, hs_ack : 1, sim_open : 1;
+	bool emitted : 1;           /* over: final, kept to absorb strays */
+	bool written : 1;           /* handed to the writers */
+	bool tw_done : 1;           /* ended by TIME_WAIT expiry */
+	bool tw_followed : 1;       /* over with an endpoint in TIME_WAIT: the tracker still emits
 	                             * its leaving TIME_WAIT after the record is written */
-	bool remnant;               /* an event about a connection already written: only id,
+	bool remnant : 1;           /* an event about a connection already written: only id,
 	                             * incarnation, the key (addresses, ports) and states are set */
-	bool held;                  /* a failed opening kept unwritten: the SYN may be retried */
-	bool has_rtt_server, has_rtt_client; /* the handshake round trip's halves, split at the
-	                             * capture point: SYN -> SYN,ACK is the server side,
-	                             * SYN,ACK -> ACK the client side, in tt_conn_rtt_side() */
+	bool held : 1;              /* a failed opening kept unwritten: the SYN may be retried */
+	/* The handshake round trip's halves, split at the capture point (SYN ->
+	 * SYN,ACK is the server side, SYN,ACK -> ACK the client side), are known:
+	 * tt_conn_rtt_side(). */
+	bool has_rtt_server : 1, has_rtt_client : 1;
 	uint8_t icmp_type, icmp_code; /* of the last ICMP error */
 	uint8_t inferred;           /* TT_INF_*: states taken from indirect evidence */
 	uint8_t client_reason;      /* enum tt_client_reason: how the client was chosen */

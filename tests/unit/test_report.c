@@ -85,7 +85,7 @@ static void hist_add(struct tt_history *h, enum tt_tcp_state s, tt_time_ns ts)
 	static int n_more;
 
 	cr_assert_lt(h->n, TT_HISTORY_MAX);
-	h->state[h->n] = (uint8_t)s;
+	tt_history_set_state(h, h->n, s);
 	if (h->n < TT_HISTORY_INLINE) {
 		h->ts_in[h->n] = ts;
 	} else {

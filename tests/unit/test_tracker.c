@@ -120,7 +120,7 @@ static void assert_history(const struct tt_history *h, const char *const *want, 
 {
 	cr_assert_eq(h->n, n, "history has %d entries, want %d", h->n, n);
 	for (int i = 0; i < n; i++)
-		cr_assert_str_eq(tt_tcp_state_name(h->state[i]), want[i], "entry %d", i);
+		cr_assert_str_eq(tt_tcp_state_name(tt_history_state(h, i)), want[i], "entry %d", i);
 }
 
 static void handshake(double t)
@@ -235,7 +235,8 @@ Test(tracker, simultaneous_close_goes_through_closing)
 	               "FIN_WAIT_1", "CLOSING", "TIME_WAIT"}, 5);
 	cr_assert_eq(recs[0].hist[TT_SERVER].n, 6);
 	for (int i = 0; i < 4; i++)
-		cr_assert_str_eq(tt_tcp_state_name(recs[0].hist[TT_SERVER].state[2 + i]), both[i]);
+		cr_assert_str_eq(tt_tcp_state_name(tt_history_state(&recs[0].hist[TT_SERVER], 2 + i)),
+		                 both[i]);
 	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "both");
 }
 
@@ -295,11 +296,12 @@ Test(tracker, long_history_is_truncated_keeping_the_first_and_the_latest)
 	cr_assert(h->truncated);
 	cr_assert_eq(h->ts_more, copies[0].hist_more[TT_CLIENT], "copied with the record");
 	for (int i = 0; i < TT_HISTORY_MAX - 1; i++) {
-		cr_assert_eq(h->state[i], i % 2 == 0 ? TT_TCP_SYN_SENT : TT_TCP_CLOSED, "entry %d", i);
+		cr_assert_eq(tt_history_state(h, i), i % 2 == 0 ? TT_TCP_SYN_SENT : TT_TCP_CLOSED,
+		             "entry %d", i);
 		cr_assert_eq(tt_history_ts(h, i), T0 + SEC(0.5 * (i / 2) + (i % 2 ? 0.001 : 0)),
 		             "entry %d", i);
 	}
-	cr_assert_eq(h->state[TT_HISTORY_MAX - 1], TT_TCP_CLOSED, "the latest last");
+	cr_assert_eq(tt_history_state(h, TT_HISTORY_MAX - 1), TT_TCP_CLOSED, "the latest last");
 	cr_assert_eq(tt_history_ts(h, TT_HISTORY_MAX - 1), T0 + SEC(3.501));
 	cr_assert_not(recs[0].hist[TT_SERVER].truncated);
 }
@@ -328,10 +330,10 @@ Test(tracker, history_without_a_side_block_keeps_the_latest_in_the_record)
 	cr_assert_eq(b.n, TT_HISTORY_INLINE);
 	cr_assert(b.truncated);
 	for (int i = 0; i < TT_HISTORY_INLINE - 1; i++) {
-		cr_assert_eq(b.state[i], 1 + i);
+		cr_assert_eq(tt_history_state(&b, i), 1 + i);
 		cr_assert_eq(tt_history_ts(&b, i), T0 + i);
 	}
-	cr_assert_eq(b.state[TT_HISTORY_INLINE - 1], 8, "the latest");
+	cr_assert_eq(tt_history_state(&b, TT_HISTORY_INLINE - 1), 8, "the latest");
 	cr_assert_eq(tt_history_ts(&b, TT_HISTORY_INLINE - 1), T0 + 7);
 	tt_flow_slab_free(&more);
 }

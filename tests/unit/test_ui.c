@@ -330,7 +330,8 @@ Test(model, over_rows_linger_then_leave)
 	/* Both endpoints CLOSED at T0 + 2: the row stays, with the final states. */
 	c.state[0] = c.state[1] = TT_TCP_CLOSED;
 	c.hist[0].n = c.hist[1].n = 1;
-	c.hist[0].state[0] = c.hist[1].state[0] = TT_TCP_CLOSED;
+	tt_history_set_state(&c.hist[0], 0, TT_TCP_CLOSED);
+	tt_history_set_state(&c.hist[1], 0, TT_TCP_CLOSED);
 	c.hist[0].ts_in[0] = T0 + SEC(2);
 	c.hist[1].ts_in[0] = T0 + SEC(1.5);
 	tt_ui_model_over(&m, &c, T0 + SEC(3));
