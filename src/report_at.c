@@ -63,7 +63,7 @@ static bool state_at(const struct tt_conn *c, int ep, tt_time_ns at, uint8_t *st
 	if (tt_history_state(h, i) == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0 &&
 	    c->tw_deadline[ep] <= at)
 		return false;
-	*state = tt_history_state(h, i);
+	*state = (uint8_t)tt_history_state(h, i);
 	*since = tt_history_ts(h, i);
 	return true;
 }

@@ -1066,7 +1066,7 @@ static void fix_refused_synack(struct tt_conn *c, enum tt_endpoint ep, const str
 		if ((f->flags & TT_TH_RST) && c->state[ep] == TT_TCP_ESTABLISHED && h->n >= 2 &&
 		    tt_history_state(h, h->n - 1) == TT_TCP_ESTABLISHED) {
 			h->n--;
-			c->state[ep] = tt_history_state(h, h->n - 1);
+			c->state[ep] = (uint8_t)tt_history_state(h, h->n - 1);
 		}
 	}
 }

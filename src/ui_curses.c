@@ -567,7 +567,7 @@ static void dl_history(struct tt_ui *ui, const char *who, const struct tt_conn *
 			dl_at(d, x + 1, "...");
 			x += 4;
 		}
-		dl_span(d, x + 1, item, (int)strlen(name), tt_history_state(h, i));
+		dl_span(d, x + 1, item, (int)strlen(name), (int)tt_history_state(h, i));
 		x += 1 + len;
 	}
 }

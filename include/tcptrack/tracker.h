@@ -145,7 +145,7 @@ struct tt_conn {
 
 /* Half of the handshake round trip (valid if has_rtt_server / has_rtt_client):
  * the capture point to endpoint ep and back, kept as its direction's path_rtt. */
-static inline tt_time_ns tt_conn_rtt_side(const struct tt_conn *c, int ep)
+static inline tt_time_ns tt_conn_rtt_side(const struct tt_conn *c, enum tt_endpoint ep)
 {
 	return c->dir[ep].path_rtt;
 }
@@ -156,16 +156,11 @@ static inline tt_time_ns tt_conn_handshake_rtt(const struct tt_conn *c)
 	return tt_ns_add(tt_conn_rtt_side(c, TT_SERVER), tt_conn_rtt_side(c, TT_CLIENT));
 }
 
-/* An endpoint's address (16 bytes; IPv4 in the first 4) and port: the flow
- * key's, whose endpoint client_slot is the client. */
-static inline const uint8_t *tt_conn_addr(const struct tt_conn *c, int ep)
-{
-	return c->node.key.addr[ep ^ c->client_slot];
-}
-static inline uint16_t tt_conn_port(const struct tt_conn *c, int ep)
-{
-	return c->node.key.port[ep ^ c->client_slot];
-}
+/* An endpoint's address (16 bytes; IPv4 in the first 4) and port, by enum
+ * tt_endpoint (or 0 and 1): the flow key's, whose endpoint client_slot is the
+ * client.  (Macros, so that any integer type indexes them, as it does dir[].) */
+#define tt_conn_addr(c, ep) ((const uint8_t *)(c)->node.key.addr[(ep) ^ (c)->client_slot])
+#define tt_conn_port(c, ep) ((c)->node.key.port[(ep) ^ (c)->client_slot])
 
 /* Evidence that was missing, and what was inferred in its place. */
 #define TT_INF_SYN_NOT_SEEN 0x01    /* the client's SYN implied by the SYN,ACK answering it */

@@ -330,10 +330,10 @@ Test(tracker, history_without_a_side_block_keeps_the_latest_in_the_record)
 	cr_assert_eq(b.n, TT_HISTORY_INLINE);
 	cr_assert(b.truncated);
 	for (int i = 0; i < TT_HISTORY_INLINE - 1; i++) {
-		cr_assert_eq(tt_history_state(&b, i), 1 + i);
+		cr_assert_eq((int)tt_history_state(&b, i), 1 + i);
 		cr_assert_eq(tt_history_ts(&b, i), T0 + i);
 	}
-	cr_assert_eq(tt_history_state(&b, TT_HISTORY_INLINE - 1), 8, "the latest");
+	cr_assert_eq((int)tt_history_state(&b, TT_HISTORY_INLINE - 1), 8, "the latest");
 	cr_assert_eq(tt_history_ts(&b, TT_HISTORY_INLINE - 1), T0 + 7);
 	tt_flow_slab_free(&more);
 }
