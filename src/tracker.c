@@ -1555,8 +1555,9 @@ void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
 			prefetch_range(w, sizeof(struct tt_tw));
 		return;
 	}
-	/* What a segment touches: the node, the flags and both directions' hot
-	 * parts with their RTT rings (see struct tt_conn and struct tt_dir). */
+	/* What a segment touches: the node, the flags and both directions (see
+	 * struct tt_conn and struct tt_dir; their side blocks are not reached
+	 * without reading the record). */
 	prefetch_range(c, offsetof(struct tt_conn, dir[1]));
 	prefetch_range(&c->dir[1], sizeof(struct tt_dir));
 }

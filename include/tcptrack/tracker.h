@@ -96,10 +96,12 @@ static inline tt_time_ns tt_history_ts(const struct tt_history *h, int i)
 
 /*
  * One connection incarnation.  Consumers get const pointers.  What every
- * segment touches comes first (the table's node, states and flags, then the
- * two directions, each with its hot part first); times of the handshake, the
- * addresses and the state histories, read when states change or the record is
- * written, come last.
+ * segment touches comes first (the table's node with the key, which holds the
+ * addresses and ports, then states and flags, then the two directions); the
+ * times of the handshake and TIME_WAIT and the state histories, read when
+ * states change or the record is written, come last.  696 bytes: what only
+ * some connections need is in side blocks (struct tt_dir_ext, struct
+ * tt_rtt_ring, a history's later times).
  */
 struct tt_conn {
 	struct tt_flow_node node;   /* the flow table's; must be first */
