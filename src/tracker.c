@@ -194,11 +194,7 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	if (rc == TT_OK)
 		tt_flow_slab_no_zero(tr->hist_more); /* times are written before they are read */
 	if (rc != TT_OK) {
-		tt_flow_slab_free(&tr->slabs.ext);
-		tt_flow_slab_free(&tr->slabs.ring);
-		tt_flow_table_free(&tr->flows);
-		tt_flow_table_free(&tr->tws);
-		free(tr);
+		tt_tracker_free(&tr); /* what was made (the rest is NULL) */
 		return rc;
 	}
 	tr->stats.max_flows = cfg->max_flows;
@@ -228,7 +224,7 @@ const struct tt_stats *tt_tracker_stats(const struct tt_tracker *tr)
 /* ---- history and state changes ---------------------------------------- */
 
 /* The times' place for transition i: in the record, or in the side block,
- * taken from `more` when first needed (NULL if there is none). */
+ * taken from `more` (if not NULL) when first needed; NULL if there is none. */
 static tt_time_ns *history_ts_at(struct tt_flow_slab *more, struct tt_history *h, int i)
 {
 	if (i < TT_HISTORY_INLINE)
