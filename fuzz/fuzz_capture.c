@@ -83,9 +83,15 @@ static void run(struct tt_capture *cap, struct sinks *s)
 		if (n == 0)
 			s->at.at = raw.ts + TT_NS_PER_SEC / 20; /* --at +0.05 */
 		n++;
-		r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);
+		if (n % 7 != 0) { /* through the look-ahead, as main.c feeds; mixed with direct feeds */
+			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts,
+			              tt_tracker_ahead_slot(tr));
+			tt_tracker_ahead_push(tr, r, raw.ts);
+		} else {
+			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);
+			tt_tracker_feed(tr, r, r == TT_DEC_OK ? &pkt : NULL, raw.ts);
+		}
 		malformed += tt_decode_result_is_malformed(r);
-		tt_tracker_feed(tr, r, r == TT_DEC_OK ? &pkt : NULL, raw.ts);
 		FUZZ_CHECK(tt_tracker_stats(tr)->peak_flows <= FUZZ_MAX_FLOWS);
 	}
 	in.stopped_by_limit = n == FUZZ_MAX_FRAMES;

@@ -452,36 +452,10 @@ struct run {
 	struct tt_ladder_opts lo;
 	uint64_t written;           /* stories written */
 	uint64_t plotted_id;
-	/* Frames of look-ahead (TT_TRACKER_LOOKAHEAD - 1): a frame is decoded and
-	 * the index slots of its connection prefetched while the frame four
-	 * before it is tracked; two frames later, its record (memory takes
-	 * about two frames' time to answer).  pend[] is a ring of the frames waiting,
-	 * oldest at pend_head; their payload pointers are cleared (libpcap
-	 * reuses the buffer). */
+	/* Frames go through the tracker's look-ahead (tt_tracker_ahead_push()),
+	 * except with --conn FILTER, which is matched per frame as it is fed. */
 	bool lookahead;
-	int pend_head, pend_n;
-	enum tt_decode_result pend_r[TT_TRACKER_LOOKAHEAD];
-	tt_time_ns pend_ts[TT_TRACKER_LOOKAHEAD];
-	struct tt_packet pend[TT_TRACKER_LOOKAHEAD];
 };
-
-/* The oldest frame waiting in the look-ahead to the tracker. */
-static void feed_oldest(struct run *run)
-{
-	int c = run->pend_head;
-
-	run->pend_head = c + 1 == TT_TRACKER_LOOKAHEAD ? 0 : c + 1;
-	run->pend_n--;
-	tt_tracker_feed(run->tr, run->pend_r[c], run->pend_r[c] == TT_DEC_OK ? &run->pend[c] : NULL,
-	                run->pend_ts[c]);
-}
-
-/* Every frame waiting in the look-ahead to the tracker, in order. */
-static void flush_frames(struct run *run)
-{
-	while (run->pend_n > 0)
-		feed_oldest(run);
-}
 
 /* One frame: decoded and fed to the tracker (the hot path: no output here). */
 static void feed_frame(const struct tt_rawpkt *raw, void *user)
@@ -495,24 +469,9 @@ static void feed_frame(const struct tt_rawpkt *raw, void *user)
 	if (run->bpf != NULL)
 		run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
 	if (run->lookahead) {
-		enum { N = TT_TRACKER_LOOKAHEAD, LAG = TT_TRACKER_PEEK_LAG };
-		int nxt = run->pend_head + run->pend_n;
-		int prev;
-		if (nxt >= N)
-			nxt -= N;
-		prev = nxt - LAG < 0 ? nxt - LAG + N : nxt - LAG;
-		struct tt_packet *np = &run->pend[nxt];
-		r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, np);
-		if (r == TT_DEC_OK) {
-			np->payload = NULL;
-			tt_tracker_prefetch_key(run->tr, np);
-		}
-		run->pend_r[nxt] = r;
-		run->pend_ts[nxt] = raw->ts;
-		if (run->pend_n >= LAG && run->pend_r[prev] == TT_DEC_OK)
-			tt_tracker_prefetch(run->tr, &run->pend[prev]);
-		if (++run->pend_n == N)
-			feed_oldest(run);
+		r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts,
+		              tt_tracker_ahead_slot(run->tr));
+		tt_tracker_ahead_push(run->tr, r, raw->ts);
 		return;
 	}
 	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, &pkt);
@@ -831,9 +790,7 @@ int main(int argc, char **argv)
 	run.at_relative = run.at != NULL && o.at_relative;
 	run.at_offset = o.at;
 	run.bpf = bpf;
-	/* (--conn FILTER matches each frame as it is fed: no look-ahead then.) */
 	run.lookahead = bpf == NULL;
-	run.pend_head = run.pend_n = 0;
 	for (;;) {
 		int max = 4096;
 
@@ -861,8 +818,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	flush_frames(&run);
-	tt_tracker_finish(tr);
+	tt_tracker_finish(tr); /* (after the frames waiting in the look-ahead) */
 	if (run.stories != NULL) {
 		tt_stories_finish(&stories, tt_tracker_stats(tr)->last_ts);
 		if (stories.matched == 0 && status == 0) {

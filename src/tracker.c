@@ -60,6 +60,16 @@ struct pend_ent {
 	uint32_t hash;
 };
 
+/* A segment's flow key and its hash, which way round the key has its
+ * endpoints, and a hint for the lookup: the record the look-ahead's index
+ * probe named, or NULL (checked by tt_flow_lookup_hint()). */
+struct seg_key {
+	struct tt_flow_key key;
+	uint32_t hash;
+	bool swapped;
+	const struct tt_conn *hint;
+};
+
 struct tt_tracker {
 	struct tt_tracker_config cfg;
 	struct tt_flow_table *flows;
@@ -84,21 +94,16 @@ struct tt_tracker {
 	tt_time_ns end_floor;      /* latest end given to a record */
 	bool in_segment;           /* events now are caused by the segment being fed */
 	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
-	/* The keys of the last segments prefetched (tt_tracker_prefetch_key(),
-	 * tt_tracker_prefetch()): when the same segment is fed, its key is not
-	 * built again. */
-	struct pf_key {
-		const struct tt_packet *p; /* NULL: unused */
+	/* The look-ahead (tt_tracker_ahead_push()): a ring of the frames waiting
+	 * to be fed, oldest at ahead_head. */
+	struct ahead {
+		struct tt_packet pkt;   /* valid if r == TT_DEC_OK */
 		tt_time_ns ts;
-		uint32_t seq, ack;
-		uint16_t sport, dport;
-		bool swapped;
-		uint32_t hash;
-		struct tt_flow_key key;
-		const struct tt_conn *rec; /* the record its index probe named, or NULL: a
-		                            * hint for the lookup (tt_flow_lookup_hint()) */
-	} pf[TT_TRACKER_LOOKAHEAD];
-	int pf_next;
+		enum tt_decode_result r;
+		bool keyed;             /* a segment: k is its key */
+		struct seg_key k;
+	} ahead[TT_TRACKER_LOOKAHEAD];
+	int ahead_head, ahead_n;
 };
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
@@ -1229,75 +1234,23 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
-/* The key prefetched for p (the same segment at the same address), or NULL;
- * the slot filled `age` fills ago is looked at first (where a reader looking
- * ahead as main.c does finds it). */
-static struct pf_key *pf_find(struct tt_tracker *tr, const struct tt_packet *p, int age)
+/* Build p's key and hash into k (no hint). */
+static void seg_key_make(const struct tt_tracker *tr, const struct tt_packet *p,
+                         struct seg_key *k)
 {
-	int i = tr->pf_next - age;
-
-	if (i < 0)
-		i += TT_TRACKER_LOOKAHEAD;
-	for (int n = 0; n < TT_TRACKER_LOOKAHEAD; n++) {
-		struct pf_key *k = &tr->pf[i];
-		if (k->p == p && k->ts == p->ts && k->seq == p->seq && k->ack == p->ack &&
-		    k->sport == p->sport && k->dport == p->dport)
-			return k;
-		if (++i == TT_TRACKER_LOOKAHEAD)
-			i = 0;
-	}
-	return NULL;
+	k->swapped = tt_flow_key_make_hash(tr->flows, &k->key, &k->hash, p->ip_version, p->src,
+	                                   p->sport, p->dst, p->dport);
+	k->hint = NULL;
 }
 
-/* Build p's key and hash into the oldest prefetch slot. */
-static struct pf_key *pf_fill(struct tt_tracker *tr, const struct tt_packet *pkt)
+/* One segment, whose key is k. */
+static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
+                           const struct seg_key *k)
 {
-	struct pf_key *k = &tr->pf[tr->pf_next];
-
-	if (++tr->pf_next == TT_TRACKER_LOOKAHEAD)
-		tr->pf_next = 0;
-	k->p = pkt;
-	k->ts = pkt->ts;
-	k->seq = pkt->seq;
-	k->ack = pkt->ack;
-	k->sport = pkt->sport;
-	k->dport = pkt->dport;
-	k->swapped = tt_flow_key_make_hash(tr->flows, &k->key, &k->hash, pkt->ip_version, pkt->src,
-	                                   pkt->sport, pkt->dst, pkt->dport);
-	k->rec = NULL;
-	return k;
-}
-
-/* p's key and hash, as prefetched if it was, and *c its record or NULL (the
- * record the prefetch found, if it still has this key: an incarnation's record
- * is removed before the next one's is inserted). */
-static bool segment_key(struct tt_tracker *tr, const struct tt_packet *p, struct tt_flow_key *key,
-                        uint32_t *hash, struct tt_conn **c)
-{
-	struct pf_key *k = pf_find(tr, p, TT_TRACKER_LOOKAHEAD); /* the oldest */
-	const struct tt_conn *hint = NULL;
-	bool swapped;
-
-	if (k != NULL) {
-		k->p = NULL;
-		*key = k->key;
-		*hash = k->hash;
-		hint = k->rec;
-		swapped = k->swapped;
-	} else {
-		swapped = tt_flow_key_make_hash(tr->flows, key, hash, p->ip_version, p->src, p->sport,
-		                                p->dst, p->dport);
-	}
-	*c = tt_flow_lookup_hint(tr->flows, hint, key, *hash);
-	return swapped;
-}
-
-static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
-{
-	struct tt_flow_key key;
-	uint32_t hash;
-	struct tt_conn *c;
-	bool swapped = segment_key(tr, p, &key, &hash, &c);
+	const struct tt_flow_key *key = &k->key;
+	uint32_t hash = k->hash;
+	bool swapped = k->swapped;
+	struct tt_conn *c = tt_flow_lookup_hint(tr->flows, k->hint, key, hash);
 	bool syn = (p->flags & TT_TH_SYN) != 0, ack = (p->flags & TT_TH_ACK) != 0;
 	bool pure_syn = syn && !ack && !(p->flags & TT_TH_RST);
 	enum tt_endpoint se, re;
@@ -1347,10 +1300,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			 * less than 2*MSL ago without TIME_WAIT's protection. */
 			bool reuse = !c->tw_done;
 			remove_conn(tr, c, p->ts);
-			c = new_conn(tr, &key, hash, swapped, p, inc, reuse);
+			c = new_conn(tr, key, hash, swapped, p, inc, reuse);
 		}
 	} else {
-		struct tt_tw *w = tt_flow_lookup(tr->tws, &key, hash);
+		struct tt_tw *w = tt_flow_lookup(tr->tws, key, hash);
 		uint32_t inc = 1;
 		bool reuse = false;
 		if (w != NULL) {
@@ -1363,7 +1316,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 				    w->node.tmr_list == TW_LIST) {
 					/* TIME_WAIT assassinated (RFC 1337): over now,
 					 * and without TIME_WAIT's protection. */
-					struct tt_conn *v = view_of(tr, &key, w->id, w->incarnation,
+					struct tt_conn *v = view_of(tr, key, w->id, w->incarnation,
 					                            w->client_slot, w->state);
 					view_leave(tr, v, !ep, p->ts);
 					w->state[!ep] = TT_TCP_CLOSED;
@@ -1379,14 +1332,14 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p)
 			}
 			/* A new connect() takes the 4-tuple over: what is left in
 			 * TIME_WAIT leaves it now. */
-			struct tt_conn *v = view_of(tr, &key, w->id, w->incarnation, w->client_slot,
+			struct tt_conn *v = view_of(tr, key, w->id, w->incarnation, w->client_slot,
 			                            w->state);
 			view_leave_time_wait(tr, v, TT_CLIENT, p->ts, p->ts);
 			inc = w->incarnation + 1;
 			reuse = !(w->flags & TWF_PROTECTED);
 			tt_flow_remove(tr->tws, w);
 		}
-		c = new_conn(tr, &key, hash, swapped, p, inc, reuse);
+		c = new_conn(tr, key, hash, swapped, p, inc, reuse);
 	}
 	if (c == NULL)
 		return;
@@ -1520,48 +1473,12 @@ events_done:
 	maybe_end(tr, c, p->ts, false);
 }
 
-void tt_tracker_prefetch_key(struct tt_tracker *tr, const struct tt_packet *pkt)
-{
-	const struct pf_key *k;
-
-	if (pkt->is_icmp_error)
-		return;
-	k = pf_fill(tr, pkt);
-	/* A new connection probes both indexes; one in progress, the first. */
-	tt_flow_prefetch_slot(tr->flows, k->hash);
-	tt_flow_prefetch_slot(tr->tws, k->hash);
-}
-
-void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt)
-{
-	struct pf_key *k;
-	const struct tt_conn *c;
-
-	if (pkt->is_icmp_error)
-		return;
-	k = pf_find(tr, pkt, TT_TRACKER_PEEK_LAG + 1); /* TT_TRACKER_PEEK_LAG before the latest */
-	if (k == NULL)
-		k = pf_fill(tr, pkt);
-	uint32_t hash = k->hash;
-	c = tt_flow_peek(tr->flows, hash);
-	k->rec = c;
-	if (c == NULL) {
-		const void *w = tt_flow_peek(tr->tws, hash);
-		if (w != NULL)
-			prefetch_range(w, sizeof(struct tt_tw));
-		return;
-	}
-	/* What a segment touches: the node, the flags and both directions (see
-	 * struct tt_conn and struct tt_dir; their side blocks are not reached
-	 * without reading the record). */
-	prefetch_range(c, offsetof(struct tt_conn, dir[1]));
-	prefetch_range(&c->dir[1], sizeof(struct tt_dir));
-}
-
-void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,
-                     tt_time_ns ts)
+/* One frame; k: its key (a segment's, from the look-ahead), or NULL to build it. */
+static void feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,
+                 tt_time_ns ts, const struct seg_key *k)
 {
 	struct tt_stats *st = &tr->stats;
+	struct seg_key own;
 
 	st->frames++;
 	if ((unsigned)r < TT_DEC_NRESULTS)
@@ -1595,13 +1512,93 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 		st->tcp_options_cut++;
 	if (pkt->ip_len_clamped)
 		st->ip_length_clamped++;
+	if (k == NULL) {
+		seg_key_make(tr, pkt, &own);
+		k = &own;
+	}
 	tr->in_segment = true;
-	handle_segment(tr, pkt);
+	handle_segment(tr, pkt, k);
 	tr->in_segment = false;
+}
+
+void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,
+                     tt_time_ns ts)
+{
+	tt_tracker_ahead_flush(tr);
+	feed(tr, r, pkt, ts, NULL);
+}
+
+/* The i-th frame of the look-ahead, oldest first. */
+static struct ahead *ahead_at(struct tt_tracker *tr, int i)
+{
+	int j = tr->ahead_head + i;
+
+	return &tr->ahead[j >= TT_TRACKER_LOOKAHEAD ? j - TT_TRACKER_LOOKAHEAD : j];
+}
+
+/* Feed the oldest frame of the look-ahead. */
+static void ahead_feed_oldest(struct tt_tracker *tr)
+{
+	const struct ahead *a = &tr->ahead[tr->ahead_head];
+
+	if (++tr->ahead_head == TT_TRACKER_LOOKAHEAD)
+		tr->ahead_head = 0;
+	tr->ahead_n--;
+	feed(tr, a->r, a->r == TT_DEC_OK ? &a->pkt : NULL, a->ts, a->keyed ? &a->k : NULL);
+}
+
+struct tt_packet *tt_tracker_ahead_slot(struct tt_tracker *tr)
+{
+	return &ahead_at(tr, tr->ahead_n)->pkt;
+}
+
+void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r, tt_time_ns ts)
+{
+	struct ahead *a = ahead_at(tr, tr->ahead_n);
+
+	a->r = r;
+	a->ts = ts;
+	a->keyed = r == TT_DEC_OK && !a->pkt.is_icmp_error;
+	if (r == TT_DEC_OK)
+		a->pkt.payload = NULL; /* the reader's buffer is not kept */
+	if (a->keyed) {
+		seg_key_make(tr, &a->pkt, &a->k);
+		/* A new connection probes both indexes; one in progress, the first. */
+		tt_flow_prefetch_slot(tr->flows, a->k.hash);
+		tt_flow_prefetch_slot(tr->tws, a->k.hash);
+	}
+	if (tr->ahead_n >= TT_TRACKER_PEEK_LAG) {
+		/* The frame TT_TRACKER_PEEK_LAG before: its slots have come in. */
+		struct ahead *b = ahead_at(tr, tr->ahead_n - TT_TRACKER_PEEK_LAG);
+		if (b->keyed) {
+			const struct tt_conn *c = tt_flow_peek(tr->flows, b->k.hash);
+			b->k.hint = c;
+			if (c == NULL) {
+				const void *w = tt_flow_peek(tr->tws, b->k.hash);
+				if (w != NULL)
+					prefetch_range(w, sizeof(struct tt_tw));
+			} else {
+				/* What a segment touches: the node, the flags and both
+				 * directions (see struct tt_conn and struct tt_dir; their
+				 * side blocks are not reached without reading the record). */
+				prefetch_range(c, offsetof(struct tt_conn, dir[1]));
+				prefetch_range(&c->dir[1], sizeof(struct tt_dir));
+			}
+		}
+	}
+	if (++tr->ahead_n == TT_TRACKER_LOOKAHEAD)
+		ahead_feed_oldest(tr);
+}
+
+void tt_tracker_ahead_flush(struct tt_tracker *tr)
+{
+	while (tr->ahead_n > 0)
+		ahead_feed_oldest(tr);
 }
 
 void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)
 {
+	tt_tracker_ahead_flush(tr);
 	if (!tr->have_time)
 		return;
 	if (now > tr->now)
@@ -1612,7 +1609,10 @@ void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)
 
 void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user)
 {
-	uint32_t bound = tt_flow_used_bound(tr->flows);
+	uint32_t bound;
+
+	tt_tracker_ahead_flush(tr);
+	bound = tt_flow_used_bound(tr->flows);
 
 	for (uint32_t i = 0; i < bound; i++) {
 		const struct tt_conn *c = tt_flow_at(tr->flows, i);
@@ -1633,9 +1633,13 @@ static int cmp_first_ptr(const void *a, const void *b)
 
 void tt_tracker_finish(struct tt_tracker *tr)
 {
-	uint32_t bound = tt_flow_used_bound(tr->flows), n = 0;
-	tt_time_ns end = tr->stats.last_ts;
+	uint32_t bound, n = 0;
+	tt_time_ns end;
 	struct tt_conn **list;
+
+	tt_tracker_ahead_flush(tr);
+	bound = tt_flow_used_bound(tr->flows);
+	end = tr->stats.last_ts;
 
 	/* Every record still unwritten ends now, with the states of the last
 	 * packet; with those that ended at that same instant, in order of first

@@ -249,18 +249,25 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
                      tt_time_ns ts);
 
 /**
- * Hints for a reader that looks ahead; they change nothing.  Frames ahead of
- * the one fed, tt_tracker_prefetch_key() builds a frame's key and brings the
- * index slots it will probe into the cache; TT_TRACKER_PEEK_LAG frames later,
- * tt_tracker_prefetch() finds its record there and brings it in; the frame is
- * fed when TT_TRACKER_LOOKAHEAD frames are in flight (main.c: its key four
- * frames before, its record two).  (Either hint may be used alone.)  At most
- * TT_TRACKER_LOOKAHEAD frames may be in flight.
+ * Feeding with look-ahead (a reader of a file, where the next frames are at
+ * hand): the tracker keeps the last frames in a ring and feeds each one
+ * TT_TRACKER_LOOKAHEAD - 1 frames after it came.  When a frame comes, its key
+ * and hash are built and the index slots it will probe brought into the
+ * cache; TT_TRACKER_PEEK_LAG frames later, its record is found there and
+ * brought in.  What is fed, and in what order, is what tt_tracker_feed() of
+ * each frame would feed: only sooner or later.
+ *
+ * tt_tracker_ahead_slot() gives where to decode the next frame (its payload
+ * pointer is cleared: the reader's buffer is not kept); tt_tracker_ahead_push()
+ * takes it with its decode result and time.  tt_tracker_ahead_flush() feeds
+ * every frame waiting; tt_tracker_feed(), tt_tracker_advance(),
+ * tt_tracker_foreach_open() and tt_tracker_finish() do so first.
  */
 #define TT_TRACKER_LOOKAHEAD 5
 #define TT_TRACKER_PEEK_LAG 2
-void tt_tracker_prefetch_key(struct tt_tracker *tr, const struct tt_packet *pkt);
-void tt_tracker_prefetch(struct tt_tracker *tr, const struct tt_packet *pkt);
+struct tt_packet *tt_tracker_ahead_slot(struct tt_tracker *tr);
+void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r, tt_time_ns ts);
+void tt_tracker_ahead_flush(struct tt_tracker *tr);
 
 /**
  * End of input: every remaining record becomes final (TT_END_INPUT), in order
