@@ -55,8 +55,10 @@ static inline tt_time_ns tt_ns_add(tt_time_ns a, tt_time_ns b)
 
 #if defined(__GNUC__)
 #define TT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define TT_ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define TT_PRINTF(fmt, args)
+#define TT_ALWAYS_INLINE
 #endif
 
 /**
