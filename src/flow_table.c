@@ -194,10 +194,16 @@ static inline uint32_t hash_words(uint32_t seed, uint64_t w0, uint64_t w1, uint6
 {
 	uint64_t h = seed ^ UINT64_C(0x2545f4914f6cdd1d);
 
-	h = tt_hash_mix(h, w0);
-	h = tt_hash_mix(h, w1);
-	h = tt_hash_mix(h, w2);
-	h = tt_hash_mix(h, w3);
+	if ((w1 | w3) == 0) {
+		/* IPv4 (and IPv6 whose addresses end in eight zero bytes): both
+		 * addresses fit one word, rotated so that neither hides the other. */
+		h = tt_hash_mix(h, w0 ^ (w2 << 32 | w2 >> 32));
+	} else {
+		h = tt_hash_mix(h, w0);
+		h = tt_hash_mix(h, w1);
+		h = tt_hash_mix(h, w2);
+		h = tt_hash_mix(h, w3);
+	}
 	h = tt_hash_mix(h, w4);
 	return (uint32_t)(h ^ (h >> 32));
 }
