@@ -100,8 +100,7 @@ struct tt_tracker {
 		struct tt_packet pkt;   /* valid if r == TT_DEC_OK */
 		tt_time_ns ts;
 		enum tt_decode_result r;
-		bool keyed;             /* a segment: k is its key */
-		struct seg_key k;
+		struct seg_key k;       /* a segment's key (not an ICMP error's) */
 	} ahead[TT_TRACKER_LOOKAHEAD];
 	int ahead_head, ahead_n;
 };
@@ -1072,22 +1071,30 @@ static void fix_refused_synack(struct tt_conn *c, enum tt_endpoint ep, const str
 	}
 }
 
+/* Build p's key and hash into k (no hint). */
+static void seg_key_make(const struct tt_tracker *tr, const struct tt_packet *p,
+                         struct seg_key *k)
+{
+	k->swapped = tt_flow_key_make_hash(tr->flows, &k->key, &k->hash, p->ip_version, p->src,
+	                                   p->sport, p->dst, p->dport);
+	k->hint = NULL;
+}
+
 static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 {
-	struct tt_flow_key key;
-	uint32_t hash;
-	bool swapped = tt_flow_key_make_hash(tr->flows, &key, &hash, p->ip_version, p->src,
-	                                     p->sport, p->dst, p->dport);
-	struct tt_conn *c = tt_flow_lookup(tr->flows, &key, hash);
+	struct seg_key k;
+	struct tt_conn *c;
 	enum tt_endpoint ep;
 	bool abort, port_unreach;
 
+	seg_key_make(tr, p, &k); /* the quoted segment's */
+	c = tt_flow_lookup(tr->flows, &k.key, k.hash);
 	tr->stats.icmp_errors++;
 	if (c == NULL || c->emitted) {
 		tr->stats.icmp_unmatched++;
 		return;
 	}
-	ep = endpoint_of(c, swapped);
+	ep = endpoint_of(c, k.swapped);
 	{
 		struct tt_dir_ext *x = tt_dir_ext_need(tr->slabs.ext, &c->dir[ep]);
 		if (x != NULL)
@@ -1232,15 +1239,6 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 	emit_segment(tr, c, se, p, info.anomalies, true);
-}
-
-/* Build p's key and hash into k (no hint). */
-static void seg_key_make(const struct tt_tracker *tr, const struct tt_packet *p,
-                         struct seg_key *k)
-{
-	k->swapped = tt_flow_key_make_hash(tr->flows, &k->key, &k->hash, p->ip_version, p->src,
-	                                   p->sport, p->dst, p->dport);
-	k->hint = NULL;
 }
 
 /* One segment, whose key is k. */
@@ -1538,6 +1536,12 @@ static struct ahead *ahead_at(struct tt_tracker *tr, int i)
 	return &tr->ahead[j >= TT_TRACKER_LOOKAHEAD ? j - TT_TRACKER_LOOKAHEAD : j];
 }
 
+/* Is a frame of the look-ahead a segment (with a key), not an ICMP error or no TCP? */
+static bool ahead_is_segment(const struct ahead *a)
+{
+	return a->r == TT_DEC_OK && !a->pkt.is_icmp_error;
+}
+
 /* Feed the oldest frame of the look-ahead. */
 static void ahead_feed_oldest(struct tt_tracker *tr)
 {
@@ -1546,7 +1550,28 @@ static void ahead_feed_oldest(struct tt_tracker *tr)
 	if (++tr->ahead_head == TT_TRACKER_LOOKAHEAD)
 		tr->ahead_head = 0;
 	tr->ahead_n--;
-	feed(tr, a->r, a->r == TT_DEC_OK ? &a->pkt : NULL, a->ts, a->keyed ? &a->k : NULL);
+	feed(tr, a->r, a->r == TT_DEC_OK ? &a->pkt : NULL, a->ts,
+	     ahead_is_segment(a) ? &a->k : NULL);
+}
+
+/* A segment whose index slots were prefetched frames ago: its record (the
+ * lookup's hint), or its compact entry, brought in. */
+static void ahead_peek(struct tt_tracker *tr, struct ahead *a)
+{
+	const struct tt_conn *c = tt_flow_peek(tr->flows, a->k.hash);
+
+	a->k.hint = c;
+	if (c != NULL) {
+		/* What a segment touches: the node, the flags and both directions
+		 * (see struct tt_conn and struct tt_dir; their side blocks are not
+		 * reached without reading the record). */
+		prefetch_range(c, offsetof(struct tt_conn, dir[1]));
+		prefetch_range(&c->dir[1], sizeof(struct tt_dir));
+	} else {
+		const void *w = tt_flow_peek(tr->tws, a->k.hash);
+		if (w != NULL)
+			prefetch_range(w, sizeof(struct tt_tw));
+	}
 }
 
 struct tt_packet *tt_tracker_ahead_slot(struct tt_tracker *tr)
@@ -1560,10 +1585,9 @@ void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r, tt_ti
 
 	a->r = r;
 	a->ts = ts;
-	a->keyed = r == TT_DEC_OK && !a->pkt.is_icmp_error;
 	if (r == TT_DEC_OK)
 		a->pkt.payload = NULL; /* the reader's buffer is not kept */
-	if (a->keyed) {
+	if (ahead_is_segment(a)) {
 		seg_key_make(tr, &a->pkt, &a->k);
 		/* A new connection probes both indexes; one in progress, the first. */
 		tt_flow_prefetch_slot(tr->flows, a->k.hash);
@@ -1572,21 +1596,8 @@ void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r, tt_ti
 	if (tr->ahead_n >= TT_TRACKER_PEEK_LAG) {
 		/* The frame TT_TRACKER_PEEK_LAG before: its slots have come in. */
 		struct ahead *b = ahead_at(tr, tr->ahead_n - TT_TRACKER_PEEK_LAG);
-		if (b->keyed) {
-			const struct tt_conn *c = tt_flow_peek(tr->flows, b->k.hash);
-			b->k.hint = c;
-			if (c == NULL) {
-				const void *w = tt_flow_peek(tr->tws, b->k.hash);
-				if (w != NULL)
-					prefetch_range(w, sizeof(struct tt_tw));
-			} else {
-				/* What a segment touches: the node, the flags and both
-				 * directions (see struct tt_conn and struct tt_dir; their
-				 * side blocks are not reached without reading the record). */
-				prefetch_range(c, offsetof(struct tt_conn, dir[1]));
-				prefetch_range(&c->dir[1], sizeof(struct tt_dir));
-			}
-		}
+		if (ahead_is_segment(b))
+			ahead_peek(tr, b);
 	}
 	if (++tr->ahead_n == TT_TRACKER_LOOKAHEAD)
 		ahead_feed_oldest(tr);
