@@ -56,7 +56,7 @@ static bool state_at(const struct tt_conn *c, int ep, tt_time_ns at, uint8_t *st
 	int i = -1;
 
 	for (int k = 0; k < h->n; k++)
-		if (tt_history_ts(h, k) <= at)
+		if (tt_history_ts(h, c->first, k) <= at)
 			i = k;
 	if (i < 0 || tt_history_state(h, i) == TT_TCP_CLOSED)
 		return false;
@@ -64,7 +64,7 @@ static bool state_at(const struct tt_conn *c, int ep, tt_time_ns at, uint8_t *st
 	    c->tw_deadline[ep] <= at)
 		return false;
 	*state = (uint8_t)tt_history_state(h, i);
-	*since = tt_history_ts(h, i);
+	*since = tt_history_ts(h, c->first, i);
 	return true;
 }
 

@@ -105,12 +105,12 @@ static void csv_time(FILE *f, tt_time_ns t)
 	fputs(b, f);
 }
 
-static void csv_history(FILE *f, const struct tt_history *h)
+static void csv_history(FILE *f, const struct tt_history *h, tt_time_ns base)
 {
 	fputc(',', f);
 	for (int i = 0; i < h->n; i++) {
 		fprintf(f, "%s%s@", i ? " " : "", tt_tcp_state_name(tt_history_state(h, i)));
-		csv_time(f, tt_history_ts(h, i));
+		csv_time(f, tt_history_ts(h, base, i));
 	}
 }
 
@@ -158,8 +158,8 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 		for (int i = 0; i < n; i++)
 			fprintf(f, "%s%s", i ? " " : "", inf[i]);
 	}
-	csv_history(f, &c->hist[TT_CLIENT]);
-	csv_history(f, &c->hist[TT_SERVER]);
+	csv_history(f, &c->hist[TT_CLIENT], c->first);
+	csv_history(f, &c->hist[TT_SERVER], c->first);
 	csv_dir(f, &c->dir[TT_CLIENT]);
 	csv_dir(f, &c->dir[TT_SERVER]);
 	fputc('\n', f);

@@ -230,9 +230,9 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
 			continue;
 		seen = true;
 		open = i == h->n - 1;
-		to = open ? end : tt_history_ts(h, i + 1);
-		if (to > tt_history_ts(h, i)) /* time may go backwards in a capture */
-			total += to - tt_history_ts(h, i);
+		to = open ? end : tt_history_ts(h, c->first, i + 1);
+		if (to > tt_history_ts(h, c->first, i)) /* time may go backwards in a capture */
+			total += to - tt_history_ts(h, c->first, i);
 	}
 	if (!seen || total <= d->close_wait_alert)
 		return;

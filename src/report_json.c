@@ -179,7 +179,8 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 	o->n += (size_t)(p - start);
 }
 
-static void json_history(struct tt_outbuf *o, const char *key, const struct tt_history *h)
+static void json_history(struct tt_outbuf *o, const char *key, const struct tt_history *h,
+                         tt_time_ns base)
 {
 	/* ["STATE", for each state, built once and copied as fixed 16-byte blocks */
 	static char pre[TT_TCP_NSTATES][16];
@@ -202,7 +203,7 @@ static void json_history(struct tt_outbuf *o, const char *key, const struct tt_h
 		} else {
 			p = TT_P_LIT(p, "[\"?\",");
 		}
-		p = tt_p_time(o, p, tt_history_ts(h, i));
+		p = tt_p_time(o, p, tt_history_ts(h, base, i));
 		*p++ = ']';
 		o->n += (size_t)(p - start);
 	}
@@ -243,8 +244,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		assert((size_t)(p - start) <= JSON_HEAD_MAX);
 		o->n += (size_t)(p - start);
 	}
-	json_history(o, "client_history", &c->hist[TT_CLIENT]);
-	json_history(o, "server_history", &c->hist[TT_SERVER]);
+	json_history(o, "client_history", &c->hist[TT_CLIENT], c->first);
+	json_history(o, "server_history", &c->hist[TT_SERVER], c->first);
 	KEY(o, "c2s");
 	json_dir(o, &c->dir[TT_CLIENT]);
 	KEY(o, "s2c");

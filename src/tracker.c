@@ -75,7 +75,7 @@ struct tt_tracker {
 	struct tt_flow_table *flows;
 	struct tt_flow_table *tws;  /* struct tt_tw by 4-tuple */
 	struct tt_dir_slabs slabs;  /* the records' side blocks (struct tt_dir_ext, tt_rtt_ring) */
-	struct tt_flow_slab *hist_more; /* and their state histories' later times */
+	struct tt_flow_slab *hist_wide; /* and their state histories' full times */
 	struct tt_conn view;        /* a struct tt_tw as a record, for its events */
 	struct tt_stats stats;
 	uint64_t next_id;
@@ -192,11 +192,10 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	if (rc == TT_OK)
 		tt_flow_slab_no_zero(tr->slabs.ring); /* slots are written before they are read */
 	if (rc == TT_OK)
-		rc = tt_flow_slab_new(&tr->hist_more,
-		                      sizeof(tt_time_ns) * (TT_HISTORY_MAX - TT_HISTORY_INLINE),
+		rc = tt_flow_slab_new(&tr->hist_wide, sizeof(tt_time_ns) * TT_HISTORY_MAX,
 		                      2 * cfg->max_flows, errbuf);
 	if (rc == TT_OK)
-		tt_flow_slab_no_zero(tr->hist_more); /* times are written before they are read */
+		tt_flow_slab_no_zero(tr->hist_wide); /* times are written before they are read */
 	if (rc != TT_OK) {
 		tt_tracker_free(&tr); /* what was made (the rest is NULL) */
 		return rc;
@@ -214,7 +213,7 @@ void tt_tracker_free(struct tt_tracker **trp)
 	tt_flow_table_free(&(*trp)->tws);
 	tt_flow_slab_free(&(*trp)->slabs.ext);
 	tt_flow_slab_free(&(*trp)->slabs.ring);
-	tt_flow_slab_free(&(*trp)->hist_more);
+	tt_flow_slab_free(&(*trp)->hist_wide);
 	free((*trp)->pend);
 	free(*trp);
 	*trp = NULL;
@@ -227,57 +226,106 @@ const struct tt_stats *tt_tracker_stats(const struct tt_tracker *tr)
 
 /* ---- history and state changes ---------------------------------------- */
 
-/* The times' place for transition i: in the record, or in the side block,
- * taken from `more` (if not NULL) when first needed; NULL if there is none. */
-static tt_time_ns *history_ts_at(struct tt_flow_slab *more, struct tt_history *h, int i)
+/* A time as the record keeps it: nanoseconds after base, if it fits 32 bits. */
+static inline bool history_fits(tt_time_ns base, tt_time_ns ts)
 {
-	if (i < TT_HISTORY_INLINE)
-		return &h->ts_in[i];
-	if (h->ts_more == NULL && more != NULL)
-		h->ts_more = tt_flow_slab_get(more);
-	return h->ts_more != NULL ? &h->ts_more[i - TT_HISTORY_INLINE] : NULL;
+	return ts >= base && (uint64_t)(ts - base) <= UINT32_MAX;
 }
 
-/* Transitions past the record's places (out of line: rare). */
-static __attribute__((noinline, cold)) void history_push_more(struct tt_flow_slab *more,
+/* The side block with every time in full, taken from `wide` (if not NULL) when
+ * first needed; NULL if there is none. */
+static tt_time_ns *history_widen(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base)
+{
+	tt_time_ns *w;
+
+	if (h->wide != NULL || wide == NULL)
+		return h->wide;
+	w = tt_flow_slab_get(wide);
+	if (w == NULL)
+		return NULL;
+	for (int i = 0; i < h->n && i < TT_HISTORY_INLINE; i++)
+		w[i] = base + (tt_time_ns)h->off[i];
+	h->wide = w;
+	return w;
+}
+
+/* Time of transition i: in the side block if any, else (i < TT_HISTORY_INLINE)
+ * in the record, clamped if it does not fit and no side block can be had. */
+static void history_put_ts(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
+                           int i, tt_time_ns ts)
+{
+	if (h->wide == NULL && !history_fits(base, ts))
+		history_widen(wide, h, base);
+	if (h->wide != NULL)
+		h->wide[i] = ts;
+	else
+		h->off[i] = ts < base ? 0 : history_fits(base, ts) ? (uint32_t)(ts - base) : UINT32_MAX;
+}
+
+/* Transitions past the record's places, or times that do not fit them
+ * (out of line: rare). */
+static __attribute__((noinline, cold)) void history_push_wide(struct tt_flow_slab *wide,
                                                               struct tt_history *h,
+                                                              tt_time_ns base,
                                                               enum tt_tcp_state s, tt_time_ns ts)
 {
 	int i = h->n < TT_HISTORY_MAX ? h->n : TT_HISTORY_MAX - 1;
-	tt_time_ns *t = history_ts_at(more, h, i);
 
-	if (t == NULL) /* no side block: the record's last place takes the latest */
-		t = history_ts_at(more, h, i = TT_HISTORY_INLINE - 1);
+	if (history_widen(wide, h, base) == NULL && i >= TT_HISTORY_INLINE)
+		i = TT_HISTORY_INLINE - 1; /* no side block: the record's last place takes the latest */
 	if (i < h->n)
 		h->truncated = true; /* full: the first entries are kept, the latest last */
 	else
 		h->n++;
 	tt_history_set_state(h, i, s);
-	*t = ts;
+	history_put_ts(wide, h, base, i, ts);
 }
 
-static inline void history_push(struct tt_flow_slab *more, struct tt_history *h,
+static inline void history_push(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
                                 enum tt_tcp_state s, tt_time_ns ts)
 {
-	if (h->n >= TT_HISTORY_INLINE) {
-		history_push_more(more, h, s, ts);
+	if (h->n >= TT_HISTORY_INLINE || h->wide != NULL || !history_fits(base, ts)) {
+		history_push_wide(wide, h, base, s, ts);
 		return;
 	}
 	tt_history_set_state(h, h->n, s);
-	h->ts_in[h->n] = ts;
+	h->off[h->n] = (uint32_t)(ts - base);
 	h->n++;
 }
 
-void tt_history_push(struct tt_flow_slab *more, struct tt_history *h, enum tt_tcp_state s,
-                     tt_time_ns ts)
+void tt_history_push(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
+                     enum tt_tcp_state s, tt_time_ns ts)
 {
-	history_push(more, h, s, ts);
+	history_push(wide, h, base, s, ts);
+}
+
+void tt_history_set_ts(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base, int i,
+                       tt_time_ns ts)
+{
+	history_put_ts(wide, h, base, i, ts);
+}
+
+void tt_history_rebase(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
+                       tt_time_ns new_base)
+{
+	int n = h->n < TT_HISTORY_INLINE ? h->n : TT_HISTORY_INLINE;
+	tt_time_ns ts[TT_HISTORY_INLINE];
+
+	if (h->wide != NULL)
+		return; /* full times: no base */
+	for (int i = 0; i < n; i++)
+		ts[i] = base + (tt_time_ns)h->off[i];
+	for (int i = 0; i < n; i++)
+		if (!history_fits(new_base, ts[i]) && history_widen(wide, h, base) != NULL)
+			return;
+	for (int i = 0; i < n; i++)
+		history_put_ts(wide, h, new_base, i, ts[i]);
 }
 
 static void history_release(struct tt_tracker *tr, struct tt_history *h)
 {
-	tt_flow_slab_put(tr->hist_more, h->ts_more);
-	h->ts_more = NULL;
+	tt_flow_slab_put(tr->hist_wide, h->wide);
+	h->wide = NULL;
 }
 
 static bool done_state(uint8_t s)
@@ -321,6 +369,16 @@ static void view_leave_time_wait(struct tt_tracker *tr, struct tt_conn *v, int f
 	view_leave(tr, v, !first_ep, at);
 }
 
+/* A packet older than the record's first (time going backwards in a capture):
+ * the histories, whose times count from it, keep theirs.  (Out of line: rare.) */
+static __attribute__((noinline, cold)) void move_first(struct tt_tracker *tr, struct tt_conn *c,
+                                                       tt_time_ns ts)
+{
+	for (int ep = 0; ep < 2; ep++)
+		tt_history_rebase(tr->hist_wide, &c->hist[ep], c->first, ts);
+	c->first = ts;
+}
+
 static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
                              enum tt_tcp_state to, tt_time_ns ts)
 {
@@ -329,7 +387,7 @@ static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_e
 	if (from == to)
 		return;
 	c->state[ep] = (uint8_t)to;
-	history_push(tr->hist_more, &c->hist[ep], to, ts);
+	history_push(tr->hist_wide, &c->hist[ep], c->first, to, ts);
 	emit(tr, TT_EVT_STATE, ts, c, ep, from, to, NULL);
 }
 
@@ -995,7 +1053,7 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
 	    tt_history_state(h, h->n - 1) != TT_TCP_CLOSE_WAIT)
 		return false;
 	tt_history_set_state(h, h->n - 1, TT_TCP_FIN_WAIT_1);
-	*history_ts_at(tr->hist_more, h, h->n - 1) = ts; /* (its place holds the CLOSE_WAIT) */
+	history_put_ts(tr->hist_wide, h, c->first, h->n - 1, ts); /* (its place held the CLOSE_WAIT) */
 	c->state[ep] = TT_TCP_FIN_WAIT_1;
 	c->fin_pending |= (uint8_t)(1u << ep);
 	emit(tr, TT_EVT_STATE, ts, c, ep, TT_TCP_CLOSE_WAIT, TT_TCP_FIN_WAIT_1, NULL);
@@ -1348,7 +1406,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	if (p->ts > c->last)
 		c->last = p->ts;
 	if (p->ts < c->first)
-		c->first = p->ts;
+		move_first(tr, c, p->ts);
 	tt_flow_touch(tr->flows, c);
 
 	if (pure_syn && se == TT_CLIENT && c->state[TT_CLIENT] == TT_TCP_CLOSED) {
@@ -1700,10 +1758,10 @@ void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src)
 		memcpy(&dst->conn, src, sizeof(*src));
 	for (int d = 0; d < 2; d++) {
 		const struct tt_history *h = &src->hist[d];
-		if (h->ts_more != NULL) {
-			if (h->ts_more != dst->hist_more[d])
-				memcpy(dst->hist_more[d], h->ts_more, sizeof(dst->hist_more[d]));
-			dst->conn.hist[d].ts_more = dst->hist_more[d];
+		if (h->wide != NULL) {
+			if (h->wide != dst->hist_wide[d])
+				memcpy(dst->hist_wide[d], h->wide, sizeof(dst->hist_wide[d]));
+			dst->conn.hist[d].wide = dst->hist_wide[d];
 		}
 		dst->conn.dir[d].ring = NULL; /* the segments in flight stay with the tracker */
 		if (src->dir[d].ext == NULL)

@@ -557,7 +557,7 @@ static void dl_history(struct tt_ui *ui, const char *who, const struct tt_conn *
 		const char *name = tt_tcp_state_name(tt_history_state(h, i));
 		char rel[40], item[64];
 		int len;
-		tt_format_time(rel, sizeof(rel), tt_history_ts(h, i) - c->first);
+		tt_format_time(rel, sizeof(rel), tt_history_ts(h, c->first, i) - c->first);
 		len = snprintf(item, sizeof(item), "%s@+%s", name, rel);
 		if (x + 1 + len > width && x > 8) {
 			d = dl_add(ui, A_NORMAL);

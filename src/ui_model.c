@@ -138,8 +138,8 @@ tt_time_ns tt_ui_closed_at(const struct tt_conn *c, tt_time_ns fallback)
 	for (int e = 0; e < 2; e++) {
 		const struct tt_history *h = &c->hist[e];
 		if (h->n > 0 && tt_history_state(h, h->n - 1) == TT_TCP_CLOSED &&
-		    tt_history_ts(h, h->n - 1) > t)
-			t = tt_history_ts(h, h->n - 1);
+		    tt_history_ts(h, c->first, h->n - 1) > t)
+			t = tt_history_ts(h, c->first, h->n - 1);
 	}
 	return t != 0 ? t : fallback;
 }

@@ -51,8 +51,10 @@ enum tt_end_reason {
 /*
  * State history of one endpoint; bounded (the first entries are kept, and the
  * latest in the last place).  The times of the first TT_HISTORY_INLINE
- * transitions are in the record, the rest in a side block taken at the first
- * of them (a textbook open and close is six per endpoint): read them with
+ * transitions are in the record as nanoseconds after the record's first
+ * packet (its `first`, the base); a history with more transitions, or a time
+ * that does not fit 32 bits (4.29 s after the base) or lies before it, keeps
+ * every time in full in a side block (wide) instead.  Read them with
  * tt_history_ts().
  */
 #define TT_HISTORY_INLINE 6
@@ -60,8 +62,8 @@ struct tt_history {
 	uint8_t n;
 	bool truncated;             /* more transitions happened than are stored */
 	uint8_t st[TT_HISTORY_MAX / 2]; /* the states, 4 bits each: tt_history_state() */
-	tt_time_ns ts_in[TT_HISTORY_INLINE];
-	tt_time_ns *ts_more;        /* [TT_HISTORY_MAX - TT_HISTORY_INLINE], or NULL */
+	uint32_t off[TT_HISTORY_INLINE]; /* times after the base, while wide is NULL */
+	tt_time_ns *wide;           /* [TT_HISTORY_MAX] full times, or NULL */
 };
 
 /** @return the state transition i (< h->n) of a history entered. */
@@ -79,19 +81,36 @@ static inline void tt_history_set_state(struct tt_history *h, int i, enum tt_tcp
 }
 
 /**
- * Append a transition to a history (the tracker's; public for its tests).
- * The first TT_HISTORY_MAX are kept and the latest always in the last place
- * (truncated is set); times past TT_HISTORY_INLINE go into a block taken from
- * `more` (blocks of that many times), and when there is none, the record's
- * last place takes the latest.
+ * Append a transition to a history whose times count from base (the
+ * tracker's; public for its tests and for tests building records).  The first
+ * TT_HISTORY_MAX are kept and the latest always in the last place (truncated
+ * is set).  The side block comes from `wide` (blocks of TT_HISTORY_MAX
+ * times); when there is none, the record's places are all there is: the last
+ * takes the latest, and a time that does not fit is clamped to the base or
+ * 4.29 s after it.
  */
-void tt_history_push(struct tt_flow_slab *more, struct tt_history *h, enum tt_tcp_state s,
-                     tt_time_ns ts);
+void tt_history_push(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
+                     enum tt_tcp_state s, tt_time_ns ts);
 
-/** @return the time of transition i (< h->n) of a history. */
-static inline tt_time_ns tt_history_ts(const struct tt_history *h, int i)
+/** Set the time of transition i (< h->n) of a history, as tt_history_push() stores it. */
+void tt_history_set_ts(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base, int i,
+                       tt_time_ns ts);
+
+/**
+ * The base of a history moves from base to new_base (a packet older than the
+ * record's first): its times stay what they were (unless one no longer fits
+ * and there is no side block to take: it is clamped, as by tt_history_push()).
+ */
+void tt_history_rebase(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
+                       tt_time_ns new_base);
+
+/** @return the time of transition i (< h->n) of a history whose times count from base. */
+static inline tt_time_ns tt_history_ts(const struct tt_history *h, tt_time_ns base, int i)
 {
-	return i < TT_HISTORY_INLINE ? h->ts_in[i] : h->ts_more[i - TT_HISTORY_INLINE];
+	/* (Without a side block, n <= TT_HISTORY_INLINE: the bound is never hit.) */
+	int k = i < TT_HISTORY_INLINE ? i : TT_HISTORY_INLINE - 1;
+
+	return h->wide != NULL ? h->wide[i] : base + (tt_time_ns)h->off[k];
 }
 
 /*
@@ -99,9 +118,9 @@ static inline tt_time_ns tt_history_ts(const struct tt_history *h, int i)
  * segment touches comes first (the table's node with the key, which holds the
  * addresses and ports, then states and flags, then the two directions); the
  * times of the handshake and TIME_WAIT and the state histories, read when
- * states change or the record is written, come last.  696 bytes: what only
+ * states change or the record is written, come last.  648 bytes: what only
  * some connections need is in side blocks (struct tt_dir_ext, struct
- * tt_rtt_ring, a history's later times).
+ * tt_rtt_ring, the full times of a history that outgrows the record).
  */
 struct tt_conn {
 	struct tt_flow_node node;   /* the flow table's; must be first */
@@ -329,7 +348,7 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6]);
 struct tt_conn_copy {
 	struct tt_conn conn;
 	struct tt_dir_ext ext[2];
-	tt_time_ns hist_more[2][TT_HISTORY_MAX - TT_HISTORY_INLINE];
+	tt_time_ns hist_wide[2][TT_HISTORY_MAX];
 };
 
 /** Copy src, side blocks included, into dst (src may be a copy's conn). */

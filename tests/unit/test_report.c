@@ -78,24 +78,20 @@ static char *run(enum tt_report_format fmt, const struct tt_conn *conns, size_t 
 	return s;
 }
 
+/* A transition of a record whose first packet is at T0 (as make_conn() sets),
+ * stored as the tracker stores it: times that do not fit after T0 take a side
+ * block from a slab like the tracker's. */
 static void hist_add(struct tt_history *h, enum tt_tcp_state s, tt_time_ns ts)
 {
-	/* Side blocks for the later times, as the tracker's slab would give. */
-	static tt_time_ns more[64][TT_HISTORY_MAX - TT_HISTORY_INLINE];
-	static int n_more;
+	static struct tt_flow_slab *wide;
+	char err[256];
 
+	if (wide == NULL)
+		cr_assert_eq(tt_flow_slab_new(&wide, sizeof(tt_time_ns) * TT_HISTORY_MAX, 4096, err),
+		             TT_OK, "%s", err);
 	cr_assert_lt(h->n, TT_HISTORY_MAX);
-	tt_history_set_state(h, h->n, s);
-	if (h->n < TT_HISTORY_INLINE) {
-		h->ts_in[h->n] = ts;
-	} else {
-		if (h->ts_more == NULL) {
-			cr_assert_lt(n_more, 64);
-			h->ts_more = more[n_more++];
-		}
-		h->ts_more[h->n - TT_HISTORY_INLINE] = ts;
-	}
-	h->n++;
+	tt_history_push(wide, h, T0, s, ts);
+	cr_assert_eq(tt_history_ts(h, T0, h->n - 1), ts);
 }
 
 /* A closed IPv4 connection, client 192.0.2.1:40000, server 198.51.100.7:80. */

@@ -188,9 +188,10 @@ Test(tracker, classic_open_close_and_time_wait_expiry)
 	cr_assert_eq(nrecs, 1);
 	assert_history(&recs[0].hist[TT_CLIENT], cw, 5);
 	assert_history(&recs[0].hist[TT_SERVER], sw, 6);
-	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_CLIENT], 4), T0 + SEC(1.02),
+	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_CLIENT], recs[0].first, 4), T0 + SEC(1.02),
 	             "TIME_WAIT on the FIN");
-	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_SERVER], 0), T0, "LISTEN dated from the SYN");
+	cr_assert_eq(tt_history_ts(&recs[0].hist[TT_SERVER], recs[0].first, 0), T0,
+	             "LISTEN dated from the SYN");
 	cr_assert_eq(recs[0].end, T0 + SEC(1.03));
 	cr_assert_eq(recs[0].tw_deadline[TT_CLIENT], T0 + SEC(61.02), "2*MSL after entering");
 	cr_assert(recs[0].tw_followed);
@@ -315,15 +316,16 @@ Test(tracker, long_history_is_truncated_keeping_the_first_and_the_latest)
 	h = &recs[0].hist[TT_CLIENT];
 	cr_assert_eq(h->n, TT_HISTORY_MAX);
 	cr_assert(h->truncated);
-	cr_assert_eq(h->ts_more, copies[0].hist_more[TT_CLIENT], "copied with the record");
+	cr_assert_eq(h->wide, copies[0].hist_wide[TT_CLIENT], "copied with the record");
 	for (int i = 0; i < TT_HISTORY_MAX - 1; i++) {
 		cr_assert_eq(tt_history_state(h, i), i % 2 == 0 ? TT_TCP_SYN_SENT : TT_TCP_CLOSED,
 		             "entry %d", i);
-		cr_assert_eq(tt_history_ts(h, i), T0 + SEC(0.5 * (i / 2) + (i % 2 ? 0.001 : 0)),
+		cr_assert_eq(tt_history_ts(h, recs[0].first, i),
+		             T0 + SEC(0.5 * (i / 2) + (i % 2 ? 0.001 : 0)),
 		             "entry %d", i);
 	}
 	cr_assert_eq(tt_history_state(h, TT_HISTORY_MAX - 1), TT_TCP_CLOSED, "the latest last");
-	cr_assert_eq(tt_history_ts(h, TT_HISTORY_MAX - 1), T0 + SEC(3.501));
+	cr_assert_eq(tt_history_ts(h, recs[0].first, TT_HISTORY_MAX - 1), T0 + SEC(3.501));
 	cr_assert_not(recs[0].hist[TT_SERVER].truncated);
 }
 
@@ -335,28 +337,76 @@ Test(tracker, history_without_a_side_block_keeps_the_latest_in_the_record)
 	struct tt_history a, b;
 	char err[256];
 
-	cr_assert_eq(tt_flow_slab_new(&more, sizeof(tt_time_ns) * (TT_HISTORY_MAX -
-	                                                          TT_HISTORY_INLINE), 1, err),
-	             TT_OK, "%s", err);
+	cr_assert_eq(tt_flow_slab_new(&more, sizeof(tt_time_ns) * TT_HISTORY_MAX, 1, err), TT_OK,
+	             "%s", err);
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	for (int i = 0; i < 8; i++)
-		tt_history_push(more, &a, (enum tt_tcp_state)(1 + i), T0 + i);
+		tt_history_push(more, &a, T0, (enum tt_tcp_state)(1 + i), T0 + i);
 	cr_assert_eq(a.n, 8);
-	cr_assert_not_null(a.ts_more, "the one block");
+	cr_assert_not_null(a.wide, "the one block");
 	cr_assert_not(a.truncated);
 	for (int i = 0; i < 8; i++)
-		tt_history_push(more, &b, (enum tt_tcp_state)(1 + i), T0 + i);
-	cr_assert_null(b.ts_more, "none left");
+		cr_assert_eq(tt_history_ts(&a, T0, i), T0 + i);
+	for (int i = 0; i < 8; i++)
+		tt_history_push(more, &b, T0, (enum tt_tcp_state)(1 + i), T0 + i);
+	cr_assert_null(b.wide, "none left");
 	cr_assert_eq(b.n, TT_HISTORY_INLINE);
 	cr_assert(b.truncated);
 	for (int i = 0; i < TT_HISTORY_INLINE - 1; i++) {
 		cr_assert_eq((int)tt_history_state(&b, i), 1 + i);
-		cr_assert_eq(tt_history_ts(&b, i), T0 + i);
+		cr_assert_eq(tt_history_ts(&b, T0, i), T0 + i);
 	}
 	cr_assert_eq((int)tt_history_state(&b, TT_HISTORY_INLINE - 1), 8, "the latest");
-	cr_assert_eq(tt_history_ts(&b, TT_HISTORY_INLINE - 1), T0 + 7);
+	cr_assert_eq(tt_history_ts(&b, T0, TT_HISTORY_INLINE - 1), T0 + 7);
 	tt_flow_slab_free(&more);
+}
+
+/* The record keeps a time as 32 bits after the base; one later than 4.29 s
+ * after it, or before it, moves every time into the side block, exactly. */
+Test(tracker, history_times_that_do_not_fit_the_record_are_kept_in_full)
+{
+	const tt_time_ns far = (tt_time_ns)UINT32_MAX + 1;
+	struct tt_flow_slab *wide;
+	struct tt_history a, b, c;
+	char err[256];
+
+	cr_assert_eq(tt_flow_slab_new(&wide, sizeof(tt_time_ns) * TT_HISTORY_MAX, 4, err), TT_OK,
+	             "%s", err);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	tt_history_push(wide, &a, T0, TT_TCP_SYN_SENT, T0);
+	tt_history_push(wide, &a, T0, TT_TCP_ESTABLISHED, T0 + far - 1);
+	cr_assert_null(a.wide, "the last time that fits");
+	tt_history_push(wide, &a, T0, TT_TCP_FIN_WAIT_1, T0 + far);
+	cr_assert_not_null(a.wide);
+	cr_assert_eq(tt_history_ts(&a, T0, 0), T0);
+	cr_assert_eq(tt_history_ts(&a, T0, 1), T0 + far - 1);
+	cr_assert_eq(tt_history_ts(&a, T0, 2), T0 + far);
+
+	tt_history_push(wide, &b, T0, TT_TCP_SYN_SENT, T0 + 5);
+	tt_history_push(wide, &b, T0, TT_TCP_CLOSED, T0 - 1); /* time went backwards */
+	cr_assert_not_null(b.wide);
+	cr_assert_eq(tt_history_ts(&b, T0, 0), T0 + 5);
+	cr_assert_eq(tt_history_ts(&b, T0, 1), T0 - 1);
+
+	/* A packet older than the base moves it: the times stay. */
+	tt_history_push(wide, &c, T0, TT_TCP_SYN_SENT, T0 + 10);
+	tt_history_push(wide, &c, T0, TT_TCP_ESTABLISHED, T0 + 20);
+	tt_history_rebase(wide, &c, T0, T0 - 7);
+	cr_assert_null(c.wide, "still fits");
+	cr_assert_eq(tt_history_ts(&c, T0 - 7, 0), T0 + 10);
+	cr_assert_eq(tt_history_ts(&c, T0 - 7, 1), T0 + 20);
+	tt_history_rebase(wide, &c, T0 - 7, T0 - far);
+	cr_assert_not_null(c.wide, "no longer fits");
+	cr_assert_eq(tt_history_ts(&c, T0 - far, 0), T0 + 10);
+	cr_assert_eq(tt_history_ts(&c, T0 - far, 1), T0 + 20);
+
+	/* The tracker's simultaneous-close fix rewrites a time in place. */
+	tt_history_set_ts(wide, &a, T0, 0, T0 + 3);
+	cr_assert_eq(tt_history_ts(&a, T0, 0), T0 + 3);
+	tt_flow_slab_free(&wide);
 }
 
 Test(tracker, refused_then_a_new_syn_is_a_new_incarnation)

@@ -329,11 +329,8 @@ Test(model, over_rows_linger_then_leave)
 	refresh(T0 + SEC(1), &c, 1);
 	/* Both endpoints CLOSED at T0 + 2: the row stays, with the final states. */
 	c.state[0] = c.state[1] = TT_TCP_CLOSED;
-	c.hist[0].n = c.hist[1].n = 1;
-	tt_history_set_state(&c.hist[0], 0, TT_TCP_CLOSED);
-	tt_history_set_state(&c.hist[1], 0, TT_TCP_CLOSED);
-	c.hist[0].ts_in[0] = T0 + SEC(2);
-	c.hist[1].ts_in[0] = T0 + SEC(1.5);
+	tt_history_push(NULL, &c.hist[0], c.first, TT_TCP_CLOSED, T0 + SEC(2));
+	tt_history_push(NULL, &c.hist[1], c.first, TT_TCP_CLOSED, T0 + SEC(1.5));
 	tt_ui_model_over(&m, &c, T0 + SEC(3));
 	r = tt_ui_model_find(&m, 3);
 	cr_assert_not_null(r);
