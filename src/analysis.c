@@ -131,6 +131,53 @@ struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d)
 	return d->ext;
 }
 
+/* What carried past a counter's low bits (out of line: beyond 4 GiB, or 64 Ki flags). */
+static __attribute__((noinline, cold)) void ctr_carry(struct tt_flow_slab *slab, struct tt_dir *d,
+                                                      enum tt_dir_ctr w, uint32_t carry)
+{
+	struct tt_dir_ext *x = tt_dir_ext_need(slab, d);
+
+	if (x == NULL)
+		return; /* (d->limits says so) */
+	x->hi[w] += carry;
+	d->wide_ctr = true;
+}
+
+static inline void ctr_add(struct tt_flow_slab *slab, struct tt_dir *d, uint32_t *lo,
+                           enum tt_dir_ctr w, uint64_t n)
+{
+	uint64_t v = (uint64_t)*lo + n;
+
+	*lo = (uint32_t)v;
+	if (v > UINT32_MAX)
+		ctr_carry(slab, d, w, (uint32_t)(v >> 32));
+}
+
+static inline void ctr_inc16(struct tt_flow_slab *slab, struct tt_dir *d, uint16_t *lo,
+                             enum tt_dir_ctr w)
+{
+	if (++*lo == 0)
+		ctr_carry(slab, d, w, 1);
+}
+
+/* A larger bytes-in-flight maximum that does not fit the record's 32 bits. */
+static __attribute__((noinline, cold)) void flight_max_wide(struct tt_flow_slab *slab,
+                                                            struct tt_dir *d, uint64_t v)
+{
+	struct tt_dir_ext *x;
+
+	if (v <= tt_dir_bytes_in_flight_max(d))
+		return;
+	x = tt_dir_ext_need(slab, d);
+	if (x == NULL) {
+		d->flight_max_lo = UINT32_MAX; /* (d->limits says so) */
+		return;
+	}
+	x->hi[TT_CTR_FLIGHT_MAX] = (uint32_t)(v >> 32);
+	d->flight_max_lo = (uint32_t)v;
+	d->wide_ctr = true;
+}
+
 void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d)
 {
 	tt_flow_slab_put(m->ext, d->ext);
@@ -430,7 +477,8 @@ static void rtt_acked(struct tt_flow_slab *rings, struct tt_dir *d, const struct
 
 /* ---- acknowledgements ---------------------------------------------------------------------- */
 
-static void account_ack(struct tt_dir *snd, struct tt_dir *rcv, uint32_t ack)
+static void account_ack(struct tt_flow_slab *slab, struct tt_dir *snd, struct tt_dir *rcv,
+                        uint32_t ack)
 {
 	uint64_t arel;
 
@@ -443,9 +491,10 @@ static void account_ack(struct tt_dir *snd, struct tt_dir *rcv, uint32_t ack)
 	} else if (arel > snd->ack_max) {
 		/* Payload bytes only: the peer's FIN occupies a number too. */
 		uint64_t fin_rel = rcv->has_fin ? tt_dir_rel_seq(rcv, rcv->fin_seq) : 0;
-		snd->bytes_acked += arel - snd->ack_max;
+		uint64_t n = arel - snd->ack_max;
 		if (rcv->has_fin && fin_rel >= snd->ack_max && fin_rel < arel)
-			snd->bytes_acked--;
+			n--;
+		ctr_add(slab, snd, &snd->acked_lo, TT_CTR_ACKED, n);
 		snd->ack_max = arel;
 	}
 }
@@ -460,7 +509,7 @@ static bool acks_unseen(struct tt_flow_slab *slab, struct tt_dir *rcv, uint32_t 
 
 	if (arel > (int64_t)rcv->seq_next && arel <= (int64_t)x->probe_next) {
 		/* The receiver took the byte of a zero-window probe after all. */
-		rcv->unique_bytes += (uint64_t)arel - rcv->seq_next;
+		ctr_add(slab, rcv, &rcv->unique_lo, TT_CTR_UNIQUE, (uint64_t)arel - rcv->seq_next);
 		rcv->seq_next = (uint64_t)arel;
 		if (arel > (int64_t)rcv->data_next)
 			rcv->data_next = (uint64_t)arel;
@@ -483,7 +532,8 @@ static bool acks_unseen(struct tt_flow_slab *slab, struct tt_dir *rcv, uint32_t 
 }
 
 /* Bytes of the sender's data the peer has neither acknowledged nor SACKed. */
-static void account_in_flight(struct tt_dir *snd, const struct tt_dir *rcv)
+static void account_in_flight(struct tt_flow_slab *slab, struct tt_dir *snd,
+                              const struct tt_dir *rcv)
 {
 	int64_t una = (int64_t)rcv->ack_max, top = (int64_t)snd->data_next, flight;
 
@@ -521,8 +571,10 @@ static void account_in_flight(struct tt_dir *snd, const struct tt_dir *rcv)
 				end = r[i];
 		}
 	}
-	if (flight > 0 && (uint64_t)flight > snd->bytes_in_flight_max)
-		snd->bytes_in_flight_max = (uint64_t)flight;
+	if (flight > 0 && (snd->wide_ctr || flight > UINT32_MAX))
+		flight_max_wide(slab, snd, (uint64_t)flight);
+	else if (flight > (int64_t)snd->flight_max_lo)
+		snd->flight_max_lo = (uint32_t)flight;
 }
 
 /* ---- one segment --------------------------------------------------------------------------- */
@@ -535,16 +587,16 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 	bool fin = (p->flags & TT_TH_FIN) != 0;
 	bool rst = (p->flags & TT_TH_RST) != 0;
 	bool ackf = (p->flags & TT_TH_ACK) != 0;
-	bool seen = snd->packets > 0; /* Wireshark checks nothing on a direction's first segment */
+	bool seen = tt_dir_sent(snd); /* Wireshark checks nothing on a direction's first segment */
 	bool ctl = syn || fin || rst;
 	uint32_t len = p->payload_len, an = 0;
 	int64_t rel, data_start, data_end, end, prev_next;
 	bool at_next, same_ack, same_win, peer_zero, probe1 = false, resend = false;
 
-	snd->packets++;
-	snd->payload_bytes += len;
+	ctr_add(m->ext, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
+	ctr_add(m->ext, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
 	if (syn) {
-		snd->syn++;
+		ctr_inc16(m->ext, snd, &snd->syn_lo, TT_CTR_SYN);
 		if (!snd->has_isn) {
 			learn_syn(snd, p);
 			if (!p->opts.has_wscale) /* no scaling either way (RFC 7323 §2.2) */
@@ -609,7 +661,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 					an |= TT_AN_BIT(TT_AN_DUP_ACK);
 			}
 		}
-		if (ackf && rcv->packets > 0 && acks_unseen(m->ext, rcv, p->ack))
+		if (ackf && tt_dir_sent(rcv) && acks_unseen(m->ext, rcv, p->ack))
 			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
 		/* Retransmission, fast, spurious, out of order. */
@@ -656,7 +708,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 				fresh += (uint64_t)unseen_bytes(snd, lo, hi, &h);
 			if (data_end > prev_next)
 				fresh += (uint64_t)(data_end - (data_start > prev_next ? data_start : prev_next));
-			snd->unique_bytes += fresh;
+			ctr_add(m->ext, snd, &snd->unique_lo, TT_CTR_UNIQUE, fresh);
 		}
 		if (rel < prev_next && end > rel)
 			fill_holes(snd, rel, end);
@@ -679,9 +731,9 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 		snd->fin_seq = p->seq + (syn ? 1u : 0u) + len;
 	}
 	if (fin)
-		snd->fin++;
+		ctr_inc16(m->ext, snd, &snd->fin_lo, TT_CTR_FIN);
 	if (rst)
-		snd->rst++;
+		ctr_inc16(m->ext, snd, &snd->rst_lo, TT_CTR_RST);
 	if (syn && ackf)
 		snd->sent_synack = true;
 
@@ -705,7 +757,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 		snd->dup_ack_num++;
 
 	if (ackf)
-		account_ack(snd, rcv, p->ack);
+		account_ack(m->ext, snd, rcv, p->ack);
 	if (!rst) {
 		snd->last_ack_raw = p->ack;
 		snd->last_ack_ts = p->ts;
@@ -727,7 +779,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 	}
 	learn_ipid(snd, p);
 	if (len > 0 && !rst)
-		account_in_flight(snd, rcv);
+		account_in_flight(m->ext, snd, rcv);
 
 	if (an != 0 && tt_dir_ext_need(m->ext, snd) != NULL)
 		for (uint32_t b = an; b != 0; b &= b - 1) /* each bit set */

@@ -110,7 +110,7 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.evicted++;
 	for (int d = 0; d < 2; d++) {
 		const struct tt_dir *x = &c->dir[d];
-		r->counts.packets += x->packets;
+		r->counts.packets += tt_dir_packets(x);
 		for (int a = 0; a < TT_AN_COUNT; a++)
 			r->counts.anomalies[a] += tt_dir_x(x)->counts[a];
 		r->counts.zero_window = tt_ns_add(r->counts.zero_window, tt_dir_x(x)->zw_total);

@@ -74,9 +74,10 @@ static void csv_dir(FILE *f, const struct tt_dir *d)
 	const struct tt_dir_ext *x = tt_dir_x(d);
 	bool rtt = d->rtt.samples > 0;
 
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u", d->packets,
-	        d->payload_bytes, d->unique_bytes, d->payload_bytes - d->unique_bytes, d->syn,
-	        d->fin, d->rst);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+	        tt_dir_packets(d), tt_dir_payload_bytes(d), tt_dir_unique_bytes(d),
+	        tt_dir_payload_bytes(d) - tt_dir_unique_bytes(d), tt_dir_syns(d), tt_dir_fins(d),
+	        tt_dir_rsts(d));
 	opt_u(f, d->has_isn, d->isn);
 	opt_u(f, d->has_mss, d->mss);
 	opt_u(f, d->has_wscale, d->wscale);
@@ -90,9 +91,9 @@ static void csv_dir(FILE *f, const struct tt_dir *d)
 		fprintf(f, ",%u", x->counts[tt_report_counters[i].an]);
 	opt_ms(f, true, x->zw_total);
 	opt_ms(f, true, x->zw_max);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64, d->bytes_in_flight_max, d->seq_next);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64, tt_dir_bytes_in_flight_max(d), d->seq_next);
 	opt_u(f, d->has_ack, d->ack_max);
-	fprintf(f, ",%" PRIu64 ",%u,%u", d->bytes_acked, x->icmp_errors, d->rtt.samples);
+	fprintf(f, ",%" PRIu64 ",%u,%u", tt_dir_bytes_acked(d), x->icmp_errors, d->rtt.samples);
 	opt_ms(f, rtt, d->rtt.min);
 	opt_ms(f, rtt, rtt ? d->rtt.sum / d->rtt.samples : 0);
 	opt_ms(f, rtt, d->rtt.max);

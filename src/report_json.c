@@ -100,13 +100,13 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	}
 	p = start = tt_ob_room(o, JSON_DIR_MAX);
 	p = TT_P_LIT(p, "{\"packets\":");
-	p = tt_p_u64(p, d->packets);
-	P_U(p, "payload_bytes", d->payload_bytes);
-	P_U(p, "unique_bytes", d->unique_bytes);
-	P_U(p, "retransmitted_bytes", d->payload_bytes - d->unique_bytes);
-	P_U(p, "syn", d->syn);
-	P_U(p, "fin", d->fin);
-	P_U(p, "rst", d->rst);
+	p = tt_p_u64(p, tt_dir_packets(d));
+	P_U(p, "payload_bytes", tt_dir_payload_bytes(d));
+	P_U(p, "unique_bytes", tt_dir_unique_bytes(d));
+	P_U(p, "retransmitted_bytes", tt_dir_payload_bytes(d) - tt_dir_unique_bytes(d));
+	P_U(p, "syn", tt_dir_syns(d));
+	P_U(p, "fin", tt_dir_fins(d));
+	P_U(p, "rst", tt_dir_rsts(d));
 	P_OPT_U(p, "isn", d->has_isn, d->isn);
 	P_OPT_U(p, "mss", d->has_mss, d->mss);
 	P_OPT_U(p, "wscale", d->has_wscale, d->wscale);
@@ -131,10 +131,10 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 		p = TT_P_LIT(p, ",\"zero_window_max_ms\":");
 		p = tt_p_ms(p, x->zw_max);
 	}
-	P_U(p, "bytes_in_flight_max", d->bytes_in_flight_max);
+	P_U(p, "bytes_in_flight_max", tt_dir_bytes_in_flight_max(d));
 	P_U(p, "seq_next", d->seq_next);
 	P_OPT_U(p, "ack_max", d->has_ack, d->ack_max);
-	P_U(p, "bytes_acked", d->bytes_acked);
+	P_U(p, "bytes_acked", tt_dir_bytes_acked(d));
 	P_U(p, "icmp_errors", x->icmp_errors);
 	*p++ = '}';
 	assert((size_t)(p - start) <= JSON_DIR_MAX);

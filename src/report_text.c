@@ -114,7 +114,7 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 {
 	const struct tt_dir *a = &c->dir[0], *b = &c->dir[1];
 	const struct tt_dir_ext *xa = tt_dir_x(a), *xb = tt_dir_x(b);
-	uint64_t pkts = a->packets + b->packets;
+	uint64_t pkts = tt_dir_packets(a) + tt_dir_packets(b);
 	uint32_t retx = xa->counts[TT_AN_RETRANSMISSION] + xb->counts[TT_AN_RETRANSMISSION];
 	bool first = true;
 
@@ -218,8 +218,8 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	ob_duration(o, c->last - c->first);
 	pad_before(o, f, 13);
 	{
-		const uint64_t v[5] = {c->dir[0].packets, c->dir[0].payload_bytes, c->dir[1].packets,
-		                       c->dir[1].payload_bytes,
+		const uint64_t v[5] = {tt_dir_packets(&c->dir[0]), tt_dir_payload_bytes(&c->dir[0]),
+		                       tt_dir_packets(&c->dir[1]), tt_dir_payload_bytes(&c->dir[1]),
 		                       (uint32_t)(tt_dir_x(&c->dir[0])->counts[TT_AN_RETRANSMISSION] +
 		                                  tt_dir_x(&c->dir[1])->counts[TT_AN_RETRANSMISSION])};
 		static const size_t width[5] = {6, 9, 6, 9, 5};

@@ -812,8 +812,8 @@ static struct tt_conn *eviction_victim(struct tt_tracker *tr)
 	struct tt_conn *c = tt_flow_lru_oldest(tr->flows);
 
 	for (int i = 0; i < EVICT_SCAN && c != NULL; i++) {
-		if (c->held || c->emitted || c->dir[TT_CLIENT].packets == 0 ||
-		    c->dir[TT_SERVER].packets == 0)
+		if (c->held || c->emitted || !tt_dir_sent(&c->dir[TT_CLIENT]) ||
+		    !tt_dir_sent(&c->dir[TT_SERVER]))
 			return c;
 		tt_flow_touch(tr->flows, c);
 		c = tt_flow_lru_oldest(tr->flows);
@@ -1235,7 +1235,7 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 
 	if (!(p->flags & TT_TH_ACK) || (p->flags & TT_TH_RST))
 		return;
-	if (peer->packets > 0) {
+	if (tt_dir_sent(peer)) {
 		/* Both directions captured, but not the peer's FIN: the ACK
 		 * moves exactly one past the peer's highest captured sequence
 		 * (tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1, compared
@@ -1472,7 +1472,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	f.acks_peer_fin = ack && c->dir[re].has_fin && acks_beyond(&c->dir[re], &c->dir[se], p,
 	                                                            c->dir[re].fin_seq);
 	/* The sender's first FIN, even when it re-sends data along with it. */
-	f.fin_is_new = (p->flags & TT_TH_FIN) && c->dir[se].fin == 1;
+	f.fin_is_new = (p->flags & TT_TH_FIN) && tt_dir_fins(&c->dir[se]) == 1;
 	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen && !c->hs_ack) {
 		c->hs_ack = true;
 		if (c->has_rtt_server && p->ts >= c->synack_last) {
@@ -1788,7 +1788,7 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6])
 
 	if (c->handshake == TT_HS_NONE && !(c->inferred & TT_INF_SYN_NOT_SEEN))
 		names[n++] = "midstream";
-	if ((a->packets == 0) != (b->packets == 0) &&
+	if (tt_dir_sent(a) != tt_dir_sent(b) &&
 	    (a->has_ack || b->has_ack)) /* the captured side acknowledges the other */
 		names[n++] = "one_sided";
 	if (c->inferred & TT_INF_SYN_NOT_SEEN)

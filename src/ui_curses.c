@@ -29,6 +29,7 @@
 #include "tcptrack/ui.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -719,8 +720,8 @@ static void build_detail(struct tt_ui *ui)
 	dl_kv(ui, "", "CLIENT > SERVER", "SERVER > CLIENT")->attr = A_BOLD;
 #define PAIR_U64(label, field)                                                                    \
 	do {                                                                                          \
-		fmt_u64(a, sizeof(a), (uint64_t)cs->field);                                           \
-		fmt_u64(b, sizeof(b), (uint64_t)sc->field);                                           \
+		fmt_u64(a, sizeof(a), tt_dir_##field(cs));                                            \
+		fmt_u64(b, sizeof(b), tt_dir_##field(sc));                                            \
 		dl_kv(ui, label, a, b);                                                               \
 	} while (0)
 	PAIR_U64("packets", packets);
@@ -728,8 +729,10 @@ static void build_detail(struct tt_ui *ui)
 	PAIR_U64("unique bytes", unique_bytes);
 	PAIR_U64("bytes acked of peer", bytes_acked);
 	PAIR_U64("in flight, max", bytes_in_flight_max);
-	snprintf(a, sizeof(a), "%u/%u/%u", cs->syn, cs->fin, cs->rst);
-	snprintf(b, sizeof(b), "%u/%u/%u", sc->syn, sc->fin, sc->rst);
+	snprintf(a, sizeof(a), "%" PRIu64 "/%" PRIu64 "/%" PRIu64, tt_dir_syns(cs), tt_dir_fins(cs),
+	         tt_dir_rsts(cs));
+	snprintf(b, sizeof(b), "%" PRIu64 "/%" PRIu64 "/%" PRIu64, tt_dir_syns(sc), tt_dir_fins(sc),
+	         tt_dir_rsts(sc));
 	dl_kv(ui, "SYN/FIN/RST", a, b);
 	snprintf(a, sizeof(a), cs->has_mss ? "%u" : "-", cs->mss);
 	snprintf(b, sizeof(b), sc->has_mss ? "%u" : "-", sc->mss);

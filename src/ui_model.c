@@ -120,8 +120,8 @@ void tt_ui_row_update(struct tt_ui_row *r, const struct tt_conn *c)
 		const struct tt_dir *d = &c->dir[e];
 		r->state[e] = c->state[e];
 		r->port[e] = tt_conn_port(c, e);
-		r->bytes[e] = d->payload_bytes;
-		r->packets[e] = d->packets;
+		r->bytes[e] = tt_dir_payload_bytes(d);
+		r->packets[e] = tt_dir_packets(d);
 		r->retx[e] = tt_dir_x(d)->counts[TT_AN_RETRANSMISSION];
 		r->has_win[e] = d->has_win;
 		r->scale_known[e] = d->scale_known;

@@ -60,6 +60,16 @@ const char *tt_anomaly_name(enum tt_anomaly a);
 #define TT_DIR_LIM_RTT 0x02   /* a segment went untimed: TT_RTT_SLOTS were in flight */
 #define TT_DIR_LIM_EXT 0x04   /* no side block (out of memory): conditions went unrecorded */
 
+/*
+ * A direction's counters are 64-bit values.  The record keeps their low 32
+ * bits (16 for the flags' counts), which is all that almost every connection
+ * needs; what carries beyond goes to the side block's hi[] (and sets wide_ctr).
+ */
+enum tt_dir_ctr {
+	TT_CTR_PACKETS = 0, TT_CTR_PAYLOAD, TT_CTR_UNIQUE, TT_CTR_ACKED, TT_CTR_FLIGHT_MAX,
+	TT_CTR_SYN, TT_CTR_FIN, TT_CTR_RST, TT_CTR_N
+};
+
 /* A gap in the sequence space this direction sent: bytes never captured. */
 struct tt_hole {
 	int64_t lo, hi;             /* relative sequence range [lo, hi) */
@@ -107,6 +117,7 @@ struct tt_rtt_stats {
  */
 struct tt_dir_ext {
 	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
+	uint32_t hi[TT_CTR_N];      /* what the record's counters carried (enum tt_dir_ctr) */
 	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
 	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
 	/* Zero-window advertisements: time spent, per direction. */
@@ -133,6 +144,7 @@ struct tt_dir {
 	bool scale_known : 1;       /* the shift is known: both SYNs seen, or one without the option */
 	bool sent_synack : 1;
 	bool has_last_ack : 1, in_zero_window : 1, has_ipid : 1, in_recovery : 1;
+	bool wide_ctr : 1;          /* a counter carried into the side block's hi[] */
 	uint8_t wscale;             /* as sent in the SYN */
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
@@ -155,13 +167,14 @@ struct tt_dir {
 	uint32_t win_min, win_max, win_last; /* scaled by shift (SYN windows never scaled) */
 	/* Wireshark's view of the last segment sent, for the per-segment rules. */
 	uint32_t last_ack_raw;      /* its acknowledgement field */
-	uint32_t syn, fin, rst;     /* segments with the flag (syn counts SYN and SYN,ACK) */
-
-	uint64_t packets;
-	uint64_t payload_bytes;     /* TCP payload, retransmissions included */
-	uint64_t unique_bytes;      /* payload bytes of sequence space captured for the first time */
-	uint64_t bytes_acked;       /* peer payload bytes newly acknowledged by this side */
-	uint64_t bytes_in_flight_max; /* largest unacknowledged, un-SACKed data after a segment */
+	/* Counters, 64-bit values kept as their low 32 (16) bits: read them with
+	 * tt_dir_packets() ... (enum tt_dir_ctr). */
+	uint16_t syn_lo, fin_lo, rst_lo; /* segments with the flag (syn: SYN and SYN,ACK) */
+	uint32_t packets_lo;
+	uint32_t payload_lo;        /* TCP payload, retransmissions included */
+	uint32_t unique_lo;         /* payload bytes of sequence space captured for the first time */
+	uint32_t acked_lo;          /* peer payload bytes newly acknowledged by this side */
+	uint32_t flight_max_lo;     /* largest unacknowledged, un-SACKed data after a segment */
 	uint64_t seq_next;          /* highest relative sequence end sent, unwrapped */
 	uint64_t data_next;         /* highest relative end of payload sent */
 	uint64_t ack_max;           /* highest relative ack (in the peer's space), unwrapped */
@@ -182,6 +195,55 @@ extern const struct tt_dir_ext tt_dir_ext_none;
 static inline const struct tt_dir_ext *tt_dir_x(const struct tt_dir *d)
 {
 	return d->ext != NULL ? d->ext : &tt_dir_ext_none;
+}
+
+/* A counter of a direction: its low bits, and what carried beyond them (bits wide). */
+static inline uint64_t tt_dir_ctr(const struct tt_dir *d, enum tt_dir_ctr w, uint32_t lo,
+                                  unsigned bits)
+{
+	return d->wide_ctr ? ((uint64_t)d->ext->hi[w] << bits) + lo : lo;
+}
+static inline uint64_t tt_dir_packets(const struct tt_dir *d)
+{
+	return tt_dir_ctr(d, TT_CTR_PACKETS, d->packets_lo, 32);
+}
+/* TCP payload, retransmissions included. */
+static inline uint64_t tt_dir_payload_bytes(const struct tt_dir *d)
+{
+	return tt_dir_ctr(d, TT_CTR_PAYLOAD, d->payload_lo, 32);
+}
+/* Payload bytes of sequence space captured for the first time. */
+static inline uint64_t tt_dir_unique_bytes(const struct tt_dir *d)
+{
+	return tt_dir_ctr(d, TT_CTR_UNIQUE, d->unique_lo, 32);
+}
+/* Peer payload bytes newly acknowledged by this side. */
+static inline uint64_t tt_dir_bytes_acked(const struct tt_dir *d)
+{
+	return tt_dir_ctr(d, TT_CTR_ACKED, d->acked_lo, 32);
+}
+/* The largest unacknowledged, un-SACKed data after a segment. */
+static inline uint64_t tt_dir_bytes_in_flight_max(const struct tt_dir *d)
+{
+	return tt_dir_ctr(d, TT_CTR_FLIGHT_MAX, d->flight_max_lo, 32);
+}
+/* Segments with SYN (SYN and SYN,ACK), FIN, RST. */
+static inline uint64_t tt_dir_syns(const struct tt_dir *d)
+{
+	return tt_dir_ctr(d, TT_CTR_SYN, d->syn_lo, 16);
+}
+static inline uint64_t tt_dir_fins(const struct tt_dir *d)
+{
+	return tt_dir_ctr(d, TT_CTR_FIN, d->fin_lo, 16);
+}
+static inline uint64_t tt_dir_rsts(const struct tt_dir *d)
+{
+	return tt_dir_ctr(d, TT_CTR_RST, d->rst_lo, 16);
+}
+/* Has the direction sent anything? */
+static inline bool tt_dir_sent(const struct tt_dir *d)
+{
+	return d->packets_lo != 0 || d->wide_ctr;
 }
 
 struct tt_flow_slab;

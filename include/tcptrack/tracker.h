@@ -118,7 +118,7 @@ static inline tt_time_ns tt_history_ts(const struct tt_history *h, tt_time_ns ba
  * segment touches comes first (the table's node with the key, which holds the
  * addresses and ports, then states and flags, then the two directions); the
  * times of the handshake and TIME_WAIT and the state histories, read when
- * states change or the record is written, come last.  648 bytes: what only
+ * states change or the record is written, come last.  600 bytes: what only
  * some connections need is in side blocks (struct tt_dir_ext, struct
  * tt_rtt_ring, the full times of a history that outgrows the record).
  */

@@ -121,11 +121,11 @@ static void make_conn(struct tt_conn *c)
 	hist_add(&c->hist[TT_CLIENT], TT_TCP_CLOSED, T_END + 1);
 
 	d = &c->dir[TT_CLIENT];
-	d->packets = 5;
-	d->payload_bytes = 100;
-	d->unique_bytes = 90;
-	d->syn = 1;
-	d->fin = 1;
+	d->packets_lo = 5;
+	d->payload_lo = 100;
+	d->unique_lo = 90;
+	d->syn_lo = 1;
+	d->fin_lo = 1;
 	d->has_fin = true;
 	d->has_isn = true;
 	d->isn = 1000;
@@ -143,8 +143,8 @@ static void make_conn(struct tt_conn *c)
 	ext_of(d)->counts[TT_AN_KEEP_ALIVE] = 3;
 
 	d = &c->dir[TT_SERVER];
-	d->packets = 4;
-	d->fin = 1;
+	d->packets_lo = 4;
+	d->fin_lo = 1;
 	d->has_fin = true;
 }
 
@@ -1335,7 +1335,7 @@ static char *run_many(enum tt_report_format fmt, size_t n, bool batch)
 	for (size_t i = 0; i < n; i++) {
 		c.id = 1 + i * 7919;
 		c.node.key.port[TT_CLIENT] = (uint16_t)(1024 + i);
-		c.dir[TT_CLIENT].packets = i * i;
+		c.dir[TT_CLIENT].packets_lo = (uint32_t)(i * i);
 		tt_report_conn(&r, &c);
 	}
 	tt_report_finish(&r, &st, &input);
@@ -1474,10 +1474,14 @@ Test(report, json_dir_largest_values)
 	make_conn(&c);
 	for (int e = 0; e < 2; e++) {
 		struct tt_dir *d = &c.dir[e];
-		d->packets = d->payload_bytes = d->bytes_in_flight_max = d->seq_next = UINT64_MAX;
-		d->bytes_acked = d->ack_max = UINT64_MAX;
-		d->unique_bytes = 0;
-		d->syn = d->fin = d->rst = d->isn = UINT32_MAX;
+		d->packets_lo = d->payload_lo = d->flight_max_lo = d->acked_lo = UINT32_MAX;
+		d->seq_next = d->ack_max = UINT64_MAX;
+		d->unique_lo = 0;
+		d->syn_lo = d->fin_lo = d->rst_lo = UINT16_MAX;
+		d->isn = UINT32_MAX;
+		d->wide_ctr = true; /* and every carry at its largest: */
+		for (int w = 0; w < TT_CTR_N; w++)
+			ext_of(d)->hi[w] = w == TT_CTR_UNIQUE ? 0 : UINT32_MAX;
 		d->win_min = d->win_max = d->win_last = UINT32_MAX;
 		ext_of(d)->icmp_errors = UINT32_MAX;
 		d->has_isn = d->has_mss = d->has_wscale = d->has_win = d->has_ack = true;
@@ -1497,7 +1501,7 @@ Test(report, json_dir_largest_values)
 	cr_assert_not_null(strstr(s, "\"c2s\":{\"packets\":18446744073709551615,"
 	                             "\"payload_bytes\":18446744073709551615,\"unique_bytes\":0,"
 	                             "\"retransmitted_bytes\":18446744073709551615,"
-	                             "\"syn\":4294967295,"),
+	                             "\"syn\":281474976710655,"),
 	                   "%s", s);
 	cr_assert_not_null(strstr(s, "\"retransmissions\":4294967295,"), "%s", s);
 	cr_assert_not_null(strstr(s, "\"zero_window_ms\":9223372036854.775,"

@@ -196,17 +196,17 @@ Test(seq, syn_learns_isn_and_options)
 	cr_assert_eq(c2s.shift, 0);
 	cr_assert(c2s.sack_ok);
 	cr_assert(c2s.ts_ok);
-	cr_assert_eq(c2s.syn, 1);
-	cr_assert_eq(c2s.packets, 1);
-	cr_assert_eq(c2s.unique_bytes, 0);
-	cr_assert_eq(c2s.payload_bytes, 0);
+	cr_assert_eq(tt_dir_syns(&c2s), 1);
+	cr_assert_eq(tt_dir_packets(&c2s), 1);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 0);
+	cr_assert_eq(tt_dir_payload_bytes(&c2s), 0);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
 	cr_assert_not(c2s.has_ack);
 	cr_assert_eq(c2s.win_last, 64240);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_ZERO_WINDOW], 0);
 	/* A SYN without ACK tells nothing about the other direction. */
 	cr_assert_not(s2c.has_base);
-	cr_assert_eq(s2c.packets, 0);
+	cr_assert_eq(tt_dir_packets(&s2c), 0);
 }
 
 Test(seq, syn_without_options)
@@ -236,7 +236,7 @@ Test(seq, syn_retransmitted)
 	i = send_seg(&c2s, &s2c, TT_TH_SYN, 500, 0, 8192, 0);
 	assert_info(i, true, false, false, false);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 1);
-	cr_assert_eq(c2s.syn, 2);
+	cr_assert_eq(tt_dir_syns(&c2s), 2);
 	cr_assert_eq(c2s.isn, 500);
 	cr_assert_eq(c2s.seq_next, 1);
 }
@@ -253,7 +253,7 @@ Test(seq, synack_acks_client_syn)
 	cr_assert_eq(s2c.isn, 9000);
 	cr_assert(s2c.has_ack);
 	cr_assert_eq(s2c.ack_max, 1);
-	cr_assert_eq(s2c.bytes_acked, 0);
+	cr_assert_eq(tt_dir_bytes_acked(&s2c), 0);
 	send_seg(&c2s, &s2c, TT_TH_ACK, 101, 9001, 512, 0);
 	cr_assert_eq(c2s.ack_max, 1);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
@@ -283,13 +283,13 @@ Test(seq, wraparound_counts_unique_bytes)
 	wrap_setup(&c2s, &s2c);
 	/* The third segment's raw sequence number wrapped past zero. */
 	cr_assert_eq((uint32_t)(ISN_WRAP + 401u), 105u);
-	cr_assert_eq(c2s.unique_bytes, 600);
-	cr_assert_eq(c2s.payload_bytes, 600);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 600);
+	cr_assert_eq(tt_dir_payload_bytes(&c2s), 600);
 	cr_assert_eq(c2s.seq_next, 601);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_LOST_SEGMENT], 0);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_KEEP_ALIVE], 0);
-	cr_assert_eq(c2s.packets, 4);
+	cr_assert_eq(tt_dir_packets(&c2s), 4);
 	cr_assert_eq(tt_dir_rel_seq(&c2s, 105u), 401);
 	cr_assert_eq(tt_dir_rel_seq(&c2s, ISN_WRAP + 601u), 601);
 }
@@ -303,10 +303,10 @@ Test(seq, resent_segment_is_retransmission)
 	i = send_seg(&c2s, &s2c, TT_TH_ACK | TT_TH_PSH, ISN_WRAP + 201u, 0, 512, 200);
 	assert_info(i, true, false, false, false);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 1);
-	cr_assert_eq(c2s.unique_bytes, 600);
-	cr_assert_eq(c2s.payload_bytes, 800);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 600);
+	cr_assert_eq(tt_dir_payload_bytes(&c2s), 800);
 	cr_assert_eq(c2s.seq_next, 601);
-	cr_assert_eq(c2s.packets, 5);
+	cr_assert_eq(tt_dir_packets(&c2s), 5);
 }
 
 /* Re-sending bytes 501..600 together with 100 new ones: only 100 are unique. */
@@ -319,8 +319,8 @@ Test(seq, partial_overlap_counts_new_bytes)
 	i = send_seg(&c2s, &s2c, TT_TH_ACK, ISN_WRAP + 501u, 0, 512, 200);
 	cr_assert((i.anomalies & TT_AN_BIT(TT_AN_RETRANSMISSION)));
 	cr_assert_not((i.anomalies & TT_AN_BIT(TT_AN_LOST_SEGMENT)));
-	cr_assert_eq(c2s.unique_bytes, 700);
-	cr_assert_eq(c2s.payload_bytes, 800);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 700);
+	cr_assert_eq(tt_dir_payload_bytes(&c2s), 800);
 	cr_assert_eq(c2s.seq_next, 701);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 1);
 }
@@ -335,7 +335,7 @@ Test(seq, gap_counts_lost_segment)
 	i = send_seg(&c2s, &s2c, TT_TH_ACK, ISN_WRAP + 801u, 0, 512, 100);
 	assert_info(i, false, false, true, false);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_LOST_SEGMENT], 1);
-	cr_assert_eq(c2s.unique_bytes, 700);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 700);
 	cr_assert_eq(c2s.seq_next, 901);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
 }
@@ -350,7 +350,7 @@ Test(seq, keepalive_zero_length)
 	assert_info(i, false, true, false, false);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_KEEP_ALIVE], 1);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
-	cr_assert_eq(c2s.unique_bytes, 600);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 600);
 	cr_assert_eq(c2s.seq_next, 601);
 }
 
@@ -364,8 +364,8 @@ Test(seq, keepalive_one_byte)
 	assert_info(i, false, true, false, false);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_KEEP_ALIVE], 1);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
-	cr_assert_eq(c2s.unique_bytes, 600);
-	cr_assert_eq(c2s.payload_bytes, 601);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 600);
+	cr_assert_eq(tt_dir_payload_bytes(&c2s), 601);
 	cr_assert_eq(c2s.seq_next, 601);
 }
 
@@ -393,15 +393,15 @@ Test(seq, fin_consumes_one)
 	wrap_setup(&c2s, &s2c);
 	i = send_seg(&c2s, &s2c, TT_TH_FIN | TT_TH_ACK, ISN_WRAP + 601u, 0, 512, 0);
 	assert_info(i, false, false, false, false);
-	cr_assert_eq(c2s.fin, 1);
+	cr_assert_eq(tt_dir_fins(&c2s), 1);
 	cr_assert(c2s.has_fin);
 	cr_assert_eq(c2s.fin_seq, (uint32_t)(ISN_WRAP + 601u));
 	cr_assert_eq(c2s.seq_next, 602);
-	cr_assert_eq(c2s.unique_bytes, 600);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 600);
 	/* Retransmitted FIN: counted, fin_seq unchanged. */
 	i = send_seg(&c2s, &s2c, TT_TH_FIN | TT_TH_ACK, ISN_WRAP + 601u, 0, 512, 0);
 	assert_info(i, true, false, false, false);
-	cr_assert_eq(c2s.fin, 2);
+	cr_assert_eq(tt_dir_fins(&c2s), 2);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert_eq(c2s.fin_seq, (uint32_t)(ISN_WRAP + 601u));
 	cr_assert_eq(c2s.seq_next, 602);
@@ -415,7 +415,7 @@ Test(seq, fin_with_data)
 	send_seg(&c2s, &s2c, TT_TH_FIN | TT_TH_ACK | TT_TH_PSH, ISN_WRAP + 601u, 0, 512, 50);
 	cr_assert_eq(c2s.fin_seq, (uint32_t)(ISN_WRAP + 651u));
 	cr_assert_eq(c2s.seq_next, 652);
-	cr_assert_eq(c2s.unique_bytes, 650);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 650);
 }
 
 /* A connection picked up mid-stream: base is the first sequence number - 1. */
@@ -432,7 +432,7 @@ Test(seq, midstream_base)
 	cr_assert(c2s.has_base);
 	cr_assert_eq(c2s.base, 4999);
 	cr_assert_eq(c2s.seq_next, 101);
-	cr_assert_eq(c2s.unique_bytes, 100);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 100);
 	/* The ACK field sets the peer's base too: it names the peer's next byte. */
 	cr_assert(s2c.has_base);
 	cr_assert(c2s.has_ack);
@@ -447,7 +447,7 @@ Test(seq, rst_counted_not_classified)
 	wrap_setup(&c2s, &s2c);
 	i = send_seg(&c2s, &s2c, TT_TH_RST, ISN_WRAP + 100u, 0, 0, 0);
 	assert_info(i, false, false, false, false);
-	cr_assert_eq(c2s.rst, 1);
+	cr_assert_eq(tt_dir_rsts(&c2s), 1);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_KEEP_ALIVE], 0);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_ZERO_WINDOW], 0);
@@ -472,16 +472,16 @@ Test(seq, acks_first_max_bytes_acked)
 	/* The server acks 100, then 300 (the ack wraps past zero), then an old 200. */
 	send_seg(&s2c, &c2s, TT_TH_ACK, 8, 0xffffff01u + 100u, 1000, 0);
 	cr_assert_eq(s2c.ack_max, 101);
-	cr_assert_eq(s2c.bytes_acked, 100);
+	cr_assert_eq(tt_dir_bytes_acked(&s2c), 100);
 	send_seg(&s2c, &c2s, TT_TH_ACK, 8, 0xffffff01u + 300u, 1000, 0);
 	cr_assert_eq(s2c.ack_max, 301);
-	cr_assert_eq(s2c.bytes_acked, 300);
+	cr_assert_eq(tt_dir_bytes_acked(&s2c), 300);
 	send_seg(&s2c, &c2s, TT_TH_ACK, 8, 0xffffff01u + 200u, 1000, 0);
 	cr_assert_eq(s2c.ack_max, 301);
-	cr_assert_eq(s2c.bytes_acked, 300);
+	cr_assert_eq(tt_dir_bytes_acked(&s2c), 300);
 	/* The client acked the server's SYN only. */
 	cr_assert_eq(c2s.ack_max, 1);
-	cr_assert_eq(c2s.bytes_acked, 0);
+	cr_assert_eq(tt_dir_bytes_acked(&c2s), 0);
 }
 
 /* A segment without the ACK bit does not touch the ack fields. */
@@ -666,10 +666,10 @@ Test(seq, zero_window_not_counted_on_syn_fin_rst)
 	i = send_seg(&c2s, &s2c, TT_TH_RST | TT_TH_ACK, 1002, 1, 0, 0);
 	cr_assert_not((i.anomalies & TT_AN_BIT(TT_AN_ZERO_WINDOW)));
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_ZERO_WINDOW], 0);
-	cr_assert_eq(c2s.rst, 1);
-	cr_assert_eq(c2s.fin, 1);
-	cr_assert_eq(c2s.syn, 1);
-	cr_assert_eq(c2s.packets, 3);
+	cr_assert_eq(tt_dir_rsts(&c2s), 1);
+	cr_assert_eq(tt_dir_fins(&c2s), 1);
+	cr_assert_eq(tt_dir_syns(&c2s), 1);
+	cr_assert_eq(tt_dir_packets(&c2s), 3);
 }
 
 /* While the peer advertises a zero window, the keep-alive-shaped segment is a
@@ -690,7 +690,7 @@ Test(seq, zero_window_probes)
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_ZERO_WINDOW_PROBE], 2);
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_KEEP_ALIVE], 0);
 	/* The probe's byte is outside the window: it counts when it is sent again. */
-	cr_assert_eq(c2s.unique_bytes, 600);
+	cr_assert_eq(tt_dir_unique_bytes(&c2s), 600);
 	cr_assert_eq(c2s.seq_next, 601);
 }
 
@@ -776,6 +776,49 @@ static void open_conn(struct conn *k)
 	p = at(MS(20), TT_TH_ACK, CISN + 1, SISN + 1, CWIN, 0);
 	cr_assert_eq(feed(&k->c, &k->s, &p), 0);
 	cr_assert(k->c.scale_known && k->s.scale_known);
+}
+
+/* ---- 64-bit counters kept as 32 (16) bits and a carry ------------------------------------- */
+
+/* Counters one step below their low bits' limit: the next segment carries into
+ * the side block, and the readers give the whole 64-bit values. */
+Test(seq, counters_carry_past_their_low_bits)
+{
+	const uint64_t lim = UINT64_C(1) << 32;
+	struct conn k;
+
+	open_conn(&k);
+	k.c.packets_lo = UINT32_MAX;
+	k.c.payload_lo = k.c.unique_lo = UINT32_MAX - 49;
+	k.s.acked_lo = UINT32_MAX - 49;
+	cr_assert_not(k.c.wide_ctr);
+	cr_assert_eq(c_data(&k, MS(30), 1, 100), 0);
+	cr_assert(k.c.wide_ctr);
+	cr_assert_eq(tt_dir_packets(&k.c), lim);
+	cr_assert_eq(tt_dir_payload_bytes(&k.c), lim + 50);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), lim + 50);
+	cr_assert_eq(s_ack(&k, MS(40), 101, SWIN), 0);
+	cr_assert_eq(tt_dir_bytes_acked(&k.s), lim + 50);
+	cr_assert_eq(c_data(&k, MS(50), 101, 100), 0);
+	cr_assert_eq(tt_dir_packets(&k.c), lim + 1);
+	cr_assert_eq(tt_dir_payload_bytes(&k.c), lim + 150);
+	cr_assert(tt_dir_sent(&k.c));
+
+	/* A maximum already past 32 bits stays until a larger one. */
+	k.c.flight_max_lo = 0;
+	k.c.ext->hi[TT_CTR_FLIGHT_MAX] = 1;
+	cr_assert_eq(c_data(&k, MS(60), 201, 100), 0);
+	cr_assert_eq(tt_dir_bytes_in_flight_max(&k.c), lim);
+
+	/* The flags' counts carry past 16 bits. */
+	k.s.fin_lo = k.s.rst_lo = k.s.syn_lo = UINT16_MAX;
+	feed(&k.s, &k.c, &(struct tt_packet){.seq = SISN + 1, .ack = CISN + 301,
+	                                      .flags = TT_TH_FIN | TT_TH_ACK, .ts = MS(70)});
+	cr_assert_eq(tt_dir_fins(&k.s), UINT64_C(1) << 16);
+	cr_assert_eq(tt_dir_rsts(&k.s), UINT16_MAX);
+	feed(&k.s, &k.c, &(struct tt_packet){.seq = SISN + 2, .flags = TT_TH_RST, .ts = MS(80)});
+	cr_assert_eq(tt_dir_rsts(&k.s), UINT64_C(1) << 16);
+	cr_assert_eq(tt_dir_syns(&k.s), UINT16_MAX);
 }
 
 /* ---- duplicate ACKs (tcp.analysis.duplicate_ack) -------------------------------------------- */
@@ -903,8 +946,8 @@ Test(seq, fast_retransmission_after_two_dup_acks)
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_FAST_RETRANSMISSION], 1);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_SPURIOUS_RETRANSMISSION], 0);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_OUT_OF_ORDER], 0);
-	cr_assert_eq(k.c.unique_bytes, 400);
-	cr_assert_eq(k.c.payload_bytes, 500);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), 400);
+	cr_assert_eq(tt_dir_payload_bytes(&k.c), 500);
 }
 
 /* The same re-send 25 ms after the last duplicate ACK: past Wireshark's 20 ms. */
@@ -1007,7 +1050,7 @@ Test(seq, spurious_retransmission_of_acked_data)
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_SPURIOUS_RETRANSMISSION], 1);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_FAST_RETRANSMISSION], 0);
-	cr_assert_eq(k.c.unique_bytes, 200);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), 200);
 }
 
 /* Partly acknowledged data sent again is a plain retransmission. */
@@ -1069,7 +1112,7 @@ Test(seq, gap_fill_older_tsval_is_out_of_order)
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_OUT_OF_ORDER], 1);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_RETRANSMISSION], 0);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_LOST_SEGMENT], 1);
-	cr_assert_eq(k.c.unique_bytes, 300);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), 300);
 	cr_assert_eq(k.c.n_holes, 0);
 }
 
@@ -1084,7 +1127,7 @@ Test(seq, gap_fill_newer_tsval_is_retransmission)
 	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_OUT_OF_ORDER], 0);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_RETRANSMISSION], 1);
-	cr_assert_eq(k.c.unique_bytes, 300, "never captured before: still unique");
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), 300, "never captured before: still unique");
 }
 
 /* IPv4 IDs counting up: n_steps small increments (IDs 100, 101, ...) on
@@ -1203,7 +1246,7 @@ Test(seq, resend_of_captured_bytes_is_never_out_of_order)
 	an = feed_thr(&k.c, &k.s, &p, MS(30));
 	cr_assert_eq(an, AN(RETRANSMISSION), "got %#x", an);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_OUT_OF_ORDER], 0);
-	cr_assert_eq(k.c.unique_bytes, 300, "the 100 gap bytes are new");
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), 300, "the 100 gap bytes are new");
 	cr_assert_eq(k.c.n_holes, 0);
 }
 
@@ -1248,10 +1291,10 @@ Test(seq, fifth_gap_forgets_the_lowest)
 	uint32_t an;
 
 	five_gaps(&k);
-	unique = k.c.unique_bytes;
+	unique = tt_dir_unique_bytes(&k.c);
 	an = c_data(&k, MS(35), 701, 100); /* D, 1 ms after it opened */
 	cr_assert_eq(an, AN(OUT_OF_ORDER), "got %#x", an);
-	cr_assert_eq(k.c.unique_bytes, unique + 100);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), unique + 100);
 }
 
 /* A fill in the middle of a gap splits it; when the table is full the lowest
@@ -1271,10 +1314,10 @@ Test(seq, split_gap_keeps_upper_part_when_table_full)
 	for (uint32_t i = 0; i < 4; i++)
 		c_data(&k, MS(31 + i), 201 + 200 * i, 100);
 	c_data(&k, MS(34) + US(100), 721, 20);
-	unique = k.c.unique_bytes;
+	unique = tt_dir_unique_bytes(&k.c);
 	an = c_data(&k, MS(34) + US(200), 761, 20);
 	cr_assert_eq(an, AN(OUT_OF_ORDER), "got %#x", an);
-	cr_assert_eq(k.c.unique_bytes, unique + 20);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), unique + 20);
 }
 
 /* ---- lost_segment and ack_lost_segment ---------------------------------------------------- */
@@ -1379,7 +1422,7 @@ Test(seq, midstream_first_segment_beyond_peer_ack_not_lost_nor_unseen)
 	cr_assert_eq(an, 0, "got %#x", an);
 	cr_assert_eq(tt_dir_x(&k.s)->counts[TT_AN_ACKED_UNSEEN], 0);
 	cr_assert_eq(tt_dir_x(&k.c)->counts[TT_AN_LOST_SEGMENT], 0);
-	cr_assert_eq(k.c.unique_bytes, 100);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), 100);
 }
 
 /* ---- keep-alives (tcp.analysis.keep_alive, keep_alive_ack) --------------------------------- */
@@ -1465,7 +1508,7 @@ Test(seq, zero_window_probe_one_byte)
 	an = c_data(&k, MS(240), 101, 1);
 	cr_assert_eq(an, AN(ZERO_WINDOW_PROBE), "got %#x", an);
 	cr_assert_eq(k.c.seq_next, 101);
-	cr_assert_eq(k.c.unique_bytes, 100);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), 100);
 	cr_assert_not_null(k.c.ext, "the probe's end is kept in the side block");
 	cr_assert_eq(k.c.ext->probe_next, 102);
 	an = s_ack(&k, MS(250), 101, 0);
@@ -1480,7 +1523,7 @@ Test(seq, zero_window_probe_one_byte)
 	cr_assert_eq(tt_dir_x(&k.s)->counts[TT_AN_ZERO_WINDOW_PROBE_ACK], 1);
 	cr_assert_eq(tt_dir_x(&k.s)->counts[TT_AN_DUP_ACK], 0);
 	cr_assert_eq(k.c.seq_next, 201);
-	cr_assert_eq(k.c.unique_bytes, 200);
+	cr_assert_eq(tt_dir_unique_bytes(&k.c), 200);
 }
 
 /* Linux's form: no data, seq = next - 1 (tcp_xmit_probe_skb()). */
@@ -1631,11 +1674,11 @@ static void flight_run(struct conn *k, bool sack)
 
 	open_conn(k);
 	c_data(k, MS(30), 1, 100);
-	cr_assert_eq(k->c.bytes_in_flight_max, 100);
+	cr_assert_eq(tt_dir_bytes_in_flight_max(&k->c), 100);
 	s_ack(k, MS(40), 101, SWIN);
 	c_data(k, MS(41), 201, 100);
 	c_data(k, MS(42), 301, 100);
-	cr_assert_eq(k->c.bytes_in_flight_max, 300);
+	cr_assert_eq(tt_dir_bytes_in_flight_max(&k->c), 300);
 	p = spkt(MS(50), 101, SWIN);
 	if (sack) {
 		p.opts.n_sack = 1;
@@ -1651,7 +1694,7 @@ Test(seq, bytes_in_flight_without_sack)
 	struct conn k;
 
 	flight_run(&k, false);
-	cr_assert_eq(k.c.bytes_in_flight_max, 400);
+	cr_assert_eq(tt_dir_bytes_in_flight_max(&k.c), 400);
 }
 
 Test(seq, bytes_in_flight_minus_sacked)
@@ -1659,7 +1702,7 @@ Test(seq, bytes_in_flight_minus_sacked)
 	struct conn k;
 
 	flight_run(&k, true);
-	cr_assert_eq(k.c.bytes_in_flight_max, 300, "(400 unacked - 200 SACKed = 200)");
+	cr_assert_eq(tt_dir_bytes_in_flight_max(&k.c), 300, "(400 unacked - 200 SACKed = 200)");
 }
 
 /* A D-SACK (RFC 2883 §4): the first block reports a duplicate inside the
@@ -1681,7 +1724,7 @@ Test(seq, bytes_in_flight_dsack_inside_sack_block)
 	p.opts.sack[1][1] = CISN + 401;
 	feed(&k.s, &k.c, &p);
 	c_data(&k, MS(61), 501, 400);
-	cr_assert_eq(k.c.bytes_in_flight_max, 600);
+	cr_assert_eq(tt_dir_bytes_in_flight_max(&k.c), 600);
 }
 
 /* ---- round-trip times (tcp.analysis.ack_rtt) ---------------------------------------------- */

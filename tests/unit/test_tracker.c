@@ -615,7 +615,7 @@ Test(tracker, first_fin_with_resent_data_is_still_a_close)
 	tt_tracker_finish(tr);
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_FIN_WAIT_1);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSE_WAIT);
-	cr_assert_eq(recs[0].dir[TT_SERVER].unique_bytes, 150);
+	cr_assert_eq(tt_dir_unique_bytes(&recs[0].dir[TT_SERVER]), 150);
 }
 
 Test(tracker, syn_retransmitted_after_a_bad_synack_is_not_a_simultaneous_open)
@@ -643,7 +643,7 @@ Test(tracker, rst_out_of_window_or_inexact_changes_nothing)
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_ESTABLISHED);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_OPEN);
 	cr_assert_eq(tt_tracker_stats(tr)->rst_ignored, 2);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].payload_bytes, 100);
+	cr_assert_eq(tt_dir_payload_bytes(&recs[0].dir[TT_CLIENT]), 100);
 }
 
 Test(tracker, rst_at_the_last_acknowledged_number_is_accepted)
@@ -685,7 +685,7 @@ Test(tracker, old_syn_after_a_reset_is_a_stray)
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
 	/* The stray counts in the record it follows, as in Wireshark's stream. */
-	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 3);
+	cr_assert_eq(tt_dir_packets(&recs[0].dir[TT_CLIENT]), 3);
 	cr_assert_eq(recs[0].strays, 1);
 	cr_assert_eq(tt_dir_x(&recs[0].dir[TT_CLIENT])->counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert_eq(recs[1].incarnation, 2);
@@ -848,8 +848,8 @@ Test(tracker, stray_within_a_second_of_the_end_counts_in_the_record)
 	tick(2);
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].strays, 1);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 3, "SYN, ACK and the stray");
-	cr_assert_eq(recs[0].dir[TT_SERVER].packets, 2);
+	cr_assert_eq(tt_dir_packets(&recs[0].dir[TT_CLIENT]), 3, "SYN, ACK and the stray");
+	cr_assert_eq(tt_dir_packets(&recs[0].dir[TT_SERVER]), 2);
 	cr_assert_eq(recs[0].end, T0 + SEC(1), "the stray does not move the end");
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_RESET);
 }
@@ -864,7 +864,7 @@ Test(tracker, stray_after_the_record_is_written_is_not_counted_in_it)
 	cr_assert_eq(nrecs, 1, "written before the stray is handled");
 	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
 	cr_assert_eq(recs[0].strays, 0);
-	cr_assert_eq(recs[0].dir[TT_CLIENT].packets, 2);
+	cr_assert_eq(tt_dir_packets(&recs[0].dir[TT_CLIENT]), 2);
 	tt_tracker_finish(tr);
 	cr_assert_eq(nrecs, 1, "no new record for the stray");
 }

@@ -177,9 +177,9 @@ Test(sort, keys_and_directions)
 	struct tt_conn c = conn(1, 40000, 80, TT_TCP_ESTABLISHED, TT_TCP_CLOSE_WAIT);
 	struct tt_ui_row a, b;
 
-	c.dir[0].payload_bytes = 100;
+	c.dir[0].payload_lo = 100;
 	a = row_of(&c);
-	c.dir[0].payload_bytes = 200;
+	c.dir[0].payload_lo = 200;
 	c.id = 2;
 	b = row_of(&c);
 	/* Bytes: largest first, so b's key is smaller; reversed, the other way. */
@@ -305,12 +305,12 @@ Test(model, rate_from_successive_refreshes)
 	struct tt_conn c = conn(7, 40000, 80, TT_TCP_ESTABLISHED, TT_TCP_ESTABLISHED);
 	struct tt_ui_row *r;
 
-	c.dir[0].payload_bytes = 1000;
+	c.dir[0].payload_lo = 1000;
 	refresh(T0 + SEC(0.5), &c, 1);
 	r = tt_ui_model_find(&m, 7);
 	cr_assert_not_null(r);
 	cr_assert_float_eq(r->rate, 1000.0, 1e-6); /* a new row: over at least a second */
-	c.dir[0].payload_bytes = 3000;
+	c.dir[0].payload_lo = 3000;
 	refresh(T0 + SEC(1.0), &c, 1); /* half a second: too short to measure */
 	cr_assert_float_eq(tt_ui_model_find(&m, 7)->rate, 1000.0, 1e-6);
 	refresh(T0 + SEC(1.5), &c, 1);
@@ -385,7 +385,7 @@ Test(model, view_filters_and_sorts_with_ties_by_id)
 	for (int i = 0; i < 4; i++) {
 		c[i] = conn((uint64_t)(10 - i), (uint16_t)(40000 + i), 80, TT_TCP_ESTABLISHED,
 		            TT_TCP_ESTABLISHED);
-		c[i].dir[1].payload_bytes = (uint64_t)(i % 2) * 500;
+		c[i].dir[1].payload_lo = (uint32_t)(i % 2) * 500;
 	}
 	c[3].state[1] = TT_TCP_CLOSE_WAIT;
 	refresh(T0, c, 4);
