@@ -203,43 +203,26 @@ static inline uint64_t tt_dir_ctr(const struct tt_dir *d, enum tt_dir_ctr w, uin
 {
 	return d->wide_ctr ? ((uint64_t)d->ext->hi[w] << bits) + lo : lo;
 }
-static inline uint64_t tt_dir_packets(const struct tt_dir *d)
-{
-	return tt_dir_ctr(d, TT_CTR_PACKETS, d->packets_lo, 32);
-}
+#define TT_DIR_CTR_READER(name, w, lo, bits)                                                      \
+	static inline uint64_t name(const struct tt_dir *d)                                           \
+	{                                                                                             \
+		return tt_dir_ctr(d, w, d->lo, bits);                                                 \
+	}
+TT_DIR_CTR_READER(tt_dir_packets, TT_CTR_PACKETS, packets_lo, 32)
 /* TCP payload, retransmissions included. */
-static inline uint64_t tt_dir_payload_bytes(const struct tt_dir *d)
-{
-	return tt_dir_ctr(d, TT_CTR_PAYLOAD, d->payload_lo, 32);
-}
+TT_DIR_CTR_READER(tt_dir_payload_bytes, TT_CTR_PAYLOAD, payload_lo, 32)
 /* Payload bytes of sequence space captured for the first time. */
-static inline uint64_t tt_dir_unique_bytes(const struct tt_dir *d)
-{
-	return tt_dir_ctr(d, TT_CTR_UNIQUE, d->unique_lo, 32);
-}
+TT_DIR_CTR_READER(tt_dir_unique_bytes, TT_CTR_UNIQUE, unique_lo, 32)
 /* Peer payload bytes newly acknowledged by this side. */
-static inline uint64_t tt_dir_bytes_acked(const struct tt_dir *d)
-{
-	return tt_dir_ctr(d, TT_CTR_ACKED, d->acked_lo, 32);
-}
+TT_DIR_CTR_READER(tt_dir_bytes_acked, TT_CTR_ACKED, acked_lo, 32)
 /* The largest unacknowledged, un-SACKed data after a segment. */
-static inline uint64_t tt_dir_bytes_in_flight_max(const struct tt_dir *d)
-{
-	return tt_dir_ctr(d, TT_CTR_FLIGHT_MAX, d->flight_max_lo, 32);
-}
+TT_DIR_CTR_READER(tt_dir_bytes_in_flight_max, TT_CTR_FLIGHT_MAX, flight_max_lo, 32)
 /* Segments with SYN (SYN and SYN,ACK), FIN, RST. */
-static inline uint64_t tt_dir_syns(const struct tt_dir *d)
-{
-	return tt_dir_ctr(d, TT_CTR_SYN, d->syn_lo, 16);
-}
-static inline uint64_t tt_dir_fins(const struct tt_dir *d)
-{
-	return tt_dir_ctr(d, TT_CTR_FIN, d->fin_lo, 16);
-}
-static inline uint64_t tt_dir_rsts(const struct tt_dir *d)
-{
-	return tt_dir_ctr(d, TT_CTR_RST, d->rst_lo, 16);
-}
+TT_DIR_CTR_READER(tt_dir_syns, TT_CTR_SYN, syn_lo, 16)
+TT_DIR_CTR_READER(tt_dir_fins, TT_CTR_FIN, fin_lo, 16)
+TT_DIR_CTR_READER(tt_dir_rsts, TT_CTR_RST, rst_lo, 16)
+#undef TT_DIR_CTR_READER
+
 /* Has the direction sent anything? */
 static inline bool tt_dir_sent(const struct tt_dir *d)
 {
