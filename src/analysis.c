@@ -29,6 +29,12 @@
 #include "tcptrack/analysis.h"
 #include "tcptrack/flow_table.h"
 
+#include <string.h>
+
+_Static_assert(TT_RTT_SLOTS <= 8 && (TT_RTT_SLOTS & (TT_RTT_SLOTS - 1)) == 0,
+               "rtt_head and rtt_count are 4 bits; the ring wraps by mask");
+_Static_assert(TT_MAX_HOLES < 16 && TT_MAX_SACK_BLOCKS < 16, "n_holes and n_sack are 4 bits");
+
 #define MS_NS ((tt_time_ns)1000000)
 #define FAST_RETX_WINDOW (20 * MS_NS) /* Wireshark: within 20 ms of the dup ACK */
 
@@ -129,6 +135,118 @@ struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d)
 			d->limits |= TT_DIR_LIM_EXT;
 	}
 	return d->ext;
+}
+
+/* ---- the record's times ------------------------------------------------------------------- */
+
+/* The record's count for the time or duration in place k of the side block's
+ * layout, clamped to fit (there is no side block to take). */
+static uint32_t rt_clamp(const struct tt_rtimes *rt, bool is_time, tt_time_ns v)
+{
+	uint64_t d = (uint64_t)v - (is_time ? (uint64_t)rt->first : 0);
+	uint32_t n;
+
+	if (tt_rt_enc(rt, is_time, v, &n))
+		return n;
+	if (is_time ? v < rt->first : v < 0)
+		return 0;
+	d /= tt_rt_us(rt) ? 1000 : 1;
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+/* Every time, in the side block's layout, from the record's counts. */
+static void rt_expand(const struct tt_rtimes *rt, tt_time_ns *w)
+{
+	for (int k = 0; k < TT_RT_NSCALAR; k++)
+		w[k] = tt_rt_get(rt, k);
+	for (int ep = 0; ep < 2; ep++)
+		for (int i = 0; i < TT_HISTORY_INLINE; i++)
+			w[TT_RT_HIST + ep * TT_HISTORY_MAX + i] = tt_rt_hist(rt, ep, i);
+}
+
+bool tt_rt_widen(struct tt_rtimes *rt, struct tt_flow_slab *wide)
+{
+	tt_time_ns *w;
+
+	if (rt->wide != NULL)
+		return true;
+	w = wide != NULL ? tt_flow_slab_get(wide) : NULL;
+	if (w == NULL)
+		return false;
+	rt_expand(rt, w);
+	rt->wide = w;
+	return true;
+}
+
+/* Every time and duration, in the side block's layout, as counts of `to`
+ * (its first and unit, and which times are set, already there); false if
+ * one does not fit. */
+static bool rt_encode_all(struct tt_rtimes *to, const tt_time_ns *w)
+{
+	for (int k = 0; k < TT_RT_NSCALAR; k++) {
+		if (k < TT_RT_NTIMES && !(to->set >> k & 1))
+			to->n[k] = 0; /* never set: stays so */
+		else if (!tt_rt_enc(to, k < TT_RT_NTIMES, w[k], &to->n[k]))
+			return false;
+	}
+	for (int ep = 0; ep < 2; ep++)
+		for (int i = 0; i < TT_HISTORY_INLINE; i++)
+			if (!tt_rt_enc(to, true, w[TT_RT_HIST + ep * TT_HISTORY_MAX + i],
+			               &to->n[TT_RT_HIST + ep * TT_HISTORY_INLINE + i]))
+				return false;
+	return true;
+}
+
+void tt_rt_set_wide(struct tt_rtimes *rt, struct tt_flow_slab *wide, int slot, tt_time_ns v)
+{
+	if (tt_rt_widen(rt, wide))
+		rt->wide[slot] = v;
+	else
+		rt->n[slot] = rt_clamp(rt, slot < TT_RT_NTIMES, v);
+}
+
+bool tt_rt_set_hist(struct tt_rtimes *rt, struct tt_flow_slab *wide, int ep, int i,
+                    tt_time_ns ts)
+{
+	uint32_t *n = i < TT_HISTORY_INLINE ? &rt->n[TT_RT_HIST + ep * TT_HISTORY_INLINE + i] : NULL;
+
+	if (rt->wide == NULL && n != NULL && tt_rt_enc(rt, true, ts, n))
+		return true;
+	if (tt_rt_widen(rt, wide)) {
+		rt->wide[TT_RT_HIST + ep * TT_HISTORY_MAX + i] = ts;
+		return true;
+	}
+	if (n != NULL)
+		*n = rt_clamp(rt, true, ts);
+	return false;
+}
+
+void tt_rt_rebase(struct tt_rtimes *rt, struct tt_flow_slab *wide, tt_time_ns first)
+{
+	tt_time_ns w[TT_RT_WIDE];
+	struct tt_rtimes to;
+
+	if (rt->wide != NULL) { /* full times: nothing counts from the first packet */
+		rt->first = first;
+		return;
+	}
+	rt_expand(rt, w);
+	memset(&to, 0, sizeof(to));
+	tt_rt_init(&to, first);
+	to.set |= rt->set & ~TT_RT_US;
+	if (!rt_encode_all(&to, w)) {
+		if (wide != NULL && (to.wide = tt_flow_slab_get(wide)) != NULL) {
+			memcpy(to.wide, w, sizeof(w));
+		} else { /* no side block: the nearest counts */
+			for (int k = 0; k < TT_RT_NSCALAR; k++)
+				to.n[k] = rt_clamp(&to, k < TT_RT_NTIMES, w[k]);
+			for (int ep = 0; ep < 2; ep++)
+				for (int i = 0; i < TT_HISTORY_INLINE; i++)
+					to.n[TT_RT_HIST + ep * TT_HISTORY_INLINE + i] =
+					        rt_clamp(&to, true, w[TT_RT_HIST + ep * TT_HISTORY_MAX + i]);
+		}
+	}
+	*rt = to;
 }
 
 /* What carried past a counter's low bits (out of line: beyond 4 GiB, or 64 Ki flags). */
@@ -340,8 +458,9 @@ static void learn_ipid(struct tt_dir *d, const struct tt_packet *p)
  * the capture point, or sent before the segment that jumped the gap and
  * delayed on the way (reordered)?
  */
-static bool fill_is_resend(const struct tt_dir *d, const struct tt_hole *h,
-                           const struct tt_packet *p, tt_time_ns ooo_threshold)
+static bool fill_is_resend(const struct tt_rtimes *rt, const struct tt_dir *d,
+                           const struct tt_hole *h, const struct tt_packet *p,
+                           tt_time_ns ooo_threshold)
 {
 	if (h->flags & TT_HOLE_ACKED)
 		return true; /* the receiver had these bytes: an earlier copy passed */
@@ -350,6 +469,8 @@ static bool fill_is_resend(const struct tt_dir *d, const struct tt_hole *h,
 	if ((h->flags & TT_HOLE_IPID) && p->ip_version == 4 && p->ip_id != 0 && ipid_trusted(d) &&
 	    p->ip_id != h->ipid)
 		return (int16_t)(uint16_t)(p->ip_id - h->ipid) > 0;
+	if (ooo_threshold == TT_OOO_HANDSHAKE)
+		ooo_threshold = tt_ns_add(tt_rt_get(rt, TT_RT_PATH_RTT), tt_rt_get(rt, TT_RT_PATH_RTT + 1));
 	return p->ts - h->opened >= ooo_threshold;
 }
 
@@ -362,10 +483,11 @@ static bool fill_is_resend(const struct tt_dir *d, const struct tt_hole *h,
  * must follow that ACK within 20 ms (Wireshark's slack) plus the time the ACK
  * needs to reach the sender and the re-send to come back to the capture point.
  */
-static bool answers_loss_signal(const struct tt_dir *snd, const struct tt_dir *rcv,
-                                const struct tt_packet *p)
+static bool answers_loss_signal(const struct tt_rtimes *rt, int si, const struct tt_dir *snd,
+                                const struct tt_dir *rcv, const struct tt_packet *p)
 {
-	if (!rcv->has_last_ack || p->ts - rcv->last_ack_ts >= FAST_RETX_WINDOW + snd->path_rtt)
+	if (!rcv->has_last_ack || p->ts - tt_rt_get(rt, TT_RT_SEG_LAST + !si) >=
+	                                  FAST_RETX_WINDOW + tt_rt_get(rt, TT_RT_PATH_RTT + si))
 		return false;
 	if (rcv->dup_ack_num >= 2 && rcv->last_ack_raw == p->seq)
 		return true;
@@ -437,19 +559,22 @@ static void rtt_resent(struct tt_dir *d, const struct tt_packet *p)
 	}
 }
 
-static void rtt_sample(struct tt_rtt_stats *r, tt_time_ns v)
+/* A round trip of direction d, number di of the record's times. */
+static void rtt_sample(struct tt_flow_slab *wide, struct tt_rtimes *rt, int di, struct tt_dir *d,
+                       tt_time_ns v)
 {
-	if (r->samples == 0 || v < r->min)
-		r->min = v;
-	if (r->samples == 0 || v > r->max)
-		r->max = v;
-	r->sum = tt_ns_add(r->sum, v);
-	r->samples++;
+	if (d->rtt_samples == 0 || v < tt_rt_get(rt, TT_RT_RTT_MIN + di))
+		tt_rt_set(rt, wide, TT_RT_RTT_MIN + di, v);
+	if (d->rtt_samples == 0 || v > tt_rt_get(rt, TT_RT_RTT_MAX + di))
+		tt_rt_set(rt, wide, TT_RT_RTT_MAX + di, v);
+	d->rtt_sum = tt_ns_add(d->rtt_sum, v);
+	d->rtt_samples++;
 }
 
 /* An ACK from the peer: time the newest segment it covers; the ring goes
  * back to its slab when none is left in flight. */
-static void rtt_acked(struct tt_flow_slab *rings, struct tt_dir *d, const struct tt_packet *p)
+static void rtt_acked(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int di, struct tt_dir *d,
+                      const struct tt_packet *p)
 {
 	const struct tt_rtt_slot *last = NULL;
 	unsigned k = 0;
@@ -457,7 +582,7 @@ static void rtt_acked(struct tt_flow_slab *rings, struct tt_dir *d, const struct
 	while (d->rtt_count > 0 && !tt_seq_after(d->ring->slot[d->rtt_head].end, p->ack)) {
 		k = d->rtt_head;
 		last = &d->ring->slot[k];
-		d->rtt_head = (uint8_t)((d->rtt_head + 1) % TT_RTT_SLOTS);
+		d->rtt_head = (d->rtt_head + 1u) & (TT_RTT_SLOTS - 1);
 		d->rtt_count--;
 	}
 	if (last == NULL)
@@ -468,9 +593,9 @@ static void rtt_acked(struct tt_flow_slab *rings, struct tt_dir *d, const struct
 	if (p->ts >= last->ts &&
 	    (!(d->rtt_retx >> k & 1) ||
 	     ((d->rtt_ts >> k & 1) && p->opts.has_ts && p->opts.ts_ecr == last->tsval)))
-		rtt_sample(&d->rtt, p->ts - last->ts);
+		rtt_sample(m->wide, rt, di, d, p->ts - last->ts);
 	if (d->rtt_count == 0) {
-		tt_flow_slab_put(rings, d->ring);
+		tt_flow_slab_put(m->ring, d->ring);
 		d->ring = NULL;
 	}
 }
@@ -579,8 +704,8 @@ static void account_in_flight(struct tt_flow_slab *slab, struct tt_dir *snd,
 
 /* ---- one segment --------------------------------------------------------------------------- */
 
-void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_dir *rcv,
-                         const struct tt_packet *p,
+void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int si,
+                         struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
                          tt_time_ns ooo_threshold, struct tt_seg_info *info)
 {
 	bool syn = (p->flags & TT_TH_SYN) != 0;
@@ -592,6 +717,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 	uint32_t len = p->payload_len, an = 0;
 	int64_t rel, data_start, data_end, end, prev_next;
 	bool at_next, same_ack, same_win, peer_zero, probe1 = false, resend = false;
+	struct tt_rt_stamp now;
 
 	ctr_add(m->ext, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
 	ctr_add(m->ext, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
@@ -676,7 +802,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 				/* Simultaneous open: the SYN,ACK repeats the SYN's number
 				 * by design (RFC 9293 Figure 8); not a retransmission. */
 			} else if (rel < prev_next && end > rel) {
-				if (acked || unseen < below - rel || fill_is_resend(snd, h, p, ooo_threshold))
+				if (acked || unseen < below - rel || fill_is_resend(rt, snd, h, p, ooo_threshold))
 					resend = true;
 				else
 					an |= TT_AN_BIT(TT_AN_OUT_OF_ORDER);
@@ -687,7 +813,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 				an |= TT_AN_BIT(TT_AN_RETRANSMISSION);
 				if (acked)
 					an |= TT_AN_BIT(TT_AN_SPURIOUS_RETRANSMISSION);
-				else if (rel < prev_next && answers_loss_signal(snd, rcv, p)) {
+				else if (rel < prev_next && answers_loss_signal(rt, si, snd, rcv, p)) {
 					an |= TT_AN_BIT(TT_AN_FAST_RETRANSMISSION);
 					if (!snd->in_recovery && tt_dir_ext_need(m->ext, snd) != NULL) {
 						snd->in_recovery = true;
@@ -737,8 +863,9 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 	if (syn && ackf)
 		snd->sent_synack = true;
 
+	now = tt_rt_stamp(rt, p->ts); /* (for the record's times it sets below) */
 	if (len > 0 && !rst && rcv->has_last_ack && p->seq == rcv->last_ack_raw)
-		snd->front_fill_ts = p->ts; /* what the peer waits for next */
+		tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, &now); /* what the peer waits for */
 
 	/* Round trips: this segment's data, and the peer's data it ACKs. */
 	if (len > 0 && !rst) {
@@ -748,7 +875,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 			rtt_push(m->ring, snd, p, p->seq + (syn ? 1u : 0u) + len);
 	}
 	if (ackf && !rst)
-		rtt_acked(m->ring, rcv, p);
+		rtt_acked(m, rt, !si, rcv, p);
 
 	/* Wireshark's duplicate-ACK run: reset when the ACK number moves. */
 	if (!snd->has_last_ack || p->ack != snd->last_ack_raw)
@@ -760,7 +887,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 		account_ack(m->ext, snd, rcv, p->ack);
 	if (!rst) {
 		snd->last_ack_raw = p->ack;
-		snd->last_ack_ts = p->ts;
+		tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, &now);
 		snd->has_last_ack = true;
 		snd->last_anomalies =
 		    (uint8_t)(((an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) ? TT_LAST_KEEP_ALIVE : 0) |
@@ -770,7 +897,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struc
 			track_zero_window(m->ext, snd, p);
 		snd->n_sack = 0;
 		if (p->opts.n_sack > 0 && tt_dir_ext_need(m->ext, snd) != NULL) {
-			snd->n_sack = p->opts.n_sack;
+			snd->n_sack = p->opts.n_sack & 0xfu;
 			for (int i = 0; i < p->opts.n_sack; i++) {
 				snd->ext->sack[i][0] = p->opts.sack[i][0];
 				snd->ext->sack[i][1] = p->opts.sack[i][1];

@@ -56,15 +56,15 @@ static bool state_at(const struct tt_conn *c, int ep, tt_time_ns at, uint8_t *st
 	int i = -1;
 
 	for (int k = 0; k < h->n; k++)
-		if (tt_history_ts(h, c->first, k) <= at)
+		if (tt_conn_hist_ts(c, ep, k) <= at)
 			i = k;
 	if (i < 0 || tt_history_state(h, i) == TT_TCP_CLOSED)
 		return false;
-	if (tt_history_state(h, i) == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0 &&
-	    c->tw_deadline[ep] <= at)
+	if (tt_history_state(h, i) == TT_TCP_TIME_WAIT && tt_conn_tw_deadline(c, ep) != 0 &&
+	    tt_conn_tw_deadline(c, ep) <= at)
 		return false;
 	*state = (uint8_t)tt_history_state(h, i);
-	*since = tt_history_ts(h, c->first, i);
+	*since = tt_conn_hist_ts(c, ep, i);
 	return true;
 }
 
@@ -105,7 +105,7 @@ void tt_at_add_conn(struct tt_at *a, const struct tt_conn *c)
 {
 	bool any = false;
 
-	if (c->incarnation > 1 && c->first <= a->at)
+	if (c->incarnation > 1 && c->rt.first <= a->at)
 		drop_replaced(a, c);
 
 	for (int ep = 0; ep < 2; ep++) {

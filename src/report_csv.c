@@ -69,10 +69,12 @@ static void opt_ms(FILE *f, bool has, tt_time_ns v)
 	}
 }
 
-static void csv_dir(FILE *f, const struct tt_dir *d)
+static void csv_dir(FILE *f, const struct tt_conn *c, int di)
 {
+	const struct tt_dir *d = &c->dir[di];
 	const struct tt_dir_ext *x = tt_dir_x(d);
-	bool rtt = d->rtt.samples > 0;
+	struct tt_rtt_stats r = tt_conn_rtt(c, di);
+	bool rtt = r.samples > 0;
 
 	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 	        tt_dir_packets(d), tt_dir_payload_bytes(d), tt_dir_unique_bytes(d),
@@ -93,10 +95,10 @@ static void csv_dir(FILE *f, const struct tt_dir *d)
 	opt_ms(f, true, x->zw_max);
 	fprintf(f, ",%" PRIu64 ",%" PRIu64, tt_dir_bytes_in_flight_max(d), d->seq_next);
 	opt_u(f, d->has_ack, d->ack_max);
-	fprintf(f, ",%" PRIu64 ",%u,%u", tt_dir_bytes_acked(d), x->icmp_errors, d->rtt.samples);
-	opt_ms(f, rtt, d->rtt.min);
-	opt_ms(f, rtt, rtt ? d->rtt.sum / d->rtt.samples : 0);
-	opt_ms(f, rtt, d->rtt.max);
+	fprintf(f, ",%" PRIu64 ",%u,%u", tt_dir_bytes_acked(d), x->icmp_errors, r.samples);
+	opt_ms(f, rtt, r.min);
+	opt_ms(f, rtt, rtt ? r.sum / r.samples : 0);
+	opt_ms(f, rtt, r.max);
 }
 
 static void csv_time(FILE *f, tt_time_ns t)
@@ -106,12 +108,14 @@ static void csv_time(FILE *f, tt_time_ns t)
 	fputs(b, f);
 }
 
-static void csv_history(FILE *f, const struct tt_history *h, tt_time_ns base)
+static void csv_history(FILE *f, const struct tt_conn *c, int ep)
 {
+	const struct tt_history *h = &c->hist[ep];
+
 	fputc(',', f);
 	for (int i = 0; i < h->n; i++) {
 		fprintf(f, "%s%s@", i ? " " : "", tt_tcp_state_name(tt_history_state(h, i)));
-		csv_time(f, tt_history_ts(h, base, i));
+		csv_time(f, tt_conn_hist_ts(c, ep, i));
 	}
 }
 
@@ -126,11 +130,11 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	tt_format_endpoint(sv, sizeof(sv), c->ip_version, tt_conn_addr(c, TT_SERVER),
 	                   tt_conn_port(c, TT_SERVER));
 	fprintf(f, "%" PRIu64 ",%u,%u,%s,%s,", c->id, c->incarnation, c->ip_version, cl, sv);
-	csv_time(f, c->first);
+	csv_time(f, c->rt.first);
 	fputc(',', f);
-	csv_time(f, c->last);
+	csv_time(f, tt_conn_last(c));
 	fputc(',', f);
-	csv_time(f, c->end);
+	csv_time(f, tt_conn_end(c));
 	fprintf(f, ",%s,%u,%s,%s,%s,%s,%d,%s,%s,",
 	        tt_end_reason_name((enum tt_end_reason)c->end_reason), c->strays,
 	        tt_handshake_name((enum tt_handshake)c->handshake),
@@ -139,8 +143,8 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	        tt_tcp_state_name(c->state[TT_SERVER]));
 	for (int ep = 0; ep < 2; ep++) {
 		/* When an endpoint left in TIME_WAIT leaves it (2*MSL after it entered). */
-		if (c->state[ep] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0)
-			csv_time(f, c->tw_deadline[ep]);
+		if (c->state[ep] == TT_TCP_TIME_WAIT && tt_conn_tw_deadline(c, ep) != 0)
+			csv_time(f, tt_conn_tw_deadline(c, ep));
 		fputc(',', f);
 	}
 	fprintf(f, "%s,%d", tt_client_reason_name((enum tt_client_reason)c->client_reason),
@@ -159,10 +163,10 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 		for (int i = 0; i < n; i++)
 			fprintf(f, "%s%s", i ? " " : "", inf[i]);
 	}
-	csv_history(f, &c->hist[TT_CLIENT], c->first);
-	csv_history(f, &c->hist[TT_SERVER], c->first);
-	csv_dir(f, &c->dir[TT_CLIENT]);
-	csv_dir(f, &c->dir[TT_SERVER]);
+	csv_history(f, c, TT_CLIENT);
+	csv_history(f, c, TT_SERVER);
+	csv_dir(f, c, TT_CLIENT);
+	csv_dir(f, c, TT_SERVER);
 	fputc('\n', f);
 }
 

@@ -220,7 +220,7 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
                              enum tt_endpoint ep)
 {
 	const struct tt_history *h = &c->hist[ep];
-	tt_time_ns total = 0, end = c->end > c->last ? c->end : c->last;
+	tt_time_ns total = 0, end = tt_conn_end(c) > tt_conn_last(c) ? tt_conn_end(c) : tt_conn_last(c);
 	bool open = false, seen = false;
 	struct tt_diag_close_wait *w;
 
@@ -230,9 +230,9 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
 			continue;
 		seen = true;
 		open = i == h->n - 1;
-		to = open ? end : tt_history_ts(h, c->first, i + 1);
-		if (to > tt_history_ts(h, c->first, i)) /* time may go backwards in a capture */
-			total += to - tt_history_ts(h, c->first, i);
+		to = open ? end : tt_conn_hist_ts(c, (int)ep, i + 1);
+		if (to > tt_conn_hist_ts(c, (int)ep, i)) /* time may go backwards in a capture */
+			total += to - tt_conn_hist_ts(c, (int)ep, i);
 	}
 	if (!seen || total <= d->close_wait_alert)
 		return;

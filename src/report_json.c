@@ -172,16 +172,19 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 	p = hs ? tt_p_ms(p, tt_conn_handshake_rtt(c)) : TT_P_LIT(p, "null");
 	P_MS(p, "client_side_ms", c->has_rtt_client, tt_conn_rtt_side(c, TT_CLIENT));
 	P_MS(p, "server_side_ms", c->has_rtt_server, tt_conn_rtt_side(c, TT_SERVER));
-	p = json_rtt_dir(TT_P_LIT(p, ",\"c2s\":"), &c->dir[TT_CLIENT].rtt);
-	p = json_rtt_dir(TT_P_LIT(p, ",\"s2c\":"), &c->dir[TT_SERVER].rtt);
+	{
+		struct tt_rtt_stats ra = tt_conn_rtt(c, TT_CLIENT), rb = tt_conn_rtt(c, TT_SERVER);
+		p = json_rtt_dir(TT_P_LIT(p, ",\"c2s\":"), &ra);
+		p = json_rtt_dir(TT_P_LIT(p, ",\"s2c\":"), &rb);
+	}
 	*p++ = '}';
 	assert((size_t)(p - start) <= JSON_RTT_MAX);
 	o->n += (size_t)(p - start);
 }
 
-static void json_history(struct tt_outbuf *o, const char *key, const struct tt_history *h,
-                         tt_time_ns base)
+static void json_history(struct tt_outbuf *o, const char *key, const struct tt_conn *c, int ep)
 {
+	const struct tt_history *h = &c->hist[ep];
 	/* ["STATE", for each state, built once and copied as fixed 16-byte blocks */
 	static char pre[TT_TCP_NSTATES][16];
 	static uint8_t pre_len[TT_TCP_NSTATES];
@@ -203,7 +206,7 @@ static void json_history(struct tt_outbuf *o, const char *key, const struct tt_h
 		} else {
 			p = TT_P_LIT(p, "[\"?\",");
 		}
-		p = tt_p_time(o, p, tt_history_ts(h, base, i));
+		p = tt_p_time(o, p, tt_conn_hist_ts(c, ep, i));
 		*p++ = ']';
 		o->n += (size_t)(p - start);
 	}
@@ -231,9 +234,9 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		p = TT_P_LIT(p, "\",\"server\":\"");
 		p = tt_p_endpoint(p, c->ip_version, tt_conn_addr(c, TT_SERVER), tt_conn_port(c, TT_SERVER));
 		p = TT_P_LIT(p, "\",\"first\":");
-		p = tt_p_time(o, p, c->first);
+		p = tt_p_time(o, p, c->rt.first);
 		p = TT_P_LIT(p, ",\"last\":");
-		p = tt_p_time(o, p, c->last);
+		p = tt_p_time(o, p, tt_conn_last(c));
 		P_NAME(p, "handshake", tt_handshake_name((enum tt_handshake)c->handshake));
 		P_NAME(p, "outcome", tt_outcome_name(tt_conn_outcome(c)));
 		P_NAME(p, "closed_by", tt_conn_closed_by(c));
@@ -244,8 +247,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		assert((size_t)(p - start) <= JSON_HEAD_MAX);
 		o->n += (size_t)(p - start);
 	}
-	json_history(o, "client_history", &c->hist[TT_CLIENT], c->first);
-	json_history(o, "server_history", &c->hist[TT_SERVER], c->first);
+	json_history(o, "client_history", c, TT_CLIENT);
+	json_history(o, "server_history", c, TT_SERVER);
 	KEY(o, "c2s");
 	json_dir(o, &c->dir[TT_CLIENT]);
 	KEY(o, "s2c");
@@ -256,14 +259,14 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		 * to 6 inferred names (ours, short). */
 		char *p = tt_ob_room(o, JSON_TAIL_MAX), *start = p;
 		p = TT_P_LIT(p, ",\"end\":");
-		p = tt_p_time(o, p, c->end);
+		p = tt_p_time(o, p, tt_conn_end(c));
 		/* When the endpoints left in TIME_WAIT leave it (2*MSL after they entered). */
 		p = TT_P_LIT(p, ",\"time_wait_until\":{\"client\":");
 		for (int ep = 0; ep < 2; ep++) {
 			if (ep == TT_SERVER)
 				p = TT_P_LIT(p, ",\"server\":");
-			if (c->state[ep] == TT_TCP_TIME_WAIT && c->tw_deadline[ep] != 0)
-				p = tt_p_time(o, p, c->tw_deadline[ep]);
+			if (c->state[ep] == TT_TCP_TIME_WAIT && tt_conn_tw_deadline(c, ep) != 0)
+				p = tt_p_time(o, p, tt_conn_tw_deadline(c, ep));
 			else
 				p = TT_P_LIT(p, "null");
 		}

@@ -148,9 +148,12 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 		tt_ob_str(o, "unknown");
 	}
 	tt_ob_str(o, "; data rtt min/avg/max ");
-	rtt_dir(o, "c2s", &a->rtt);
-	tt_ob_str(o, ", ");
-	rtt_dir(o, "s2c", &b->rtt);
+	{
+		struct tt_rtt_stats ra = tt_conn_rtt(c, TT_CLIENT), rb = tt_conn_rtt(c, TT_SERVER);
+		rtt_dir(o, "c2s", &ra);
+		tt_ob_str(o, ", ");
+		rtt_dir(o, "s2c", &rb);
+	}
 	for (int i = 0; i < TT_AN_COUNT; i++) {
 		enum tt_anomaly an = tt_report_counters[i].an;
 		uint32_t n = xa->counts[an] + xb->counts[an];
@@ -215,7 +218,7 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	pad_after(o, f, 19);
 	tt_ob_char(o, ' ');
 	f = o->n;
-	ob_duration(o, c->last - c->first);
+	ob_duration(o, tt_conn_last(c) - c->rt.first);
 	pad_before(o, f, 13);
 	{
 		const uint64_t v[5] = {tt_dir_packets(&c->dir[0]), tt_dir_payload_bytes(&c->dir[0]),

@@ -340,7 +340,7 @@ static struct tt_story *story_new(struct tt_stories *st, const struct tt_conn *c
 		memcpy(s->addr[ep], tt_conn_addr(c, ep), sizeof(s->addr[ep]));
 		s->port[ep] = tt_conn_port(c, ep);
 	}
-	s->first = c->first;
+	s->first = c->rt.first;
 	s->initial[0] = s->initial[1] = TT_TCP_CLOSED;
 	s->pend_to[0] = s->pend_to[1] = TT_NO_STATE;
 	s->stride = 1;
@@ -538,11 +538,11 @@ static void add_point(struct tt_stories *st, struct tt_story *s, const struct tt
 	memset(&pt, 0, sizeof(pt));
 	/* RTT: a sample the segment completed shows in the other side's sums. */
 	for (int d = 0; d < 2; d++) {
-		const struct tt_rtt_stats *rs = &c->dir[d].rtt;
-		if (rs->samples > s->rtt_samples[d] && rs->samples == s->rtt_samples[d] + 1)
-			pt.rtt = rs->sum - s->rtt_sum[d];
-		s->rtt_samples[d] = rs->samples;
-		s->rtt_sum[d] = rs->sum;
+		const struct tt_dir *rs = &c->dir[d];
+		if (rs->rtt_samples > s->rtt_samples[d] && rs->rtt_samples == s->rtt_samples[d] + 1)
+			pt.rtt = rs->rtt_sum - s->rtt_sum[d];
+		s->rtt_samples[d] = rs->rtt_samples;
+		s->rtt_sum[d] = rs->rtt_sum;
 	}
 	if (!st->cfg.points)
 		return;
@@ -636,7 +636,7 @@ static void on_segment(struct tt_stories *st, struct tt_story *s, const struct t
 	}
 	for (int ep = 0; ep < 2; ep++)
 		if (r.to[ep] == TT_TCP_TIME_WAIT)
-			r.tw_until = c->tw_deadline[ep];
+			r.tw_until = tt_conn_tw_deadline(c, ep);
 	s->pend_to[0] = s->pend_to[1] = TT_NO_STATE;
 	s->pend = false;
 	s->pend_rst_ignored = false;
@@ -704,23 +704,23 @@ static void on_end(struct tt_stories *st, struct tt_story *s, const struct tt_ev
 		struct tt_story_row r;
 		memset(&r, 0, sizeof(r));
 		r.kind = TT_ROW_TIMER;
-		r.ts = s->pend_ts != 0 ? s->pend_ts : c->end;
+		r.ts = s->pend_ts != 0 ? s->pend_ts : tt_conn_end(c);
 		r.to[0] = s->pend_to[0];
 		r.to[1] = s->pend_to[1];
 		add_row(st, s, &r);
 		s->pend = false;
 	}
 	s->ended = true;
-	s->end = c->end;
-	s->first = c->first;
+	s->end = tt_conn_end(c);
+	s->first = c->rt.first;
 	s->outcome = (uint8_t)tt_conn_outcome(c);
 	s->end_reason = c->end_reason;
 	s->final_state[0] = c->state[0];
 	s->final_state[1] = c->state[1];
 	s->closed_by = tt_conn_closed_by(c);
 	s->midstream = c->handshake == TT_HS_NONE;
-	s->tw_deadline[0] = c->tw_deadline[0];
-	s->tw_deadline[1] = c->tw_deadline[1];
+	s->tw_deadline[0] = tt_conn_tw_deadline(c, 0);
+	s->tw_deadline[1] = tt_conn_tw_deadline(c, 1);
 	/* A record written as its TIME_WAIT begins: the exit comes later. */
 	if (c->end_reason == TT_END_CLOSED && in_time_wait(s))
 		s->lingering = true;

@@ -75,7 +75,6 @@ struct tt_tracker {
 	struct tt_flow_table *flows;
 	struct tt_flow_table *tws;  /* struct tt_tw by 4-tuple */
 	struct tt_dir_slabs slabs;  /* the records' side blocks (struct tt_dir_ext, tt_rtt_ring) */
-	struct tt_flow_slab *hist_wide; /* and their state histories' full times */
 	struct tt_conn view;        /* a struct tt_tw as a record, for its events */
 	struct tt_stats stats;
 	uint64_t next_id;
@@ -192,10 +191,10 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	if (rc == TT_OK)
 		tt_flow_slab_no_zero(tr->slabs.ring); /* slots are written before they are read */
 	if (rc == TT_OK)
-		rc = tt_flow_slab_new(&tr->hist_wide, sizeof(tt_time_ns) * TT_HISTORY_MAX,
-		                      2 * cfg->max_flows, errbuf);
+		rc = tt_flow_slab_new(&tr->slabs.wide, sizeof(tt_time_ns) * TT_RT_WIDE, cfg->max_flows,
+		                      errbuf);
 	if (rc == TT_OK)
-		tt_flow_slab_no_zero(tr->hist_wide); /* times are written before they are read */
+		tt_flow_slab_no_zero(tr->slabs.wide); /* filled when taken */
 	if (rc != TT_OK) {
 		tt_tracker_free(&tr); /* what was made (the rest is NULL) */
 		return rc;
@@ -213,7 +212,7 @@ void tt_tracker_free(struct tt_tracker **trp)
 	tt_flow_table_free(&(*trp)->tws);
 	tt_flow_slab_free(&(*trp)->slabs.ext);
 	tt_flow_slab_free(&(*trp)->slabs.ring);
-	tt_flow_slab_free(&(*trp)->hist_wide);
+	tt_flow_slab_free(&(*trp)->slabs.wide);
 	free((*trp)->pend);
 	free(*trp);
 	*trp = NULL;
@@ -226,106 +225,41 @@ const struct tt_stats *tt_tracker_stats(const struct tt_tracker *tr)
 
 /* ---- history and state changes ---------------------------------------- */
 
-/* A time as the record keeps it: nanoseconds after base, if it fits 32 bits. */
-static inline bool history_fits(tt_time_ns base, tt_time_ns ts)
-{
-	return ts >= base && (uint64_t)(ts - base) <= UINT32_MAX;
-}
-
-/* The side block with every time in full, taken from `wide` (if not NULL) when
- * first needed; NULL if there is none. */
-static tt_time_ns *history_widen(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base)
-{
-	tt_time_ns *w;
-
-	if (h->wide != NULL || wide == NULL)
-		return h->wide;
-	w = tt_flow_slab_get(wide);
-	if (w == NULL)
-		return NULL;
-	for (int i = 0; i < h->n && i < TT_HISTORY_INLINE; i++)
-		w[i] = base + (tt_time_ns)h->off[i];
-	h->wide = w;
-	return w;
-}
-
-/* Time of transition i: in the side block if any, else (i < TT_HISTORY_INLINE)
- * in the record, clamped if it does not fit and no side block can be had. */
-static void history_put_ts(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
-                           int i, tt_time_ns ts)
-{
-	if (h->wide == NULL && !history_fits(base, ts))
-		history_widen(wide, h, base);
-	if (h->wide != NULL)
-		h->wide[i] = ts;
-	else
-		h->off[i] = ts < base ? 0 : history_fits(base, ts) ? (uint32_t)(ts - base) : UINT32_MAX;
-}
-
 /* Transitions past the record's places, or times that do not fit them
  * (out of line: rare). */
 static __attribute__((noinline, cold)) void history_push_wide(struct tt_flow_slab *wide,
-                                                              struct tt_history *h,
-                                                              tt_time_ns base,
+                                                              struct tt_rtimes *rt,
+                                                              struct tt_history *h, int ep,
                                                               enum tt_tcp_state s, tt_time_ns ts)
 {
 	int i = h->n < TT_HISTORY_MAX ? h->n : TT_HISTORY_MAX - 1;
 
-	if (history_widen(wide, h, base) == NULL && i >= TT_HISTORY_INLINE)
+	if (i >= TT_HISTORY_INLINE && !tt_rt_widen(rt, wide))
 		i = TT_HISTORY_INLINE - 1; /* no side block: the record's last place takes the latest */
 	if (i < h->n)
 		h->truncated = true; /* full: the first entries are kept, the latest last */
 	else
 		h->n++;
 	tt_history_set_state(h, i, s);
-	history_put_ts(wide, h, base, i, ts);
+	tt_rt_set_hist(rt, wide, ep, i, ts);
 }
 
-static inline void history_push(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
-                                enum tt_tcp_state s, tt_time_ns ts)
+static inline void history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt,
+                                struct tt_history *h, int ep, enum tt_tcp_state s, tt_time_ns ts)
 {
-	if (h->n >= TT_HISTORY_INLINE || h->wide != NULL || !history_fits(base, ts)) {
-		history_push_wide(wide, h, base, s, ts);
+	if (h->n >= TT_HISTORY_INLINE || rt->wide != NULL ||
+	    !tt_rt_enc(rt, true, ts, &rt->n[TT_RT_HIST + ep * TT_HISTORY_INLINE + h->n])) {
+		history_push_wide(wide, rt, h, ep, s, ts);
 		return;
 	}
 	tt_history_set_state(h, h->n, s);
-	h->off[h->n] = (uint32_t)(ts - base);
 	h->n++;
 }
 
-void tt_history_push(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
-                     enum tt_tcp_state s, tt_time_ns ts)
+void tt_history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt, struct tt_history *h,
+                     int ep, enum tt_tcp_state s, tt_time_ns ts)
 {
-	history_push(wide, h, base, s, ts);
-}
-
-void tt_history_set_ts(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base, int i,
-                       tt_time_ns ts)
-{
-	history_put_ts(wide, h, base, i, ts);
-}
-
-void tt_history_rebase(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
-                       tt_time_ns new_base)
-{
-	int n = h->n < TT_HISTORY_INLINE ? h->n : TT_HISTORY_INLINE;
-	tt_time_ns ts[TT_HISTORY_INLINE];
-
-	if (h->wide != NULL)
-		return; /* full times: no base */
-	for (int i = 0; i < n; i++)
-		ts[i] = base + (tt_time_ns)h->off[i];
-	for (int i = 0; i < n; i++)
-		if (!history_fits(new_base, ts[i]) && history_widen(wide, h, base) != NULL)
-			return;
-	for (int i = 0; i < n; i++)
-		history_put_ts(wide, h, new_base, i, ts[i]);
-}
-
-static void history_release(struct tt_tracker *tr, struct tt_history *h)
-{
-	tt_flow_slab_put(tr->hist_wide, h->wide);
-	h->wide = NULL;
+	history_push(wide, rt, h, ep, s, ts);
 }
 
 static bool done_state(uint8_t s)
@@ -369,14 +303,20 @@ static void view_leave_time_wait(struct tt_tracker *tr, struct tt_conn *v, int f
 	view_leave(tr, v, !first_ep, at);
 }
 
+/* The record's times (struct tt_rtimes). */
+#define RT_GET(c, slot) tt_rt_get(&(c)->rt, (slot))
+static inline TT_ALWAYS_INLINE void rt_set(struct tt_tracker *tr, struct tt_conn *c, int slot,
+                                           tt_time_ns v)
+{
+	tt_rt_set(&c->rt, tr->slabs.wide, slot, v);
+}
+
 /* A packet older than the record's first (time going backwards in a capture):
- * the histories, whose times count from it, keep theirs.  (Out of line: rare.) */
+ * the times, which count from it, stay what they were.  (Out of line: rare.) */
 static __attribute__((noinline, cold)) void move_first(struct tt_tracker *tr, struct tt_conn *c,
                                                        tt_time_ns ts)
 {
-	for (int ep = 0; ep < 2; ep++)
-		tt_history_rebase(tr->hist_wide, &c->hist[ep], c->first, ts);
-	c->first = ts;
+	tt_rt_rebase(&c->rt, tr->slabs.wide, ts);
 }
 
 static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
@@ -387,7 +327,7 @@ static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_e
 	if (from == to)
 		return;
 	c->state[ep] = (uint8_t)to;
-	history_push(tr->hist_wide, &c->hist[ep], c->first, to, ts);
+	history_push(tr->slabs.wide, &c->rt, &c->hist[ep], (int)ep, to, ts);
 	emit(tr, TT_EVT_STATE, ts, c, ep, from, to, NULL);
 }
 
@@ -410,8 +350,10 @@ static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, enum tt_endp
 	 * sorted); each endpoint keeps its own deadline: when both are in
 	 * TIME_WAIT, the first leaves it, dated at its own deadline, when the
 	 * timer fires. */
-	c->tw_deadline[ep] = two_msl_after(tr, TW_LIST, ts);
-	timer_set(tr, tr->flows, c, TW_LIST, c->tw_deadline[ep]);
+	tt_time_ns deadline = two_msl_after(tr, TW_LIST, ts);
+
+	rt_set(tr, c, TT_RT_TW_DEADLINE + (int)ep, deadline);
+	timer_set(tr, tr->flows, c, TW_LIST, deadline);
 }
 
 /* Which endpoint sent a segment whose source is key side `swapped`. */
@@ -429,8 +371,8 @@ static int cmp_first(const void *a, const void *b)
 {
 	const struct tt_conn *x = a, *y = b;
 
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
+	if (x->rt.first != y->rt.first)
+		return x->rt.first < y->rt.first ? -1 : 1;
 	return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
 }
 
@@ -463,7 +405,7 @@ static void write_record(struct tt_tracker *tr, struct tt_conn *c)
 	if (c->tw_followed) /* followed on until it leaves TIME_WAIT */
 		tr->tw_over += (uint64_t)(c->state[0] == TT_TCP_TIME_WAIT) +
 		               (c->state[1] == TT_TCP_TIME_WAIT);
-	emit(tr, TT_EVT_CONN_END, c->end, c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
+	emit(tr, TT_EVT_CONN_END, tt_conn_end(c), c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
 }
 
 /* Forget the compact entry nearest its end. @return false when there is none. */
@@ -502,8 +444,8 @@ static void drop_record(struct tt_tracker *tr, struct tt_conn *c)
 {
 	tt_dir_release(&tr->slabs, &c->dir[TT_CLIENT]);
 	tt_dir_release(&tr->slabs, &c->dir[TT_SERVER]);
-	history_release(tr, &c->hist[TT_CLIENT]);
-	history_release(tr, &c->hist[TT_SERVER]);
+	tt_flow_slab_put(tr->slabs.wide, c->rt.wide);
+	c->rt.wide = NULL;
 	tt_flow_remove(tr->flows, c);
 }
 
@@ -544,11 +486,11 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 		w->flags |= TWF_PROTECTED;
 	if (list == TW_LIST && c->state[0] == TT_TCP_TIME_WAIT && c->state[1] == TT_TCP_TIME_WAIT) {
 		/* Both in TIME_WAIT: the timer is the later deadline; remember the other. */
-		tt_time_ns lo = c->tw_deadline[0] < c->tw_deadline[1] ? c->tw_deadline[0]
-		                                                       : c->tw_deadline[1];
+		tt_time_ns d0 = tt_conn_tw_deadline(c, 0), d1 = tt_conn_tw_deadline(c, 1);
+		tt_time_ns lo = d0 < d1 ? d0 : d1;
 		tt_time_ns gap = deadline - lo;
 		w->early_us = gap <= 0 ? 0 : gap / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(gap / 1000);
-		if (c->tw_deadline[TT_SERVER] < c->tw_deadline[TT_CLIENT])
+		if (d1 < d0)
 			w->flags |= TWF_SERVER_FIRST;
 	}
 	drop_record(tr, c);
@@ -616,7 +558,7 @@ static void write_due(struct tt_tracker *tr, tt_time_ns until)
 static void remove_conn(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
 {
 	if (c->emitted && !c->written)
-		write_pending(tr, c->end);
+		write_pending(tr, tt_conn_end(c));
 	if (c->tw_followed) {
 		struct tt_conn *v = view_of(tr, &c->node.key, c->id, c->incarnation, c->client_slot,
 		                            c->state);
@@ -640,7 +582,8 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 		tr->pend_head = 0;
 	}
 	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] =
-	        (struct pend_ent){.c = c, .end = c->end, .hash = tt_flow_hash(tr->flows, &c->node.key)};
+	        (struct pend_ent){.c = c, .end = tt_conn_end(c),
+	                          .hash = tt_flow_hash(tr->flows, &c->node.key)};
 	return true;
 }
 
@@ -657,14 +600,14 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
 	 * (records stay in order) nor before the record's own last packet. */
 	if (ts < tr->end_floor)
 		ts = tr->end_floor;
-	if (ts < c->last)
-		ts = c->last;
+	if (ts < tt_conn_last(c))
+		ts = tt_conn_last(c);
 	tr->end_floor = ts;
-	c->end = ts;
+	rt_set(tr, c, TT_RT_END, ts);
 	c->end_reason = (uint8_t)why;
 	/* A zero window still advertised lasts until the last packet. */
-	tt_analysis_finish(&c->dir[TT_CLIENT], c->last);
-	tt_analysis_finish(&c->dir[TT_SERVER], c->last);
+	tt_analysis_finish(&c->dir[TT_CLIENT], tt_conn_last(c));
+	tt_analysis_finish(&c->dir[TT_SERVER], tt_conn_last(c));
 	c->emitted = true;
 	c->held = false;
 	if (!pend_push(tr, c)) {
@@ -725,7 +668,7 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 		/* Over: its record is final.  Write it now (with those that ended
 		 * before it) and let the compact entry take the deadline. */
 		if (!c->written)
-			write_due(tr, c->end);
+			write_due(tr, tt_conn_end(c));
 		else
 			compact(tr, c, tt_flow_hash(tr->flows, &c->node.key));
 		if (!c->node.in_use)
@@ -745,8 +688,9 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 		if (c->state[ep] == TT_TCP_TIME_WAIT)
 			set_state(tr, c, (enum tt_endpoint)ep,
 			          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL),
-			          c->tw_deadline[ep] != 0 && c->tw_deadline[ep] < at ? c->tw_deadline[ep]
-			                                                                : at);
+			          tt_conn_tw_deadline(c, ep) != 0 && tt_conn_tw_deadline(c, ep) < at
+			                  ? tt_conn_tw_deadline(c, ep)
+			                  : at);
 	}
 	maybe_end(tr, c, at, true);
 }
@@ -889,7 +833,8 @@ static struct tt_conn *new_conn(struct tt_tracker *tr, const struct tt_flow_key 
 	c->client_reason = reason;
 	for (int ep = 0; ep < 2; ep++)
 		c->state[ep] = TT_TCP_CLOSED;
-	c->first = c->last = p->ts;
+	tt_rt_init(&c->rt, p->ts);
+	rt_set(tr, c, TT_RT_LAST, p->ts);
 	tr->stats.connections++;
 	/* Tracked: full records and what is left of those over (compact entries). */
 	if (tt_flow_count(tr->flows) + tt_flow_count(tr->tws) > tr->stats.peak_flows)
@@ -908,7 +853,8 @@ static struct tt_conn *new_conn(struct tt_tracker *tr, const struct tt_flow_key 
 		cl->has_isn = true;
 		c->inferred |= TT_INF_SYN_NOT_SEEN;
 		c->syn_seen = true;
-		c->syn_first = c->syn_last = p->ts;
+		rt_set(tr, c, TT_RT_SYN_FIRST, p->ts);
+		rt_set(tr, c, TT_RT_SYN_LAST, p->ts);
 		set_state(tr, c, TT_CLIENT, TT_TCP_SYN_SENT, p->ts);
 	} else if (!syn) {
 		/* Mid-stream: both endpoints are taken to be ESTABLISHED. */
@@ -1012,8 +958,8 @@ static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpo
 		if (from == TT_TCP_CLOSED && ev == TT_EV_SND_SYNACK && ep == TT_SERVER) {
 			/* The SYN,ACK proves the server was listening and received
 			 * the SYN it answers: date LISTEN and SYN_RCVD from the SYNs. */
-			tt_time_ns l = c->syn_seen ? c->syn_first : ts;
-			tt_time_ns r = c->syn_seen ? c->syn_last : ts;
+			tt_time_ns l = c->syn_seen ? RT_GET(c, TT_RT_SYN_FIRST) : ts;
+			tt_time_ns r = c->syn_seen ? RT_GET(c, TT_RT_SYN_LAST) : ts;
 			set_state(tr, c, ep, TT_TCP_LISTEN, l);
 			set_state(tr, c, ep, TT_TCP_SYN_RCVD, r);
 			continue;
@@ -1053,7 +999,8 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
 	    tt_history_state(h, h->n - 1) != TT_TCP_CLOSE_WAIT)
 		return false;
 	tt_history_set_state(h, h->n - 1, TT_TCP_FIN_WAIT_1);
-	history_put_ts(tr->hist_wide, h, c->first, h->n - 1, ts); /* (its place held the CLOSE_WAIT) */
+	/* Its place held the CLOSE_WAIT. */
+	tt_rt_set_hist(&c->rt, tr->slabs.wide, (int)ep, h->n - 1, ts);
 	c->state[ep] = TT_TCP_FIN_WAIT_1;
 	c->fin_pending |= (uint8_t)(1u << ep);
 	emit(tr, TT_EVT_STATE, ts, c, ep, TT_TCP_CLOSE_WAIT, TT_TCP_FIN_WAIT_1, NULL);
@@ -1071,10 +1018,10 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
  */
 static bool fin_behind_hole(const struct tt_conn *c, enum tt_endpoint se, const struct tt_packet *p)
 {
-	const struct tt_dir *r = &c->dir[!se], *s = &c->dir[se];
+	const struct tt_dir *r = &c->dir[!se];
 
 	if (!(p->flags & TT_TH_FIN) || !r->has_last_ack || !tt_seq_after(p->seq, r->last_ack_raw) ||
-	    s->front_fill_ts > r->last_ack_ts)
+	    RT_GET(c, TT_RT_FRONT_FILL + (int)se) > RT_GET(c, TT_RT_SEG_LAST + !se))
 		return false;
 	for (int i = 0; i < r->n_sack; i++)
 		if (tt_seq_after(r->ext->sack[i][0], r->last_ack_raw))
@@ -1160,8 +1107,8 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 	c->icmp_type = p->icmp_type;
 	c->icmp_code = p->icmp_code;
-	if (p->ts > c->last)
-		c->last = p->ts;
+	if (p->ts > tt_conn_last(c))
+		rt_set(tr, c, TT_RT_LAST, p->ts);
 	tt_flow_touch(tr->flows, c);
 	emit(tr, TT_EVT_ANOMALY, p->ts, c, ep, TT_TCP_CLOSED, TT_TCP_CLOSED, "icmp_error");
 	/* An ICMP error about a segment sent in SYN_SENT or SYN_RCVD aborts the
@@ -1280,7 +1227,7 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 static tt_time_ns ooo_threshold(const struct tt_conn *c)
 {
 	if (c->has_rtt_server && c->has_rtt_client)
-		return tt_conn_handshake_rtt(c);
+		return TT_OOO_HANDSHAKE; /* tt_conn_handshake_rtt(c), should a segment need it */
 	return 3 * (tt_time_ns)1000000;
 }
 
@@ -1292,7 +1239,8 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	struct tt_seg_info info;
 
 	c->strays++;
-	tt_analysis_segment(&tr->slabs, &c->dir[se], &c->dir[!se], p, ooo_threshold(c), &info);
+	tt_analysis_segment(&tr->slabs, &c->rt, (int)se, &c->dir[se], &c->dir[!se], p,
+	                    ooo_threshold(c), &info);
 	for (uint32_t m = info.anomalies; m != 0; m &= m - 1) /* each bit set, lowest first */
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
@@ -1315,6 +1263,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	struct tt_tcp_events sev, rev;
 	bool had_ack, steady;
 	uint64_t ack_before;
+	struct tt_rt_stamp now;
 
 	if (c != NULL) {
 		enum tt_endpoint ep = endpoint_of(c, swapped);
@@ -1403,9 +1352,9 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	se = endpoint_of(c, swapped);
 	re = (enum tt_endpoint)!se;
 	/* Timestamps may go backwards in a capture: first/last bound them all. */
-	if (p->ts > c->last)
-		c->last = p->ts;
-	if (p->ts < c->first)
+	now = tt_rt_stamp(&c->rt, p->ts);
+	tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, &now);
+	if (p->ts < c->rt.first)
 		move_first(tr, c, p->ts);
 	tt_flow_touch(tr->flows, c);
 
@@ -1417,20 +1366,21 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	if (syn && !ack) {
 		if (se == TT_CLIENT) {
 			if (!c->syn_seen)
-				c->syn_first = p->ts;
+				rt_set(tr, c, TT_RT_SYN_FIRST, p->ts);
 			c->syn_seen = true;
-			c->syn_last = p->ts;
+			rt_set(tr, c, TT_RT_SYN_LAST, p->ts);
 		} else {
 			c->sim_open = true;
 		}
 	} else if (syn && ack) {
 		if (se == TT_SERVER) {
-			if (!c->synack_seen && c->syn_seen && p->ts >= c->syn_last) {
-				c->dir[TT_SERVER].path_rtt = p->ts - c->syn_last;
+			if (!c->synack_seen && c->syn_seen && p->ts >= RT_GET(c, TT_RT_SYN_LAST)) {
+				rt_set(tr, c, TT_RT_PATH_RTT + TT_SERVER,
+				       p->ts - RT_GET(c, TT_RT_SYN_LAST));
 				c->has_rtt_server = true;
 			}
 			c->synack_seen = true;
-			c->synack_last = p->ts;
+			rt_set(tr, c, TT_RT_SYNACK_LAST, p->ts);
 		} else {
 			c->sim_open = true;
 		}
@@ -1453,7 +1403,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	}
 	had_ack = c->dir[se].has_ack;
 	ack_before = c->dir[se].ack_max;
-	tt_analysis_segment(&tr->slabs, &c->dir[se], &c->dir[re], p, ooo_threshold(c), &info);
+	tt_analysis_segment(&tr->slabs, &c->rt, (int)se, &c->dir[se], &c->dir[re], p,
+	                    ooo_threshold(c), &info);
 	if (!f.rst_rejected)
 		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
@@ -1475,8 +1426,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	f.fin_is_new = (p->flags & TT_TH_FIN) && tt_dir_fins(&c->dir[se]) == 1;
 	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen && !c->hs_ack) {
 		c->hs_ack = true;
-		if (c->has_rtt_server && p->ts >= c->synack_last) {
-			c->dir[TT_CLIENT].path_rtt = p->ts - c->synack_last;
+		if (c->has_rtt_server && p->ts >= RT_GET(c, TT_RT_SYNACK_LAST)) {
+			rt_set(tr, c, TT_RT_PATH_RTT + TT_CLIENT, p->ts - RT_GET(c, TT_RT_SYNACK_LAST));
 			c->has_rtt_client = true;
 		}
 	}
@@ -1724,10 +1675,10 @@ void tt_tracker_finish(struct tt_tracker *tr)
 		if (c == NULL || c->written)
 			continue;
 		if (!c->emitted) {
-			c->end = end;
+			rt_set(tr, c, TT_RT_END, end);
 			c->end_reason = (uint8_t)(c->held ? TT_END_CLOSED : TT_END_INPUT);
-			tt_analysis_finish(&c->dir[TT_CLIENT], c->last);
-			tt_analysis_finish(&c->dir[TT_SERVER], c->last);
+			tt_analysis_finish(&c->dir[TT_CLIENT], tt_conn_last(c));
+			tt_analysis_finish(&c->dir[TT_SERVER], tt_conn_last(c));
 			c->emitted = true;
 			c->held = false;
 		}
@@ -1756,13 +1707,12 @@ void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src)
 {
 	if (&dst->conn != src)
 		memcpy(&dst->conn, src, sizeof(*src));
+	if (src->rt.wide != NULL) {
+		if (src->rt.wide != dst->wide)
+			memcpy(dst->wide, src->rt.wide, sizeof(dst->wide));
+		dst->conn.rt.wide = dst->wide;
+	}
 	for (int d = 0; d < 2; d++) {
-		const struct tt_history *h = &src->hist[d];
-		if (h->wide != NULL) {
-			if (h->wide != dst->hist_wide[d])
-				memcpy(dst->hist_wide[d], h->wide, sizeof(dst->hist_wide[d]));
-			dst->conn.hist[d].wide = dst->hist_wide[d];
-		}
 		dst->conn.dir[d].ring = NULL; /* the segments in flight stay with the tracker */
 		if (src->dir[d].ext == NULL)
 			continue;

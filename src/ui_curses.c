@@ -542,9 +542,9 @@ static struct dline *dl_kv(struct tt_ui *ui, const char *label, const char *a, c
 }
 
 /* "client: SYN_SENT@+0.000000 ESTABLISHED@+0.000212 ...", wrapped to the screen. */
-static void dl_history(struct tt_ui *ui, const char *who, const struct tt_conn *c,
-                       const struct tt_history *h)
+static void dl_history(struct tt_ui *ui, const char *who, const struct tt_conn *c, int ep)
 {
+	const struct tt_history *h = &c->hist[ep];
 	struct dline *d = dl_add(ui, A_NORMAL);
 	int x, width = COLS < DETAIL_WIDTH ? COLS : DETAIL_WIDTH - 1;
 	char head[16];
@@ -558,7 +558,7 @@ static void dl_history(struct tt_ui *ui, const char *who, const struct tt_conn *
 		const char *name = tt_tcp_state_name(tt_history_state(h, i));
 		char rel[40], item[64];
 		int len;
-		tt_format_time(rel, sizeof(rel), tt_history_ts(h, c->first, i) - c->first);
+		tt_format_time(rel, sizeof(rel), tt_conn_hist_ts(c, ep, i) - c->rt.first);
 		len = snprintf(item, sizeof(item), "%s@+%s", name, rel);
 		if (x + 1 + len > width && x > 8) {
 			d = dl_add(ui, A_NORMAL);
@@ -641,11 +641,11 @@ static void build_detail(struct tt_ui *ui)
 		dl_at(dl_add(ui, A_DIM), 0, "(waiting for the next refresh)");
 		return;
 	}
-	dl_history(ui, "client", c, &c->hist[TT_CLIENT]);
-	dl_history(ui, "server", c, &c->hist[TT_SERVER]);
+	dl_history(ui, "client", c, TT_CLIENT);
+	dl_history(ui, "server", c, TT_SERVER);
 	{
 		char t[48];
-		tt_format_utc(t, sizeof(t), c->first);
+		tt_format_utc(t, sizeof(t), c->rt.first);
 		snprintf(line, sizeof(line), "(seconds after the first packet, %s)", t);
 	}
 	dl_at(dl_add(ui, A_DIM), 7, line);
@@ -666,8 +666,8 @@ static void build_detail(struct tt_ui *ui)
 	}
 	{
 		char age[16], idle[16];
-		tt_ui_fmt_dur(age, sizeof(age), (over ? r->over_at : ui->m.now) - c->first);
-		tt_ui_fmt_dur(idle, sizeof(idle), ui->m.now - c->last);
+		tt_ui_fmt_dur(age, sizeof(age), (over ? r->over_at : ui->m.now) - c->rt.first);
+		tt_ui_fmt_dur(idle, sizeof(idle), ui->m.now - tt_conn_last(c));
 		snprintf(line, sizeof(line), "age %s, idle %s, %s", age, idle,
 		         c->ip_version == 6 ? "IPv6" : "IPv4");
 		if (c->incarnation > 1)
@@ -749,15 +749,18 @@ static void build_detail(struct tt_ui *ui)
 	fmt_zw(a, sizeof(a), cs);
 	fmt_zw(b, sizeof(b), sc);
 	dl_kv(ui, "zero window ms", a, b);
-	fmt_rtt(a, sizeof(a), &cs->rtt);
-	fmt_rtt(b, sizeof(b), &sc->rtt);
+	{
+		struct tt_rtt_stats ra = tt_conn_rtt(c, TT_CLIENT), rb = tt_conn_rtt(c, TT_SERVER);
+		fmt_rtt(a, sizeof(a), &ra);
+		fmt_rtt(b, sizeof(b), &rb);
+	}
 	dl_kv(ui, "RTT ms min/avg/max", a, b);
-	if (cs->path_rtt > 0)
-		tt_format_ms(a, sizeof(a), cs->path_rtt);
+	if (tt_conn_rtt_side(c, TT_CLIENT) > 0)
+		tt_format_ms(a, sizeof(a), tt_conn_rtt_side(c, TT_CLIENT));
 	else
 		snprintf(a, sizeof(a), "-");
-	if (sc->path_rtt > 0)
-		tt_format_ms(b, sizeof(b), sc->path_rtt);
+	if (tt_conn_rtt_side(c, TT_SERVER) > 0)
+		tt_format_ms(b, sizeof(b), tt_conn_rtt_side(c, TT_SERVER));
 	else
 		snprintf(b, sizeof(b), "-");
 	dl_kv(ui, "path RTT ms", a, b);

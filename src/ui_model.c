@@ -114,8 +114,8 @@ void tt_ui_row_update(struct tt_ui_row *r, const struct tt_conn *c)
 			r->ep_len[e] = (uint8_t)(n < 0 ? 0 : (n >= TT_UI_EP_SIZE ? TT_UI_EP_SIZE - 1 : n));
 		}
 	}
-	r->first = c->first;
-	r->last = c->last;
+	r->first = c->rt.first;
+	r->last = tt_conn_last(c);
 	for (int e = 0; e < 2; e++) {
 		const struct tt_dir *d = &c->dir[e];
 		r->state[e] = c->state[e];
@@ -138,8 +138,8 @@ tt_time_ns tt_ui_closed_at(const struct tt_conn *c, tt_time_ns fallback)
 	for (int e = 0; e < 2; e++) {
 		const struct tt_history *h = &c->hist[e];
 		if (h->n > 0 && tt_history_state(h, h->n - 1) == TT_TCP_CLOSED &&
-		    tt_history_ts(h, c->first, h->n - 1) > t)
-			t = tt_history_ts(h, c->first, h->n - 1);
+		    tt_conn_hist_ts(c, e, h->n - 1) > t)
+			t = tt_conn_hist_ts(c, e, h->n - 1);
 	}
 	return t != 0 ? t : fallback;
 }
@@ -565,7 +565,7 @@ void tt_ui_model_open(struct tt_ui_model *m, const struct tt_conn *c)
 	}
 	bytes = r->bytes[0] + r->bytes[1];
 	if (fresh) {
-		tt_time_ns span = m->now - c->first;
+		tt_time_ns span = m->now - c->rt.first;
 		if (span < TT_NS_PER_SEC)
 			span = TT_NS_PER_SEC;
 		r->rate = (double)bytes * 1e9 / (double)span;

@@ -100,11 +100,194 @@ struct tt_rtt_ring {
 	struct tt_rtt_slot slot[TT_RTT_SLOTS];
 };
 
-/* Round-trip samples: a data segment to the first ACK that covers it. */
+/* Round-trip samples: a data segment to the first ACK that covers it (what a
+ * reader gets from tt_conn_rtt(); the record keeps them in parts). */
 struct tt_rtt_stats {
 	uint32_t samples;
 	tt_time_ns min, max, sum;
 };
+
+/*
+ * The times a record keeps, and how (struct tt_rtimes).  Each is 32 bits in
+ * the record: a time as the count after the record's first packet, a duration
+ * as a count from 0: microseconds (71.6 minutes) when the first packet's time
+ * is a whole microsecond (every time of a capture with microsecond stamps,
+ * the most common), else nanoseconds (4.29 s).  Once a value does not fit
+ * (later, earlier than the first packet, not a whole microsecond), the record
+ * takes a side block (wide) and keeps every one of its times there in full.
+ * Exact either way.  A time never set reads 0.
+ */
+enum tt_rt_slot {
+	/* Times: */
+	TT_RT_LAST = 0,             /* the record's last packet */
+	TT_RT_END,                  /* when the record became final */
+	TT_RT_SYN_FIRST,            /* the client's first and latest SYN */
+	TT_RT_SYN_LAST,
+	TT_RT_SYNACK_LAST,          /* the server's latest SYN,ACK */
+	TT_RT_TW_DEADLINE,          /* + endpoint: TIME_WAIT's end */
+	TT_RT_SEG_LAST = TT_RT_TW_DEADLINE + 2, /* + direction: its last segment */
+	TT_RT_FRONT_FILL = TT_RT_SEG_LAST + 2,  /* + direction: its latest data segment
+	                                         * starting at the peer's last ACK */
+	TT_RT_NTIMES = TT_RT_FRONT_FILL + 2,
+	/* Durations: */
+	TT_RT_PATH_RTT = TT_RT_NTIMES, /* + direction: capture point -> this sender ->
+	                                * capture point, from the handshake; 0 if unknown */
+	TT_RT_RTT_MIN = TT_RT_PATH_RTT + 2, /* + direction: round-trip samples (if any) */
+	TT_RT_RTT_MAX = TT_RT_RTT_MIN + 2,
+	TT_RT_NSCALAR = TT_RT_RTT_MAX + 2,
+	/* The state histories' times: + endpoint * TT_HISTORY_INLINE + i in the
+	 * record, + endpoint * TT_HISTORY_MAX + i in the side block. */
+	TT_RT_HIST = TT_RT_NSCALAR
+};
+#define TT_HISTORY_MAX 12    /* transitions kept per endpoint */
+#define TT_HISTORY_INLINE 6  /* ... of which the record has places for */
+#define TT_RT_NARROW (TT_RT_HIST + 2 * TT_HISTORY_INLINE)
+#define TT_RT_WIDE (TT_RT_HIST + 2 * TT_HISTORY_MAX)
+
+struct tt_rtimes {
+	tt_time_ns first;           /* the record's first packet: the base */
+	tt_time_ns *wide;           /* [TT_RT_WIDE] every time in full, or NULL */
+	uint32_t n[TT_RT_NARROW];   /* while wide is NULL */
+	uint32_t set;               /* bit per time slot (< TT_RT_NTIMES) set (the side
+	                             * block has 0 for those never set), and TT_RT_US */
+};
+#define TT_RT_US (UINT32_C(1) << 31) /* the counts count microseconds */
+
+/** A record's times begin (the record is all zero): its first packet at first. */
+static inline void tt_rt_init(struct tt_rtimes *rt, tt_time_ns first)
+{
+	rt->first = first;
+	rt->set = first % 1000 == 0 ? TT_RT_US : 0;
+}
+
+/* Do the record's counts count microseconds? */
+static inline bool tt_rt_us(const struct tt_rtimes *rt)
+{
+	return (rt->set & TT_RT_US) != 0;
+}
+
+/** @return the time or duration of slot (< TT_RT_NSCALAR). */
+static inline TT_ALWAYS_INLINE tt_time_ns tt_rt_get(const struct tt_rtimes *rt, int slot)
+{
+	tt_time_ns v;
+
+	if (rt->wide != NULL)
+		return rt->wide[slot];
+	v = (tt_time_ns)rt->n[slot] * (tt_rt_us(rt) ? 1000 : 1);
+	if (slot >= TT_RT_NTIMES)
+		return v;
+	return (rt->set >> slot & 1) ? rt->first + v : 0;
+}
+
+/** @return the time of transition i (< the history's n) of endpoint ep's history. */
+static inline tt_time_ns tt_rt_hist(const struct tt_rtimes *rt, int ep, int i)
+{
+	/* (Without a side block, a history has at most TT_HISTORY_INLINE.) */
+	int k = i < TT_HISTORY_INLINE ? i : TT_HISTORY_INLINE - 1;
+
+	if (rt->wide != NULL)
+		return rt->wide[TT_RT_HIST + ep * TT_HISTORY_MAX + i];
+	return rt->first + (tt_time_ns)rt->n[TT_RT_HIST + ep * TT_HISTORY_INLINE + k] *
+	                       (tt_rt_us(rt) ? 1000 : 1);
+}
+
+/* The record's count for v (a time, or a duration); false if it does not fit. */
+static inline TT_ALWAYS_INLINE bool tt_rt_enc(const struct tt_rtimes *rt, bool is_time,
+                                              tt_time_ns v, uint32_t *n)
+{
+	uint64_t d = (uint64_t)v - (is_time ? (uint64_t)rt->first : 0);
+
+	if (tt_rt_us(rt)) {
+		uint64_t q = d / 1000;
+		if (q * 1000 != d || q > UINT32_MAX)
+			return false;
+		d = q;
+	} else if (d > UINT32_MAX) {
+		return false;
+	}
+	*n = (uint32_t)d;
+	return true;
+}
+
+struct tt_flow_slab;
+
+/** Set a time or duration that does not fit, or of a record with a side block
+ * (taken from `wide`, blocks of TT_RT_WIDE times; without one, the record's
+ * count is clamped). */
+void tt_rt_set_wide(struct tt_rtimes *rt, struct tt_flow_slab *wide, int slot, tt_time_ns v);
+
+/** Set the time or duration of slot (< TT_RT_NSCALAR). */
+static inline TT_ALWAYS_INLINE void tt_rt_set(struct tt_rtimes *rt, struct tt_flow_slab *wide,
+                                              int slot, tt_time_ns v)
+{
+	if (slot < TT_RT_NTIMES)
+		rt->set |= UINT32_C(1) << slot;
+	if (rt->wide == NULL && tt_rt_enc(rt, slot < TT_RT_NTIMES, v, &rt->n[slot]))
+		return;
+	tt_rt_set_wide(rt, wide, slot, v);
+}
+
+/* A packet's time as its record counts it, worked out once for the places it
+ * goes (tt_rt_stamp(), then tt_rt_set_stamp() and tt_rt_raise()). */
+struct tt_rt_stamp {
+	tt_time_ns ts;
+	uint32_t n;                 /* the count, if fits */
+	bool fits;                  /* the record had no side block and ts fit its counts */
+};
+
+static inline TT_ALWAYS_INLINE struct tt_rt_stamp tt_rt_stamp(const struct tt_rtimes *rt,
+                                                              tt_time_ns ts)
+{
+	struct tt_rt_stamp s = {.ts = ts, .n = 0, .fits = false};
+
+	s.fits = rt->wide == NULL && tt_rt_enc(rt, true, ts, &s.n);
+	return s;
+}
+
+/* Does a stamp still count as its record does (no side block taken since)? */
+static inline TT_ALWAYS_INLINE bool tt_rt_stamp_ok(const struct tt_rtimes *rt,
+                                                   const struct tt_rt_stamp *s)
+{
+	return s->fits && rt->wide == NULL;
+}
+
+/** Set time slot (< TT_RT_NTIMES) to a stamp's time. */
+static inline TT_ALWAYS_INLINE void tt_rt_set_stamp(struct tt_rtimes *rt, struct tt_flow_slab *wide,
+                                                    int slot, const struct tt_rt_stamp *s)
+{
+	if (tt_rt_stamp_ok(rt, s)) {
+		rt->set |= UINT32_C(1) << slot;
+		rt->n[slot] = s->n;
+	} else {
+		tt_rt_set(rt, wide, slot, s->ts);
+	}
+}
+
+/** Raise time slot (< TT_RT_NTIMES, set) to a stamp's time, if that is later. */
+static inline TT_ALWAYS_INLINE void tt_rt_raise(struct tt_rtimes *rt, struct tt_flow_slab *wide,
+                                                int slot, const struct tt_rt_stamp *s)
+{
+	if (tt_rt_stamp_ok(rt, s)) {
+		if (s->n > rt->n[slot])
+			rt->n[slot] = s->n;
+	} else if (s->ts > tt_rt_get(rt, slot)) {
+		tt_rt_set(rt, wide, slot, s->ts);
+	}
+}
+
+/** Set the time of transition i of endpoint ep's history (i < TT_HISTORY_MAX;
+ * i >= TT_HISTORY_INLINE takes the side block). @return false if there was
+ * none to take: then only places below TT_HISTORY_INLINE exist (and the time
+ * is clamped to fit). */
+bool tt_rt_set_hist(struct tt_rtimes *rt, struct tt_flow_slab *wide, int ep, int i,
+                    tt_time_ns ts);
+
+/** The record's first packet moves to `first` (a packet older than it): every
+ * time stays what it was. */
+void tt_rt_rebase(struct tt_rtimes *rt, struct tt_flow_slab *wide, tt_time_ns first);
+
+/** Take the side block now (if there is none); false if none could be had. */
+bool tt_rt_widen(struct tt_rtimes *rt, struct tt_flow_slab *wide);
 
 /*
  * What only some directions need (13% of them on the synthetic benchmark):
@@ -145,21 +328,24 @@ struct tt_dir {
 	bool sent_synack : 1;
 	bool has_last_ack : 1, in_zero_window : 1, has_ipid : 1, in_recovery : 1;
 	bool wide_ctr : 1;          /* a counter carried into the side block's hi[] */
+	unsigned n_holes : 4, n_sack : 4; /* holes[] in use; SACK blocks of the last segment
+	                                   * sent (about the peer's data) */
+	unsigned rtt_head : 4, rtt_count : 4; /* the ring's oldest slot, and slots in use */
 	uint8_t wscale;             /* as sent in the SYN */
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
-	uint8_t n_holes, rtt_head, rtt_count;
 	uint8_t rtt_ts;             /* bit i: ring->slot[i] carried a timestamp (tsval is valid) */
 	uint8_t rtt_retx;           /* bit i: ring->slot[i] was re-sent: only a timestamp echo
 	                             * can time it (Karn) */
 	uint8_t limits;             /* TT_DIR_LIM_*: a bounded buffer was full */
-	uint8_t n_sack;             /* SACK blocks of the last segment sent (about the peer's data) */
 	uint16_t mss;
 	uint16_t win_last_raw;
 	uint16_t dup_ack_num;       /* duplicate ACKs in a row */
 	/* IPv4 ID pattern: consecutive small increments make IDs evidence of send order. */
 	uint16_t ipid_last;
 	uint16_t ipid_steps, ipid_jumps;
+	uint16_t syn_lo, fin_lo, rst_lo; /* segments with the flag (syn: SYN and SYN,ACK): the
+	                                  * low bits of counters (below) */
 
 	uint32_t isn;               /* valid if has_isn */
 	uint32_t base;              /* relative sequence 0 (isn, or first seq - 1) */
@@ -169,21 +355,17 @@ struct tt_dir {
 	uint32_t last_ack_raw;      /* its acknowledgement field */
 	/* Counters, 64-bit values kept as their low 32 (16) bits: read them with
 	 * tt_dir_packets() ... (enum tt_dir_ctr). */
-	uint16_t syn_lo, fin_lo, rst_lo; /* segments with the flag (syn: SYN and SYN,ACK) */
 	uint32_t packets_lo;
 	uint32_t payload_lo;        /* TCP payload, retransmissions included */
 	uint32_t unique_lo;         /* payload bytes of sequence space captured for the first time */
 	uint32_t acked_lo;          /* peer payload bytes newly acknowledged by this side */
 	uint32_t flight_max_lo;     /* largest unacknowledged, un-SACKed data after a segment */
+	uint32_t rtt_samples;       /* round trips timed: this direction's data to the peer's
+	                             * ACKs (their least and greatest are the record's times) */
 	uint64_t seq_next;          /* highest relative sequence end sent, unwrapped */
 	uint64_t data_next;         /* highest relative end of payload sent */
 	uint64_t ack_max;           /* highest relative ack (in the peer's space), unwrapped */
-	tt_time_ns last_ack_ts;     /* the last segment's capture time */
-	tt_time_ns front_fill_ts;   /* latest data segment starting at the peer's last ACK */
-	tt_time_ns path_rtt;        /* capture point -> this sender -> capture point, from the
-	                             * handshake; 0 if unknown (set by the tracker) */
-
-	struct tt_rtt_stats rtt;    /* this direction's data, timed to the peer's ACKs */
+	tt_time_ns rtt_sum;         /* of the round trips timed */
 	struct tt_dir_ext *ext;     /* what only some directions need; NULL until then */
 	struct tt_rtt_ring *ring;   /* the segments timed, while rtt_count > 0; else NULL */
 };
@@ -229,7 +411,6 @@ static inline bool tt_dir_sent(const struct tt_dir *d)
 	return d->packets_lo != 0 || d->wide_ctr;
 }
 
-struct tt_flow_slab;
 
 /**
  * A direction's side block, taken from slab (blocks of sizeof(struct
@@ -238,10 +419,11 @@ struct tt_flow_slab;
  */
 struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d);
 
-/* Where a direction's side blocks come from. */
+/* Where a direction's side blocks come from, and its record's wide times. */
 struct tt_dir_slabs {
 	struct tt_flow_slab *ext;   /* blocks of sizeof(struct tt_dir_ext) */
 	struct tt_flow_slab *ring;  /* blocks of sizeof(struct tt_rtt_ring) */
+	struct tt_flow_slab *wide;  /* blocks of TT_RT_WIDE times (struct tt_rtimes) */
 };
 
 /** Give a direction's side blocks back to their slabs (ext and ring become NULL). */
@@ -261,14 +443,32 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
 /**
  * Account one segment sent in direction snd, received by the other side (rcv).
  * Sets the bases on first sight, learns handshake options, updates counters.
+ * rt: the record's times, where snd's are those of direction si (0 or 1) and
+ * rcv's of the other.
  * ooo_threshold: how soon after a sequence gap opened a segment filling it
  * counts as reordered rather than re-sent, when no timestamp or IP ID says
- * which was sent first (the handshake round trip, or 3 ms as in Wireshark).
- * m: where side blocks come from (struct tt_dir_ext, struct tt_rtt_ring).
+ * which was sent first (the handshake round trip, or 3 ms as in Wireshark);
+ * TT_OOO_HANDSHAKE: the record's handshake round trip, its two halves in rt
+ * (worked out only for a segment that needs it).
+ * m: where side blocks come from (struct tt_dir_ext, struct tt_rtt_ring, wide times).
  */
-void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_dir *rcv,
-                         const struct tt_packet *p, tt_time_ns ooo_threshold,
-                         struct tt_seg_info *info);
+#define TT_OOO_HANDSHAKE ((tt_time_ns)-1)
+void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int si,
+                         struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
+                         tt_time_ns ooo_threshold, struct tt_seg_info *info);
+
+/** @return the round trips timed of direction d, number di (0 or 1) of its record's times. */
+static inline struct tt_rtt_stats tt_rtt_of(const struct tt_rtimes *rt, const struct tt_dir *d,
+                                            int di)
+{
+	struct tt_rtt_stats r = {.samples = d->rtt_samples, .sum = d->rtt_sum};
+
+	if (r.samples > 0) {
+		r.min = tt_rt_get(rt, TT_RT_RTT_MIN + di);
+		r.max = tt_rt_get(rt, TT_RT_RTT_MAX + di);
+	}
+	return r;
+}
 
 /**
  * The end of a record: a zero-window period still open is counted up to end.

@@ -18,7 +18,6 @@
 #include "tcptrack/flow_table.h"
 #include "tcptrack/tcp_state.h"
 
-#define TT_HISTORY_MAX 12
 
 enum tt_endpoint { TT_CLIENT = 0, TT_SERVER = 1 };
 
@@ -50,20 +49,13 @@ enum tt_end_reason {
 
 /*
  * State history of one endpoint; bounded (the first entries are kept, and the
- * latest in the last place).  The times of the first TT_HISTORY_INLINE
- * transitions are in the record as nanoseconds after the record's first
- * packet (its `first`, the base); a history with more transitions, or a time
- * that does not fit 32 bits (4.29 s after the base) or lies before it, keeps
- * every time in full in a side block (wide) instead.  Read them with
- * tt_history_ts().
+ * latest in the last place).  Its times are the record's (struct tt_rtimes):
+ * read them with tt_conn_hist_ts().
  */
-#define TT_HISTORY_INLINE 6
 struct tt_history {
 	uint8_t n;
 	bool truncated;             /* more transitions happened than are stored */
 	uint8_t st[TT_HISTORY_MAX / 2]; /* the states, 4 bits each: tt_history_state() */
-	uint32_t off[TT_HISTORY_INLINE]; /* times after the base, while wide is NULL */
-	tt_time_ns *wide;           /* [TT_HISTORY_MAX] full times, or NULL */
 };
 
 /** @return the state transition i (< h->n) of a history entered. */
@@ -81,46 +73,23 @@ static inline void tt_history_set_state(struct tt_history *h, int i, enum tt_tcp
 }
 
 /**
- * Append a transition to a history whose times count from base (the
- * tracker's; public for its tests and for tests building records).  The first
- * TT_HISTORY_MAX are kept and the latest always in the last place (truncated
- * is set).  The side block comes from `wide` (blocks of TT_HISTORY_MAX
- * times); when there is none, the record's places are all there is: the last
- * takes the latest, and a time that does not fit is clamped to the base or
- * 4.29 s after it.
+ * Append a transition to endpoint ep's history h, its time to the record's
+ * times rt (the tracker's; public for its tests and for tests building
+ * records).  The first TT_HISTORY_MAX are kept and the latest always in the
+ * last place (truncated is set).  Past TT_HISTORY_INLINE transitions, the
+ * times take the record's side block from `wide`; when there is none, the
+ * record's places are all there is and the last takes the latest.
  */
-void tt_history_push(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
-                     enum tt_tcp_state s, tt_time_ns ts);
-
-/** Set the time of transition i (< h->n) of a history, as tt_history_push() stores it. */
-void tt_history_set_ts(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base, int i,
-                       tt_time_ns ts);
-
-/**
- * The base of a history moves from base to new_base (a packet older than the
- * record's first): its times stay what they were (unless one no longer fits
- * and there is no side block to take: it is clamped, as by tt_history_push()).
- */
-void tt_history_rebase(struct tt_flow_slab *wide, struct tt_history *h, tt_time_ns base,
-                       tt_time_ns new_base);
-
-/** @return the time of transition i (< h->n) of a history whose times count from base. */
-static inline tt_time_ns tt_history_ts(const struct tt_history *h, tt_time_ns base, int i)
-{
-	/* (Without a side block, n <= TT_HISTORY_INLINE: the bound is never hit.) */
-	int k = i < TT_HISTORY_INLINE ? i : TT_HISTORY_INLINE - 1;
-
-	return h->wide != NULL ? h->wide[i] : base + (tt_time_ns)h->off[k];
-}
+void tt_history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt, struct tt_history *h,
+                     int ep, enum tt_tcp_state s, tt_time_ns ts);
 
 /*
- * One connection incarnation.  Consumers get const pointers.  What every
- * segment touches comes first (the table's node with the key, which holds the
- * addresses and ports, then states and flags, then the two directions); the
- * times of the handshake and TIME_WAIT and the state histories, read when
- * states change or the record is written, come last.  600 bytes: what only
- * some connections need is in side blocks (struct tt_dir_ext, struct
- * tt_rtt_ring, the full times of a history that outgrows the record).
+ * One connection incarnation.  Consumers get const pointers.  512 bytes,
+ * eight cache lines: the table's node with the key (which holds the addresses
+ * and ports), states and flags, the record's times as 32-bit counts (struct
+ * tt_rtimes), the state histories, then the two directions.  What only some
+ * connections need is in side blocks: struct tt_dir_ext, struct tt_rtt_ring,
+ * and the times in full of a record whose times outgrow their counts.
  */
 struct tt_conn {
 	struct tt_flow_node node;   /* the flow table's; must be first */
@@ -154,21 +123,50 @@ struct tt_conn {
 	uint8_t inferred;           /* TT_INF_*: states taken from indirect evidence */
 	uint8_t client_reason;      /* enum tt_client_reason: how the client was chosen */
 	uint32_t strays;            /* segments after the end, counted in dir[] but changing no state */
-	tt_time_ns first, last;     /* first and last packet */
-	struct tt_dir dir[2];       /* [TT_CLIENT] = c2s, [TT_SERVER] = s2c */
-
-	tt_time_ns end;             /* when the record became final */
-	tt_time_ns syn_first, syn_last; /* client SYNs, for dating the server's LISTEN/SYN_RCVD */
-	tt_time_ns synack_last;     /* the server's latest SYN,ACK */
-	tt_time_ns tw_deadline[2];  /* each endpoint's TIME_WAIT expiry, by enum tt_endpoint */
+	/* The times: rt.first is the first packet; the rest are read with
+	 * tt_conn_last(), tt_conn_end(), tt_conn_tw_deadline(), tt_conn_hist_ts(),
+	 * tt_conn_rtt_side(), tt_conn_rtt() (and set by the tracker). */
+	struct tt_rtimes rt;
 	struct tt_history hist[2];  /* by enum tt_endpoint */
+	struct tt_dir dir[2];       /* [TT_CLIENT] = c2s, [TT_SERVER] = s2c */
 };
+_Static_assert(sizeof(struct tt_conn) <= 512, "a record is at most 512 bytes (issue 6)");
+
+/** @return the record's last packet's time. */
+static inline tt_time_ns tt_conn_last(const struct tt_conn *c)
+{
+	return tt_rt_get(&c->rt, TT_RT_LAST);
+}
+
+/** @return when the record became final (once it is). */
+static inline tt_time_ns tt_conn_end(const struct tt_conn *c)
+{
+	return tt_rt_get(&c->rt, TT_RT_END);
+}
+
+/** @return when endpoint ep leaves (or left) TIME_WAIT; 0 if it never entered it. */
+static inline tt_time_ns tt_conn_tw_deadline(const struct tt_conn *c, int ep)
+{
+	return tt_rt_get(&c->rt, TT_RT_TW_DEADLINE + ep);
+}
+
+/** @return the time of transition i (< hist[ep].n) of endpoint ep's history. */
+static inline tt_time_ns tt_conn_hist_ts(const struct tt_conn *c, int ep, int i)
+{
+	return tt_rt_hist(&c->rt, ep, i);
+}
+
+/** @return the round trips timed of direction d (enum tt_endpoint: its sender). */
+static inline struct tt_rtt_stats tt_conn_rtt(const struct tt_conn *c, int d)
+{
+	return tt_rtt_of(&c->rt, &c->dir[d], d);
+}
 
 /* Half of the handshake round trip (valid if has_rtt_server / has_rtt_client):
  * the capture point to endpoint ep and back, kept as its direction's path_rtt. */
 static inline tt_time_ns tt_conn_rtt_side(const struct tt_conn *c, enum tt_endpoint ep)
 {
-	return c->dir[ep].path_rtt;
+	return tt_rt_get(&c->rt, TT_RT_PATH_RTT + (int)ep);
 }
 
 /* The handshake round trip, both halves (valid if has_rtt_server and has_rtt_client). */
@@ -348,7 +346,7 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6]);
 struct tt_conn_copy {
 	struct tt_conn conn;
 	struct tt_dir_ext ext[2];
-	tt_time_ns hist_wide[2][TT_HISTORY_MAX];
+	tt_time_ns wide[TT_RT_WIDE];
 };
 
 /** Copy src, side blocks included, into dst (src may be a copy's conn). */

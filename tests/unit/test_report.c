@@ -78,20 +78,34 @@ static char *run(enum tt_report_format fmt, const struct tt_conn *conns, size_t 
 	return s;
 }
 
-/* A transition of a record whose first packet is at T0 (as make_conn() sets),
- * stored as the tracker stores it: times that do not fit after T0 take a side
- * block from a slab like the tracker's. */
-static void hist_add(struct tt_history *h, enum tt_tcp_state s, tt_time_ns ts)
+/* Where the records these tests build take their side block of times from,
+ * as the tracker's would. */
+static struct tt_flow_slab *test_wide(void)
 {
 	static struct tt_flow_slab *wide;
 	char err[256];
 
 	if (wide == NULL)
-		cr_assert_eq(tt_flow_slab_new(&wide, sizeof(tt_time_ns) * TT_HISTORY_MAX, 4096, err),
+		cr_assert_eq(tt_flow_slab_new(&wide, sizeof(tt_time_ns) * TT_RT_WIDE, 4096, err),
 		             TT_OK, "%s", err);
+	return wide;
+}
+
+/* Set a time of a record (enum tt_rt_slot), as the tracker sets it. */
+static void set_time(struct tt_conn *c, int slot, tt_time_ns v)
+{
+	tt_rt_set(&c->rt, test_wide(), slot, v);
+	cr_assert_eq(tt_rt_get(&c->rt, slot), v);
+}
+
+/* A transition of endpoint ep of a record, stored as the tracker stores it. */
+static void hist_add(struct tt_conn *c, int ep, enum tt_tcp_state s, tt_time_ns ts)
+{
+	struct tt_history *h = &c->hist[ep];
+
 	cr_assert_lt(h->n, TT_HISTORY_MAX);
-	tt_history_push(wide, h, T0, s, ts);
-	cr_assert_eq(tt_history_ts(h, T0, h->n - 1), ts);
+	tt_history_push(test_wide(), &c->rt, h, ep, s, ts);
+	cr_assert_eq(tt_conn_hist_ts(c, ep, h->n - 1), ts);
 }
 
 /* A closed IPv4 connection, client 192.0.2.1:40000, server 198.51.100.7:80. */
@@ -113,12 +127,12 @@ static void make_conn(struct tt_conn *c)
 	c->state[TT_SERVER] = TT_TCP_CLOSED;
 	c->fin_first = 1;
 	c->end_reason = TT_END_CLOSED;
-	c->first = T0;
-	c->last = T_LAST;
-	c->end = T_END;
-	hist_add(&c->hist[TT_CLIENT], TT_TCP_SYN_SENT, T0);
-	hist_add(&c->hist[TT_CLIENT], TT_TCP_ESTABLISHED, T0 + 1000);
-	hist_add(&c->hist[TT_CLIENT], TT_TCP_CLOSED, T_END + 1);
+	tt_rt_init(&c->rt, T0);
+	set_time(c, TT_RT_LAST, T_LAST);
+	set_time(c, TT_RT_END, T_END);
+	hist_add(c, TT_CLIENT, TT_TCP_SYN_SENT, T0);
+	hist_add(c, TT_CLIENT, TT_TCP_ESTABLISHED, T0 + 1000);
+	hist_add(c, TT_CLIENT, TT_TCP_CLOSED, T_END + 1);
 
 	d = &c->dir[TT_CLIENT];
 	d->packets_lo = 5;
@@ -745,7 +759,7 @@ Test(report, text_negative_duration)
 	char *s;
 
 	make_conn(&c);
-	c.last = c.first - INT64_C(500000000);
+	set_time(&c, TT_RT_LAST, c.rt.first - INT64_C(500000000));
 	memset(&st, 0, sizeof(st));
 	s = run(TT_FMT_TEXT, &c, 1, &st, &input);
 	cr_assert_null(strstr(s, ".-"), "malformed duration:\n%s", s);
@@ -846,10 +860,10 @@ static void make_close_wait(struct tt_conn *c, uint64_t id, tt_time_ns cw, tt_ti
 	make_conn(c);
 	c->id = id;
 	c->dir[TT_SERVER].has_fin = next != TT_TCP_CLOSE_WAIT;
-	hist_add(&c->hist[TT_SERVER], TT_TCP_ESTABLISHED, T0);
-	hist_add(&c->hist[TT_SERVER], TT_TCP_CLOSE_WAIT, cw);
+	hist_add(c, TT_SERVER, TT_TCP_ESTABLISHED, T0);
+	hist_add(c, TT_SERVER, TT_TCP_CLOSE_WAIT, cw);
 	if (next != TT_TCP_CLOSE_WAIT)
-		hist_add(&c->hist[TT_SERVER], next, cw + d);
+		hist_add(c, TT_SERVER, next, cw + d);
 	c->state[TT_SERVER] = (uint8_t)next;
 }
 
@@ -914,8 +928,8 @@ Test(report, diag_close_wait_open_at_end)
 	diag_begin(&d, TT_FMT_JSON);
 	d.r.diag.close_wait_alert = SEC(1) + 500000000; /* 1.5 s */
 	make_close_wait(&c, 9, T0 + SEC(1), 0, TT_TCP_CLOSE_WAIT);
-	c.last = T0 + SEC(2);       /* the last packet: 1 s after entering CLOSE_WAIT */
-	c.end = T0 + SEC(31) + 250; /* the end of the input */
+	set_time(&c, TT_RT_LAST, T0 + SEC(2)); /* the last packet: 1 s after entering CLOSE_WAIT */
+	set_time(&c, TT_RT_END, T0 + SEC(31) + 250); /* the end of the input */
 	c.end_reason = TT_END_INPUT;
 	tt_report_conn(&d.r, &c);
 	cr_assert_eq(d.r.diag.close_wait_n, 1);
@@ -942,7 +956,7 @@ Test(report, diag_close_wait_alert_text)
 	diag_begin(&d, TT_FMT_TEXT);
 	d.r.diag.close_wait_alert = SEC(1) + 500000000;
 	make_close_wait(&c, 9, T0 + SEC(1), 0, TT_TCP_CLOSE_WAIT);
-	c.end = T0 + SEC(3);
+	set_time(&c, TT_RT_END, T0 + SEC(3));
 	tt_report_conn(&d.r, &c);
 	s = diag_end(&d);
 	cr_assert_not_null(strstr(s, "CLOSE_WAIT over 1.5s: 1 endpoint "), "%s", s);
@@ -963,9 +977,9 @@ Test(report, diag_lists_capped)
 		c.id = i;
 		c.dir[TT_SERVER].has_fin = false; /* half-closed by the client... */
 		c.hist[TT_CLIENT].n = 0;          /* ...whose peer's FIN it never answered */
-		hist_add(&c.hist[TT_CLIENT], TT_TCP_CLOSE_WAIT, T0);
+		hist_add(&c, TT_CLIENT, TT_TCP_CLOSE_WAIT, T0);
 		c.state[TT_CLIENT] = TT_TCP_CLOSE_WAIT;
-		c.end = T0 + SEC(61);
+		set_time(&c, TT_RT_END, T0 + SEC(61));
 		tt_report_conn(&d.r, &c);
 	}
 	cr_assert_eq(d.r.diag.close_wait_n, 25);
@@ -1290,7 +1304,7 @@ Test(report, diag_json_parses)
 		cr_skip_test("python3 not installed");
 	diag_begin(&d, TT_FMT_JSON);
 	make_close_wait(&c, 4, T0, 0, TT_TCP_CLOSE_WAIT);
-	c.end = T0 + SEC(100);
+	set_time(&c, TT_RT_END, T0 + SEC(100));
 	tt_report_conn(&d.r, &c);
 	make_tw_conn(&c, 5, 40005);
 	step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0);
@@ -1491,11 +1505,13 @@ Test(report, json_dir_largest_values)
 		for (int i = 0; i < TT_AN_COUNT; i++)
 			ext_of(d)->counts[i] = UINT32_MAX;
 		ext_of(d)->zw_total = ext_of(d)->zw_max = INT64_MAX;
-		d->rtt.samples = UINT32_MAX;
-		d->rtt.min = d->rtt.max = d->rtt.sum = INT64_MAX;
+		d->rtt_samples = UINT32_MAX;
+		d->rtt_sum = INT64_MAX;
+		set_time(&c, TT_RT_RTT_MIN + e, INT64_MAX);
+		set_time(&c, TT_RT_RTT_MAX + e, INT64_MAX);
+		set_time(&c, TT_RT_PATH_RTT + e, INT64_MAX / 2);
 	}
 	c.has_rtt_client = c.has_rtt_server = true;
-	c.dir[TT_CLIENT].path_rtt = c.dir[TT_SERVER].path_rtt = INT64_MAX / 2;
 	memset(&st, 0, sizeof(st));
 	s = run(TT_FMT_JSON, &c, 1, &st, &input);
 	cr_assert_not_null(strstr(s, "\"c2s\":{\"packets\":18446744073709551615,"

@@ -27,8 +27,60 @@ static const struct tt_dir_slabs *test_slabs(void)
 		             "%s", err);
 		cr_assert_eq(tt_flow_slab_new(&m.ring, sizeof(struct tt_rtt_ring), 1u << 20, err),
 		             TT_OK, "%s", err);
+		cr_assert_eq(tt_flow_slab_new(&m.wide, sizeof(tt_time_ns) * TT_RT_WIDE, 1u << 16, err),
+		             TT_OK, "%s", err);
 	}
 	return &m;
+}
+
+/* The times of the directions these tests pair, which the tracker keeps in
+ * their record: a pair's, found by either direction (its index in them). */
+static struct pair {
+	const struct tt_dir *d[2];
+	struct tt_rtimes rt;
+} pairs[16];
+static int n_pairs;
+
+static struct pair *pair_of(const struct tt_dir *d, int *k)
+{
+	for (int i = 0; i < n_pairs; i++)
+		for (int j = 0; j < 2; j++)
+			if (pairs[i].d[j] == d) {
+				*k = j;
+				return &pairs[i];
+			}
+	return NULL;
+}
+
+/* tt_analysis_segment() with the pair's times; a pair of directions that have
+ * sent nothing (new, or cleared) starts with no times. */
+static void analyse(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_dir *rcv,
+                    const struct tt_packet *p, tt_time_ns ooo, struct tt_seg_info *info)
+{
+	int si;
+	struct pair *x = pair_of(snd, &si);
+
+	if (x == NULL) {
+		cr_assert_lt(n_pairs, 16);
+		x = &pairs[n_pairs++];
+		x->d[0] = snd;
+		x->d[1] = rcv;
+		si = 0;
+	}
+	cr_assert_eq(x->d[!si], rcv, "a direction in two pairs");
+	if (!tt_dir_sent(snd) && !tt_dir_sent(rcv))
+		memset(&x->rt, 0, sizeof(x->rt));
+	tt_analysis_segment(m, &x->rt, si, snd, rcv, p, ooo, info);
+}
+
+/* The round trips timed of a direction. */
+static struct tt_rtt_stats rtt(const struct tt_dir *d)
+{
+	int k = 0;
+	struct pair *x = pair_of(d, &k);
+
+	cr_assert_not_null(x);
+	return tt_rtt_of(&x->rt, d, k);
 }
 
 static struct tt_packet seg(uint16_t flags, uint32_t seq, uint32_t ack, uint16_t win,
@@ -57,7 +109,7 @@ static struct tt_seg_info send_seg(struct tt_dir *snd, struct tt_dir *rcv, uint1
 	struct tt_seg_info info;
 
 	memset(&info, 0xff, sizeof(info));
-	tt_analysis_segment(test_slabs(), snd, rcv, &p, 3000000, &info);
+	analyse(test_slabs(), snd, rcv, &p, 3000000, &info);
 	return info;
 }
 
@@ -182,7 +234,7 @@ Test(seq, syn_learns_isn_and_options)
 	p.opts.sack_permitted = true;
 	p.opts.has_ts = true;
 	p.opts.ts_val = 12345;
-	tt_analysis_segment(test_slabs(), &c2s, &s2c, &p, 3000000, &info);
+	analyse(test_slabs(), &c2s, &s2c, &p, 3000000, &info);
 	assert_info(info, false, false, false, false);
 	cr_assert(c2s.has_isn);
 	cr_assert_eq(c2s.isn, 1000);
@@ -511,13 +563,13 @@ static void handshake(struct tt_dir *c2s, struct tt_dir *s2c, int c_ws, int s_ws
 		p.opts.has_wscale = true;
 		p.opts.wscale = (uint8_t)c_ws;
 	}
-	tt_analysis_segment(test_slabs(), c2s, s2c, &p, 3000000, &i);
+	analyse(test_slabs(), c2s, s2c, &p, 3000000, &i);
 	p = seg(TT_TH_SYN | TT_TH_ACK, 5000, 1001, 29200, 0);
 	if (s_ws >= 0) {
 		p.opts.has_wscale = true;
 		p.opts.wscale = (uint8_t)s_ws;
 	}
-	tt_analysis_segment(test_slabs(), s2c, c2s, &p, 3000000, &i);
+	analyse(test_slabs(), s2c, c2s, &p, 3000000, &i);
 	tt_analysis_negotiate(c2s, s2c);
 }
 
@@ -628,14 +680,14 @@ Test(seq, side_block_on_first_condition_and_without_one)
 	cr_assert_eq(tt_dir_x(&c2s)->counts[TT_AN_RETRANSMISSION], 0);
 
 	p = seg(TT_TH_ACK, 1001, 5001, 1000, 100); /* the same data again */
-	tt_analysis_segment(&one, &c2s, &s2c, &p, 3000000, &i);
+	analyse(&one, &c2s, &s2c, &p, 3000000, &i);
 	cr_assert(i.anomalies & TT_AN_BIT(TT_AN_RETRANSMISSION));
 	cr_assert_not_null(c2s.ext);
 	cr_assert_eq(c2s.ext->counts[TT_AN_RETRANSMISSION], 1);
 	cr_assert_eq(tt_flow_slab_count(one.ext), 1);
 
 	p = seg(TT_TH_ACK, 5001, 1101, 0, 0); /* a zero window from the server: no block left */
-	tt_analysis_segment(&one, &s2c, &c2s, &p, 3000000, &i);
+	analyse(&one, &s2c, &c2s, &p, 3000000, &i);
 	cr_assert(i.anomalies & TT_AN_BIT(TT_AN_ZERO_WINDOW), "still reported for the segment");
 	cr_assert_null(s2c.ext);
 	cr_assert(s2c.limits & TT_DIR_LIM_EXT);
@@ -729,7 +781,7 @@ static uint32_t feed_thr(struct tt_dir *snd, struct tt_dir *rcv, const struct tt
 	struct tt_seg_info info;
 
 	memset(&info, 0xff, sizeof(info));
-	tt_analysis_segment(test_slabs(), snd, rcv, p, ooo, &info);
+	analyse(test_slabs(), snd, rcv, p, ooo, &info);
 	return info.anomalies;
 }
 
@@ -1737,14 +1789,14 @@ Test(seq, rtt_one_segment_one_sample)
 	open_conn(&k);
 	c_data(&k, MS(100), 1, 100);
 	s_ack(&k, MS(137), 101, SWIN);
-	cr_assert_eq(k.c.rtt.samples, 1);
-	cr_assert_eq(k.c.rtt.min, MS(37));
-	cr_assert_eq(k.c.rtt.max, MS(37));
-	cr_assert_eq(k.c.rtt.sum, MS(37));
-	cr_assert_eq(k.s.rtt.samples, 0, "the server sent no data");
+	cr_assert_eq(rtt(&k.c).samples, 1);
+	cr_assert_eq(rtt(&k.c).min, MS(37));
+	cr_assert_eq(rtt(&k.c).max, MS(37));
+	cr_assert_eq(rtt(&k.c).sum, MS(37));
+	cr_assert_eq(rtt(&k.s).samples, 0, "the server sent no data");
 	/* A duplicate of that ACK adds nothing. */
 	s_ack(&k, MS(140), 101, SWIN);
-	cr_assert_eq(k.c.rtt.samples, 1);
+	cr_assert_eq(rtt(&k.c).samples, 1);
 }
 
 /* Three segments at 100, 101, 102 ms, one ACK of all at 150 ms: one sample,
@@ -1757,10 +1809,10 @@ Test(seq, rtt_cumulative_ack_times_newest_segment)
 	for (uint32_t i = 0; i < 3; i++)
 		c_data(&k, MS(100 + i), 1 + 100 * i, 100);
 	s_ack(&k, MS(150), 301, SWIN);
-	cr_assert_eq(k.c.rtt.samples, 1);
-	cr_assert_eq(k.c.rtt.sum, MS(48));
-	cr_assert_eq(k.c.rtt.min, MS(48));
-	cr_assert_eq(k.c.rtt.max, MS(48));
+	cr_assert_eq(rtt(&k.c).samples, 1);
+	cr_assert_eq(rtt(&k.c).sum, MS(48));
+	cr_assert_eq(rtt(&k.c).min, MS(48));
+	cr_assert_eq(rtt(&k.c).max, MS(48));
 }
 
 /* An ACK of part of them times the newest it covers; min/max/sum accumulate. */
@@ -1773,10 +1825,10 @@ Test(seq, rtt_partial_acks)
 		c_data(&k, MS(100 + i), 1 + 100 * i, 100);
 	s_ack(&k, MS(130), 201, SWIN); /* segments 1, 2: from 101 ms */
 	s_ack(&k, MS(162), 301, SWIN); /* segment 3: from 102 ms */
-	cr_assert_eq(k.c.rtt.samples, 2);
-	cr_assert_eq(k.c.rtt.min, MS(29));
-	cr_assert_eq(k.c.rtt.max, MS(60));
-	cr_assert_eq(k.c.rtt.sum, MS(89));
+	cr_assert_eq(rtt(&k.c).samples, 2);
+	cr_assert_eq(rtt(&k.c).min, MS(29));
+	cr_assert_eq(rtt(&k.c).max, MS(60));
+	cr_assert_eq(rtt(&k.c).sum, MS(89));
 }
 
 /* Karn: without timestamps, the ACK of a re-sent segment is not timed (which
@@ -1791,12 +1843,12 @@ Test(seq, rtt_karn_no_sample_for_resent_segment)
 	c_data(&k, MS(102), 201, 100);
 	cr_assert_eq(c_data(&k, MS(400), 1, 100), AN(RETRANSMISSION));
 	s_ack(&k, MS(410), 301, SWIN);
-	cr_assert_eq(k.c.rtt.samples, 0);
+	cr_assert_eq(rtt(&k.c).samples, 0);
 	/* New data afterwards is timed again. */
 	c_data(&k, MS(500), 301, 100);
 	s_ack(&k, MS(520), 401, SWIN);
-	cr_assert_eq(k.c.rtt.samples, 1);
-	cr_assert_eq(k.c.rtt.sum, MS(20));
+	cr_assert_eq(rtt(&k.c).samples, 1);
+	cr_assert_eq(rtt(&k.c).sum, MS(20));
 }
 
 /* With timestamps: the ACK echoing the re-send's TSval is timed from the
@@ -1822,8 +1874,8 @@ Test(seq, rtt_resent_segment_timed_by_ts_echo)
 	p.opts.ts_val = 77;
 	p.opts.ts_ecr = 1300;
 	feed(&k.s, &k.c, &p);
-	cr_assert_eq(k.c.rtt.samples, 1);
-	cr_assert_eq(k.c.rtt.sum, MS(10));
+	cr_assert_eq(rtt(&k.c).samples, 1);
+	cr_assert_eq(rtt(&k.c).sum, MS(10));
 }
 
 /* Eight segments timed (TT_RTT_SLOTS), four ACKed, four more sent: the ring
@@ -1843,10 +1895,10 @@ Test(seq, rtt_slots_wrap_around)
 		c_data(&k, MS(200 + i), 1 + 100 * i, 100);
 	s_ack(&k, MS(268), 1201, SWIN); /* from 211 ms */
 	cr_assert_null(k.c.ring, "given back with the last segment acknowledged");
-	cr_assert_eq(k.c.rtt.samples, 2);
-	cr_assert_eq(k.c.rtt.min, MS(47));
-	cr_assert_eq(k.c.rtt.max, MS(57));
-	cr_assert_eq(k.c.rtt.sum, MS(104));
+	cr_assert_eq(rtt(&k.c).samples, 2);
+	cr_assert_eq(rtt(&k.c).min, MS(47));
+	cr_assert_eq(rtt(&k.c).max, MS(57));
+	cr_assert_eq(rtt(&k.c).sum, MS(104));
 	cr_assert_eq(k.c.rtt_count, 0, "nothing left to time");
 }
 
@@ -1862,13 +1914,13 @@ Test(seq, rtt_more_segments_than_slots)
 		cr_assert_eq(c_data(&k, MS(100 + i), 1 + 100 * i, 100), 0);
 	cr_assert_eq(k.c.rtt_count, TT_RTT_SLOTS);
 	s_ack(&k, MS(200), 2001, SWIN);
-	cr_assert_eq(k.c.rtt.samples, 1);
-	cr_assert_eq(k.c.rtt.sum, MS(93));
+	cr_assert_eq(rtt(&k.c).samples, 1);
+	cr_assert_eq(rtt(&k.c).sum, MS(93));
 	cr_assert_eq(k.c.rtt_count, 0);
 	/* Timing goes on afterwards. */
 	c_data(&k, MS(300), 2001, 100);
 	s_ack(&k, MS(311), 2101, SWIN);
-	cr_assert_eq(k.c.rtt.samples, 2);
-	cr_assert_eq(k.c.rtt.min, MS(11));
-	cr_assert_eq(k.c.rtt.max, MS(93));
+	cr_assert_eq(rtt(&k.c).samples, 2);
+	cr_assert_eq(rtt(&k.c).min, MS(11));
+	cr_assert_eq(rtt(&k.c).max, MS(93));
 }

@@ -229,7 +229,7 @@ static void start_cfg(struct tt_stories *st, bool full, bool points, size_t max_
 	memset(&pkt, 0, sizeof(pkt));
 	conn.id = 1;
 	conn.ip_version = 4;
-	conn.first = T0;
+	tt_rt_init(&conn.rt, T0);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.sel.kind = TT_SEL_ID;
 	cfg.sel.id = 1;
@@ -398,7 +398,7 @@ Test(fold, record_written_in_time_wait_waits_for_the_exit)
 	data(&st, 2, &t);
 	conn.state[TT_CLIENT] = TT_TCP_TIME_WAIT;
 	conn.end_reason = TT_END_CLOSED;
-	conn.end = t;
+	tt_rt_set(&conn.rt, NULL, TT_RT_END, t);
 	ev(&st, TT_EVT_CONN_END, t);
 	cr_assert_eq(got.done, 0);
 	state(&st, TT_CLIENT, TT_TCP_TIME_WAIT, TT_TCP_CLOSED, t + 60000 * MS, false);

@@ -111,7 +111,8 @@ static struct tt_conn conn(uint64_t id, uint16_t cport, uint16_t sport, uint8_t 
 	c.node.key.port[TT_SERVER] = sport;
 	c.state[TT_CLIENT] = cs;
 	c.state[TT_SERVER] = ss;
-	c.first = c.last = T0;
+	tt_rt_init(&c.rt, T0);
+	tt_rt_set(&c.rt, NULL, TT_RT_LAST, T0);
 	return c;
 }
 
@@ -329,8 +330,8 @@ Test(model, over_rows_linger_then_leave)
 	refresh(T0 + SEC(1), &c, 1);
 	/* Both endpoints CLOSED at T0 + 2: the row stays, with the final states. */
 	c.state[0] = c.state[1] = TT_TCP_CLOSED;
-	tt_history_push(NULL, &c.hist[0], c.first, TT_TCP_CLOSED, T0 + SEC(2));
-	tt_history_push(NULL, &c.hist[1], c.first, TT_TCP_CLOSED, T0 + SEC(1.5));
+	tt_history_push(NULL, &c.rt, &c.hist[0], 0, TT_TCP_CLOSED, T0 + SEC(2));
+	tt_history_push(NULL, &c.rt, &c.hist[1], 1, TT_TCP_CLOSED, T0 + SEC(1.5));
 	tt_ui_model_over(&m, &c, T0 + SEC(3));
 	r = tt_ui_model_find(&m, 3);
 	cr_assert_not_null(r);
