@@ -704,9 +704,10 @@ static void account_in_flight(struct tt_flow_slab *slab, struct tt_dir *snd,
 
 /* ---- one segment --------------------------------------------------------------------------- */
 
-void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int si,
-                         struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
-                         tt_time_ns ooo_threshold, struct tt_seg_info *info)
+void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                         const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
+                         struct tt_dir *rcv, const struct tt_packet *p, tt_time_ns ooo_threshold,
+                         struct tt_seg_info *info)
 {
 	bool syn = (p->flags & TT_TH_SYN) != 0;
 	bool fin = (p->flags & TT_TH_FIN) != 0;
@@ -717,7 +718,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int
 	uint32_t len = p->payload_len, an = 0;
 	int64_t rel, data_start, data_end, end, prev_next;
 	bool at_next, same_ack, same_win, peer_zero, probe1 = false, resend = false;
-	struct tt_rt_stamp now;
+	struct tt_rt_stamp own;
 
 	ctr_add(m->ext, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
 	ctr_add(m->ext, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
@@ -863,9 +864,12 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int
 	if (syn && ackf)
 		snd->sent_synack = true;
 
-	now = tt_rt_stamp(rt, p->ts); /* (for the record's times it sets below) */
+	if (now == NULL) { /* the segment's time for the record's times set below */
+		own = tt_rt_stamp(rt, p->ts);
+		now = &own;
+	}
 	if (len > 0 && !rst && rcv->has_last_ack && p->seq == rcv->last_ack_raw)
-		tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, &now); /* what the peer waits for */
+		tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now); /* what the peer waits for */
 
 	/* Round trips: this segment's data, and the peer's data it ACKs. */
 	if (len > 0 && !rst) {
@@ -887,7 +891,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int
 		account_ack(m->ext, snd, rcv, p->ack);
 	if (!rst) {
 		snd->last_ack_raw = p->ack;
-		tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, &now);
+		tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
 		snd->has_last_ack = true;
 		snd->last_anomalies =
 		    (uint8_t)(((an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) ? TT_LAST_KEEP_ALIVE : 0) |

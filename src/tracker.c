@@ -1239,7 +1239,7 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	struct tt_seg_info info;
 
 	c->strays++;
-	tt_analysis_segment(&tr->slabs, &c->rt, (int)se, &c->dir[se], &c->dir[!se], p,
+	tt_analysis_segment(&tr->slabs, &c->rt, NULL, (int)se, &c->dir[se], &c->dir[!se], p,
 	                    ooo_threshold(c), &info);
 	for (uint32_t m = info.anomalies; m != 0; m &= m - 1) /* each bit set, lowest first */
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
@@ -1403,7 +1403,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	}
 	had_ack = c->dir[se].has_ack;
 	ack_before = c->dir[se].ack_max;
-	tt_analysis_segment(&tr->slabs, &c->rt, (int)se, &c->dir[se], &c->dir[re], p,
+	tt_analysis_segment(&tr->slabs, &c->rt, &now, (int)se, &c->dir[se], &c->dir[re], p,
 	                    ooo_threshold(c), &info);
 	if (!f.rst_rejected)
 		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
@@ -1571,11 +1571,12 @@ static void ahead_peek(struct tt_tracker *tr, struct ahead *a)
 
 	a->k.hint = c;
 	if (c != NULL) {
-		/* What a segment touches: the node, the flags and both directions
-		 * (see struct tt_conn and struct tt_dir; their side blocks are not
-		 * reached without reading the record). */
-		prefetch_range(c, offsetof(struct tt_conn, dir[1]));
-		prefetch_range(&c->dir[1], sizeof(struct tt_dir));
+		/* What a segment touches: the node, the flags, the times but the
+		 * histories', and both directions (see struct tt_conn and struct
+		 * tt_dir; their side blocks are not reached without reading the
+		 * record). */
+		prefetch_range(c, offsetof(struct tt_conn, rt.n[TT_RT_HIST]));
+		prefetch_range(&c->dir[0], sizeof(c->dir));
 	} else {
 		const void *w = tt_flow_peek(tr->tws, a->k.hash);
 		if (w != NULL)

@@ -147,9 +147,10 @@ enum tt_rt_slot {
 struct tt_rtimes {
 	tt_time_ns first;           /* the record's first packet: the base */
 	tt_time_ns *wide;           /* [TT_RT_WIDE] every time in full, or NULL */
-	uint32_t n[TT_RT_NARROW];   /* while wide is NULL */
 	uint32_t set;               /* bit per time slot (< TT_RT_NTIMES) set (the side
 	                             * block has 0 for those never set), and TT_RT_US */
+	uint32_t n[TT_RT_NARROW];   /* while wide is NULL (the histories' last: read and
+	                             * written only when states change) */
 };
 #define TT_RT_US (UINT32_C(1) << 31) /* the counts count microseconds */
 
@@ -444,7 +445,8 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
  * Account one segment sent in direction snd, received by the other side (rcv).
  * Sets the bases on first sight, learns handshake options, updates counters.
  * rt: the record's times, where snd's are those of direction si (0 or 1) and
- * rcv's of the other.
+ * rcv's of the other; now: the segment's time as rt counts it (tt_rt_stamp()),
+ * or NULL to have it worked out here.
  * ooo_threshold: how soon after a sequence gap opened a segment filling it
  * counts as reordered rather than re-sent, when no timestamp or IP ID says
  * which was sent first (the handshake round trip, or 3 ms as in Wireshark);
@@ -453,9 +455,10 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
  * m: where side blocks come from (struct tt_dir_ext, struct tt_rtt_ring, wide times).
  */
 #define TT_OOO_HANDSHAKE ((tt_time_ns)-1)
-void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int si,
-                         struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
-                         tt_time_ns ooo_threshold, struct tt_seg_info *info);
+void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                         const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
+                         struct tt_dir *rcv, const struct tt_packet *p, tt_time_ns ooo_threshold,
+                         struct tt_seg_info *info);
 
 /** @return the round trips timed of direction d, number di (0 or 1) of its record's times. */
 static inline struct tt_rtt_stats tt_rtt_of(const struct tt_rtimes *rt, const struct tt_dir *d,

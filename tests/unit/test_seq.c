@@ -70,7 +70,7 @@ static void analyse(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_
 	cr_assert_eq(x->d[!si], rcv, "a direction in two pairs");
 	if (!tt_dir_sent(snd) && !tt_dir_sent(rcv))
 		memset(&x->rt, 0, sizeof(x->rt));
-	tt_analysis_segment(m, &x->rt, si, snd, rcv, p, ooo, info);
+	tt_analysis_segment(m, &x->rt, NULL, si, snd, rcv, p, ooo, info);
 }
 
 /* The round trips timed of a direction. */
