@@ -127,14 +127,39 @@ static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn
 
 const struct tt_dir_ext tt_dir_ext_none;
 
-struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d)
+_Static_assert(sizeof(struct tt_dir_counts) <= TT_DIR_COUNTS_BLOCK, "the small side block");
+
+struct tt_dir_ext *tt_dir_ext_need(const struct tt_dir_slabs *m, struct tt_dir *d)
+{
+	struct tt_dir_ext *x;
+
+	if (d->ext != NULL && d->ext_full)
+		return d->ext;
+	x = tt_flow_slab_get(m->ext);
+	if (x == NULL) {
+		d->limits |= TT_DIR_LIM_EXT;
+		return NULL;
+	}
+	if (d->ext != NULL) { /* the counts move into the full block */
+		x->c = d->ext->c;
+		tt_flow_slab_put(m->counts, d->ext);
+	}
+	d->ext = x;
+	d->ext_full = true;
+	return x;
+}
+
+struct tt_dir_counts *tt_dir_counts_need(const struct tt_dir_slabs *m, struct tt_dir *d)
 {
 	if (d->ext == NULL) {
-		d->ext = tt_flow_slab_get(slab);
-		if (d->ext == NULL)
+		d->ext = tt_flow_slab_get(m->counts);
+		if (d->ext == NULL) {
 			d->limits |= TT_DIR_LIM_EXT;
+			return NULL;
+		}
+		d->ext_full = false;
 	}
-	return d->ext;
+	return &d->ext->c;
 }
 
 /* ---- the record's times ------------------------------------------------------------------- */
@@ -250,10 +275,11 @@ void tt_rt_rebase(struct tt_rtimes *rt, struct tt_flow_slab *wide, tt_time_ns fi
 }
 
 /* What carried past a counter's low bits (out of line: beyond 4 GiB, or 64 Ki flags). */
-static __attribute__((noinline, cold)) void ctr_carry(struct tt_flow_slab *slab, struct tt_dir *d,
-                                                      enum tt_dir_ctr w, uint32_t carry)
+static __attribute__((noinline, cold)) void ctr_carry(const struct tt_dir_slabs *m,
+                                                      struct tt_dir *d, enum tt_dir_ctr w,
+                                                      uint32_t carry)
 {
-	struct tt_dir_ext *x = tt_dir_ext_need(slab, d);
+	struct tt_dir_ext *x = tt_dir_ext_need(m, d);
 
 	if (x == NULL)
 		return; /* (d->limits says so) */
@@ -261,32 +287,32 @@ static __attribute__((noinline, cold)) void ctr_carry(struct tt_flow_slab *slab,
 	d->wide_ctr = true;
 }
 
-static inline void ctr_add(struct tt_flow_slab *slab, struct tt_dir *d, uint32_t *lo,
+static inline void ctr_add(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t *lo,
                            enum tt_dir_ctr w, uint64_t n)
 {
 	uint64_t v = (uint64_t)*lo + n;
 
 	*lo = (uint32_t)v;
 	if (v > UINT32_MAX)
-		ctr_carry(slab, d, w, (uint32_t)(v >> 32));
+		ctr_carry(m, d, w, (uint32_t)(v >> 32));
 }
 
-static inline void ctr_inc16(struct tt_flow_slab *slab, struct tt_dir *d, uint16_t *lo,
+static inline void ctr_inc16(const struct tt_dir_slabs *m, struct tt_dir *d, uint16_t *lo,
                              enum tt_dir_ctr w)
 {
 	if (++*lo == 0)
-		ctr_carry(slab, d, w, 1);
+		ctr_carry(m, d, w, 1);
 }
 
 /* A larger bytes-in-flight maximum that does not fit the record's 32 bits. */
-static __attribute__((noinline, cold)) void flight_max_wide(struct tt_flow_slab *slab,
+static __attribute__((noinline, cold)) void flight_max_wide(const struct tt_dir_slabs *m,
                                                             struct tt_dir *d, uint64_t v)
 {
 	struct tt_dir_ext *x;
 
 	if (v <= tt_dir_bytes_in_flight_max(d))
 		return;
-	x = tt_dir_ext_need(slab, d);
+	x = tt_dir_ext_need(m, d);
 	if (x == NULL) {
 		d->flight_max_lo = UINT32_MAX; /* (d->limits says so) */
 		return;
@@ -298,7 +324,7 @@ static __attribute__((noinline, cold)) void flight_max_wide(struct tt_flow_slab 
 
 void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d)
 {
-	tt_flow_slab_put(m->ext, d->ext);
+	tt_flow_slab_put(d->ext_full ? m->ext : m->counts, d->ext);
 	d->ext = NULL;
 	tt_flow_slab_put(m->ring, d->ring);
 	d->ring = NULL;
@@ -317,11 +343,11 @@ static void close_zero_window(struct tt_dir *d, tt_time_ns now)
 	d->in_zero_window = false;
 }
 
-static void track_zero_window(struct tt_flow_slab *slab, struct tt_dir *d,
+static void track_zero_window(const struct tt_dir_slabs *m, struct tt_dir *d,
                               const struct tt_packet *p)
 {
 	if (p->win == 0 && !d->in_zero_window) {
-		if (tt_dir_ext_need(slab, d) == NULL)
+		if (tt_dir_ext_need(m, d) == NULL)
 			return;
 		d->in_zero_window = true;
 		d->ext->zw_since = p->ts;
@@ -356,12 +382,12 @@ static void forget_lowest_hole(struct tt_dir *d)
 }
 
 /* @return the new gap, or NULL without a side block (its bytes count as seen). */
-static struct tt_hole *add_hole(struct tt_flow_slab *slab, struct tt_dir *d, int64_t lo,
+static struct tt_hole *add_hole(const struct tt_dir_slabs *m, struct tt_dir *d, int64_t lo,
                                 int64_t hi, const struct tt_packet *p, bool ipid_ok)
 {
 	struct tt_hole *h;
 
-	if (tt_dir_ext_need(slab, d) == NULL)
+	if (tt_dir_ext_need(m, d) == NULL)
 		return NULL;
 	if (d->n_holes == TT_MAX_HOLES)
 		forget_lowest_hole(d); /* its bytes count as seen from now on */
@@ -602,7 +628,7 @@ static void rtt_acked(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int di
 
 /* ---- acknowledgements ---------------------------------------------------------------------- */
 
-static void account_ack(struct tt_flow_slab *slab, struct tt_dir *snd, struct tt_dir *rcv,
+static void account_ack(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_dir *rcv,
                         uint32_t ack)
 {
 	uint64_t arel;
@@ -619,13 +645,13 @@ static void account_ack(struct tt_flow_slab *slab, struct tt_dir *snd, struct tt
 		uint64_t n = arel - snd->ack_max;
 		if (rcv->has_fin && fin_rel >= snd->ack_max && fin_rel < arel)
 			n--;
-		ctr_add(slab, snd, &snd->acked_lo, TT_CTR_ACKED, n);
+		ctr_add(m, snd, &snd->acked_lo, TT_CTR_ACKED, n);
 		snd->ack_max = arel;
 	}
 }
 
 /* Does this ACK cover sequence space of the peer that was never captured? */
-static bool acks_unseen(struct tt_flow_slab *slab, struct tt_dir *rcv, uint32_t ack)
+static bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv, uint32_t ack)
 {
 	const struct tt_dir_ext *x = tt_dir_x(rcv);
 	int64_t arel = rel_seq(rcv, ack);
@@ -634,14 +660,14 @@ static bool acks_unseen(struct tt_flow_slab *slab, struct tt_dir *rcv, uint32_t 
 
 	if (arel > (int64_t)rcv->seq_next && arel <= (int64_t)x->probe_next) {
 		/* The receiver took the byte of a zero-window probe after all. */
-		ctr_add(slab, rcv, &rcv->unique_lo, TT_CTR_UNIQUE, (uint64_t)arel - rcv->seq_next);
+		ctr_add(m, rcv, &rcv->unique_lo, TT_CTR_UNIQUE, (uint64_t)arel - rcv->seq_next);
 		rcv->seq_next = (uint64_t)arel;
 		if (arel > (int64_t)rcv->data_next)
 			rcv->data_next = (uint64_t)arel;
 	}
 
 	if (arel > top && arel > (int64_t)x->unseen_acked) {
-		if (tt_dir_ext_need(slab, rcv) != NULL)
+		if (tt_dir_ext_need(m, rcv) != NULL)
 			rcv->ext->unseen_acked = (uint64_t)arel;
 		unseen = true;
 	}
@@ -657,7 +683,7 @@ static bool acks_unseen(struct tt_flow_slab *slab, struct tt_dir *rcv, uint32_t 
 }
 
 /* Bytes of the sender's data the peer has neither acknowledged nor SACKed. */
-static void account_in_flight(struct tt_flow_slab *slab, struct tt_dir *snd,
+static void account_in_flight(const struct tt_dir_slabs *m, struct tt_dir *snd,
                               const struct tt_dir *rcv)
 {
 	int64_t una = (int64_t)rcv->ack_max, top = (int64_t)snd->data_next, flight;
@@ -697,7 +723,7 @@ static void account_in_flight(struct tt_flow_slab *slab, struct tt_dir *snd,
 		}
 	}
 	if (flight > 0 && (snd->wide_ctr || flight > UINT32_MAX))
-		flight_max_wide(slab, snd, (uint64_t)flight);
+		flight_max_wide(m, snd, (uint64_t)flight);
 	else if (flight > (int64_t)snd->flight_max_lo)
 		snd->flight_max_lo = (uint32_t)flight;
 }
@@ -720,10 +746,10 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 	bool at_next, same_ack, same_win, peer_zero, probe1 = false, resend = false;
 	struct tt_rt_stamp own;
 
-	ctr_add(m->ext, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
-	ctr_add(m->ext, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
+	ctr_add(m, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
+	ctr_add(m, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
 	if (syn) {
-		ctr_inc16(m->ext, snd, &snd->syn_lo, TT_CTR_SYN);
+		ctr_inc16(m, snd, &snd->syn_lo, TT_CTR_SYN);
 		if (!snd->has_isn) {
 			learn_syn(snd, p);
 			if (!p->opts.has_wscale) /* no scaling either way (RFC 7323 §2.2) */
@@ -747,7 +773,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 	if (!seen && !syn && snd->n_holes == 0 && !snd->has_isn)
 		/* Picked up mid-stream: everything below was sent before the capture. */
 	{
-		struct tt_hole *h = add_hole(m->ext, snd, INT64_MIN / 4,
+		struct tt_hole *h = add_hole(m, snd, INT64_MIN / 4,
 		                             data_start > prev_next ? data_start : prev_next, p, false);
 		if (h != NULL)
 			h->flags |= TT_HOLE_BEFORE;
@@ -788,7 +814,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 					an |= TT_AN_BIT(TT_AN_DUP_ACK);
 			}
 		}
-		if (ackf && tt_dir_sent(rcv) && acks_unseen(m->ext, rcv, p->ack))
+		if (ackf && tt_dir_sent(rcv) && acks_unseen(m, rcv, p->ack))
 			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
 		/* Retransmission, fast, spurious, out of order. */
@@ -816,7 +842,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 					an |= TT_AN_BIT(TT_AN_SPURIOUS_RETRANSMISSION);
 				else if (rel < prev_next && answers_loss_signal(rt, si, snd, rcv, p)) {
 					an |= TT_AN_BIT(TT_AN_FAST_RETRANSMISSION);
-					if (!snd->in_recovery && tt_dir_ext_need(m->ext, snd) != NULL) {
+					if (!snd->in_recovery && tt_dir_ext_need(m, snd) != NULL) {
 						snd->in_recovery = true;
 						snd->ext->recover = (uint64_t)prev_next;
 					}
@@ -835,12 +861,12 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 				fresh += (uint64_t)unseen_bytes(snd, lo, hi, &h);
 			if (data_end > prev_next)
 				fresh += (uint64_t)(data_end - (data_start > prev_next ? data_start : prev_next));
-			ctr_add(m->ext, snd, &snd->unique_lo, TT_CTR_UNIQUE, fresh);
+			ctr_add(m, snd, &snd->unique_lo, TT_CTR_UNIQUE, fresh);
 		}
 		if (rel < prev_next && end > rel)
 			fill_holes(snd, rel, end);
 		if (seen && rel > prev_next && !rst) {
-			struct tt_hole *h = add_hole(m->ext, snd, prev_next, rel, p, ipid_trusted(snd));
+			struct tt_hole *h = add_hole(m, snd, prev_next, rel, p, ipid_trusted(snd));
 			/* Already ACKed (and counted as such) before the gap showed. */
 			if (h != NULL && rcv->has_ack && (int64_t)rcv->ack_max > prev_next)
 				h->flags |= TT_HOLE_ACKED;
@@ -849,7 +875,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 			snd->seq_next = (uint64_t)end;
 		if (data_end > (int64_t)snd->data_next)
 			snd->data_next = (uint64_t)data_end;
-	} else if ((uint64_t)end > tt_dir_x(snd)->probe_next && tt_dir_ext_need(m->ext, snd) != NULL) {
+	} else if ((uint64_t)end > tt_dir_x(snd)->probe_next && tt_dir_ext_need(m, snd) != NULL) {
 		snd->ext->probe_next = (uint64_t)end;
 	}
 
@@ -858,9 +884,9 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 		snd->fin_seq = p->seq + (syn ? 1u : 0u) + len;
 	}
 	if (fin)
-		ctr_inc16(m->ext, snd, &snd->fin_lo, TT_CTR_FIN);
+		ctr_inc16(m, snd, &snd->fin_lo, TT_CTR_FIN);
 	if (rst)
-		ctr_inc16(m->ext, snd, &snd->rst_lo, TT_CTR_RST);
+		ctr_inc16(m, snd, &snd->rst_lo, TT_CTR_RST);
 	if (syn && ackf)
 		snd->sent_synack = true;
 
@@ -888,7 +914,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 		snd->dup_ack_num++;
 
 	if (ackf)
-		account_ack(m->ext, snd, rcv, p->ack);
+		account_ack(m, snd, rcv, p->ack);
 	if (!rst) {
 		snd->last_ack_raw = p->ack;
 		tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
@@ -898,9 +924,9 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 		              ((an & TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE)) ? TT_LAST_ZW_PROBE : 0));
 		account_window(snd, p, syn);
 		if (!syn)
-			track_zero_window(m->ext, snd, p);
+			track_zero_window(m, snd, p);
 		snd->n_sack = 0;
-		if (p->opts.n_sack > 0 && tt_dir_ext_need(m->ext, snd) != NULL) {
+		if (p->opts.n_sack > 0 && tt_dir_ext_need(m, snd) != NULL) {
 			snd->n_sack = p->opts.n_sack & 0xfu;
 			for (int i = 0; i < p->opts.n_sack; i++) {
 				snd->ext->sack[i][0] = p->opts.sack[i][0];
@@ -910,10 +936,10 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 	}
 	learn_ipid(snd, p);
 	if (len > 0 && !rst)
-		account_in_flight(m->ext, snd, rcv);
+		account_in_flight(m, snd, rcv);
 
-	if (an != 0 && tt_dir_ext_need(m->ext, snd) != NULL)
+	if (an != 0 && tt_dir_counts_need(m, snd) != NULL)
 		for (uint32_t b = an; b != 0; b &= b - 1) /* each bit set */
-			snd->ext->counts[__builtin_ctz(b)]++;
+			snd->ext->c.counts[__builtin_ctz(b)]++;
 	info->anomalies = an;
 }

@@ -112,7 +112,7 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		const struct tt_dir *x = &c->dir[d];
 		r->counts.packets += tt_dir_packets(x);
 		for (int a = 0; a < TT_AN_COUNT; a++)
-			r->counts.anomalies[a] += tt_dir_x(x)->counts[a];
+			r->counts.anomalies[a] += tt_dir_counts(x)->counts[a];
 		r->counts.zero_window = tt_ns_add(r->counts.zero_window, tt_dir_x(x)->zw_total);
 		r->counts.rtt_samples += x->rtt_samples;
 		r->counts.rtt_sum = tt_ns_add(r->counts.rtt_sum, x->rtt_sum);

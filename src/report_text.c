@@ -113,7 +113,8 @@ static void rtt_dir(struct tt_outbuf *o, const char *name, const struct tt_rtt_s
 static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 {
 	const struct tt_dir *a = &c->dir[0], *b = &c->dir[1];
-	const struct tt_dir_ext *xa = tt_dir_x(a), *xb = tt_dir_x(b);
+	const struct tt_dir_counts *xa = tt_dir_counts(a), *xb = tt_dir_counts(b);
+	const struct tt_dir_ext *fa = tt_dir_x(a), *fb = tt_dir_x(b);
 	uint64_t pkts = tt_dir_packets(a) + tt_dir_packets(b);
 	uint32_t retx = xa->counts[TT_AN_RETRANSMISSION] + xb->counts[TT_AN_RETRANSMISSION];
 	bool first = true;
@@ -127,11 +128,11 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	tt_ob_str(o, "); dup acks ");
 	tt_ob_u64(o, (uint32_t)(xa->counts[TT_AN_DUP_ACK] + xb->counts[TT_AN_DUP_ACK]));
 	tt_ob_str(o, "; zero window ");
-	if (tt_ns_add(xa->zw_total, xb->zw_total) > 0 ||
+	if (tt_ns_add(fa->zw_total, fb->zw_total) > 0 ||
 	    xa->counts[TT_AN_ZERO_WINDOW] + xb->counts[TT_AN_ZERO_WINDOW] > 0) {
-		ob_duration(o, tt_ns_add(xa->zw_total, xb->zw_total));
+		ob_duration(o, tt_ns_add(fa->zw_total, fb->zw_total));
 		tt_ob_str(o, " (longest ");
-		ob_duration(o, xa->zw_max > xb->zw_max ? xa->zw_max : xb->zw_max);
+		ob_duration(o, fa->zw_max > fb->zw_max ? fa->zw_max : fb->zw_max);
 		tt_ob_char(o, ')');
 	} else {
 		tt_ob_str(o, "none");
@@ -223,8 +224,8 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	{
 		const uint64_t v[5] = {tt_dir_packets(&c->dir[0]), tt_dir_payload_bytes(&c->dir[0]),
 		                       tt_dir_packets(&c->dir[1]), tt_dir_payload_bytes(&c->dir[1]),
-		                       (uint32_t)(tt_dir_x(&c->dir[0])->counts[TT_AN_RETRANSMISSION] +
-		                                  tt_dir_x(&c->dir[1])->counts[TT_AN_RETRANSMISSION])};
+		                       (uint32_t)(tt_dir_counts(&c->dir[0])->counts[TT_AN_RETRANSMISSION] +
+		                                  tt_dir_counts(&c->dir[1])->counts[TT_AN_RETRANSMISSION])};
 		static const size_t width[5] = {6, 9, 6, 9, 5};
 		for (int i = 0; i < 5; i++) {
 			tt_ob_char(o, ' ');

@@ -186,6 +186,9 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 		rc = tt_flow_slab_new(&tr->slabs.ext, sizeof(struct tt_dir_ext), 2 * cfg->max_flows,
 		                      errbuf);
 	if (rc == TT_OK)
+		rc = tt_flow_slab_new(&tr->slabs.counts, TT_DIR_COUNTS_BLOCK, 2 * cfg->max_flows,
+		                      errbuf);
+	if (rc == TT_OK)
 		rc = tt_flow_slab_new(&tr->slabs.ring, sizeof(struct tt_rtt_ring), 2 * cfg->max_flows,
 		                      errbuf);
 	if (rc == TT_OK)
@@ -211,6 +214,7 @@ void tt_tracker_free(struct tt_tracker **trp)
 	tt_flow_table_free(&(*trp)->flows);
 	tt_flow_table_free(&(*trp)->tws);
 	tt_flow_slab_free(&(*trp)->slabs.ext);
+	tt_flow_slab_free(&(*trp)->slabs.counts);
 	tt_flow_slab_free(&(*trp)->slabs.ring);
 	tt_flow_slab_free(&(*trp)->slabs.wide);
 	free((*trp)->pend);
@@ -1101,7 +1105,7 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 	ep = endpoint_of(c, k.swapped);
 	{
-		struct tt_dir_ext *x = tt_dir_ext_need(tr->slabs.ext, &c->dir[ep]);
+		struct tt_dir_counts *x = tt_dir_counts_need(&tr->slabs, &c->dir[ep]);
 		if (x != NULL)
 			x->icmp_errors++;
 	}
@@ -1717,8 +1721,9 @@ void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src)
 		dst->conn.dir[d].ring = NULL; /* the segments in flight stay with the tracker */
 		if (src->dir[d].ext == NULL)
 			continue;
-		if (src->dir[d].ext != &dst->ext[d])
-			memcpy(&dst->ext[d], src->dir[d].ext, sizeof(dst->ext[d]));
+		if (src->dir[d].ext != &dst->ext[d]) /* (a small block is the counts alone) */
+			memcpy(&dst->ext[d], src->dir[d].ext,
+			       src->dir[d].ext_full ? sizeof(dst->ext[d]) : sizeof(dst->ext[d].c));
 		dst->conn.dir[d].ext = &dst->ext[d];
 	}
 }
@@ -1748,9 +1753,9 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6])
 		names[n++] = "synack_not_seen";
 	if (c->inferred & TT_INF_FIN_NOT_SEEN)
 		names[n++] = "fin_not_seen";
-	if (tt_dir_x(a)->counts[TT_AN_ACKED_UNSEEN] + tt_dir_x(b)->counts[TT_AN_ACKED_UNSEEN] > 0 ||
-	    open_gaps(a) ||
-	    open_gaps(b))
+	if (tt_dir_counts(a)->counts[TT_AN_ACKED_UNSEEN] + tt_dir_counts(b)->counts[TT_AN_ACKED_UNSEEN] >
+	            0 ||
+	    open_gaps(a) || open_gaps(b))
 		names[n++] = "capture_loss";
 	return n;
 }

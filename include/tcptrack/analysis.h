@@ -291,18 +291,29 @@ void tt_rt_rebase(struct tt_rtimes *rt, struct tt_flow_slab *wide, tt_time_ns fi
 bool tt_rt_widen(struct tt_rtimes *rt, struct tt_flow_slab *wide);
 
 /*
- * What only some directions need (13% of them on the synthetic benchmark):
- * sequence gaps, the last SACK blocks, the condition counts, zero-window times,
- * ICMP errors and the sequence marks of rare conditions.  A side block, taken
- * at the first need from the slab the caller passes, and given back with the
- * record: a clean connection's record is smaller by two of these.
- * n_holes > 0, n_sack > 0, in_zero_window and in_recovery imply that the
- * block exists; without one, the marks read as 0 (tt_dir_x()).
+ * What only some directions need: the condition counts and ICMP errors, and
+ * (in the full block) the counters' carries, sequence gaps, the last SACK
+ * blocks, zero-window times and the sequence marks of rare conditions.  A side
+ * block, taken at the first need, and given back with the record: the small
+ * one (the counts alone, struct tt_dir_counts) at the first condition, the
+ * full one (struct tt_dir_ext, the counts first) at the first need of the rest,
+ * which takes over the counts.  n_holes > 0, n_sack > 0, in_zero_window,
+ * in_recovery and wide_ctr imply the full block (ext_full); without one, its
+ * fields read as 0 (tt_dir_x()), and without any block, the counts too
+ * (tt_dir_counts()).
+ *
+ * The condition counts: all that most directions with a condition need (a
+ * small side block, TT_DIR_COUNTS_BLOCK bytes), and the start of the full one.
  */
-struct tt_dir_ext {
+struct tt_dir_counts {
 	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
-	uint32_t hi[TT_CTR_N];      /* what the record's counters carried (enum tt_dir_ctr) */
 	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
+};
+#define TT_DIR_COUNTS_BLOCK 64
+
+struct tt_dir_ext {
+	struct tt_dir_counts c;     /* first: a small block is this alone */
+	uint32_t hi[TT_CTR_N];      /* what the record's counters carried (enum tt_dir_ctr) */
 	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
 	/* Zero-window advertisements: time spent, per direction. */
 	tt_time_ns zw_since;        /* start of the open zero-window period, if in_zero_window */
@@ -331,7 +342,8 @@ struct tt_dir {
 	bool wide_ctr : 1;          /* a counter carried into the side block's hi[] */
 	unsigned n_holes : 4, n_sack : 4; /* holes[] in use; SACK blocks of the last segment
 	                                   * sent (about the peer's data) */
-	unsigned rtt_head : 4, rtt_count : 4; /* the ring's oldest slot, and slots in use */
+	unsigned rtt_head : 3, rtt_count : 4; /* the ring's oldest slot, and slots in use */
+	bool ext_full : 1;          /* ext is the full side block (else the counts alone) */
 	uint8_t wscale;             /* as sent in the SYN */
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
@@ -367,17 +379,24 @@ struct tt_dir {
 	uint64_t data_next;         /* highest relative end of payload sent */
 	uint64_t ack_max;           /* highest relative ack (in the peer's space), unwrapped */
 	tt_time_ns rtt_sum;         /* of the round trips timed */
-	struct tt_dir_ext *ext;     /* what only some directions need; NULL until then */
+	struct tt_dir_ext *ext;     /* what only some directions need (only ext->c of a small
+	                             * block: see ext_full); NULL until then */
 	struct tt_rtt_ring *ring;   /* the segments timed, while rtt_count > 0; else NULL */
 };
 #define TT_LAST_KEEP_ALIVE 0x01
 #define TT_LAST_ZW_PROBE 0x02
 
-/* A direction's side block, or an all-zero one if it has none (for readers). */
+/* A direction's full side block, or an all-zero one if it has none (for readers). */
 extern const struct tt_dir_ext tt_dir_ext_none;
 static inline const struct tt_dir_ext *tt_dir_x(const struct tt_dir *d)
 {
-	return d->ext != NULL ? d->ext : &tt_dir_ext_none;
+	return d->ext != NULL && d->ext_full ? d->ext : &tt_dir_ext_none;
+}
+
+/* A direction's condition counts (of either side block), or all-zero ones. */
+static inline const struct tt_dir_counts *tt_dir_counts(const struct tt_dir *d)
+{
+	return d->ext != NULL ? &d->ext->c : &tt_dir_ext_none.c;
 }
 
 /* A counter of a direction: its low bits, and what carried beyond them (bits wide). */
@@ -413,19 +432,27 @@ static inline bool tt_dir_sent(const struct tt_dir *d)
 }
 
 
-/**
- * A direction's side block, taken from slab (blocks of sizeof(struct
- * tt_dir_ext)) if it has none yet.
- * @return the block, or NULL when the slab has none left (d->limits records it).
- */
-struct tt_dir_ext *tt_dir_ext_need(struct tt_flow_slab *slab, struct tt_dir *d);
-
 /* Where a direction's side blocks come from, and its record's wide times. */
 struct tt_dir_slabs {
 	struct tt_flow_slab *ext;   /* blocks of sizeof(struct tt_dir_ext) */
+	struct tt_flow_slab *counts; /* blocks of TT_DIR_COUNTS_BLOCK */
 	struct tt_flow_slab *ring;  /* blocks of sizeof(struct tt_rtt_ring) */
 	struct tt_flow_slab *wide;  /* blocks of TT_RT_WIDE times (struct tt_rtimes) */
 };
+
+/**
+ * A direction's full side block, taken from m->ext if it has none yet (and
+ * the counts of a small one moved into it, the small one given back).
+ * @return the block, or NULL when the slab has none left (d->limits records it).
+ */
+struct tt_dir_ext *tt_dir_ext_need(const struct tt_dir_slabs *m, struct tt_dir *d);
+
+/**
+ * A direction's condition counts: of its side block, or of a small one taken
+ * from m->counts if it has none.
+ * @return them, or NULL when the slab has none left (d->limits records it).
+ */
+struct tt_dir_counts *tt_dir_counts_need(const struct tt_dir_slabs *m, struct tt_dir *d);
 
 /** Give a direction's side blocks back to their slabs (ext and ring become NULL). */
 void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d);

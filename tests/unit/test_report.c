@@ -38,6 +38,7 @@ static struct tt_dir_ext *ext_of(struct tt_dir *d)
 	if (d->ext == NULL) {
 		cr_assert_lt(used, 256u);
 		d->ext = &pool[used++];
+		d->ext_full = true;
 	}
 	return d->ext;
 }
@@ -152,9 +153,9 @@ static void make_conn(struct tt_conn *c)
 	d->win_min = 100;
 	d->win_max = 65535;
 	d->win_last = 502;
-	ext_of(d)->counts[TT_AN_ZERO_WINDOW] = 2;
-	ext_of(d)->counts[TT_AN_RETRANSMISSION] = 1;
-	ext_of(d)->counts[TT_AN_KEEP_ALIVE] = 3;
+	ext_of(d)->c.counts[TT_AN_ZERO_WINDOW] = 2;
+	ext_of(d)->c.counts[TT_AN_RETRANSMISSION] = 1;
+	ext_of(d)->c.counts[TT_AN_KEEP_ALIVE] = 3;
 
 	d = &c->dir[TT_SERVER];
 	d->packets_lo = 4;
@@ -555,7 +556,7 @@ Test(report, json_lines_parse)
 	make_conn(&c[1]);
 	c[1].id = 8;
 	c[1].reset_by = 2;
-	ext_of(&c[1].dir[0])->icmp_errors = 1;
+	ext_of(&c[1].dir[0])->c.icmp_errors = 1;
 	c[1].icmp_type = 3;
 	c[1].hist[TT_SERVER].truncated = true;
 	memset(&st, 0, sizeof(st));
@@ -1497,13 +1498,13 @@ Test(report, json_dir_largest_values)
 		for (int w = 0; w < TT_CTR_N; w++)
 			ext_of(d)->hi[w] = w == TT_CTR_UNIQUE ? 0 : UINT32_MAX;
 		d->win_min = d->win_max = d->win_last = UINT32_MAX;
-		ext_of(d)->icmp_errors = UINT32_MAX;
+		ext_of(d)->c.icmp_errors = UINT32_MAX;
 		d->has_isn = d->has_mss = d->has_wscale = d->has_win = d->has_ack = true;
 		d->scale_known = true;
 		d->mss = d->win_last_raw = UINT16_MAX;
 		d->wscale = d->shift = UINT8_MAX;
 		for (int i = 0; i < TT_AN_COUNT; i++)
-			ext_of(d)->counts[i] = UINT32_MAX;
+			ext_of(d)->c.counts[i] = UINT32_MAX;
 		ext_of(d)->zw_total = ext_of(d)->zw_max = INT64_MAX;
 		d->rtt_samples = UINT32_MAX;
 		d->rtt_sum = INT64_MAX;
