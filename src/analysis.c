@@ -589,10 +589,19 @@ static void rtt_resent(struct tt_dir *d, const struct tt_packet *p)
 static void rtt_sample(struct tt_flow_slab *wide, struct tt_rtimes *rt, int di, struct tt_dir *d,
                        tt_time_ns v)
 {
-	if (d->rtt_samples == 0 || v < tt_rt_get(rt, TT_RT_RTT_MIN + di))
-		tt_rt_set(rt, wide, TT_RT_RTT_MIN + di, v);
-	if (d->rtt_samples == 0 || v > tt_rt_get(rt, TT_RT_RTT_MAX + di))
-		tt_rt_set(rt, wide, TT_RT_RTT_MAX + di, v);
+	uint32_t n;
+
+	if (rt->wide == NULL && tt_rt_enc(rt, false, v, &n)) { /* compared as the record counts */
+		if (d->rtt_samples == 0 || n < rt->n[TT_RT_RTT_MIN + di])
+			rt->n[TT_RT_RTT_MIN + di] = n;
+		if (d->rtt_samples == 0 || n > rt->n[TT_RT_RTT_MAX + di])
+			rt->n[TT_RT_RTT_MAX + di] = n;
+	} else {
+		if (d->rtt_samples == 0 || v < tt_rt_get(rt, TT_RT_RTT_MIN + di))
+			tt_rt_set(rt, wide, TT_RT_RTT_MIN + di, v);
+		if (d->rtt_samples == 0 || v > tt_rt_get(rt, TT_RT_RTT_MAX + di))
+			tt_rt_set(rt, wide, TT_RT_RTT_MAX + di, v);
+	}
 	d->rtt_sum = tt_ns_add(d->rtt_sum, v);
 	d->rtt_samples++;
 }
