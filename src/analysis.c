@@ -164,8 +164,8 @@ struct tt_dir_counts *tt_dir_counts_need(const struct tt_dir_slabs *m, struct tt
 
 /* ---- the record's times ------------------------------------------------------------------- */
 
-/* The record's count for the time or duration in place k of the side block's
- * layout, clamped to fit (there is no side block to take). */
+/* The record's count for a time or duration, clamped to fit (when there is no
+ * side block to take). */
 static uint32_t rt_clamp(const struct tt_rtimes *rt, bool is_time, tt_time_ns v)
 {
 	uint64_t d = (uint64_t)v - (is_time ? (uint64_t)rt->first : 0);
@@ -274,34 +274,37 @@ void tt_rt_rebase(struct tt_rtimes *rt, struct tt_flow_slab *wide, tt_time_ns fi
 	*rt = to;
 }
 
-/* What carried past a counter's low bits (out of line: beyond 4 GiB, or 64 Ki flags). */
-static __attribute__((noinline, cold)) void ctr_carry(const struct tt_dir_slabs *m,
+/* What carried past a counter's low bits (out of line: beyond 4 GiB, or 64 Ki flags).
+ * @return false if there was no side block to take (d->limits says so). */
+static __attribute__((noinline, cold)) bool ctr_carry(const struct tt_dir_slabs *m,
                                                       struct tt_dir *d, enum tt_dir_ctr w,
                                                       uint32_t carry)
 {
 	struct tt_dir_ext *x = tt_dir_ext_need(m, d);
 
 	if (x == NULL)
-		return; /* (d->limits says so) */
+		return false;
 	x->hi[w] += carry;
 	d->wide_ctr = true;
+	return true;
 }
 
+/* (Without a side block for the carry, a counter stays at its largest.) */
 static inline void ctr_add(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t *lo,
                            enum tt_dir_ctr w, uint64_t n)
 {
 	uint64_t v = (uint64_t)*lo + n;
 
 	*lo = (uint32_t)v;
-	if (v > UINT32_MAX)
-		ctr_carry(m, d, w, (uint32_t)(v >> 32));
+	if (v > UINT32_MAX && !ctr_carry(m, d, w, (uint32_t)(v >> 32)))
+		*lo = UINT32_MAX;
 }
 
 static inline void ctr_inc16(const struct tt_dir_slabs *m, struct tt_dir *d, uint16_t *lo,
                              enum tt_dir_ctr w)
 {
-	if (++*lo == 0)
-		ctr_carry(m, d, w, 1);
+	if (++*lo == 0 && !ctr_carry(m, d, w, 1))
+		*lo = UINT16_MAX;
 }
 
 /* A larger bytes-in-flight maximum that does not fit the record's 32 bits. */
@@ -326,8 +329,12 @@ void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d)
 {
 	tt_flow_slab_put(d->ext_full ? m->ext : m->counts, d->ext);
 	d->ext = NULL;
+	/* (What the side block backed goes with it.) */
+	d->ext_full = d->wide_ctr = d->in_zero_window = d->in_recovery = false;
+	d->n_holes = d->n_sack = 0;
 	tt_flow_slab_put(m->ring, d->ring);
 	d->ring = NULL;
+	d->rtt_count = 0;
 }
 
 /* ---- zero windows -------------------------------------------------------------------------- */

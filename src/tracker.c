@@ -74,7 +74,8 @@ struct tt_tracker {
 	struct tt_tracker_config cfg;
 	struct tt_flow_table *flows;
 	struct tt_flow_table *tws;  /* struct tt_tw by 4-tuple */
-	struct tt_dir_slabs slabs;  /* the records' side blocks (struct tt_dir_ext, tt_rtt_ring) */
+	struct tt_dir_slabs slabs;  /* the records' side blocks (condition counts, struct
+	                             * tt_dir_ext, tt_rtt_ring, the times in full) */
 	struct tt_conn view;        /* a struct tt_tw as a record, for its events */
 	struct tt_stats stats;
 	uint64_t next_id;
@@ -1753,9 +1754,8 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6])
 		names[n++] = "synack_not_seen";
 	if (c->inferred & TT_INF_FIN_NOT_SEEN)
 		names[n++] = "fin_not_seen";
-	if (tt_dir_counts(a)->counts[TT_AN_ACKED_UNSEEN] + tt_dir_counts(b)->counts[TT_AN_ACKED_UNSEEN] >
-	            0 ||
-	    open_gaps(a) || open_gaps(b))
+	if (tt_dir_counts(a)->counts[TT_AN_ACKED_UNSEEN] > 0 ||
+	    tt_dir_counts(b)->counts[TT_AN_ACKED_UNSEEN] > 0 || open_gaps(a) || open_gaps(b))
 		names[n++] = "capture_loss";
 	return n;
 }

@@ -115,7 +115,8 @@ struct tt_rtt_stats {
  * the most common), else nanoseconds (4.29 s).  Once a value does not fit
  * (later, earlier than the first packet, not a whole microsecond), the record
  * takes a side block (wide) and keeps every one of its times there in full.
- * Exact either way.  A time never set reads 0.
+ * Exact either way (but for a record that cannot have the side block, out of
+ * memory: its counts are then clamped to fit).  A time never set reads 0.
  */
 enum tt_rt_slot {
 	/* Times: */
@@ -232,6 +233,7 @@ static inline TT_ALWAYS_INLINE void tt_rt_set(struct tt_rtimes *rt, struct tt_fl
  * goes (tt_rt_stamp(), then tt_rt_set_stamp() and tt_rt_raise()). */
 struct tt_rt_stamp {
 	tt_time_ns ts;
+	tt_time_ns first;           /* the record's first packet then */
 	uint32_t n;                 /* the count, if fits */
 	bool fits;                  /* the record had no side block and ts fit its counts */
 };
@@ -239,17 +241,18 @@ struct tt_rt_stamp {
 static inline TT_ALWAYS_INLINE struct tt_rt_stamp tt_rt_stamp(const struct tt_rtimes *rt,
                                                               tt_time_ns ts)
 {
-	struct tt_rt_stamp s = {.ts = ts, .n = 0, .fits = false};
+	struct tt_rt_stamp s = {.ts = ts, .first = rt->first, .n = 0, .fits = false};
 
 	s.fits = rt->wide == NULL && tt_rt_enc(rt, true, ts, &s.n);
 	return s;
 }
 
-/* Does a stamp still count as its record does (no side block taken since)? */
+/* Does a stamp still count as its record does (no side block taken, no
+ * earlier first packet since)? */
 static inline TT_ALWAYS_INLINE bool tt_rt_stamp_ok(const struct tt_rtimes *rt,
                                                    const struct tt_rt_stamp *s)
 {
-	return s->fits && rt->wide == NULL;
+	return s->fits && rt->wide == NULL && rt->first == s->first;
 }
 
 /** Set time slot (< TT_RT_NTIMES) to a stamp's time. */
@@ -264,11 +267,13 @@ static inline TT_ALWAYS_INLINE void tt_rt_set_stamp(struct tt_rtimes *rt, struct
 	}
 }
 
-/** Raise time slot (< TT_RT_NTIMES, set) to a stamp's time, if that is later. */
+/** Raise time slot (< TT_RT_NTIMES) to a stamp's time, if that is later (or it is unset). */
 static inline TT_ALWAYS_INLINE void tt_rt_raise(struct tt_rtimes *rt, struct tt_flow_slab *wide,
                                                 int slot, const struct tt_rt_stamp *s)
 {
-	if (tt_rt_stamp_ok(rt, s)) {
+	if (!(rt->set >> slot & 1)) {
+		tt_rt_set_stamp(rt, wide, slot, s);
+	} else if (tt_rt_stamp_ok(rt, s)) {
 		if (s->n > rt->n[slot])
 			rt->n[slot] = s->n;
 	} else if (s->ts > tt_rt_get(rt, slot)) {

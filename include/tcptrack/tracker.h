@@ -76,9 +76,10 @@ static inline void tt_history_set_state(struct tt_history *h, int i, enum tt_tcp
  * Append a transition to endpoint ep's history h, its time to the record's
  * times rt (the tracker's; public for its tests and for tests building
  * records).  The first TT_HISTORY_MAX are kept and the latest always in the
- * last place (truncated is set).  Past TT_HISTORY_INLINE transitions, the
- * times take the record's side block from `wide`; when there is none, the
- * record's places are all there is and the last takes the latest.
+ * last place (truncated is set).  Past TT_HISTORY_INLINE transitions, or
+ * for a time that does not fit the record's counts, the times take the
+ * record's side block from `wide`; when there is none, the record's places
+ * are all there is (the last takes the latest, and a time is clamped).
  */
 void tt_history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt, struct tt_history *h,
                      int ep, enum tt_tcp_state s, tt_time_ns ts);
@@ -163,7 +164,7 @@ static inline struct tt_rtt_stats tt_conn_rtt(const struct tt_conn *c, int d)
 }
 
 /* Half of the handshake round trip (valid if has_rtt_server / has_rtt_client):
- * the capture point to endpoint ep and back, kept as its direction's path_rtt. */
+ * the capture point to endpoint ep and back, kept in the record's times (TT_RT_PATH_RTT). */
 static inline tt_time_ns tt_conn_rtt_side(const struct tt_conn *c, enum tt_endpoint ep)
 {
 	return tt_rt_get(&c->rt, TT_RT_PATH_RTT + (int)ep);

@@ -894,6 +894,33 @@ Test(seq, counters_carry_past_their_low_bits)
 	cr_assert_eq(tt_dir_syns(&k.s), UINT16_MAX);
 }
 
+/* Without a side block for the carry (out of memory), a counter stays at its
+ * largest rather than wrapping, and the direction says a limit was hit. */
+Test(seq, counter_without_a_block_for_its_carry_stays_at_its_largest)
+{
+	struct tt_dir_slabs none = *test_slabs();
+	struct tt_seg_info i;
+	struct tt_packet p;
+	struct conn k;
+	char err[256];
+
+	cr_assert_eq(tt_flow_slab_new(&none.ext, sizeof(struct tt_dir_ext), 1, err), TT_OK, "%s",
+	             err);
+	cr_assert_not_null(tt_flow_slab_get(none.ext), "the one block, taken");
+	open_conn(&k);
+	k.c.packets_lo = UINT32_MAX;
+	k.c.fin_lo = UINT16_MAX;
+	p = cpkt(MS(30), 1, 100);
+	p.flags |= TT_TH_FIN;
+	analyse(&none, &k.c, &k.s, &p, MS(3), &i);
+	cr_assert(k.c.limits & TT_DIR_LIM_EXT);
+	cr_assert_not(k.c.wide_ctr);
+	cr_assert_eq(tt_dir_packets(&k.c), UINT32_MAX, "not wrapped to 0");
+	cr_assert_eq(tt_dir_fins(&k.c), UINT16_MAX);
+	cr_assert(tt_dir_sent(&k.c));
+	tt_flow_slab_free(&none.ext);
+}
+
 /* ---- duplicate ACKs (tcp.analysis.duplicate_ack) -------------------------------------------- */
 
 /* An ACK, then the same pure ACK three times: three duplicate ACKs in a row. */

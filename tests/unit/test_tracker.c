@@ -399,6 +399,14 @@ Test(tracker, record_times_that_do_not_fit_are_kept_in_full)
 	cr_assert_eq(tt_rt_get(&a, TT_RT_LAST), T0 + us_far - 1000);
 	cr_assert_eq(tt_rt_get(&a, TT_RT_PATH_RTT + 1), SEC(1.5));
 	cr_assert_eq(tt_rt_get(&a, TT_RT_SYN_FIRST), 0, "still never set");
+	{ /* A stamp raises a time, and sets one never set. */
+		struct tt_rt_stamp st = tt_rt_stamp(&d, T0 + 7000);
+		tt_rt_raise(&d, wide, TT_RT_SYNACK_LAST, &st);
+		cr_assert_eq(tt_rt_get(&d, TT_RT_SYNACK_LAST), T0 + 7000);
+		st = tt_rt_stamp(&d, T0 + 5000);
+		tt_rt_raise(&d, wide, TT_RT_SYNACK_LAST, &st);
+		cr_assert_eq(tt_rt_get(&d, TT_RT_SYNACK_LAST), T0 + 7000, "not lowered");
+	}
 
 	tt_rt_set(&b, wide, TT_RT_LAST, T0 + SEC(10));
 	tt_rt_set(&b, wide, TT_RT_SYN_LAST, T0 + 1500);
