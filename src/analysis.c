@@ -175,7 +175,7 @@ static uint32_t rt_clamp(const struct tt_rtimes *rt, bool is_time, tt_time_ns v)
 		return n;
 	if (is_time ? v < rt->first : v < 0)
 		return 0;
-	d /= tt_rt_us(rt) ? 1000 : 1;
+	d /= (uint64_t)tt_rt_unit(rt);
 	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
@@ -186,7 +186,7 @@ static void rt_expand(const struct tt_rtimes *rt, tt_time_ns *w)
 		w[k] = tt_rt_get(rt, k);
 	for (int ep = 0; ep < 2; ep++)
 		for (int i = 0; i < TT_HISTORY_INLINE; i++)
-			w[TT_RT_HIST + ep * TT_HISTORY_MAX + i] = tt_rt_hist(rt, ep, i);
+			w[TT_RT_HIST_W(ep, i)] = tt_rt_hist(rt, ep, i);
 }
 
 bool tt_rt_widen(struct tt_rtimes *rt, struct tt_flow_slab *wide)
@@ -203,21 +203,30 @@ bool tt_rt_widen(struct tt_rtimes *rt, struct tt_flow_slab *wide)
 	return true;
 }
 
+/* A time or duration as a count of `to`; false if it does not fit, unless
+ * clamp (then the nearest count). */
+static bool rt_count(struct tt_rtimes *to, bool is_time, tt_time_ns v, uint32_t *n, bool clamp)
+{
+	if (!clamp)
+		return tt_rt_enc(to, is_time, v, n);
+	*n = rt_clamp(to, is_time, v);
+	return true;
+}
+
 /* Every time and duration, in the side block's layout, as counts of `to`
  * (its first and unit, and which times are set, already there); false if
- * one does not fit. */
-static bool rt_encode_all(struct tt_rtimes *to, const tt_time_ns *w)
+ * one does not fit, unless clamp (then the nearest counts). */
+static bool rt_encode_all(struct tt_rtimes *to, const tt_time_ns *w, bool clamp)
 {
 	for (int k = 0; k < TT_RT_NSCALAR; k++) {
 		if (k < TT_RT_NTIMES && !(to->set >> k & 1))
 			to->n[k] = 0; /* never set: stays so */
-		else if (!tt_rt_enc(to, k < TT_RT_NTIMES, w[k], &to->n[k]))
+		else if (!rt_count(to, k < TT_RT_NTIMES, w[k], &to->n[k], clamp))
 			return false;
 	}
 	for (int ep = 0; ep < 2; ep++)
 		for (int i = 0; i < TT_HISTORY_INLINE; i++)
-			if (!tt_rt_enc(to, true, w[TT_RT_HIST + ep * TT_HISTORY_MAX + i],
-			               &to->n[TT_RT_HIST + ep * TT_HISTORY_INLINE + i]))
+			if (!rt_count(to, true, w[TT_RT_HIST_W(ep, i)], &to->n[TT_RT_HIST_N(ep, i)], clamp))
 				return false;
 	return true;
 }
@@ -233,12 +242,12 @@ void tt_rt_set_wide(struct tt_rtimes *rt, struct tt_flow_slab *wide, int slot, t
 bool tt_rt_set_hist(struct tt_rtimes *rt, struct tt_flow_slab *wide, int ep, int i,
                     tt_time_ns ts)
 {
-	uint32_t *n = i < TT_HISTORY_INLINE ? &rt->n[TT_RT_HIST + ep * TT_HISTORY_INLINE + i] : NULL;
+	uint32_t *n = i < TT_HISTORY_INLINE ? &rt->n[TT_RT_HIST_N(ep, i)] : NULL;
 
 	if (rt->wide == NULL && n != NULL && tt_rt_enc(rt, true, ts, n))
 		return true;
 	if (tt_rt_widen(rt, wide)) {
-		rt->wide[TT_RT_HIST + ep * TT_HISTORY_MAX + i] = ts;
+		rt->wide[TT_RT_HIST_W(ep, i)] = ts;
 		return true;
 	}
 	if (n != NULL)
@@ -259,17 +268,11 @@ void tt_rt_rebase(struct tt_rtimes *rt, struct tt_flow_slab *wide, tt_time_ns fi
 	memset(&to, 0, sizeof(to));
 	tt_rt_init(&to, first);
 	to.set |= rt->set & ~TT_RT_US;
-	if (!rt_encode_all(&to, w)) {
-		if (wide != NULL && (to.wide = tt_flow_slab_get(wide)) != NULL) {
+	if (!rt_encode_all(&to, w, false)) {
+		if (wide != NULL && (to.wide = tt_flow_slab_get(wide)) != NULL)
 			memcpy(to.wide, w, sizeof(w));
-		} else { /* no side block: the nearest counts */
-			for (int k = 0; k < TT_RT_NSCALAR; k++)
-				to.n[k] = rt_clamp(&to, k < TT_RT_NTIMES, w[k]);
-			for (int ep = 0; ep < 2; ep++)
-				for (int i = 0; i < TT_HISTORY_INLINE; i++)
-					to.n[TT_RT_HIST + ep * TT_HISTORY_INLINE + i] =
-					        rt_clamp(&to, true, w[TT_RT_HIST + ep * TT_HISTORY_MAX + i]);
-		}
+		else /* no side block: the nearest counts */
+			rt_encode_all(&to, w, true);
 	}
 	*rt = to;
 }

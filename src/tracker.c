@@ -253,7 +253,7 @@ static inline void history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt,
                                 struct tt_history *h, int ep, enum tt_tcp_state s, tt_time_ns ts)
 {
 	if (h->n >= TT_HISTORY_INLINE || rt->wide != NULL ||
-	    !tt_rt_enc(rt, true, ts, &rt->n[TT_RT_HIST + ep * TT_HISTORY_INLINE + h->n])) {
+	    !tt_rt_enc(rt, true, ts, &rt->n[TT_RT_HIST_N(ep, h->n)])) {
 		history_push_wide(wide, rt, h, ep, s, ts);
 		return;
 	}
@@ -314,14 +314,6 @@ static inline TT_ALWAYS_INLINE void rt_set(struct tt_tracker *tr, struct tt_conn
                                            tt_time_ns v)
 {
 	tt_rt_set(&c->rt, tr->slabs.wide, slot, v);
-}
-
-/* A packet older than the record's first (time going backwards in a capture):
- * the times, which count from it, stay what they were.  (Out of line: rare.) */
-static __attribute__((noinline, cold)) void move_first(struct tt_tracker *tr, struct tt_conn *c,
-                                                       tt_time_ns ts)
-{
-	tt_rt_rebase(&c->rt, tr->slabs.wide, ts);
 }
 
 static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
@@ -601,18 +593,20 @@ static tt_time_ns stray_grace(const struct tt_tracker *tr)
 static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reason why,
                      tt_time_ns ts)
 {
+	tt_time_ns last = tt_conn_last(c);
+
 	/* Capture time may go backwards: an end is never before an earlier end
 	 * (records stay in order) nor before the record's own last packet. */
 	if (ts < tr->end_floor)
 		ts = tr->end_floor;
-	if (ts < tt_conn_last(c))
-		ts = tt_conn_last(c);
+	if (ts < last)
+		ts = last;
 	tr->end_floor = ts;
 	rt_set(tr, c, TT_RT_END, ts);
 	c->end_reason = (uint8_t)why;
 	/* A zero window still advertised lasts until the last packet. */
-	tt_analysis_finish(&c->dir[TT_CLIENT], tt_conn_last(c));
-	tt_analysis_finish(&c->dir[TT_SERVER], tt_conn_last(c));
+	tt_analysis_finish(&c->dir[TT_CLIENT], last);
+	tt_analysis_finish(&c->dir[TT_SERVER], last);
 	c->emitted = true;
 	c->held = false;
 	if (!pend_push(tr, c)) {
@@ -690,12 +684,11 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 	}
 	tt_flow_timer_cancel(tr->flows, c);
 	for (int ep = 0; ep < 2; ep++) {
+		tt_time_ns deadline = tt_conn_tw_deadline(c, ep);
 		if (c->state[ep] == TT_TCP_TIME_WAIT)
 			set_state(tr, c, (enum tt_endpoint)ep,
 			          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL),
-			          tt_conn_tw_deadline(c, ep) != 0 && tt_conn_tw_deadline(c, ep) < at
-			                  ? tt_conn_tw_deadline(c, ep)
-			                  : at);
+			          deadline != 0 && deadline < at ? deadline : at);
 	}
 	maybe_end(tr, c, at, true);
 }
@@ -1112,8 +1105,10 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 	}
 	c->icmp_type = p->icmp_type;
 	c->icmp_code = p->icmp_code;
-	if (p->ts > tt_conn_last(c))
-		rt_set(tr, c, TT_RT_LAST, p->ts);
+	{
+		struct tt_rt_stamp now = tt_rt_stamp(&c->rt, p->ts);
+		tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, &now);
+	}
 	tt_flow_touch(tr->flows, c);
 	emit(tr, TT_EVT_ANOMALY, p->ts, c, ep, TT_TCP_CLOSED, TT_TCP_CLOSED, "icmp_error");
 	/* An ICMP error about a segment sent in SYN_SENT or SYN_RCVD aborts the
@@ -1359,8 +1354,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	/* Timestamps may go backwards in a capture: first/last bound them all. */
 	now = tt_rt_stamp(&c->rt, p->ts);
 	tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, &now);
-	if (p->ts < c->rt.first)
-		move_first(tr, c, p->ts);
+	if (p->ts < c->rt.first) /* time going backwards: the times stay what they were */
+		tt_rt_rebase(&c->rt, tr->slabs.wide, p->ts);
 	tt_flow_touch(tr->flows, c);
 
 	if (pure_syn && se == TT_CLIENT && c->state[TT_CLIENT] == TT_TCP_CLOSED) {

@@ -144,6 +144,10 @@ enum tt_rt_slot {
 #define TT_HISTORY_INLINE 6  /* ... of which the record has places for */
 #define TT_RT_NARROW (TT_RT_HIST + 2 * TT_HISTORY_INLINE)
 #define TT_RT_WIDE (TT_RT_HIST + 2 * TT_HISTORY_MAX)
+/* Transition i of endpoint ep's history: its place in the record's counts
+ * (i < TT_HISTORY_INLINE), and in the side block. */
+#define TT_RT_HIST_N(ep, i) (TT_RT_HIST + (ep) * TT_HISTORY_INLINE + (i))
+#define TT_RT_HIST_W(ep, i) (TT_RT_HIST + (ep) * TT_HISTORY_MAX + (i))
 
 struct tt_rtimes {
 	tt_time_ns first;           /* the record's first packet: the base */
@@ -168,6 +172,12 @@ static inline bool tt_rt_us(const struct tt_rtimes *rt)
 	return (rt->set & TT_RT_US) != 0;
 }
 
+/* Nanoseconds per count. */
+static inline tt_time_ns tt_rt_unit(const struct tt_rtimes *rt)
+{
+	return tt_rt_us(rt) ? 1000 : 1;
+}
+
 /** @return the time or duration of slot (< TT_RT_NSCALAR). */
 static inline TT_ALWAYS_INLINE tt_time_ns tt_rt_get(const struct tt_rtimes *rt, int slot)
 {
@@ -175,7 +185,7 @@ static inline TT_ALWAYS_INLINE tt_time_ns tt_rt_get(const struct tt_rtimes *rt, 
 
 	if (rt->wide != NULL)
 		return rt->wide[slot];
-	v = (tt_time_ns)rt->n[slot] * (tt_rt_us(rt) ? 1000 : 1);
+	v = (tt_time_ns)rt->n[slot] * tt_rt_unit(rt);
 	if (slot >= TT_RT_NTIMES)
 		return v;
 	return (rt->set >> slot & 1) ? rt->first + v : 0;
@@ -188,9 +198,8 @@ static inline tt_time_ns tt_rt_hist(const struct tt_rtimes *rt, int ep, int i)
 	int k = i < TT_HISTORY_INLINE ? i : TT_HISTORY_INLINE - 1;
 
 	if (rt->wide != NULL)
-		return rt->wide[TT_RT_HIST + ep * TT_HISTORY_MAX + i];
-	return rt->first + (tt_time_ns)rt->n[TT_RT_HIST + ep * TT_HISTORY_INLINE + k] *
-	                       (tt_rt_us(rt) ? 1000 : 1);
+		return rt->wide[TT_RT_HIST_W(ep, i)];
+	return rt->first + (tt_time_ns)rt->n[TT_RT_HIST_N(ep, k)] * tt_rt_unit(rt);
 }
 
 /* The record's count for v (a time, or a duration); false if it does not fit. */
@@ -435,7 +444,6 @@ static inline bool tt_dir_sent(const struct tt_dir *d)
 {
 	return d->packets_lo != 0 || d->wide_ctr;
 }
-
 
 /* Where a direction's side blocks come from, and its record's wide times. */
 struct tt_dir_slabs {
