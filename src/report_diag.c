@@ -34,32 +34,35 @@ static bool key_eq(const struct tt_diag_key *a, const struct tt_diag_key *b)
 	       memcmp(a->addr, b->addr, 16) == 0;
 }
 
-/* Room for one more key: the entries double, the index stays at most half full. */
+/* The slot of key k in slots[cap]: its own, or the empty one where it goes. */
+static struct tt_diag_entry *slot_of(struct tt_diag_entry *slots, uint32_t cap,
+                                     const struct tt_diag_key *k)
+{
+	uint32_t j = key_hash(k) & (cap - 1);
+
+	while (slots[j].key.ip_version != 0 && !key_eq(&slots[j].key, k))
+		j = (j + 1) & (cap - 1);
+	return &slots[j];
+}
+
+/* Room for one more key: the slots double, staying at most half full. */
 static bool table_reserve(struct tt_diag_table *t)
 {
-	if (t->n == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 16;
-		struct tt_diag_entry *e = realloc(t->e, (size_t)cap * sizeof(*e));
-		if (e == NULL)
-			return false;
-		t->e = e;
-		t->cap = cap;
-	}
-	if ((t->n + 1) * 2 > t->idx_cap) {
-		uint32_t icap = t->idx_cap ? t->idx_cap * 2 : 32;
-		uint32_t *idx = calloc(icap, sizeof(*idx));
-		if (idx == NULL)
-			return false;
-		for (uint32_t i = 0; i < t->n; i++) {
-			uint32_t j = key_hash(&t->e[i].key) & (icap - 1);
-			while (idx[j] != 0)
-				j = (j + 1) & (icap - 1);
-			idx[j] = i + 1;
-		}
-		free(t->idx);
-		t->idx = idx;
-		t->idx_cap = icap;
-	}
+	uint32_t cap;
+	struct tt_diag_entry *slots;
+
+	if ((t->n + 1) * 2 <= t->cap)
+		return true;
+	cap = t->cap ? t->cap * 2 : 32;
+	slots = calloc(cap, sizeof(*slots));
+	if (slots == NULL)
+		return false;
+	for (uint32_t i = 0; i < t->cap; i++)
+		if (t->slot[i].key.ip_version != 0)
+			*slot_of(slots, cap, &t->slot[i].key) = t->slot[i];
+	free(t->slot);
+	t->slot = slots;
+	t->cap = cap;
 	return true;
 }
 
@@ -73,31 +76,39 @@ static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_
                                        bool add)
 {
 	struct tt_diag_entry *e;
-	uint32_t j;
 
-	if (t->idx_cap > 0)
-		for (j = key_hash(k) & (t->idx_cap - 1); t->idx[j] != 0; j = (j + 1) & (t->idx_cap - 1))
-			if (key_eq(&t->e[t->idx[j] - 1].key, k))
-				return &t->e[t->idx[j] - 1];
+	if (t->cap > 0) {
+		e = slot_of(t->slot, t->cap, k);
+		if (e->key.ip_version != 0)
+			return e;
+	}
 	if (!add || t->pooled)
 		return &t->other;
 	if (t->n >= TT_DIAG_KEYS_MAX || !table_reserve(t)) {
 		t->pooled = true;
 		return &t->other;
 	}
-	for (j = key_hash(k) & (t->idx_cap - 1); t->idx[j] != 0; j = (j + 1) & (t->idx_cap - 1))
-		;
-	e = &t->e[t->n];
+	e = slot_of(t->slot, t->cap, k);
 	memset(e, 0, sizeof(*e));
 	e->key = *k;
-	t->idx[j] = ++t->n;
+	e->seq = t->n++;
 	return e;
+}
+
+const struct tt_diag_entry *tt_diag_find(const struct tt_diag_table *t,
+                                         const struct tt_diag_key *k)
+{
+	const struct tt_diag_entry *e;
+
+	if (t->cap == 0)
+		return NULL;
+	e = slot_of(t->slot, t->cap, k);
+	return e->key.ip_version != 0 ? e : NULL;
 }
 
 static void table_free(struct tt_diag_table *t)
 {
-	free(t->e);
-	free(t->idx);
+	free(t->slot);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -128,7 +139,7 @@ static bool better(const struct tt_diag_entry *a, const struct tt_diag_entry *b,
 	} else if (a->n != b->n) {
 		return a->n > b->n;
 	}
-	return a < b; /* the dense array is in order of first appearance */
+	return a->seq < b->seq;
 }
 
 size_t tt_diag_top(const struct tt_diag_table *t, bool by_peak,
@@ -136,10 +147,12 @@ size_t tt_diag_top(const struct tt_diag_table *t, bool by_peak,
 {
 	size_t k = 0;
 
-	for (uint32_t i = 0; i < t->n; i++) {
-		const struct tt_diag_entry *e = &t->e[i];
+	for (uint32_t i = 0; i < t->cap; i++) {
+		const struct tt_diag_entry *e = &t->slot[i];
 		size_t j;
 
+		if (e->key.ip_version == 0)
+			continue;
 		if (k == TT_DIAG_TOP && !better(e, top[k - 1], by_peak))
 			continue;
 		if (k < TT_DIAG_TOP)

@@ -93,20 +93,21 @@ struct tt_diag_key {
 };
 
 struct tt_diag_entry {
-	struct tt_diag_key key;
+	struct tt_diag_key key;     /* key.ip_version 0: an empty slot */
+	uint32_t seq;               /* order of first appearance (ties list the first) */
 	uint32_t cur, peak;         /* TIME_WAIT: connections in it now, most at once */
 	tt_time_ns peak_at;         /* when the peak was first reached */
 	uint64_t n;                 /* TIME_WAIT entries, or failed openings to the target */
 };
 
-/* Counters by key: a dense array in order of first appearance, indexed by
- * open addressing; bounded, so a scan of random addresses cannot exhaust
- * memory: keys beyond TT_DIAG_KEYS_MAX (or beyond memory) share `other`. */
+/* Counters by key, in the slots themselves (open addressing, at most half
+ * full: a lookup is one cache miss, not an index's and an entry's); bounded,
+ * so a scan of random addresses cannot exhaust memory: keys beyond
+ * TT_DIAG_KEYS_MAX (or beyond memory) share `other`. */
 struct tt_diag_table {
-	struct tt_diag_entry *e;
-	uint32_t n, cap;
-	uint32_t *idx;              /* entry index + 1; 0 = empty */
-	uint32_t idx_cap;
+	struct tt_diag_entry *slot;
+	uint32_t n;                 /* keys */
+	uint32_t cap;               /* slots: 0, or a power of two */
 	struct tt_diag_entry other;
 	bool pooled;                /* `other` was used */
 };
@@ -190,6 +191,10 @@ void tt_diag_conn(struct tt_report_diag *d, const struct tt_conn *c);
 
 /** @return whether any diagnosis has something to say. */
 bool tt_diag_any(const struct tt_report_diag *d);
+
+/** @return the entry of key k in t, or NULL if it has none (new, or pooled). */
+const struct tt_diag_entry *tt_diag_find(const struct tt_diag_table *t,
+                                         const struct tt_diag_key *k);
 
 /**
  * The entries of t with the highest peak (by_peak; ties: earlier peak, then

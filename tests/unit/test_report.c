@@ -1014,6 +1014,22 @@ static void make_tw_conn(struct tt_conn *c, uint64_t id, uint16_t cport)
 	c->state[TT_SERVER] = TT_TCP_LAST_ACK;
 }
 
+/* The one entry of table t (which must have exactly one). */
+static const struct tt_diag_entry *only_entry(const struct tt_diag_table *t)
+{
+	const struct tt_diag_entry *e = NULL;
+
+	cr_assert_eq(t->n, 1);
+	for (uint32_t i = 0; i < t->cap; i++) {
+		if (t->slot[i].key.ip_version == 0)
+			continue;
+		cr_assert_null(e, "a second entry in slot %u", i);
+		e = &t->slot[i];
+	}
+	cr_assert_not_null(e);
+	return e;
+}
+
 /* Overlapping TIME_WAITs: the count goes up and down with the events; the peak and the
  * time it was first reached stay; every entry counts. */
 Test(report, diag_time_wait_peak)
@@ -1033,15 +1049,15 @@ Test(report, diag_time_wait_peak)
 	step(&d.r, &a, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(61));     /* 1 */
 	step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(62));  /* 2 again: not new */
 	step(&d.r, &b, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(62));     /* 1 */
-	e = &d.r.diag.tw_server.e[0];
+	e = only_entry(&d.r.diag.tw_server);
 	cr_assert_eq(d.r.diag.tw_server.n, 1);
 	cr_assert_eq(e->cur, 1);
 	cr_assert_eq(e->peak, 2);
 	cr_assert_eq(e->peak_at, T0 + SEC(2));
 	cr_assert_eq(e->n, 3);
 	cr_assert_eq(d.r.diag.tw_client.n, 1);
-	cr_assert_eq(d.r.diag.tw_client.e[0].peak, 2);
-	cr_assert_eq(d.r.diag.tw_client.e[0].key.port, 0);
+	cr_assert_eq(only_entry(&d.r.diag.tw_client)->peak, 2);
+	cr_assert_eq(only_entry(&d.r.diag.tw_client)->key.port, 0);
 	/* Evicted (or the input ends) while in TIME_WAIT: it stops counting. */
 	conn_end(&d.r, &c, T0 + SEC(63));
 	cr_assert_eq(e->cur, 0);
@@ -1068,7 +1084,7 @@ Test(report, diag_time_wait_simultaneous_close)
 	make_tw_conn(&a, 1, 40001);
 	step(&d.r, &a, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + SEC(1));
 	step(&d.r, &a, TT_SERVER, TT_TCP_TIME_WAIT, T0 + SEC(1) + 5);
-	e = &d.r.diag.tw_server.e[0];
+	e = only_entry(&d.r.diag.tw_server);
 	cr_assert_eq(e->cur, 1);
 	cr_assert_eq(e->n, 1);
 	step(&d.r, &a, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(61));
@@ -1105,7 +1121,7 @@ Test(report, diag_time_wait_top)
 	cr_assert_eq(k, 17);
 	cr_assert_eq(d.r.diag.tw_server.n, 7);
 	cr_assert_eq(d.r.diag.tw_client.n, 1);
-	cr_assert_eq(d.r.diag.tw_client.e[0].peak, 17);
+	cr_assert_eq(only_entry(&d.r.diag.tw_client)->peak, 17);
 	cr_assert_eq(tt_diag_top(&d.r.diag.tw_server, true, top), TT_DIAG_TOP);
 	for (size_t i = 0; i < TT_DIAG_TOP; i++)
 		cr_assert_eq(top[i]->key.port, want[i], "%zu: %u", i, top[i]->key.port);
@@ -1203,12 +1219,22 @@ Test(report, diag_time_wait_cap)
 	c.state[TT_CLIENT] = TT_TCP_TIME_WAIT;
 	step(&d.r, &c, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(100));
 	cr_assert_eq(t->other.cur, 9);
-	cr_assert_eq(t->e[5].cur, 0);
-	cr_assert_eq(t->e[5].n, 1);
+	{
+		/* The sixth key kept: 10.0.0.5:80, the sixth in order of first appearance. */
+		struct tt_diag_key k = {.ip_version = 4, .port = 80, .addr = {10, 0, 0, 5}};
+		const struct tt_diag_entry *e = tt_diag_find(t, &k);
+		cr_assert_not_null(e);
+		cr_assert_eq(e->seq, 5);
+		cr_assert_eq(e->cur, 0);
+		cr_assert_eq(e->n, 1);
+		k.addr[3] = 0;
+		k.addr[1] = 1; /* 10.1.0.0: key 65536, pooled */
+		cr_assert_null(tt_diag_find(t, &k));
+	}
 	/* One client address for all. */
 	cr_assert_eq(d.r.diag.tw_client.n, 1);
 	cr_assert_not(d.r.diag.tw_client.pooled);
-	cr_assert_eq(d.r.diag.tw_client.e[0].peak, TT_DIAG_KEYS_MAX + 10);
+	cr_assert_eq(only_entry(&d.r.diag.tw_client)->peak, TT_DIAG_KEYS_MAX + 10);
 	s = diag_end(&d);
 	cr_assert_not_null(strstr(s, "                 and 65531 more servers\n"
 	                             "                 beyond 65536 servers, together: 10 at "
