@@ -135,7 +135,8 @@ void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec);
 /** @return the head of timer list `list` (earliest deadline), or NULL. */
 void *tt_flow_timer_first(struct tt_flow_table *t, int list);
 
-/** A hint: the record after rec on its timer list is needed soon (prefetch it). */
+/** A hint: the records after rec on its timer list are needed soon (prefetch
+ * the next one's index slot and the record after it). */
 void tt_flow_timer_prefetch_next(const struct tt_flow_table *t, const void *rec);
 
 /** @return the number of records in use. */
