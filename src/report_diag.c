@@ -9,6 +9,7 @@
  */
 #include "tcptrack/report.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,7 @@ static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_
 {
 	struct tt_diag_entry *e;
 
+	assert(k->ip_version != 0); /* (0 marks an empty slot) */
 	if (t->cap > 0) {
 		e = slot_of(t->slot, t->cap, k);
 		if (e->key.ip_version != 0)

@@ -1608,3 +1608,95 @@ Test(report, outbuf_fixed_digits_same_as_printf)
 		}
 	}
 }
+
+/* Ties across growth: 40 targets refused once each, seen in descending port order, grow the
+ * table twice (32 -> 64 -> 128 slots); every key keeps its order of first appearance and the
+ * top five are the five seen first, whatever their slots. */
+Test(report, diag_failures_ties_after_growth)
+{
+	const struct tt_diag_entry *top[TT_DIAG_TOP];
+	const struct tt_diag_table *t;
+	struct diag_run d;
+	struct tt_conn c;
+	char *s;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	for (uint16_t i = 0; i < 40; i++) {
+		make_conn(&c);
+		c.id = i + 1u;
+		c.node.key.port[TT_SERVER] = (uint16_t)(1039 - i);
+		c.dir[TT_CLIENT].has_fin = c.dir[TT_SERVER].has_fin = false;
+		c.fin_first = 0;
+		c.refused = true;
+		tt_report_conn(&d.r, &c);
+	}
+	t = &d.r.diag.fail[TT_DIAG_REFUSED];
+	cr_assert_eq(t->n, 40);
+	cr_assert_eq(t->cap, 128);
+	cr_assert_not(t->pooled);
+	for (uint16_t i = 0; i < 40; i++) {
+		struct tt_diag_key k = {.ip_version = 4, .port = (uint16_t)(1039 - i),
+		                        .addr = {198, 51, 100, 7}};
+		const struct tt_diag_entry *e = tt_diag_find(t, &k);
+		cr_assert_not_null(e, "port %u", k.port);
+		cr_assert_eq(e->seq, i, "port %u: seq %u", k.port, e->seq);
+		cr_assert_eq(e->n, 1);
+	}
+	cr_assert_eq(tt_diag_top(t, false, top), TT_DIAG_TOP);
+	for (size_t i = 0; i < TT_DIAG_TOP; i++)
+		cr_assert_eq(top[i]->key.port, 1039 - i, "%zu: %u", i, top[i]->key.port);
+	s = diag_end(&d);
+	cr_assert_not_null(strstr(s, "handshake failures: refused 40 (198.51.100.7:1039 1, "
+	                             "198.51.100.7:1038 1, 198.51.100.7:1037 1, "
+	                             "198.51.100.7:1036 1, 198.51.100.7:1035 1, others 35)\n"),
+	                   "%s", s);
+}
+
+/* TIME_WAIT ties on both peak and peak_at (one timestamp): first appearance decides, also
+ * for keys added after the table grew; a kept key leaves from its own entry after growth. */
+Test(report, diag_time_wait_ties_after_growth)
+{
+	static const uint16_t want[TT_DIAG_TOP] = {30, 2000, 1999, 1998, 1997};
+	const struct tt_diag_entry *top[TT_DIAG_TOP];
+	const struct tt_diag_table *t;
+	struct diag_run d;
+	struct tt_conn c;
+
+	diag_begin(&d, TT_FMT_TEXT);
+	/* 40 servers on ports 2000 down to 1961, each entering TIME_WAIT once, all at T0. */
+	for (uint16_t i = 0; i < 40; i++) {
+		make_tw_conn(&c, i + 1u, 40000);
+		c.node.key.port[TT_SERVER] = (uint16_t)(2000 - i);
+		step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0);
+	}
+	t = &d.r.diag.tw_server;
+	cr_assert_eq(t->n, 40);
+	cr_assert_eq(t->cap, 128);
+	/* Port 30, seen last (seq 40), is the only one to reach a peak of 2. */
+	make_tw_conn(&c, 41, 40001);
+	c.node.key.port[TT_SERVER] = 30;
+	step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + 1);
+	make_tw_conn(&c, 42, 40002);
+	c.node.key.port[TT_SERVER] = 30;
+	step(&d.r, &c, TT_CLIENT, TT_TCP_TIME_WAIT, T0 + 2);
+	/* Leaving, after the growths, from port 1999's own entry. */
+	make_tw_conn(&c, 2, 40000);
+	c.node.key.port[TT_SERVER] = 1999;
+	c.state[TT_CLIENT] = TT_TCP_TIME_WAIT;
+	step(&d.r, &c, TT_CLIENT, TT_TCP_CLOSED, T0 + SEC(60));
+	{
+		struct tt_diag_key k = {.ip_version = 4, .port = 1999, .addr = {198, 51, 100, 7}};
+		const struct tt_diag_entry *e = tt_diag_find(t, &k);
+		cr_assert_not_null(e);
+		cr_assert_eq(e->seq, 1);
+		cr_assert_eq(e->cur, 0);
+		cr_assert_eq(e->peak, 1);
+		cr_assert_eq(t->other.cur, 0);
+		k.port = 30;
+		cr_assert_eq(tt_diag_find(t, &k)->seq, 40);
+	}
+	cr_assert_eq(tt_diag_top(t, true, top), TT_DIAG_TOP);
+	for (size_t i = 0; i < TT_DIAG_TOP; i++)
+		cr_assert_eq(top[i]->key.port, want[i], "%zu: %u", i, top[i]->key.port);
+	diag_end(&d);
+}
