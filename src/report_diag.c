@@ -235,7 +235,7 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
                              enum tt_endpoint ep)
 {
 	const struct tt_history *h = &c->hist[ep];
-	tt_time_ns total = 0, end = tt_conn_end(c) > tt_conn_last(c) ? tt_conn_end(c) : tt_conn_last(c);
+	tt_time_ns total = 0;
 	bool open = false, seen = false;
 	struct tt_diag_close_wait *w;
 
@@ -245,7 +245,8 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
 			continue;
 		seen = true;
 		open = i == h->n - 1;
-		to = open ? end : tt_conn_hist_ts(c, (int)ep, i + 1);
+		to = !open ? tt_conn_hist_ts(c, (int)ep, i + 1)
+		     : tt_conn_end(c) > tt_conn_last(c) ? tt_conn_end(c) : tt_conn_last(c);
 		if (to > tt_conn_hist_ts(c, (int)ep, i)) /* time may go backwards in a capture */
 			total += to - tt_conn_hist_ts(c, (int)ep, i);
 	}

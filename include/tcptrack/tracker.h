@@ -61,15 +61,17 @@ struct tt_history {
 /** @return the state transition i (< h->n) of a history entered. */
 static inline enum tt_tcp_state tt_history_state(const struct tt_history *h, int i)
 {
-	return (enum tt_tcp_state)(h->st[i / 2] >> (i % 2 * 4) & 0xf);
+	unsigned u = (unsigned)i; /* (unsigned: halving without a sign to correct) */
+
+	return (enum tt_tcp_state)(h->st[u >> 1] >> ((u & 1u) << 2) & 0xfu);
 }
 
 /** Set the state of transition i (the tracker's, and tests building histories). */
 static inline void tt_history_set_state(struct tt_history *h, int i, enum tt_tcp_state s)
 {
-	unsigned shift = (unsigned)(i % 2 * 4);
+	unsigned u = (unsigned)i, shift = (u & 1u) << 2;
 
-	h->st[i / 2] = (uint8_t)((h->st[i / 2] & ~(0xfu << shift)) | ((unsigned)s & 0xfu) << shift);
+	h->st[u >> 1] = (uint8_t)((h->st[u >> 1] & ~(0xfu << shift)) | ((unsigned)s & 0xfu) << shift);
 }
 
 /**
