@@ -7,7 +7,9 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int tt_set_err(char *errbuf, int err, const char *fmt, ...)
@@ -158,4 +160,18 @@ int tt_drop_privileges(const char *user, char *errbuf)
 		return tt_set_err(errbuf, TT_ERR_IO, "-Z %s: root privileges could not be dropped",
 		                  user);
 	return TT_OK;
+}
+
+void *tt_block_alloc(size_t *bytes)
+{
+	size_t align = *bytes >= TT_HUGE_PAGE ? TT_HUGE_PAGE : 64;
+	size_t n = (*bytes + align - 1) & ~(align - 1);
+	void *p = aligned_alloc(align, n);
+
+#ifdef MADV_HUGEPAGE
+	if (p != NULL && align == TT_HUGE_PAGE)
+		(void)madvise(p, n, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+#endif
+	*bytes = n;
+	return p;
 }

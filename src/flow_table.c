@@ -82,31 +82,10 @@ struct tt_flow_table {
 	struct list timers[TT_FLOW_NTIMERS];
 };
 
-/*
- * Memory for the index.  From 2 MiB on it is aligned to 2 MiB and offered to
- * the kernel for transparent huge pages: every segment probes a random slot,
- * and with 4 KiB pages nearly every probe of a large index costs a TLB miss
- * (a two-level page walk in a virtual machine).  The index is dense, so huge
- * pages cost no memory.  (Separate record chunks stay on 4 KiB pages: a chunk
- * is not a whole number of huge pages, and its unused tail would count in the
- * RSS; see arena_reserve() for the records.)  *bytes is rounded up to what was
- * allocated.
- */
-#define HUGE_PAGE ((size_t)2 << 20)
-
-static void *block_alloc(size_t *bytes)
-{
-	size_t align = *bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
-	size_t n = (*bytes + align - 1) & ~(align - 1);
-	void *p = aligned_alloc(align, n);
-
-#ifdef MADV_HUGEPAGE
-	if (p != NULL && align == HUGE_PAGE)
-		(void)madvise(p, n, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
-#endif
-	*bytes = n;
-	return p;
-}
+/* The index, on huge pages from 2 MiB on (tt_block_alloc()).  (Separate
+ * record chunks stay on 4 KiB pages: a chunk is not a whole number of huge
+ * pages, and its unused tail would count in the RSS; see arena_reserve() for
+ * the records.) */
 
 /*
  * The pool as one reservation of address space for max_flows records, on huge
@@ -119,19 +98,19 @@ static void *block_alloc(size_t *bytes)
 static bool arena_reserve(struct tt_flow_table *t)
 {
 	size_t need = (size_t)t->max_flows * t->elem_size;
-	size_t len = (need + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	size_t len = (need + TT_HUGE_PAGE - 1) & ~(TT_HUGE_PAGE - 1);
 	uint8_t *p, *start;
 
-	if (need < HUGE_PAGE)
+	if (need < TT_HUGE_PAGE)
 		return false; /* small tables: chunks waste nothing */
-	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, len + TT_HUGE_PAGE, PROT_READ | PROT_WRITE,
 	         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return false;
-	start = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	start = (uint8_t *)(((uintptr_t)p + TT_HUGE_PAGE - 1) & ~(uintptr_t)(TT_HUGE_PAGE - 1));
 	if (start > p)
 		(void)munmap(p, (size_t)(start - p));
-	(void)munmap(start + len, (size_t)(p + HUGE_PAGE - start));
+	(void)munmap(start + len, (size_t)(p + TT_HUGE_PAGE - start));
 #ifdef MADV_HUGEPAGE
 	(void)madvise(start, len, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
 #endif
@@ -455,7 +434,7 @@ static bool grow_index(struct tt_flow_table *t)
 	if (nslots >= (uint64_t)t->max_flows * 4 / 3 + 2)
 		return true; /* already large enough for every flow the pool can hold */
 	size_t bytes = (size_t)nslots * 2 * sizeof(struct slot);
-	slots = block_alloc(&bytes);
+	slots = tt_block_alloc(&bytes);
 	if (slots == NULL)
 		return false;
 	memset(slots, 0, bytes);
@@ -895,7 +874,7 @@ void *tt_flow_slab_get(struct tt_flow_slab *s)
 		uint32_t c = s->bound / SLAB_CHUNK;
 		if (c == s->n_chunks) {
 			size_t bytes = s->block_size * SLAB_CHUNK;
-			uint8_t *chunk = block_alloc(&bytes);
+			uint8_t *chunk = tt_block_alloc(&bytes);
 			if (chunk == NULL)
 				return NULL;
 			memset(chunk, 0, bytes);

@@ -138,6 +138,7 @@ void tt_report_finish(struct tt_report *r, const struct tt_stats *st,
 {
 	begin_once(r);
 	batch_flush(r);
+	tt_diag_flush(&r->diag);
 	if (r->w->summary != NULL)
 		r->w->summary(r, st, in);
 	fflush(r->out);

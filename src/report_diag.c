@@ -9,6 +9,8 @@
  */
 #include "tcptrack/report.h"
 
+#include "tcptrack/common.h"
+
 #include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -37,9 +39,9 @@ static bool key_eq(const struct tt_diag_key *a, const struct tt_diag_key *b)
 
 /* The slot of key k in slots[cap]: its own, or the empty one where it goes. */
 static struct tt_diag_entry *slot_of(struct tt_diag_entry *slots, uint32_t cap,
-                                     const struct tt_diag_key *k)
+                                     const struct tt_diag_key *k, uint32_t h)
 {
-	uint32_t j = key_hash(k) & (cap - 1);
+	uint32_t j = h & (cap - 1);
 
 	while (slots[j].key.ip_version != 0 && !key_eq(&slots[j].key, k))
 		j = (j + 1) & (cap - 1);
@@ -50,17 +52,22 @@ static struct tt_diag_entry *slot_of(struct tt_diag_entry *slots, uint32_t cap,
 static bool table_reserve(struct tt_diag_table *t)
 {
 	uint32_t cap;
+	size_t bytes;
 	struct tt_diag_entry *slots;
 
 	if ((t->n + 1) * 2 <= t->cap)
 		return true;
 	cap = t->cap ? t->cap * 2 : 32;
-	slots = calloc(cap, sizeof(*slots));
+	bytes = (size_t)cap * sizeof(*slots);
+	/* Probed at random and dense: on huge pages once large (a TLB miss per
+	 * lookup otherwise, for a table of many clients). */
+	slots = tt_block_alloc(&bytes);
 	if (slots == NULL)
 		return false;
+	memset(slots, 0, bytes);
 	for (uint32_t i = 0; i < t->cap; i++)
 		if (t->slot[i].key.ip_version != 0)
-			*slot_of(slots, cap, &t->slot[i].key) = t->slot[i];
+			*slot_of(slots, cap, &t->slot[i].key, key_hash(&t->slot[i].key)) = t->slot[i];
 	free(t->slot);
 	t->slot = slots;
 	t->cap = cap;
@@ -74,13 +81,13 @@ static bool table_reserve(struct tt_diag_table *t)
  * later lookup of it (leaving TIME_WAIT) finds `other` too.
  */
 static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_diag_key *k,
-                                       bool add)
+                                       uint32_t h, bool add)
 {
 	struct tt_diag_entry *e;
 
 	assert(k->ip_version != 0); /* (0 marks an empty slot) */
 	if (t->cap > 0) {
-		e = slot_of(t->slot, t->cap, k);
+		e = slot_of(t->slot, t->cap, k, h);
 		if (e->key.ip_version != 0)
 			return e;
 	}
@@ -90,7 +97,7 @@ static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_
 		t->pooled = true;
 		return &t->other;
 	}
-	e = slot_of(t->slot, t->cap, k);
+	e = slot_of(t->slot, t->cap, k, h);
 	memset(e, 0, sizeof(*e));
 	e->key = *k;
 	e->seq = t->n++;
@@ -104,7 +111,7 @@ const struct tt_diag_entry *tt_diag_find(const struct tt_diag_table *t,
 
 	if (t->cap == 0)
 		return NULL;
-	e = slot_of(t->slot, t->cap, k);
+	e = slot_of(t->slot, t->cap, k, key_hash(k));
 	return e->key.ip_version != 0 ? e : NULL;
 }
 
@@ -120,6 +127,7 @@ void tt_diag_free(struct tt_report_diag *d)
 	table_free(&d->tw_client);
 	for (int i = 0; i < TT_DIAG_NFAIL; i++)
 		table_free(&d->fail[i]);
+	d->tw_head = d->tw_n = 0;
 }
 
 static void make_key(struct tt_diag_key *k, const struct tt_conn *c, enum tt_endpoint ep,
@@ -168,10 +176,17 @@ size_t tt_diag_top(const struct tt_diag_table *t, bool by_peak,
 
 /* ---- collection ---------------------------------------------------------------------------- */
 
-static void tw_change(struct tt_diag_table *t, const struct tt_diag_key *k, int delta,
-                      tt_time_ns ts)
+/* Ask for the slot where a key of hash h is (or goes) in t. */
+static void prefetch_slot(const struct tt_diag_table *t, uint32_t h)
 {
-	struct tt_diag_entry *e = table_get(t, k, delta > 0);
+	if (t->cap > 0)
+		__builtin_prefetch(&t->slot[h & (t->cap - 1)], 1);
+}
+
+static void tw_change(struct tt_diag_table *t, const struct tt_diag_key *k, uint32_t h,
+                      int delta, tt_time_ns ts)
+{
+	struct tt_diag_entry *e = table_get(t, k, h, delta > 0);
 
 	if (delta < 0) {
 		if (e->cur > 0) /* never below zero, whatever the events */
@@ -183,6 +198,17 @@ static void tw_change(struct tt_diag_table *t, const struct tt_diag_key *k, int 
 		e->peak = e->cur;
 		e->peak_at = ts;
 	}
+}
+
+/* Count the oldest change waiting. */
+static void tw_apply_oldest(struct tt_report_diag *d)
+{
+	const struct tt_diag_tw_change *w = &d->tw_wait[d->tw_head];
+
+	tw_change(&d->tw_server, &w->server, w->server_hash, w->delta, w->ts);
+	tw_change(&d->tw_client, &w->client, w->client_hash, w->delta, w->ts);
+	d->tw_head = (d->tw_head + 1) % TT_DIAG_TW_LAG;
+	d->tw_n--;
 }
 
 /*
@@ -198,7 +224,7 @@ void tt_report_event(struct tt_report *r, const struct tt_event *ev)
 {
 	struct tt_report_diag *d = &r->diag;
 	const struct tt_conn *c = ev->conn;
-	struct tt_diag_key ks, kc;
+	struct tt_diag_tw_change *w;
 	int delta = 0;
 
 	if (c == NULL)
@@ -219,10 +245,23 @@ void tt_report_event(struct tt_report *r, const struct tt_event *ev)
 	}
 	if (delta == 0)
 		return;
-	make_key(&ks, c, TT_SERVER, true);
-	make_key(&kc, c, TT_CLIENT, false);
-	tw_change(&d->tw_server, &ks, delta, ev->ts);
-	tw_change(&d->tw_client, &kc, delta, ev->ts);
+	if (d->tw_n == TT_DIAG_TW_LAG)
+		tw_apply_oldest(d);
+	w = &d->tw_wait[(d->tw_head + d->tw_n++) % TT_DIAG_TW_LAG];
+	make_key(&w->server, c, TT_SERVER, true);
+	make_key(&w->client, c, TT_CLIENT, false);
+	w->server_hash = key_hash(&w->server);
+	w->client_hash = key_hash(&w->client);
+	w->delta = delta;
+	w->ts = ev->ts;
+	prefetch_slot(&d->tw_server, w->server_hash);
+	prefetch_slot(&d->tw_client, w->client_hash);
+}
+
+void tt_diag_flush(struct tt_report_diag *d)
+{
+	while (d->tw_n > 0)
+		tw_apply_oldest(d);
 }
 
 /*
@@ -273,7 +312,7 @@ static void failed(struct tt_report_diag *d, enum tt_diag_fail kind, const struc
 	struct tt_diag_key k;
 
 	make_key(&k, c, TT_SERVER, true);
-	table_get(&d->fail[kind], &k, true)->n++;
+	table_get(&d->fail[kind], &k, key_hash(&k), true)->n++;
 	d->fail_n[kind]++;
 }
 

@@ -123,6 +123,15 @@ struct tt_diag_close_wait {
 	uint8_t local[16], peer[16];
 };
 
+/* A TIME_WAIT count change waiting its turn (see tt_report_event()). */
+struct tt_diag_tw_change {
+	struct tt_diag_key server, client;
+	uint32_t server_hash, client_hash;
+	int32_t delta;              /* +1 or -1 */
+	tt_time_ns ts;
+};
+#define TT_DIAG_TW_LAG 4 /* changes waiting while their slots are fetched */
+
 struct tt_report_diag {
 	tt_time_ns close_wait_alert;    /* --close-wait-alert; set after tt_report_init() */
 	uint64_t close_wait_n;
@@ -134,6 +143,10 @@ struct tt_report_diag {
 	uint64_t fail_n[TT_DIAG_NFAIL];
 	struct tt_diag_table fail[TT_DIAG_NFAIL]; /* failed openings by server address and port */
 	uint64_t resets_by[2];          /* by enum tt_endpoint of the sender */
+	/* The TIME_WAIT changes not yet counted, oldest first from tw_head (a
+	 * ring): tt_diag_flush() counts them. */
+	struct tt_diag_tw_change tw_wait[TT_DIAG_TW_LAG];
+	uint32_t tw_head, tw_n;
 };
 
 struct tt_outbuf;
@@ -182,6 +195,15 @@ void tt_report_free(struct tt_report *r);
  * come per state change, never per packet.
  */
 void tt_report_event(struct tt_report *r, const struct tt_event *ev);
+
+/**
+ * Count the TIME_WAIT changes still waiting: tt_report_event() counts each
+ * TT_DIAG_TW_LAG changes later, its table slots asked for meanwhile (they are
+ * cold when a connection leaves TIME_WAIT, 2*MSL after it entered), in the
+ * same order.  tt_report_finish() does before the summary; read the tables
+ * in between only after it.
+ */
+void tt_diag_flush(struct tt_report_diag *d);
 
 /** Free the diagnoses' tables (tt_report_free() does). */
 void tt_diag_free(struct tt_report_diag *d);
