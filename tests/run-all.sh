@@ -13,7 +13,10 @@
 #      shared corpora take minutes under memcheck);
 #   4. libFuzzer: a clang -Dfuzzing=true build running both harnesses for
 #      TCPTRACK_FUZZ_SECONDS (default 60) at once; a crash is saved under
-#      testdata/fuzz/ and fails the run (tests/fuzz_run.sh).
+#      testdata/fuzz/ and fails the run (tests/fuzz_run.sh);
+#   5. the fastest build, with profile-guided optimisation (bench/pgo.sh, the
+#      benchmark's build): the golden and command-line suites, so that the
+#      profile is seen to change nothing tcptrack does.
 # Phases 3 and 4 are skipped, saying so, when valgrind or libFuzzer is missing, unless
 # TCPTRACK_REQUIRE_ALL=1 (.ci/run sets it): then that is an error.
 set -euo pipefail
@@ -40,12 +43,12 @@ run() {
 
 phase() { echo "=== $* ($(date -u +%H:%M:%S))"; }
 
-phase "1/4 gcc -Werror"
+phase "1/5 gcc -Werror"
 CC=gcc run build-ci -Dwerror=true
-phase "2/4 clang ASan+UBSan"
+phase "2/5 clang ASan+UBSan"
 CC=clang run build-san -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 
-phase "3/4 valgrind memcheck"
+phase "3/5 valgrind memcheck"
 if command -v valgrind >/dev/null 2>&1; then
 	TCPTRACK_WRAP="valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect" \
 		meson test -C build-ci --print-errorlogs --num-processes "$jobs" --suite golden --suite cli --suite fuzz
@@ -56,7 +59,7 @@ else
 	valgrind_done=""
 fi
 
-phase "4/4 libFuzzer"
+phase "4/5 libFuzzer"
 echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' >build-ci/fuzz-probe.c
 if clang -fsanitize=fuzzer build-ci/fuzz-probe.c -o build-ci/fuzz-probe >/dev/null 2>&1; then
 	CC=clang setup build-fuzz -Dwerror=true -Dfuzzing=true -Dtests=false \
@@ -69,4 +72,7 @@ else
 	[ "${TCPTRACK_REQUIRE_ALL:-0}" != 1 ] || exit 1
 	fuzz_done=""
 fi
-echo "All test suites passed (gcc -Werror, clang ASan+UBSan$valgrind_done$fuzz_done)."
+phase "5/5 profile-guided build (bench/pgo.sh)"
+CC=gcc bench/pgo.sh build-pgo >/dev/null
+meson test -C build-pgo --print-errorlogs --num-processes "$jobs" --suite golden --suite cli
+echo "All test suites passed (gcc -Werror, clang ASan+UBSan$valgrind_done$fuzz_done, profile-guided build)."
