@@ -82,11 +82,6 @@ struct tt_flow_table {
 	struct list timers[TT_FLOW_NTIMERS];
 };
 
-/* The index, on huge pages from 2 MiB on (tt_block_alloc()).  (Separate
- * record chunks stay on 4 KiB pages: a chunk is not a whole number of huge
- * pages, and its unused tail would count in the RSS; see arena_reserve() for
- * the records.) */
-
 /*
  * The pool as one reservation of address space for max_flows records, on huge
  * pages: pages become resident only as records are first used, so the RSS
@@ -424,7 +419,13 @@ static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i)
 		l->tail = n->tmr_prev;
 }
 
-/* Double the index (amortised O(1) per insert); @return false without memory. */
+/*
+ * Double the index (amortised O(1) per insert); @return false without memory.
+ * The index is on huge pages from 2 MiB on (tt_block_alloc()).  (Separate
+ * record chunks stay on 4 KiB pages: a chunk is not a whole number of huge
+ * pages, and its unused tail would count in the RSS; see arena_reserve() for
+ * the records.)
+ */
 static bool grow_index(struct tt_flow_table *t)
 {
 	uint64_t nslots = (uint64_t)t->mask + 1;

@@ -74,6 +74,18 @@ static bool table_reserve(struct tt_diag_table *t)
 	return true;
 }
 
+/* The entry of key k (hash h) in t, or NULL. */
+static struct tt_diag_entry *find(const struct tt_diag_table *t, const struct tt_diag_key *k,
+                                  uint32_t h)
+{
+	struct tt_diag_entry *e;
+
+	if (t->cap == 0)
+		return NULL;
+	e = slot_of(t->slot, t->cap, k, h);
+	return e->key.ip_version != 0 ? e : NULL;
+}
+
 /*
  * The entry of key k, added when new and `add`.  A key that cannot have its
  * own entry (the table is full, or memory ran out) counts in `other`; from
@@ -86,11 +98,8 @@ static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_
 	struct tt_diag_entry *e;
 
 	assert(k->ip_version != 0); /* (0 marks an empty slot) */
-	if (t->cap > 0) {
-		e = slot_of(t->slot, t->cap, k, h);
-		if (e->key.ip_version != 0)
-			return e;
-	}
+	if ((e = find(t, k, h)) != NULL)
+		return e;
 	if (!add || t->pooled)
 		return &t->other;
 	if (t->n >= TT_DIAG_KEYS_MAX || !table_reserve(t)) {
@@ -107,12 +116,7 @@ static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_
 const struct tt_diag_entry *tt_diag_find(const struct tt_diag_table *t,
                                          const struct tt_diag_key *k)
 {
-	const struct tt_diag_entry *e;
-
-	if (t->cap == 0)
-		return NULL;
-	e = slot_of(t->slot, t->cap, k, key_hash(k));
-	return e->key.ip_version != 0 ? e : NULL;
+	return find(t, k, key_hash(k));
 }
 
 static void table_free(struct tt_diag_table *t)
@@ -284,8 +288,12 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
 			continue;
 		seen = true;
 		open = i == h->n - 1;
-		to = !open ? tt_conn_hist_ts(c, (int)ep, i + 1)
-		     : tt_conn_end(c) > tt_conn_last(c) ? tt_conn_end(c) : tt_conn_last(c);
+		if (open) {
+			tt_time_ns end = tt_conn_end(c), last = tt_conn_last(c);
+			to = end > last ? end : last;
+		} else {
+			to = tt_conn_hist_ts(c, (int)ep, i + 1);
+		}
 		if (to > tt_conn_hist_ts(c, (int)ep, i)) /* time may go backwards in a capture */
 			total += to - tt_conn_hist_ts(c, (int)ep, i);
 	}

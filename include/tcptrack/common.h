@@ -92,10 +92,11 @@ int tt_drop_privileges(const char *user, char *errbuf);
 
 /*
  * Memory for a large table probed at random (a flow index, a diagnosis
- * table): from 2 MiB on it is aligned to 2 MiB and offered to the kernel for
- * transparent huge pages, since with 4 KiB pages nearly every probe of a large
- * table costs a TLB miss (a two-level page walk in a virtual machine).  Only
- * for dense tables: huge pages cost no memory when every page is used.
+ * table, a slab of side blocks): from 2 MiB on it is aligned to 2 MiB and
+ * offered to the kernel for transparent huge pages, since with 4 KiB pages
+ * nearly every probe of a large table costs a TLB miss (a two-level page walk
+ * in a virtual machine).  Only for memory that is all used (dense, or filled
+ * in order): then huge pages cost nothing more.
  * *bytes is rounded up to what was allocated.  Not zeroed; free() it.
  */
 #define TT_HUGE_PAGE ((size_t)2 << 20)
