@@ -127,39 +127,74 @@ static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn
 
 const struct tt_dir_ext tt_dir_ext_none;
 
-_Static_assert(sizeof(struct tt_dir_counts) <= TT_DIR_COUNTS_BLOCK, "the small side block");
+_Static_assert(TT_DIR_ICMP < 16, "the record's condition counts are 16 nibbles of tt_dir.nib");
+_Static_assert(TT_MAX_HOLES < 8 && TT_MAX_SACK_BLOCKS < 8, "tt_dir.n_holes, n_sack: 3 bits");
 
 struct tt_dir_ext *tt_dir_ext_need(const struct tt_dir_slabs *m, struct tt_dir *d)
 {
 	struct tt_dir_ext *x;
+	uint64_t nib;
 
-	if (d->ext != NULL && d->ext_full)
+	if (d->ext_full)
 		return d->ext;
 	x = tt_flow_slab_get(m->ext);
 	if (x == NULL) {
 		d->limits |= TT_DIR_LIM_EXT;
 		return NULL;
 	}
-	if (d->ext != NULL) { /* the counts move into the full block */
-		x->c = d->ext->c;
-		tt_flow_slab_put(m->counts, d->ext);
-	}
+	/* The record's counts move into the block. */
+	nib = d->nib;
+	for (int a = 0; a < TT_AN_COUNT; a++)
+		x->c.counts[a] = (uint32_t)(nib >> (4 * a)) & TT_DIR_NIB_MAX;
+	x->c.icmp_errors = (uint32_t)(nib >> (4 * TT_DIR_ICMP)) & TT_DIR_NIB_MAX;
 	d->ext = x;
 	d->ext_full = true;
 	return x;
 }
 
-struct tt_dir_counts *tt_dir_counts_need(const struct tt_dir_slabs *m, struct tt_dir *d)
+/* Count `an` in the side block (taking it if need be): the slow path of count(). */
+static void count_in_block(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t an,
+                           uint64_t one)
 {
-	if (d->ext == NULL) {
-		d->ext = tt_flow_slab_get(m->counts);
-		if (d->ext == NULL) {
-			d->limits |= TT_DIR_LIM_EXT;
-			return NULL;
+	if (!d->ext_full && tt_dir_ext_need(m, d) == NULL) {
+		/* Without a block, a full count stays at 15; the others go on. */
+		uint64_t t = d->nib & (one * TT_DIR_NIB_MAX);
+		for (uint32_t b = an; b != 0; b &= b - 1) { /* each bit set */
+			unsigned sh = 4 * (unsigned)__builtin_ctz(b);
+			if (((t >> sh) & TT_DIR_NIB_MAX) != TT_DIR_NIB_MAX)
+				d->nib += (uint64_t)1 << sh;
 		}
-		d->ext_full = false;
+		return;
 	}
-	return &d->ext->c;
+	for (uint32_t b = an; b != 0; b &= b - 1) {
+		unsigned a = (unsigned)__builtin_ctz(b);
+		if (a == TT_DIR_ICMP)
+			d->ext->c.icmp_errors++;
+		else
+			d->ext->c.counts[a]++;
+	}
+}
+
+/* tt_dir_count_add(): a 1 in the lowest bit of each condition's nibble, added
+ * at once unless one would carry out of its nibble (it was 15). */
+static inline void count(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t an)
+{
+	uint64_t one = 0;
+	for (uint32_t b = an; b != 0; b &= b - 1) /* each bit set */
+		one |= (uint64_t)1 << (4 * __builtin_ctz(b));
+	if (!d->ext_full) {
+		uint64_t t = d->nib & (one * TT_DIR_NIB_MAX); /* the counts concerned */
+		if (((t ^ one ^ (t + one)) & (one << 4)) == 0) { /* no carry out of a nibble */
+			d->nib += one;
+			return;
+		}
+	}
+	count_in_block(m, d, an, one);
+}
+
+void tt_dir_count_add(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t an)
+{
+	count(m, d, an);
 }
 
 /* ---- the record's times ------------------------------------------------------------------- */
@@ -330,8 +365,9 @@ static __attribute__((noinline, cold)) void flight_max_wide(const struct tt_dir_
 
 void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d)
 {
-	tt_flow_slab_put(d->ext_full ? m->ext : m->counts, d->ext);
-	d->ext = NULL;
+	if (d->ext_full)
+		tt_flow_slab_put(m->ext, d->ext);
+	d->nib = 0;
 	/* (What the side block backed goes with it.) */
 	d->ext_full = d->wide_ctr = d->in_zero_window = d->in_recovery = false;
 	d->n_holes = d->n_sack = 0;
@@ -946,7 +982,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 			track_zero_window(m, snd, p);
 		snd->n_sack = 0;
 		if (p->opts.n_sack > 0 && tt_dir_ext_need(m, snd) != NULL) {
-			snd->n_sack = p->opts.n_sack & 0xfu;
+			snd->n_sack = p->opts.n_sack & 0x7u;
 			for (int i = 0; i < p->opts.n_sack; i++) {
 				snd->ext->sack[i][0] = p->opts.sack[i][0];
 				snd->ext->sack[i][1] = p->opts.sack[i][1];
@@ -957,8 +993,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 	if (len > 0 && !rst)
 		account_in_flight(m, snd, rcv);
 
-	if (an != 0 && tt_dir_counts_need(m, snd) != NULL)
-		for (uint32_t b = an; b != 0; b &= b - 1) /* each bit set */
-			snd->ext->c.counts[__builtin_ctz(b)]++;
+	if (an != 0)
+		count(m, snd, an);
 	info->anomalies = an;
 }

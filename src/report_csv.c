@@ -73,7 +73,6 @@ static void csv_dir(FILE *f, const struct tt_conn *c, int di)
 {
 	const struct tt_dir *d = &c->dir[di];
 	const struct tt_dir_ext *x = tt_dir_x(d);
-	const struct tt_dir_counts *n = tt_dir_counts(d);
 	struct tt_rtt_stats r = tt_conn_rtt(c, di);
 	bool rtt = r.samples > 0;
 
@@ -91,12 +90,12 @@ static void csv_dir(FILE *f, const struct tt_conn *c, int di)
 	opt_u(f, d->has_win, d->win_last_raw);
 	opt_u(f, d->scale_known, d->shift);
 	for (int i = 0; i < TT_AN_COUNT; i++)
-		fprintf(f, ",%u", n->counts[tt_report_counters[i].an]);
+		fprintf(f, ",%u", tt_dir_count(d, tt_report_counters[i].an));
 	opt_ms(f, true, x->zw_total);
 	opt_ms(f, true, x->zw_max);
 	fprintf(f, ",%" PRIu64 ",%" PRIu64, tt_dir_bytes_in_flight_max(d), d->seq_next);
 	opt_u(f, d->has_ack, d->ack_max);
-	fprintf(f, ",%" PRIu64 ",%u,%u", tt_dir_bytes_acked(d), n->icmp_errors, r.samples);
+	fprintf(f, ",%" PRIu64 ",%u,%u", tt_dir_bytes_acked(d), tt_dir_count(d, TT_DIR_ICMP), r.samples);
 	opt_ms(f, rtt, r.min);
 	opt_ms(f, rtt, rtt ? r.sum / r.samples : 0);
 	opt_ms(f, rtt, r.max);
@@ -150,7 +149,7 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	}
 	fprintf(f, "%s,%d", tt_client_reason_name((enum tt_client_reason)c->client_reason),
 	        c->hist[0].truncated || c->hist[1].truncated);
-	if (tt_dir_counts(&c->dir[0])->icmp_errors + tt_dir_counts(&c->dir[1])->icmp_errors > 0)
+	if (tt_dir_count(&c->dir[0], TT_DIR_ICMP) + tt_dir_count(&c->dir[1], TT_DIR_ICMP) > 0)
 		fprintf(f, ",%u,%u", c->icmp_type, c->icmp_code);
 	else
 		fputs(",,", f);

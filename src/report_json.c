@@ -84,9 +84,7 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	 * most common text of a record, built once. */
 	static char clean[TT_AN_COUNT * 48 + 64];
 	static size_t clean_len;
-	static const uint32_t zero_counts[TT_AN_COUNT];
 	const struct tt_dir_ext *x = tt_dir_x(d);
-	const struct tt_dir_counts *n = tt_dir_counts(d);
 	char *p, *start;
 
 	if (klen[0] == 0) { /* the counters' ,"name": once */
@@ -118,14 +116,13 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	P_OPT_U(p, "win_last", d->has_win, d->win_last);
 	P_OPT_U(p, "win_last_raw", d->has_win, d->win_last_raw);
 	P_OPT_U(p, "win_shift", d->scale_known, d->shift);
-	if (x->zw_total < 1000 && x->zw_max < 1000 &&
-	    memcmp(n->counts, zero_counts, sizeof(zero_counts)) == 0) {
+	if (x->zw_total < 1000 && x->zw_max < 1000 && !tt_dir_any_condition(d)) {
 		memcpy(p, clean, clean_len);
 		p += clean_len;
 	} else {
 		for (int i = 0; i < TT_AN_COUNT; i++) {
 			memcpy(p, keys[i], klen[i]);
-			p = tt_p_u64(p + klen[i], n->counts[tt_report_counters[i].an]);
+			p = tt_p_u64(p + klen[i], tt_dir_count(d, tt_report_counters[i].an));
 		}
 		p = TT_P_LIT(p, ",\"zero_window_ms\":");
 		p = tt_p_ms(p, x->zw_total);
@@ -136,7 +133,7 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	P_U(p, "seq_next", d->seq_next);
 	P_OPT_U(p, "ack_max", d->has_ack, d->ack_max);
 	P_U(p, "bytes_acked", tt_dir_bytes_acked(d));
-	P_U(p, "icmp_errors", n->icmp_errors);
+	P_U(p, "icmp_errors", tt_dir_count(d, TT_DIR_ICMP));
 	*p++ = '}';
 	assert((size_t)(p - start) <= JSON_DIR_MAX);
 	o->n += (size_t)(p - start);
@@ -277,7 +274,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		P_NAME(p, "client_chosen_by",
 		       tt_client_reason_name((enum tt_client_reason)c->client_reason));
 		P_BOOL(p, "history_truncated", c->hist[0].truncated || c->hist[1].truncated);
-		if (tt_dir_counts(&c->dir[0])->icmp_errors + tt_dir_counts(&c->dir[1])->icmp_errors > 0) {
+		if (tt_dir_count(&c->dir[0], TT_DIR_ICMP) + tt_dir_count(&c->dir[1], TT_DIR_ICMP) > 0) {
 			p = TT_P_LIT(p, ",\"icmp\":{\"type\":");
 			p = tt_p_u64(p, c->icmp_type);
 			P_U(p, "code", c->icmp_code);

@@ -113,10 +113,9 @@ static void rtt_dir(struct tt_outbuf *o, const char *name, const struct tt_rtt_s
 static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 {
 	const struct tt_dir *a = &c->dir[0], *b = &c->dir[1];
-	const struct tt_dir_counts *xa = tt_dir_counts(a), *xb = tt_dir_counts(b);
 	const struct tt_dir_ext *fa = tt_dir_x(a), *fb = tt_dir_x(b);
 	uint64_t pkts = tt_dir_packets(a) + tt_dir_packets(b);
-	uint32_t retx = xa->counts[TT_AN_RETRANSMISSION] + xb->counts[TT_AN_RETRANSMISSION];
+	uint32_t retx = tt_dir_count(a, TT_AN_RETRANSMISSION) + tt_dir_count(b, TT_AN_RETRANSMISSION);
 	bool first = true;
 
 	tt_ob_str(o, "      health: retx ");
@@ -126,10 +125,10 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	tt_ob_char(o, '/');
 	tt_ob_u64(o, pkts);
 	tt_ob_str(o, "); dup acks ");
-	tt_ob_u64(o, (uint32_t)(xa->counts[TT_AN_DUP_ACK] + xb->counts[TT_AN_DUP_ACK]));
+	tt_ob_u64(o, (uint32_t)(tt_dir_count(a, TT_AN_DUP_ACK) + tt_dir_count(b, TT_AN_DUP_ACK)));
 	tt_ob_str(o, "; zero window ");
 	if (tt_ns_add(fa->zw_total, fb->zw_total) > 0 ||
-	    xa->counts[TT_AN_ZERO_WINDOW] + xb->counts[TT_AN_ZERO_WINDOW] > 0) {
+	    tt_dir_count(a, TT_AN_ZERO_WINDOW) + tt_dir_count(b, TT_AN_ZERO_WINDOW) > 0) {
 		ob_duration(o, tt_ns_add(fa->zw_total, fb->zw_total));
 		tt_ob_str(o, " (longest ");
 		ob_duration(o, fa->zw_max > fb->zw_max ? fa->zw_max : fb->zw_max);
@@ -157,7 +156,7 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	}
 	for (int i = 0; i < TT_AN_COUNT; i++) {
 		enum tt_anomaly an = tt_report_counters[i].an;
-		uint32_t n = xa->counts[an] + xb->counts[an];
+		uint32_t n = tt_dir_count(a, an) + tt_dir_count(b, an);
 		if (n == 0 || an == TT_AN_RETRANSMISSION || an == TT_AN_DUP_ACK)
 			continue;
 		tt_ob_str(o, first ? "; also " : ", ");
@@ -224,8 +223,8 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c)
 	{
 		const uint64_t v[5] = {tt_dir_packets(&c->dir[0]), tt_dir_payload_bytes(&c->dir[0]),
 		                       tt_dir_packets(&c->dir[1]), tt_dir_payload_bytes(&c->dir[1]),
-		                       (uint32_t)(tt_dir_counts(&c->dir[0])->counts[TT_AN_RETRANSMISSION] +
-		                                  tt_dir_counts(&c->dir[1])->counts[TT_AN_RETRANSMISSION])};
+		                       (uint32_t)(tt_dir_count(&c->dir[0], TT_AN_RETRANSMISSION) +
+		                                  tt_dir_count(&c->dir[1], TT_AN_RETRANSMISSION))};
 		static const size_t width[5] = {6, 9, 6, 9, 5};
 		for (int i = 0; i < 5; i++) {
 			tt_ob_char(o, ' ');

@@ -187,9 +187,6 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 		rc = tt_flow_slab_new(&tr->slabs.ext, sizeof(struct tt_dir_ext), 2 * cfg->max_flows,
 		                      errbuf);
 	if (rc == TT_OK)
-		rc = tt_flow_slab_new(&tr->slabs.counts, TT_DIR_COUNTS_BLOCK, 2 * cfg->max_flows,
-		                      errbuf);
-	if (rc == TT_OK)
 		rc = tt_flow_slab_new(&tr->slabs.ring, sizeof(struct tt_rtt_ring), 2 * cfg->max_flows,
 		                      errbuf);
 	if (rc == TT_OK)
@@ -215,7 +212,6 @@ void tt_tracker_free(struct tt_tracker **trp)
 	tt_flow_table_free(&(*trp)->flows);
 	tt_flow_table_free(&(*trp)->tws);
 	tt_flow_slab_free(&(*trp)->slabs.ext);
-	tt_flow_slab_free(&(*trp)->slabs.counts);
 	tt_flow_slab_free(&(*trp)->slabs.ring);
 	tt_flow_slab_free(&(*trp)->slabs.wide);
 	free((*trp)->pend);
@@ -1098,11 +1094,7 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 		return;
 	}
 	ep = endpoint_of(c, k.swapped);
-	{
-		struct tt_dir_counts *x = tt_dir_counts_need(&tr->slabs, &c->dir[ep]);
-		if (x != NULL)
-			x->icmp_errors++;
-	}
+	tt_dir_count_add(&tr->slabs, &c->dir[ep], TT_AN_BIT(TT_DIR_ICMP));
 	c->icmp_type = p->icmp_type;
 	c->icmp_code = p->icmp_code;
 	{
@@ -1715,11 +1707,10 @@ void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src)
 	}
 	for (int d = 0; d < 2; d++) {
 		dst->conn.dir[d].ring = NULL; /* the segments in flight stay with the tracker */
-		if (src->dir[d].ext == NULL)
-			continue;
-		if (src->dir[d].ext != &dst->ext[d]) /* (a small block is the counts alone) */
-			memcpy(&dst->ext[d], src->dir[d].ext,
-			       src->dir[d].ext_full ? sizeof(dst->ext[d]) : sizeof(dst->ext[d].c));
+		if (!src->dir[d].ext_full)
+			continue; /* (the counts are in the record) */
+		if (src->dir[d].ext != &dst->ext[d])
+			memcpy(&dst->ext[d], src->dir[d].ext, sizeof(dst->ext[d]));
 		dst->conn.dir[d].ext = &dst->ext[d];
 	}
 }
@@ -1749,8 +1740,8 @@ int tt_conn_inferred(const struct tt_conn *c, const char *names[6])
 		names[n++] = "synack_not_seen";
 	if (c->inferred & TT_INF_FIN_NOT_SEEN)
 		names[n++] = "fin_not_seen";
-	if (tt_dir_counts(a)->counts[TT_AN_ACKED_UNSEEN] > 0 ||
-	    tt_dir_counts(b)->counts[TT_AN_ACKED_UNSEEN] > 0 || open_gaps(a) || open_gaps(b))
+	if (tt_dir_count(a, TT_AN_ACKED_UNSEEN) > 0 || tt_dir_count(b, TT_AN_ACKED_UNSEEN) > 0 ||
+	    open_gaps(a) || open_gaps(b))
 		names[n++] = "capture_loss";
 	return n;
 }

@@ -764,14 +764,14 @@ static void build_detail(struct tt_ui *ui)
 	else
 		snprintf(b, sizeof(b), "-");
 	dl_kv(ui, "path RTT ms", a, b);
-	fmt_u64(a, sizeof(a), tt_dir_counts(cs)->icmp_errors);
-	fmt_u64(b, sizeof(b), tt_dir_counts(sc)->icmp_errors);
+	fmt_u64(a, sizeof(a), tt_dir_count(cs, TT_DIR_ICMP));
+	fmt_u64(b, sizeof(b), tt_dir_count(sc, TT_DIR_ICMP));
 	dl_kv(ui, "icmp_errors", a, b);
 #undef PAIR_U64
 	for (int i = 0; i < TT_AN_COUNT; i++) {
 		enum tt_anomaly an = tt_report_counters[i].an;
-		fmt_u64(a, sizeof(a), tt_dir_counts(cs)->counts[an]);
-		fmt_u64(b, sizeof(b), tt_dir_counts(sc)->counts[an]);
+		fmt_u64(a, sizeof(a), tt_dir_count(cs, an));
+		fmt_u64(b, sizeof(b), tt_dir_count(sc, an));
 		dl_kv(ui, tt_report_counters[i].name, a, b);
 	}
 	dl_ladder(ui);

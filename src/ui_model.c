@@ -122,7 +122,7 @@ void tt_ui_row_update(struct tt_ui_row *r, const struct tt_conn *c)
 		r->port[e] = tt_conn_port(c, e);
 		r->bytes[e] = tt_dir_payload_bytes(d);
 		r->packets[e] = tt_dir_packets(d);
-		r->retx[e] = tt_dir_counts(d)->counts[TT_AN_RETRANSMISSION];
+		r->retx[e] = tt_dir_count(d, TT_AN_RETRANSMISSION);
 		r->has_win[e] = d->has_win;
 		r->scale_known[e] = d->scale_known;
 		r->win[e] = d->win_last;

@@ -58,7 +58,7 @@ const char *tt_anomaly_name(enum tt_anomaly a);
 /* tt_dir.limits: a per-direction buffer was full and something was let go. */
 #define TT_DIR_LIM_HOLES 0x01 /* a gap was forgotten (its bytes count as seen) */
 #define TT_DIR_LIM_RTT 0x02   /* a segment went untimed: TT_RTT_SLOTS were in flight */
-#define TT_DIR_LIM_EXT 0x04   /* no side block (out of memory): conditions went unrecorded */
+#define TT_DIR_LIM_EXT 0x04   /* no side block (out of memory): counts stop at 15 */
 
 /*
  * A direction's counters are 64-bit values.  The record keeps their low 32
@@ -305,28 +305,29 @@ void tt_rt_rebase(struct tt_rtimes *rt, struct tt_flow_slab *wide, tt_time_ns fi
 bool tt_rt_widen(struct tt_rtimes *rt, struct tt_flow_slab *wide);
 
 /*
- * What only some directions need: the condition counts and ICMP errors, and
- * (in the full block) the counters' carries, sequence gaps, the last SACK
- * blocks, zero-window times and the sequence marks of rare conditions.  A side
- * block, taken at the first need, and given back with the record: the small
- * one (the counts alone, struct tt_dir_counts) at the first condition, the
- * full one (struct tt_dir_ext, the counts first) at the first need of the rest,
- * which takes over the counts.  n_holes > 0, n_sack > 0, in_zero_window,
- * in_recovery and wide_ctr imply the full block (ext_full); without one, its
- * fields read as 0 (tt_dir_x()), and without any block, the counts too
- * (tt_dir_counts()).
+ * What only some directions need: the counters' carries, sequence gaps, the
+ * last SACK blocks, zero-window times, the sequence marks of rare conditions,
+ * and the condition counts and ICMP errors past what the record holds.  A side
+ * block (struct tt_dir_ext), taken at the first need and given back with the
+ * record.  n_holes > 0, n_sack > 0, in_zero_window, in_recovery and wide_ctr
+ * imply it (ext_full); without it, its fields read as 0 (tt_dir_x()).
  *
- * The condition counts: all that most directions with a condition need (a
- * small side block, TT_DIR_COUNTS_BLOCK bytes), and the start of the full one.
+ * The condition counts: until a direction has the block, each is a 4-bit
+ * field of one word in the record (tt_dir.nib, in ext's place), which is all
+ * almost every direction needs; the first count that would pass 15 takes the
+ * block, and the counts move into it.  Read them with tt_dir_count().
  */
 struct tt_dir_counts {
 	uint32_t counts[TT_AN_COUNT]; /* conditions carried by this direction's segments */
 	uint32_t icmp_errors;       /* ICMP errors quoting a segment of this direction */
 };
-#define TT_DIR_COUNTS_BLOCK 64
+/* The record's 4-bit count of ICMP errors follows the conditions' (tt_dir.nib):
+ * TT_AN_BIT(TT_DIR_ICMP) counts one with tt_dir_count_add(). */
+#define TT_DIR_ICMP TT_AN_COUNT
+#define TT_DIR_NIB_MAX 15u
 
 struct tt_dir_ext {
-	struct tt_dir_counts c;     /* first: a small block is this alone */
+	struct tt_dir_counts c;
 	uint32_t hi[TT_CTR_N];      /* what the record's counters carried (enum tt_dir_ctr) */
 	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
 	/* Zero-window advertisements: time spent, per direction. */
@@ -354,10 +355,10 @@ struct tt_dir {
 	bool sent_synack : 1;
 	bool has_last_ack : 1, in_zero_window : 1, has_ipid : 1, in_recovery : 1;
 	bool wide_ctr : 1;          /* a counter carried into the side block's hi[] */
-	unsigned n_holes : 4, n_sack : 4; /* holes[] in use; SACK blocks of the last segment
+	unsigned n_holes : 3, n_sack : 3; /* holes[] in use; SACK blocks of the last segment
 	                                   * sent (about the peer's data) */
 	unsigned rtt_head : 3, rtt_count : 4; /* the ring's oldest slot, and slots in use */
-	bool ext_full : 1;          /* ext is the full side block (else the counts alone) */
+	bool ext_full : 1;          /* the side block is taken: ext, not nib */
 	uint8_t wscale;             /* as sent in the SYN */
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
@@ -393,24 +394,41 @@ struct tt_dir {
 	uint64_t data_next;         /* highest relative end of payload sent */
 	uint64_t ack_max;           /* highest relative ack (in the peer's space), unwrapped */
 	tt_time_ns rtt_sum;         /* of the round trips timed */
-	struct tt_dir_ext *ext;     /* what only some directions need (only ext->c of a small
-	                             * block: see ext_full); NULL until then */
+	union {
+		struct tt_dir_ext *ext; /* what only some directions need, if ext_full */
+		uint64_t nib;           /* else: the condition counts, 4 bits each (bits 4a..4a+3
+		                         * of condition a; TT_DIR_ICMP's: ICMP errors) */
+	};
 	struct tt_rtt_ring *ring;   /* the segments timed, while rtt_count > 0; else NULL */
 };
 #define TT_LAST_KEEP_ALIVE 0x01
 #define TT_LAST_ZW_PROBE 0x02
 
-/* A direction's full side block, or an all-zero one if it has none (for readers). */
+/* A direction's side block, or an all-zero one if it has none (for readers). */
 extern const struct tt_dir_ext tt_dir_ext_none;
 static inline const struct tt_dir_ext *tt_dir_x(const struct tt_dir *d)
 {
-	return d->ext != NULL && d->ext_full ? d->ext : &tt_dir_ext_none;
+	return d->ext_full ? d->ext : &tt_dir_ext_none;
 }
 
-/* A direction's condition counts (of either side block), or all-zero ones. */
-static inline const struct tt_dir_counts *tt_dir_counts(const struct tt_dir *d)
+/* How many segments of a direction carried condition a (enum tt_anomaly), or
+ * ICMP errors quoted one (a = TT_DIR_ICMP). */
+static inline uint32_t tt_dir_count(const struct tt_dir *d, unsigned a)
 {
-	return d->ext != NULL ? &d->ext->c : &tt_dir_ext_none.c;
+	if (d->ext_full)
+		return a == TT_DIR_ICMP ? d->ext->c.icmp_errors : d->ext->c.counts[a];
+	return (uint32_t)(d->nib >> (4 * a)) & TT_DIR_NIB_MAX;
+}
+
+/* Did any segment of a direction carry a condition (ICMP errors aside)? */
+static inline bool tt_dir_any_condition(const struct tt_dir *d)
+{
+	if (!d->ext_full)
+		return (d->nib & (((uint64_t)1 << (4 * TT_AN_COUNT)) - 1)) != 0;
+	for (int a = 0; a < TT_AN_COUNT; a++)
+		if (d->ext->c.counts[a] != 0)
+			return true;
+	return false;
 }
 
 /* A counter of a direction: its low bits, and what carried beyond them (bits wide). */
@@ -448,24 +466,24 @@ static inline bool tt_dir_sent(const struct tt_dir *d)
 /* Where a direction's side blocks come from, and its record's wide times. */
 struct tt_dir_slabs {
 	struct tt_flow_slab *ext;   /* blocks of sizeof(struct tt_dir_ext) */
-	struct tt_flow_slab *counts; /* blocks of TT_DIR_COUNTS_BLOCK */
 	struct tt_flow_slab *ring;  /* blocks of sizeof(struct tt_rtt_ring) */
 	struct tt_flow_slab *wide;  /* blocks of TT_RT_WIDE times (struct tt_rtimes) */
 };
 
 /**
- * A direction's full side block, taken from m->ext if it has none yet (and
- * the counts of a small one moved into it, the small one given back).
+ * A direction's side block, taken from m->ext if it has none yet (and the
+ * record's condition counts moved into it).
  * @return the block, or NULL when the slab has none left (d->limits records it).
  */
 struct tt_dir_ext *tt_dir_ext_need(const struct tt_dir_slabs *m, struct tt_dir *d);
 
 /**
- * A direction's condition counts: of its side block, or of a small one taken
- * from m->counts if it has none.
- * @return them, or NULL when the slab has none left (d->limits records it).
+ * Count one more of each condition in `an` (TT_AN_BIT()s, and
+ * TT_AN_BIT(TT_DIR_ICMP) for an ICMP error) for direction d: in the record
+ * while each fits 4 bits, else in the side block, taken from m->ext.  Without
+ * one (d->limits records it), a count stops at 15.
  */
-struct tt_dir_counts *tt_dir_counts_need(const struct tt_dir_slabs *m, struct tt_dir *d);
+void tt_dir_count_add(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t an);
 
 /** Give a direction's side blocks back to their slabs (ext and ring become NULL). */
 void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d);

@@ -57,7 +57,7 @@ struct tt_report_counts {
 	uint64_t history_cut;       /* an endpoint's state history was cut (TT_HISTORY_MAX) */
 	uint64_t gaps_forgotten;    /* a sequence gap was forgotten (TT_MAX_HOLES) */
 	uint64_t rtt_untimed;       /* a segment went untimed (TT_RTT_SLOTS) */
-	uint64_t ext_missing;       /* no side block: conditions went unrecorded (TT_DIR_LIM_EXT) */
+	uint64_t ext_missing;       /* no side block: counts stopped at 15 (TT_DIR_LIM_EXT) */
 };
 
 /* A limit the run reached: its name, its value and how often it acted. */
