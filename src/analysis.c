@@ -63,8 +63,8 @@ const char *tt_anomaly_name(enum tt_anomaly a)
 /* Relative sequence number, signed: below the base is negative. */
 static int64_t rel_seq(const struct tt_dir *d, uint32_t seq)
 {
-	uint32_t ref = d->base + (uint32_t)d->seq_next;
-	return (int64_t)d->seq_next + (int32_t)(seq - ref);
+	uint32_t ref = d->base + d->seq_next_lo;
+	return (int64_t)tt_dir_seq_next(d) + (int32_t)(seq - ref);
 }
 
 uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq)
@@ -73,11 +73,19 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq)
 	return rel < 0 ? 0 : (uint64_t)rel;
 }
 
+/* The sequence marks start again (what they carried too). */
+static void marks_reset(struct tt_dir *d, uint32_t seq_next)
+{
+	d->seq_next_lo = seq_next;
+	d->data_next_lo = 1;
+	if (d->wide_ctr)
+		d->ext->hi[TT_CTR_SEQ_NEXT] = d->ext->hi[TT_CTR_DATA_NEXT] = 0;
+}
+
 static void set_base(struct tt_dir *d, uint32_t base)
 {
 	d->base = base;
-	d->seq_next = 1;
-	d->data_next = 1;
+	marks_reset(d, 1);
 	d->has_base = true;
 }
 
@@ -86,8 +94,7 @@ static void learn_syn(struct tt_dir *d, const struct tt_packet *p)
 	d->isn = p->seq;
 	d->has_isn = true;
 	d->base = p->seq;
-	d->seq_next = 0;
-	d->data_next = 1;
+	marks_reset(d, 0);
 	d->has_base = true;
 	d->has_mss = p->opts.has_mss;
 	d->mss = p->opts.mss;
@@ -345,6 +352,34 @@ static inline void ctr_inc16(const struct tt_dir_slabs *m, struct tt_dir *d, uin
 		*lo = UINT16_MAX;
 }
 
+/* Set a sequence mark that does not fit the record's 32 bits, or of a
+ * direction whose marks may have carried.  Without a side block (out of
+ * memory only; d->limits says so), the mark stays at its largest. */
+static __attribute__((noinline, cold)) void mark_wide(const struct tt_dir_slabs *m,
+                                                      struct tt_dir *d, uint32_t *lo,
+                                                      enum tt_dir_ctr w, uint64_t v)
+{
+	struct tt_dir_ext *x = tt_dir_ext_need(m, d);
+
+	if (x == NULL) {
+		*lo = UINT32_MAX;
+		return;
+	}
+	x->hi[w] = (uint32_t)(v >> 32);
+	*lo = (uint32_t)v;
+	d->wide_ctr = true;
+}
+
+/* Set sequence mark w (kept as its low 32 bits in *lo) to v. */
+static inline void mark_set(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t *lo,
+                            enum tt_dir_ctr w, uint64_t v)
+{
+	if (v <= UINT32_MAX && !d->wide_ctr)
+		*lo = (uint32_t)v;
+	else
+		mark_wide(m, d, lo, w, v);
+}
+
 /* A larger bytes-in-flight maximum that does not fit the record's 32 bits. */
 static __attribute__((noinline, cold)) void flight_max_wide(const struct tt_dir_slabs *m,
                                                             struct tt_dir *d, uint64_t v)
@@ -371,8 +406,8 @@ void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d)
 	/* (What the side block backed goes with it.) */
 	d->ext_full = d->wide_ctr = d->in_zero_window = d->in_recovery = false;
 	d->n_holes = d->n_sack = 0;
-	tt_flow_slab_put(m->ring, d->ring);
-	d->ring = NULL;
+	tt_flow_slab_put_id(m->ring, d->ring);
+	d->ring = 0;
 	d->rtt_count = 0;
 }
 
@@ -602,15 +637,15 @@ static void rtt_push(struct tt_flow_slab *rings, struct tt_dir *d, const struct 
 		d->limits |= TT_DIR_LIM_RTT;
 		return; /* enough segments timed at once */
 	}
-	if (d->ring == NULL) {
-		d->ring = tt_flow_slab_get(rings);
-		if (d->ring == NULL) {
+	if (d->ring == 0) {
+		d->ring = tt_flow_slab_get_id(rings);
+		if (d->ring == 0) {
 			d->limits |= TT_DIR_LIM_RTT; /* out of memory: untimed */
 			return;
 		}
 	}
 	k = rtt_index(d, d->rtt_count++);
-	s = &d->ring->slot[k];
+	s = &((struct tt_rtt_ring *)tt_flow_slab_at(rings, d->ring))->slot[k];
 	s->end = end;
 	s->ts = p->ts;
 	s->tsval = p->opts.ts_val;
@@ -618,11 +653,17 @@ static void rtt_push(struct tt_flow_slab *rings, struct tt_dir *d, const struct 
 }
 
 /* A re-send of sequence space from seq on: Karn's rule spoils the slots. */
-static void rtt_resent(struct tt_dir *d, const struct tt_packet *p)
+static void rtt_resent(const struct tt_flow_slab *rings, struct tt_dir *d,
+                       const struct tt_packet *p)
 {
+	struct tt_rtt_ring *ring;
+
+	if (d->rtt_count == 0)
+		return;
+	ring = tt_flow_slab_at(rings, d->ring);
 	for (int i = 0; i < d->rtt_count; i++) {
 		unsigned k = rtt_index(d, i);
-		struct tt_rtt_slot *s = &d->ring->slot[k];
+		struct tt_rtt_slot *s = &ring->slot[k];
 		if (!tt_seq_after(s->end, p->seq))
 			continue;
 		rtt_flags(d, k, p->opts.has_ts, true);
@@ -658,11 +699,15 @@ static void rtt_acked(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int di
                       const struct tt_packet *p)
 {
 	const struct tt_rtt_slot *last = NULL;
+	const struct tt_rtt_ring *ring;
 	unsigned k = 0;
 
-	while (d->rtt_count > 0 && !tt_seq_after(d->ring->slot[d->rtt_head].end, p->ack)) {
+	if (d->rtt_count == 0)
+		return;
+	ring = tt_flow_slab_at(m->ring, d->ring);
+	while (d->rtt_count > 0 && !tt_seq_after(ring->slot[d->rtt_head].end, p->ack)) {
 		k = d->rtt_head;
-		last = &d->ring->slot[k];
+		last = &ring->slot[k];
 		d->rtt_head = (d->rtt_head + 1u) & (TT_RTT_SLOTS - 1);
 		d->rtt_count--;
 	}
@@ -676,8 +721,8 @@ static void rtt_acked(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int di
 	     ((d->rtt_ts >> k & 1) && p->opts.has_ts && p->opts.ts_ecr == last->tsval)))
 		rtt_sample(m->wide, rt, di, d, p->ts - last->ts);
 	if (d->rtt_count == 0) {
-		tt_flow_slab_put(m->ring, d->ring);
-		d->ring = NULL;
+		tt_flow_slab_put_id(m->ring, d->ring);
+		d->ring = 0;
 	}
 }
 
@@ -692,16 +737,19 @@ static void account_ack(const struct tt_dir_slabs *m, struct tt_dir *snd, struct
 		set_base(rcv, ack - 1); /* one-sided capture: the ack names the peer's next byte */
 	arel = tt_dir_rel_seq(rcv, ack);
 	if (!snd->has_ack) {
-		snd->ack_max = arel;
+		mark_set(m, snd, &snd->ack_max_lo, TT_CTR_ACK_MAX, arel);
 		snd->has_ack = true;
-	} else if (arel > snd->ack_max) {
-		/* Payload bytes only: the peer's FIN occupies a number too. */
-		uint64_t fin_rel = rcv->has_fin ? tt_dir_rel_seq(rcv, rcv->fin_seq) : 0;
-		uint64_t n = arel - snd->ack_max;
-		if (rcv->has_fin && fin_rel >= snd->ack_max && fin_rel < arel)
-			n--;
-		ctr_add(m, snd, &snd->acked_lo, TT_CTR_ACKED, n);
-		snd->ack_max = arel;
+	} else {
+		uint64_t ack_max = tt_dir_ack_max(snd);
+		if (arel > ack_max) {
+			/* Payload bytes only: the peer's FIN occupies a number too. */
+			uint64_t fin_rel = rcv->has_fin ? tt_dir_rel_seq(rcv, rcv->fin_seq) : 0;
+			uint64_t n = arel - ack_max;
+			if (rcv->has_fin && fin_rel >= ack_max && fin_rel < arel)
+				n--;
+			ctr_add(m, snd, &snd->acked_lo, TT_CTR_ACKED, n);
+			mark_set(m, snd, &snd->ack_max_lo, TT_CTR_ACK_MAX, arel);
+		}
 	}
 }
 
@@ -710,15 +758,16 @@ static bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv, uint32
 {
 	const struct tt_dir_ext *x = tt_dir_x(rcv);
 	int64_t arel = rel_seq(rcv, ack);
-	int64_t top = (int64_t)(rcv->seq_next > x->probe_next ? rcv->seq_next : x->probe_next);
+	uint64_t next = tt_dir_seq_next(rcv);
+	int64_t top = (int64_t)(next > x->probe_next ? next : x->probe_next);
 	bool unseen = false;
 
-	if (arel > (int64_t)rcv->seq_next && arel <= (int64_t)x->probe_next) {
+	if (arel > (int64_t)next && arel <= (int64_t)x->probe_next) {
 		/* The receiver took the byte of a zero-window probe after all. */
-		ctr_add(m, rcv, &rcv->unique_lo, TT_CTR_UNIQUE, (uint64_t)arel - rcv->seq_next);
-		rcv->seq_next = (uint64_t)arel;
-		if (arel > (int64_t)rcv->data_next)
-			rcv->data_next = (uint64_t)arel;
+		ctr_add(m, rcv, &rcv->unique_lo, TT_CTR_UNIQUE, (uint64_t)arel - next);
+		mark_set(m, rcv, &rcv->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)arel);
+		if (arel > (int64_t)tt_dir_data_next(rcv))
+			mark_set(m, rcv, &rcv->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)arel);
 	}
 
 	if (arel > top && arel > (int64_t)x->unseen_acked) {
@@ -741,7 +790,7 @@ static bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv, uint32
 static void account_in_flight(const struct tt_dir_slabs *m, struct tt_dir *snd,
                               const struct tt_dir *rcv)
 {
-	int64_t una = (int64_t)rcv->ack_max, top = (int64_t)snd->data_next, flight;
+	int64_t una = (int64_t)tt_dir_ack_max(rcv), top = (int64_t)tt_dir_data_next(snd), flight;
 
 	if (!rcv->has_ack || top <= una)
 		return;
@@ -818,12 +867,12 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 	data_start = rel + (syn ? 1 : 0);
 	data_end = data_start + (int64_t)len;
 	end = data_end + (fin ? 1 : 0);
-	prev_next = (int64_t)snd->seq_next;
+	prev_next = (int64_t)tt_dir_seq_next(snd);
 	if (!seen && !syn && rel > prev_next) {
 		/* The first segment after the peer's ACKs named this side's base:
 		 * what lies between was sent before the capture. */
 		prev_next = rel;
-		snd->seq_next = (uint64_t)rel;
+		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)rel);
 	}
 	if (!seen && !syn && snd->n_holes == 0 && !snd->has_isn)
 		/* Picked up mid-stream: everything below was sent before the capture. */
@@ -834,7 +883,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 			h->flags |= TT_HOLE_BEFORE;
 	}
 
-	if (snd->in_recovery && rcv->has_ack && rcv->ack_max >= snd->ext->recover)
+	if (snd->in_recovery && rcv->has_ack && tt_dir_ack_max(rcv) >= snd->ext->recover)
 		snd->in_recovery = false; /* everything sent before the loss is ACKed */
 	at_next = seen && rel == prev_next;
 	same_ack = snd->has_last_ack && p->ack == snd->last_ack_raw;
@@ -875,7 +924,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 		/* Retransmission, fast, spurious, out of order. */
 		if (seen && (len > 0 || syn || fin) &&
 		    !(an & (TT_AN_BIT(TT_AN_KEEP_ALIVE) | TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE)))) {
-			bool acked = len > 0 && rcv->has_ack && data_end <= (int64_t)rcv->ack_max;
+			bool acked = len > 0 && rcv->has_ack && data_end <= (int64_t)tt_dir_ack_max(rcv);
 			const struct tt_hole *h = NULL;
 			int64_t below = end < prev_next ? end : prev_next;
 			int64_t unseen = rel < below ? unseen_bytes(snd, rel, below, &h) : 0;
@@ -923,13 +972,13 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 		if (seen && rel > prev_next && !rst) {
 			struct tt_hole *h = add_hole(m, snd, prev_next, rel, p, ipid_trusted(snd));
 			/* Already ACKed (and counted as such) before the gap showed. */
-			if (h != NULL && rcv->has_ack && (int64_t)rcv->ack_max > prev_next)
+			if (h != NULL && rcv->has_ack && (int64_t)tt_dir_ack_max(rcv) > prev_next)
 				h->flags |= TT_HOLE_ACKED;
 		}
 		if (end > prev_next)
-			snd->seq_next = (uint64_t)end;
-		if (data_end > (int64_t)snd->data_next)
-			snd->data_next = (uint64_t)data_end;
+			mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)end);
+		if (data_end > (int64_t)tt_dir_data_next(snd))
+			mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
 	} else if ((uint64_t)end > tt_dir_x(snd)->probe_next && tt_dir_ext_need(m, snd) != NULL) {
 		snd->ext->probe_next = (uint64_t)end;
 	}
@@ -955,7 +1004,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 	/* Round trips: this segment's data, and the peer's data it ACKs. */
 	if (len > 0 && !rst) {
 		if (resend)
-			rtt_resent(snd, p);
+			rtt_resent(m->ring, snd, p);
 		else if (data_end > prev_next && !(an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) && !probe1)
 			rtt_push(m->ring, snd, p, p->seq + (syn ? 1u : 0u) + len);
 	}

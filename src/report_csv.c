@@ -93,8 +93,8 @@ static void csv_dir(FILE *f, const struct tt_conn *c, int di)
 		fprintf(f, ",%u", tt_dir_count(d, tt_report_counters[i].an));
 	opt_ms(f, true, x->zw_total);
 	opt_ms(f, true, x->zw_max);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64, tt_dir_bytes_in_flight_max(d), d->seq_next);
-	opt_u(f, d->has_ack, d->ack_max);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64, tt_dir_bytes_in_flight_max(d), tt_dir_seq_next(d));
+	opt_u(f, d->has_ack, tt_dir_ack_max(d));
 	fprintf(f, ",%" PRIu64 ",%u,%u", tt_dir_bytes_acked(d), tt_dir_count(d, TT_DIR_ICMP), r.samples);
 	opt_ms(f, rtt, r.min);
 	opt_ms(f, rtt, rtt ? r.sum / r.samples : 0);

@@ -130,8 +130,8 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 		p = tt_p_ms(p, x->zw_max);
 	}
 	P_U(p, "bytes_in_flight_max", tt_dir_bytes_in_flight_max(d));
-	P_U(p, "seq_next", d->seq_next);
-	P_OPT_U(p, "ack_max", d->has_ack, d->ack_max);
+	P_U(p, "seq_next", tt_dir_seq_next(d));
+	P_OPT_U(p, "ack_max", d->has_ack, tt_dir_ack_max(d));
 	P_U(p, "bytes_acked", tt_dir_bytes_acked(d));
 	P_U(p, "icmp_errors", tt_dir_count(d, TT_DIR_ICMP));
 	*p++ = '}';

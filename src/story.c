@@ -580,9 +580,9 @@ static void add_point(struct tt_stories *st, struct tt_story *s, const struct tt
 	for (int d = 0; d < 2; d++) {
 		const struct tt_dir *ds = &c->dir[d], *dr = &c->dir[!d];
 		if (!dr->has_ack)
-			pt.in_flight[d] = ds->seq_next;
-		else if (ds->seq_next > dr->ack_max)
-			pt.in_flight[d] = ds->seq_next - dr->ack_max;
+			pt.in_flight[d] = tt_dir_seq_next(ds);
+		else if (tt_dir_seq_next(ds) > tt_dir_ack_max(dr))
+			pt.in_flight[d] = tt_dir_seq_next(ds) - tt_dir_ack_max(dr);
 	}
 	pt.n_sack = p->opts.n_sack;
 	for (int i = 0; i < p->opts.n_sack; i++) {

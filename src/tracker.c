@@ -465,7 +465,7 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 		int ep = c->state[TT_CLIENT] == TT_TCP_TIME_WAIT ? TT_CLIENT : TT_SERVER;
 		const struct tt_dir *snd = &c->dir[!ep];
 		if (c->state[ep] == TT_TCP_TIME_WAIT && snd->has_base) {
-			w->rst_seq = snd->base + (uint32_t)snd->seq_next;
+			w->rst_seq = snd->base + snd->seq_next_lo;
 			w->flags |= TWF_RST;
 		}
 	}
@@ -911,11 +911,11 @@ static bool rst_acceptable(const struct tt_conn *c, enum tt_endpoint rcv_ep,
 	 * own number is accepted too, as Linux does in CLOSE_WAIT, LAST_ACK and
 	 * CLOSING (tcp_reset_check()): some stacks send that. */
 	{
-		uint32_t rcv_nxt = snd->base + (uint32_t)snd->seq_next;
+		uint32_t rcv_nxt = snd->base + snd->seq_next_lo;
 		bool after_fin = rs == TT_TCP_CLOSE_WAIT || rs == TT_TCP_LAST_ACK ||
 		                 rs == TT_TCP_CLOSING;
 		return p->seq == rcv_nxt || (after_fin && p->seq == rcv_nxt - 1) ||
-		       (rcv->has_ack && p->seq == snd->base + (uint32_t)rcv->ack_max);
+		       (rcv->has_ack && p->seq == snd->base + rcv->ack_max_lo);
 	}
 }
 
@@ -929,7 +929,7 @@ static bool rst_acceptable(const struct tt_conn *c, enum tt_endpoint rcv_ep,
 static bool acks_beyond(const struct tt_dir *d, const struct tt_dir *acker,
                         const struct tt_packet *p, uint32_t seq)
 {
-	uint32_t snd_max = d->base + (uint32_t)d->seq_next;
+	uint32_t snd_max = d->base + d->seq_next_lo;
 	uint32_t slack;
 
 	if (!tt_seq_after(p->ack, seq))
@@ -1180,7 +1180,7 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 		 * (tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1, compared
 		 * raw: one past the raw sequence number of seq_next). */
 		if (!peer->has_fin && peer->has_base && !(p->flags & TT_TH_SYN) &&
-		    p->ack == peer->base + (uint32_t)peer->seq_next + 1u)
+		    p->ack == peer->base + peer->seq_next_lo + 1u)
 			imply_fin(tr, c, se, p);
 		return;
 	}
@@ -1394,7 +1394,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		}
 	}
 	had_ack = c->dir[se].has_ack;
-	ack_before = c->dir[se].ack_max;
+	ack_before = tt_dir_ack_max(&c->dir[se]);
 	tt_analysis_segment(&tr->slabs, &c->rt, &now, (int)se, &c->dir[se], &c->dir[re], p,
 	                    ooo_threshold(c), &info);
 	if (!f.rst_rejected)
@@ -1706,7 +1706,7 @@ void tt_conn_copy(struct tt_conn_copy *dst, const struct tt_conn *src)
 		dst->conn.rt.wide = dst->wide;
 	}
 	for (int d = 0; d < 2; d++) {
-		dst->conn.dir[d].ring = NULL; /* the segments in flight stay with the tracker */
+		dst->conn.dir[d].ring = 0; /* the segments in flight stay with the tracker */
 		if (!src->dir[d].ext_full)
 			continue; /* (the counts are in the record) */
 		if (src->dir[d].ext != &dst->ext[d])

@@ -61,13 +61,16 @@ const char *tt_anomaly_name(enum tt_anomaly a);
 #define TT_DIR_LIM_EXT 0x04   /* no side block (out of memory): counts stop at 15 */
 
 /*
- * A direction's counters are 64-bit values.  The record keeps their low 32
- * bits (16 for the flags' counts), which is all that almost every connection
- * needs; what carries beyond goes to the side block's hi[] (and sets wide_ctr).
+ * A direction's counters and sequence marks are 64-bit values.  The record
+ * keeps their low 32 bits (16 for the flags' counts), which is all that almost
+ * every connection needs (4 GiB); what carries beyond goes to the side block's
+ * hi[] (and sets wide_ctr).
  */
 enum tt_dir_ctr {
 	TT_CTR_PACKETS = 0, TT_CTR_PAYLOAD, TT_CTR_UNIQUE, TT_CTR_ACKED, TT_CTR_FLIGHT_MAX,
-	TT_CTR_SYN, TT_CTR_FIN, TT_CTR_RST, TT_CTR_N
+	TT_CTR_SYN, TT_CTR_FIN, TT_CTR_RST,
+	TT_CTR_SEQ_NEXT, TT_CTR_DATA_NEXT, TT_CTR_ACK_MAX, /* the sequence marks */
+	TT_CTR_N
 };
 
 /* A gap in the sequence space this direction sent: bytes never captured. */
@@ -328,7 +331,8 @@ struct tt_dir_counts {
 
 struct tt_dir_ext {
 	struct tt_dir_counts c;
-	uint32_t hi[TT_CTR_N];      /* what the record's counters carried (enum tt_dir_ctr) */
+	uint32_t hi[TT_CTR_N];      /* what the record's counters and marks carried (enum
+	                             * tt_dir_ctr) */
 	uint32_t sack[TT_MAX_SACK_BLOCKS][2];
 	/* Zero-window advertisements: time spent, per direction. */
 	tt_time_ns zw_since;        /* start of the open zero-window period, if in_zero_window */
@@ -354,7 +358,7 @@ struct tt_dir {
 	bool scale_known : 1;       /* the shift is known: both SYNs seen, or one without the option */
 	bool sent_synack : 1;
 	bool has_last_ack : 1, in_zero_window : 1, has_ipid : 1, in_recovery : 1;
-	bool wide_ctr : 1;          /* a counter carried into the side block's hi[] */
+	bool wide_ctr : 1;          /* a counter or mark carried into the side block's hi[] */
 	unsigned n_holes : 3, n_sack : 3; /* holes[] in use; SACK blocks of the last segment
 	                                   * sent (about the peer's data) */
 	unsigned rtt_head : 3, rtt_count : 4; /* the ring's oldest slot, and slots in use */
@@ -390,16 +394,19 @@ struct tt_dir {
 	uint32_t flight_max_lo;     /* largest unacknowledged, un-SACKed data after a segment */
 	uint32_t rtt_samples;       /* round trips timed: this direction's data to the peer's
 	                             * ACKs (their least and greatest are the record's times) */
-	uint64_t seq_next;          /* highest relative sequence end sent, unwrapped */
-	uint64_t data_next;         /* highest relative end of payload sent */
-	uint64_t ack_max;           /* highest relative ack (in the peer's space), unwrapped */
+	/* Sequence marks, relative and unwrapped 64-bit values kept as their low 32
+	 * bits: read them with tt_dir_seq_next() ... */
+	uint32_t seq_next_lo;       /* highest relative sequence end sent */
+	uint32_t data_next_lo;      /* highest relative end of payload sent */
+	uint32_t ack_max_lo;        /* highest relative ack (in the peer's space) */
+	uint32_t ring;              /* the segments timed (struct tt_rtt_ring), by number in
+	                             * its slab, while rtt_count > 0; else 0 */
 	tt_time_ns rtt_sum;         /* of the round trips timed */
 	union {
 		struct tt_dir_ext *ext; /* what only some directions need, if ext_full */
 		uint64_t nib;           /* else: the condition counts, 4 bits each (bits 4a..4a+3
 		                         * of condition a; TT_DIR_ICMP's: ICMP errors) */
 	};
-	struct tt_rtt_ring *ring;   /* the segments timed, while rtt_count > 0; else NULL */
 };
 #define TT_LAST_KEEP_ALIVE 0x01
 #define TT_LAST_ZW_PROBE 0x02
@@ -455,6 +462,12 @@ TT_DIR_CTR_READER(tt_dir_bytes_in_flight_max, TT_CTR_FLIGHT_MAX, flight_max_lo, 
 TT_DIR_CTR_READER(tt_dir_syns, TT_CTR_SYN, syn_lo, 16)
 TT_DIR_CTR_READER(tt_dir_fins, TT_CTR_FIN, fin_lo, 16)
 TT_DIR_CTR_READER(tt_dir_rsts, TT_CTR_RST, rst_lo, 16)
+/* The highest relative sequence end sent (SYN and FIN included), unwrapped. */
+TT_DIR_CTR_READER(tt_dir_seq_next, TT_CTR_SEQ_NEXT, seq_next_lo, 32)
+/* The highest relative end of payload sent. */
+TT_DIR_CTR_READER(tt_dir_data_next, TT_CTR_DATA_NEXT, data_next_lo, 32)
+/* The highest relative ack (valid if has_ack), in the peer's sequence space, unwrapped. */
+TT_DIR_CTR_READER(tt_dir_ack_max, TT_CTR_ACK_MAX, ack_max_lo, 32)
 #undef TT_DIR_CTR_READER
 
 /* Has the direction sent anything? */
@@ -466,7 +479,7 @@ static inline bool tt_dir_sent(const struct tt_dir *d)
 /* Where a direction's side blocks come from, and its record's wide times. */
 struct tt_dir_slabs {
 	struct tt_flow_slab *ext;   /* blocks of sizeof(struct tt_dir_ext) */
-	struct tt_flow_slab *ring;  /* blocks of sizeof(struct tt_rtt_ring) */
+	struct tt_flow_slab *ring;  /* blocks of sizeof(struct tt_rtt_ring), used by number */
 	struct tt_flow_slab *wide;  /* blocks of TT_RT_WIDE times (struct tt_rtimes) */
 };
 
@@ -485,7 +498,7 @@ struct tt_dir_ext *tt_dir_ext_need(const struct tt_dir_slabs *m, struct tt_dir *
  */
 void tt_dir_count_add(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t an);
 
-/** Give a direction's side blocks back to their slabs (ext and ring become NULL). */
+/** Give a direction's side blocks back to their slabs (and forget them). */
 void tt_dir_release(const struct tt_dir_slabs *m, struct tt_dir *d);
 
 /* What a segment was, for the state machine and the event stream. */

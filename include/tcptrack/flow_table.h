@@ -193,6 +193,22 @@ void *tt_flow_slab_get(struct tt_flow_slab *s);
 /** Give back a block from tt_flow_slab_get() (NULL is ignored). */
 void tt_flow_slab_put(struct tt_flow_slab *s, void *block);
 
+/*
+ * Blocks named by number instead of address, for a record that keeps 4 bytes
+ * instead of a pointer: 1 .. max_blocks, 0 for none.  A slab is used either
+ * this way or by pointer (tt_flow_slab_get(), tt_flow_slab_put()), not both.
+ */
+
+/** @return the number of a block handed out as tt_flow_slab_get() does, or 0 when none
+ *  can be. */
+uint32_t tt_flow_slab_get_id(struct tt_flow_slab *s);
+
+/** @return the block numbered id (not 0) by tt_flow_slab_get_id(). */
+void *tt_flow_slab_at(const struct tt_flow_slab *s, uint32_t id);
+
+/** Give back the block numbered id (0 is ignored). */
+void tt_flow_slab_put_id(struct tt_flow_slab *s, uint32_t id);
+
 /** @return the blocks in use. */
 uint32_t tt_flow_slab_count(const struct tt_flow_slab *s);
 

@@ -1161,3 +1161,42 @@ Test(flow_table, slab_no_zero_keeps_contents)
 		cr_assert_eq(a[i], 0x5a, "byte %d as put back", i);
 	tt_flow_slab_free(&s);
 }
+
+/* Blocks by number: 1 .. max_blocks across chunks, handed out zeroed, reused
+ * last put first, bounded; 0 is none. */
+Test(flow_table, slab_blocks_by_number)
+{
+	enum { N = 600 }; /* three chunks */
+	static uint32_t id[N];
+	struct tt_flow_slab *s;
+	char err[256];
+	unsigned char *b;
+
+	cr_assert_eq(tt_flow_slab_new(&s, 24, N, err), TT_OK, "%s", err);
+	for (uint32_t i = 0; i < N; i++) {
+		id[i] = tt_flow_slab_get_id(s);
+		cr_assert_eq(id[i], i + 1, "numbered in order");
+		b = tt_flow_slab_at(s, id[i]);
+		for (int j = 0; j < 24; j++)
+			cr_assert_eq(b[j], 0);
+		memset(b, (int)(i & 0x7f) + 1, 24);
+	}
+	cr_assert_eq(tt_flow_slab_get_id(s), 0, "max_blocks in use");
+	cr_assert_eq(tt_flow_slab_count(s), N);
+	for (uint32_t i = 0; i < N; i++) { /* each block its own */
+		b = tt_flow_slab_at(s, id[i]);
+		cr_assert_eq(b[0], (i & 0x7f) + 1, "block %u", i);
+		cr_assert_eq(b[23], (i & 0x7f) + 1, "block %u", i);
+	}
+	tt_flow_slab_put_id(s, id[300]);
+	tt_flow_slab_put_id(s, id[5]);
+	tt_flow_slab_put_id(s, 0);
+	cr_assert_eq(tt_flow_slab_count(s), N - 2);
+	cr_assert_eq(tt_flow_slab_get_id(s), id[5], "the last put back first");
+	cr_assert_eq(tt_flow_slab_get_id(s), id[300]);
+	b = tt_flow_slab_at(s, id[300]);
+	for (int j = 0; j < 24; j++)
+		cr_assert_eq(b[j], 0, "zeroed again, byte %d", j);
+	cr_assert_eq(tt_flow_slab_get_id(s), 0);
+	tt_flow_slab_free(&s);
+}

@@ -1586,7 +1586,7 @@ Test(report, json_dir_largest_values)
 	for (int e = 0; e < 2; e++) {
 		struct tt_dir *d = &c.dir[e];
 		d->packets_lo = d->payload_lo = d->flight_max_lo = d->acked_lo = UINT32_MAX;
-		d->seq_next = d->ack_max = UINT64_MAX;
+		d->seq_next_lo = d->ack_max_lo = UINT32_MAX; /* (and their carries, below) */
 		d->unique_lo = 0;
 		d->syn_lo = d->fin_lo = d->rst_lo = UINT16_MAX;
 		d->isn = UINT32_MAX;
