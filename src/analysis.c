@@ -134,7 +134,8 @@ static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn
 
 const struct tt_dir_ext tt_dir_ext_none;
 
-_Static_assert(TT_DIR_ICMP < 16, "the record's condition counts are 16 nibbles of tt_dir.nib");
+/* (Below the top nibble, so that a carry out of the last count is a bit of the word.) */
+_Static_assert(TT_DIR_ICMP < 15, "the record's condition counts are nibbles of tt_dir.nib");
 _Static_assert(TT_MAX_HOLES < 8 && TT_MAX_SACK_BLOCKS < 8, "tt_dir.n_holes, n_sack: 3 bits");
 
 struct tt_dir_ext *tt_dir_ext_need(const struct tt_dir_slabs *m, struct tt_dir *d)
@@ -354,19 +355,19 @@ static inline void ctr_inc16(const struct tt_dir_slabs *m, struct tt_dir *d, uin
 
 /* Set a sequence mark that does not fit the record's 32 bits, or of a
  * direction whose marks may have carried.  Without a side block (out of
- * memory only; d->limits says so), the mark stays at its largest. */
+ * memory only; d->limits says so), the carry is lost but the low bits are
+ * kept: the raw sequence numbers the state machine checks stay right, while
+ * comparisons with marks that did carry (the peer's ACKs) may not. */
 static __attribute__((noinline, cold)) void mark_wide(const struct tt_dir_slabs *m,
                                                       struct tt_dir *d, uint32_t *lo,
                                                       enum tt_dir_ctr w, uint64_t v)
 {
 	struct tt_dir_ext *x = tt_dir_ext_need(m, d);
 
-	if (x == NULL) {
-		*lo = UINT32_MAX;
-		return;
-	}
-	x->hi[w] = (uint32_t)(v >> 32);
 	*lo = (uint32_t)v;
+	if (x == NULL)
+		return;
+	x->hi[w] = (uint32_t)(v >> 32);
 	d->wide_ctr = true;
 }
 

@@ -773,6 +773,16 @@ Test(seq, counts_in_the_record_then_the_block)
 	cr_assert_eq(tt_dir_count(&b, TT_DIR_ICMP), 1);
 	tt_dir_release(&one, &a);
 	cr_assert_eq(tt_flow_slab_count(one.ext), 0);
+	for (int k = 0; k < 14; k++) /* the top count alone: its carry leaves the word's nibbles */
+		tt_dir_count_add(&one, &b, icmp);
+	cr_assert_eq(b.nib, (uint64_t)TT_DIR_NIB_MAX << (4 * TT_DIR_ICMP));
+	tt_dir_count_add(&one, &b, icmp);
+	cr_assert(b.ext_full, "the sixteenth ICMP error takes the block");
+	cr_assert_eq(tt_dir_count(&b, TT_DIR_ICMP), 16);
+	for (unsigned k = 0; k < TT_AN_COUNT; k++)
+		cr_assert_eq(tt_dir_count(&b, k), 0, "count %u", k);
+	tt_dir_release(&one, &b);
+	cr_assert_eq(tt_flow_slab_count(one.ext), 0);
 	tt_flow_slab_free(&one.ext);
 }
 
@@ -977,6 +987,41 @@ Test(seq, sequence_marks_carry_past_4gib)
 	          "a re-send past the carry");
 	cr_assert_eq(tt_dir_seq_next(&k.c), lim + 0x200);
 	cr_assert_eq(tt_dir_count(&k.c, TT_AN_LOST_SEGMENT), 0);
+}
+
+/* Without a side block for the carry (out of memory), the marks keep their low
+ * 32 bits, so that the raw next sequence number, which the state machine
+ * checks RSTs and FINs against, stays right (the direction says a limit was
+ * hit; its marks as reported are short by 4 GiB, and its conditions past the
+ * crossing are not to be trusted). */
+Test(seq, sequence_marks_without_a_block_keep_their_low_bits)
+{
+	const uint32_t near = UINT32_MAX - 0xff;
+	struct tt_dir_slabs none = *test_slabs();
+	struct tt_seg_info i;
+	struct tt_packet p;
+	struct conn k;
+	char err[256];
+
+	cr_assert_eq(tt_flow_slab_new(&none.ext, sizeof(struct tt_dir_ext), 1, err), TT_OK, "%s",
+	             err);
+	cr_assert_not_null(tt_flow_slab_get(none.ext), "the one block, taken");
+	open_conn(&k);
+	cr_assert_eq(c_data(&k, MS(30), 1, 100), 0);
+	cr_assert_eq(s_ack(&k, MS(40), 101, SWIN), 0);
+	k.c.seq_next_lo = k.c.data_next_lo = k.s.ack_max_lo = near;
+	p = cpkt(MS(50), near, 0x200);
+	analyse(&none, &k.c, &k.s, &p, MS(3), &i);
+	cr_assert_eq(i.anomalies, 0);
+	cr_assert(k.c.limits & TT_DIR_LIM_EXT);
+	cr_assert_not(k.c.wide_ctr);
+	cr_assert_eq(tt_dir_seq_next(&k.c), 0x100, "the low bits, not stuck at 2^32 - 1");
+	cr_assert_eq(k.c.base + k.c.seq_next_lo, CISN + near + 0x200u, "the raw next number");
+	p = cpkt(MS(60), near + 0x200u, 0x100);
+	analyse(&none, &k.c, &k.s, &p, MS(3), &i);
+	cr_assert_eq(tt_dir_seq_next(&k.c), 0x200);
+	cr_assert_eq(k.c.base + k.c.seq_next_lo, CISN + near + 0x300u);
+	tt_flow_slab_free(&none.ext);
 }
 
 /* Without a side block for the carry (out of memory), a counter stays at its
