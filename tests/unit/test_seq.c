@@ -989,6 +989,17 @@ Test(seq, sequence_marks_carry_past_4gib)
 	cr_assert_eq(tt_dir_count(&k.c, TT_AN_LOST_SEGMENT), 0);
 }
 
+/* The test slabs, but for side blocks (struct tt_dir_ext): none left. */
+static void no_blocks_left(struct tt_dir_slabs *none)
+{
+	char err[256];
+
+	*none = *test_slabs();
+	cr_assert_eq(tt_flow_slab_new(&none->ext, sizeof(struct tt_dir_ext), 1, err), TT_OK, "%s",
+	             err);
+	cr_assert_not_null(tt_flow_slab_get(none->ext), "the one block, taken");
+}
+
 /* Without a side block for the carry (out of memory), the marks keep their low
  * 32 bits, so that the raw next sequence number, which the state machine
  * checks RSTs and FINs against, stays right (the direction says a limit was
@@ -997,15 +1008,12 @@ Test(seq, sequence_marks_carry_past_4gib)
 Test(seq, sequence_marks_without_a_block_keep_their_low_bits)
 {
 	const uint32_t near = UINT32_MAX - 0xff;
-	struct tt_dir_slabs none = *test_slabs();
+	struct tt_dir_slabs none;
 	struct tt_seg_info i;
 	struct tt_packet p;
 	struct conn k;
-	char err[256];
 
-	cr_assert_eq(tt_flow_slab_new(&none.ext, sizeof(struct tt_dir_ext), 1, err), TT_OK, "%s",
-	             err);
-	cr_assert_not_null(tt_flow_slab_get(none.ext), "the one block, taken");
+	no_blocks_left(&none);
 	open_conn(&k);
 	cr_assert_eq(c_data(&k, MS(30), 1, 100), 0);
 	cr_assert_eq(s_ack(&k, MS(40), 101, SWIN), 0);
@@ -1028,15 +1036,12 @@ Test(seq, sequence_marks_without_a_block_keep_their_low_bits)
  * largest rather than wrapping, and the direction says a limit was hit. */
 Test(seq, counter_without_a_block_for_its_carry_stays_at_its_largest)
 {
-	struct tt_dir_slabs none = *test_slabs();
+	struct tt_dir_slabs none;
 	struct tt_seg_info i;
 	struct tt_packet p;
 	struct conn k;
-	char err[256];
 
-	cr_assert_eq(tt_flow_slab_new(&none.ext, sizeof(struct tt_dir_ext), 1, err), TT_OK, "%s",
-	             err);
-	cr_assert_not_null(tt_flow_slab_get(none.ext), "the one block, taken");
+	no_blocks_left(&none);
 	open_conn(&k);
 	k.c.packets_lo = UINT32_MAX;
 	k.c.fin_lo = UINT16_MAX;
