@@ -107,7 +107,7 @@ static void usage(FILE *f)
 	        "Tracking:\n"
 	        "      --max-flows N  connections tracked at once (default %u), 0.5 KB\n"
 	        "                     each (up to 1.7 KB with data in flight, gaps, SACK\n"
-	        "                     or other conditions), 120 B in TIME_WAIT; when full, one in\n"
+	        "                     or many conditions), 120 B in TIME_WAIT; when full, one in\n"
 	        "                     TIME_WAIT is forgotten, else an unanswered or the least\n"
 	        "                     recently active one is evicted (summary: limits hit)\n"
 	        "      --msl SECONDS  maximum segment lifetime; TIME_WAIT lasts 2*MSL (default %d)\n"
