@@ -134,14 +134,12 @@ static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn
 
 const struct tt_dir_ext tt_dir_ext_none;
 
-/* (Below the top nibble, so that a carry out of the last count is a bit of the word.) */
-_Static_assert(TT_DIR_ICMP < 15, "the record's condition counts are nibbles of tt_dir.nib");
+_Static_assert(TT_DIR_ICMP < 16, "the record's condition counts are nibbles of tt_dir.nib");
 _Static_assert(TT_MAX_HOLES < 8 && TT_MAX_SACK_BLOCKS < 8, "tt_dir.n_holes, n_sack: 3 bits");
 
 struct tt_dir_ext *tt_dir_ext_need(const struct tt_dir_slabs *m, struct tt_dir *d)
 {
 	struct tt_dir_ext *x;
-	uint64_t nib;
 
 	if (d->ext_full)
 		return d->ext;
@@ -150,31 +148,22 @@ struct tt_dir_ext *tt_dir_ext_need(const struct tt_dir_slabs *m, struct tt_dir *
 		d->limits |= TT_DIR_LIM_EXT;
 		return NULL;
 	}
-	/* The record's counts move into the block. */
-	nib = d->nib;
-	for (int a = 0; a < TT_AN_COUNT; a++)
-		x->c.counts[a] = (uint32_t)(nib >> (4 * a)) & TT_DIR_NIB_MAX;
-	x->c.icmp_errors = (uint32_t)(nib >> (4 * TT_DIR_ICMP)) & TT_DIR_NIB_MAX;
+	tt_dir_counts_of(d, &x->c); /* the record's counts move into the block */
 	d->ext = x;
 	d->ext_full = true;
 	return x;
 }
 
-/* Count `an` in the side block (taking it if need be): the slow path of count(). */
+/* Count `an` in the side block, taking it if need be (the slow path of
+ * count(); full: the lowest bit of each record count of `an` at 15). */
 static void count_in_block(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t an,
-                           uint64_t one)
+                           uint64_t one, uint64_t full)
 {
 	if (!d->ext_full && tt_dir_ext_need(m, d) == NULL) {
-		/* Without a block, a full count stays at 15; the others go on. */
-		uint64_t t = d->nib & (one * TT_DIR_NIB_MAX);
-		for (uint32_t b = an; b != 0; b &= b - 1) { /* each bit set */
-			unsigned sh = 4 * (unsigned)__builtin_ctz(b);
-			if (((t >> sh) & TT_DIR_NIB_MAX) != TT_DIR_NIB_MAX)
-				d->nib += (uint64_t)1 << sh;
-		}
+		d->nib += one & ~full; /* without a block, a full count stays at 15 */
 		return;
 	}
-	for (uint32_t b = an; b != 0; b &= b - 1) {
+	for (uint32_t b = an; b != 0; b &= b - 1) { /* each bit set */
 		unsigned a = (unsigned)__builtin_ctz(b);
 		if (a == TT_DIR_ICMP)
 			d->ext->c.icmp_errors++;
@@ -184,20 +173,21 @@ static void count_in_block(const struct tt_dir_slabs *m, struct tt_dir *d, uint3
 }
 
 /* tt_dir_count_add(): a 1 in the lowest bit of each condition's nibble, added
- * at once unless one would carry out of its nibble (it was 15). */
+ * at once unless one of those counts is 15 already. */
 static inline void count(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t an)
 {
-	uint64_t one = 0;
+	uint64_t one = 0, full = 0;
 	for (uint32_t b = an; b != 0; b &= b - 1) /* each bit set */
 		one |= (uint64_t)1 << (4 * __builtin_ctz(b));
 	if (!d->ext_full) {
-		uint64_t t = d->nib & (one * TT_DIR_NIB_MAX); /* the counts concerned */
-		if (((t ^ one ^ (t + one)) & (one << 4)) == 0) { /* no carry out of a nibble */
+		uint64_t t = d->nib;
+		full = t & t >> 1 & t >> 2 & t >> 3 & one; /* the counts of `an` at 15 */
+		if (full == 0) {
 			d->nib += one;
 			return;
 		}
 	}
-	count_in_block(m, d, an, one);
+	count_in_block(m, d, an, one, full);
 }
 
 void tt_dir_count_add(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t an)

@@ -110,13 +110,14 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.evicted++;
 	for (int d = 0; d < 2; d++) {
 		const struct tt_dir *x = &c->dir[d];
+		struct tt_dir_counts n;
+
 		r->counts.packets += tt_dir_packets(x);
-		if (x->ext_full)
+		if (tt_dir_any_condition(x)) { /* (most directions have none) */
+			tt_dir_counts_of(x, &n);
 			for (int a = 0; a < TT_AN_COUNT; a++)
-				r->counts.anomalies[a] += x->ext->c.counts[a];
-		else if (x->nib != 0)
-			for (int a = 0; a < TT_AN_COUNT; a++)
-				r->counts.anomalies[a] += (x->nib >> (4 * a)) & TT_DIR_NIB_MAX;
+				r->counts.anomalies[a] += n.counts[a];
+		}
 		r->counts.zero_window = tt_ns_add(r->counts.zero_window, tt_dir_x(x)->zw_total);
 		r->counts.rtt_samples += x->rtt_samples;
 		r->counts.rtt_sum = tt_ns_add(r->counts.rtt_sum, x->rtt_sum);

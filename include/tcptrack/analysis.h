@@ -418,13 +418,31 @@ static inline const struct tt_dir_ext *tt_dir_x(const struct tt_dir *d)
 	return d->ext_full ? d->ext : &tt_dir_ext_none;
 }
 
+/* Count a (enum tt_anomaly, or TT_DIR_ICMP) of the record's 4-bit counts nib. */
+static inline uint32_t tt_dir_nib(uint64_t nib, unsigned a)
+{
+	return (uint32_t)(nib >> (4 * a)) & TT_DIR_NIB_MAX;
+}
+
 /* How many segments of a direction carried condition a (enum tt_anomaly), or
  * ICMP errors quoted one (a = TT_DIR_ICMP). */
 static inline uint32_t tt_dir_count(const struct tt_dir *d, unsigned a)
 {
 	if (d->ext_full)
 		return a == TT_DIR_ICMP ? d->ext->c.icmp_errors : d->ext->c.counts[a];
-	return (uint32_t)(d->nib >> (4 * a)) & TT_DIR_NIB_MAX;
+	return tt_dir_nib(d->nib, a);
+}
+
+/* All the counts of a direction, wherever they are kept. */
+static inline void tt_dir_counts_of(const struct tt_dir *d, struct tt_dir_counts *out)
+{
+	if (d->ext_full) {
+		*out = d->ext->c;
+		return;
+	}
+	for (unsigned a = 0; a < TT_AN_COUNT; a++)
+		out->counts[a] = tt_dir_nib(d->nib, a);
+	out->icmp_errors = tt_dir_nib(d->nib, TT_DIR_ICMP);
 }
 
 /* Did any segment of a direction carry a condition (ICMP errors aside)? */
