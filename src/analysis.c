@@ -825,10 +825,116 @@ static void account_in_flight(const struct tt_dir_slabs *m, struct tt_dir *snd,
 
 /* ---- one segment --------------------------------------------------------------------------- */
 
-void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
-                         const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
-                         struct tt_dir *rcv, const struct tt_packet *p, tt_time_ns ooo_threshold,
-                         struct tt_seg_info *info)
+/* The SACK blocks of the segment snd sent (about the peer's data), for the next ones. */
+static void keep_sack(const struct tt_dir_slabs *m, struct tt_dir *snd, const struct tt_packet *p)
+{
+	snd->n_sack = 0;
+	if (p->opts.n_sack > 0 && tt_dir_ext_need(m, snd) != NULL) {
+		snd->n_sack = p->opts.n_sack & 0x7u;
+		for (int i = 0; i < p->opts.n_sack; i++) {
+			snd->ext->sack[i][0] = p->opts.sack[i][0];
+			snd->ext->sack[i][1] = p->opts.sack[i][1];
+		}
+	}
+}
+
+/*
+ * Header prediction (Van Jacobson's, as in 4.3BSD-Reno's tcp_input() and
+ * Linux's tcp_rcv_established()): most segments are the sender's next bytes,
+ * or a pure ACK, on an open connection with nothing unusual going on.
+ * For those, what tt_analysis_segment() works out reduces to the few
+ * conditions that remain possible (window update, window full, duplicate ACK
+ * and its keep-alive ACK, an ACK of bytes never captured) and the bookkeeping.
+ * The conditions for the short way are all checked before anything changes;
+ * @return false (nothing done) when the segment needs the whole analysis.
+ *
+ * The short way is the long way with what the conditions rule out taken away:
+ * no SYN, FIN or RST (so no control-flag counts, learning or FIN mark); the
+ * direction sent before and the segment starts at its next sequence number
+ * (so no gap, fill, re-send, out-of-order, keep-alive or lost segment, and all
+ * its payload is new); neither side advertises a zero window (no probe, no
+ * zero-window condition); not in loss recovery; payload the receiver had not
+ * acknowledged already (else it is a spurious retransmission).
+ */
+static inline TT_ALWAYS_INLINE bool
+segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt, const struct tt_rt_stamp *now,
+                  int si, struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
+                  struct tt_seg_info *info)
+{
+	uint32_t len = p->payload_len, an = 0;
+	int64_t next, data_end;
+	bool same_ack;
+	struct tt_rt_stamp own;
+
+	if ((p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
+	    p->win == 0 || !tt_dir_sent(snd) || !snd->has_base || snd->in_recovery ||
+	    p->seq != snd->base + snd->seq_next_lo || (rcv->has_win && rcv->win_last_raw == 0))
+		return false;
+	next = (int64_t)tt_dir_seq_next(snd);
+	data_end = next + (int64_t)len;
+	if (len > 0 && rcv->has_ack && data_end <= (int64_t)tt_dir_ack_max(rcv))
+		return false;
+
+	if (now == NULL) {
+		own = tt_rt_stamp(rt, p->ts);
+		now = &own;
+	}
+	ctr_add(m, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
+	same_ack = snd->has_last_ack && p->ack == snd->last_ack_raw;
+	if (len == 0) {
+		bool same_win = snd->has_win && p->win == snd->win_last_raw;
+		if (!same_win && same_ack)
+			an |= TT_AN_BIT(TT_AN_WINDOW_UPDATE);
+		else if (same_win && same_ack)
+			an |= TT_AN_BIT((rcv->last_anomalies & TT_LAST_KEEP_ALIVE) ? TT_AN_KEEP_ALIVE_ACK
+			                                                           : TT_AN_DUP_ACK);
+	} else {
+		ctr_add(m, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
+		if (rcv->scale_known && rcv->has_win && rcv->has_last_ack &&
+		    p->seq + len == rcv->last_ack_raw + rcv->win_last)
+			an |= TT_AN_BIT(TT_AN_WINDOW_FULL);
+	}
+	if (tt_dir_sent(rcv) && acks_unseen(m, rcv, p->ack))
+		an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
+
+	/* (Even without payload: after a pickup in mid-stream it may lag behind.) */
+	if (data_end > (int64_t)tt_dir_data_next(snd))
+		mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
+	if (len > 0) {
+		ctr_add(m, snd, &snd->unique_lo, TT_CTR_UNIQUE, len);
+		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end);
+		if (rcv->has_last_ack && p->seq == rcv->last_ack_raw)
+			tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now);
+		rtt_push(m->ring, snd, p, p->seq + len);
+	}
+	rtt_acked(m, rt, !si, rcv, p);
+
+	if (!same_ack)
+		snd->dup_ack_num = 0;
+	else if ((an & TT_AN_BIT(TT_AN_DUP_ACK)) && snd->dup_ack_num < UINT16_MAX)
+		snd->dup_ack_num++;
+	account_ack(m, snd, rcv, p->ack);
+	snd->last_ack_raw = p->ack;
+	tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
+	snd->has_last_ack = true;
+	snd->last_anomalies = 0;
+	account_window(snd, p, false);
+	if (snd->in_zero_window)
+		close_zero_window(snd, p->ts);
+	keep_sack(m, snd, p);
+	learn_ipid(snd, p);
+	if (len > 0)
+		account_in_flight(m, snd, rcv);
+	if (an != 0)
+		count(m, snd, an);
+	info->anomalies = an;
+	return true;
+}
+
+void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                              const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
+                              struct tt_dir *rcv, const struct tt_packet *p,
+                              tt_time_ns ooo_threshold, struct tt_seg_info *info)
 {
 	bool syn = (p->flags & TT_TH_SYN) != 0;
 	bool fin = (p->flags & TT_TH_FIN) != 0;
@@ -1020,14 +1126,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 		account_window(snd, p, syn);
 		if (!syn)
 			track_zero_window(m, snd, p);
-		snd->n_sack = 0;
-		if (p->opts.n_sack > 0 && tt_dir_ext_need(m, snd) != NULL) {
-			snd->n_sack = p->opts.n_sack & 0x7u;
-			for (int i = 0; i < p->opts.n_sack; i++) {
-				snd->ext->sack[i][0] = p->opts.sack[i][0];
-				snd->ext->sack[i][1] = p->opts.sack[i][1];
-			}
-		}
+		keep_sack(m, snd, p);
 	}
 	learn_ipid(snd, p);
 	if (len > 0 && !rst)
@@ -1036,4 +1135,13 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 	if (an != 0)
 		count(m, snd, an);
 	info->anomalies = an;
+}
+
+void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                         const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
+                         struct tt_dir *rcv, const struct tt_packet *p, tt_time_ns ooo_threshold,
+                         struct tt_seg_info *info)
+{
+	if (!segment_predicted(m, rt, now, si, snd, rcv, p, info))
+		tt_analysis_segment_full(m, rt, now, si, snd, rcv, p, ooo_threshold, info);
 }

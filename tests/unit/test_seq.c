@@ -6,6 +6,8 @@
  * keep-alives, FIN, acknowledgements and window scaling (RFC 7323 §2).
  */
 #include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcptrack/analysis.h"
@@ -2106,4 +2108,193 @@ Test(seq, rtt_more_segments_than_slots)
 	cr_assert_eq(rtt(&k.c).samples, 2);
 	cr_assert_eq(rtt(&k.c).min, MS(11));
 	cr_assert_eq(rtt(&k.c).max, MS(93));
+}
+
+/* ---- header prediction: the short way agrees with the whole way ------------------------------ */
+
+/* A reproducible random stream (xorshift64*). */
+static uint64_t rnd_state;
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (uint32_t)((rnd_state * UINT64_C(2685821657736338717)) >> 32) % n;
+}
+
+/* One connection's two directions and times, analysed one way. */
+struct way {
+	struct tt_dir d[2];
+	struct tt_rtimes rt;
+};
+
+static size_t first_difference(const void *a, const void *b, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && ((const uint8_t *)a)[i] == ((const uint8_t *)b)[i])
+		i++;
+	return i;
+}
+
+/* Everything a direction holds, wherever it is kept, must be the same. */
+static void assert_dirs_same(const struct tt_dir *pa, const struct tt_dir *pb, uint64_t seed,
+                             int seg)
+{
+	const struct tt_dir_slabs *m = test_slabs();
+	struct tt_dir a = *pa, b = *pb;
+
+	cr_assert_eq(a.ext_full, b.ext_full, "seed %" PRIu64 " segment %d: side block", seed, seg);
+	if (a.ext_full) {
+		cr_assert(memcmp(a.ext, b.ext, sizeof(*a.ext)) == 0,
+		          "seed %" PRIu64 " segment %d: side blocks differ", seed, seg);
+		a.ext = b.ext = NULL;
+	}
+	cr_assert_eq(a.ring != 0, b.ring != 0, "seed %" PRIu64 " segment %d: ring", seed, seg);
+	for (int i = 0; a.ring != 0 && i < a.rtt_count; i++) {
+		unsigned k = (a.rtt_head + (unsigned)i) % TT_RTT_SLOTS;
+		const struct tt_rtt_ring *ra = tt_flow_slab_at(m->ring, a.ring);
+		const struct tt_rtt_ring *rb = tt_flow_slab_at(m->ring, b.ring);
+		cr_assert(memcmp(&ra->slot[k], &rb->slot[k], sizeof(ra->slot[k])) == 0,
+		          "seed %" PRIu64 " segment %d: timed segment %d", seed, seg, i);
+	}
+	a.ring = b.ring = 0;
+	cr_assert(memcmp(&a, &b, sizeof(a)) == 0,
+	          "seed %" PRIu64 " segment %d: directions differ from byte %zu", seed, seg,
+	          first_difference(&a, &b, sizeof(a)));
+}
+
+static void assert_times_same(const struct tt_rtimes *a, const struct tt_rtimes *b, uint64_t seed,
+                              int seg)
+{
+	cr_assert_eq(a->set, b->set, "seed %" PRIu64 " segment %d: times set", seed, seg);
+	for (int s = 0; s < TT_RT_NSCALAR; s++)
+		cr_assert_eq(tt_rt_get(a, s), tt_rt_get(b, s), "seed %" PRIu64 " segment %d: time %d",
+		             seed, seg, s);
+}
+
+/* A segment of a random but plausible conversation: mostly the sender's next
+ * bytes or a pure ACK (what prediction takes), with re-sends, gaps, keep-alives,
+ * zero windows, window changes, duplicate and stale ACKs, ACKs of bytes never
+ * captured, SACK blocks, timestamps, IP IDs, and now and then a FIN or RST. */
+static struct tt_packet random_seg(uint32_t nxt[2], const uint16_t win[2], int s, tt_time_ns ts,
+                                   uint16_t ipid[2], bool *in_order)
+{
+	static const uint32_t lens[] = {0, 0, 0, 1, 100, 536, 1448, 1448, 2896};
+	uint32_t len = lens[rnd(sizeof(lens) / sizeof(lens[0]))], r = rnd(100);
+	uint32_t seq = nxt[s], ack = nxt[!s];
+	uint16_t flags = TT_TH_ACK;
+	struct tt_packet p;
+
+	if (r < 8)
+		seq -= rnd(3000) + 1; /* re-sent, or reordered */
+	else if (r < 12)
+		seq += rnd(3000) + 1; /* a gap */
+	else if (r < 15)
+		seq -= 1, len = rnd(2); /* keep-alive */
+	else if (r < 17)
+		flags |= TT_TH_FIN;
+	else if (r == 17)
+		flags = TT_TH_RST | (rnd(2) ? TT_TH_ACK : 0);
+	r = rnd(100);
+	if (r < 15)
+		ack -= rnd(2) ? 0 : rnd(5000); /* duplicate or stale */
+	else if (r < 18)
+		ack += rnd(4000) + 1; /* bytes the capture missed */
+	p = seg(flags, seq, ack, win[s], len);
+	p.ts = ts;
+	if (rnd(4) == 0)
+		p.flags |= TT_TH_PSH;
+	if (rnd(3) > 0) {
+		p.opts.has_ts = true;
+		p.opts.ts_val = (uint32_t)(ts / 1000000);
+		p.opts.ts_ecr = (uint32_t)(ts / 1000000) - rnd(50);
+	}
+	if (rnd(10) == 0) {
+		p.opts.n_sack = (uint8_t)(1 + rnd(TT_MAX_SACK_BLOCKS));
+		for (int i = 0; i < p.opts.n_sack; i++) {
+			p.opts.sack[i][0] = nxt[!s] + rnd(6000);
+			p.opts.sack[i][1] = p.opts.sack[i][0] + 1 + rnd(3000);
+		}
+	}
+	ipid[s] = (uint16_t)(ipid[s] + (rnd(20) == 0 ? rnd(60000) : 1));
+	p.ip_id = ipid[s];
+	*in_order = (p.flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST)) == 0 && seq == nxt[s] &&
+	            win[0] != 0 && win[1] != 0;
+	if (tt_seq_after(seq + len + ((flags & TT_TH_FIN) ? 1u : 0u), nxt[s]))
+		nxt[s] = seq + len + ((flags & TT_TH_FIN) ? 1u : 0u);
+	return p;
+}
+
+/* Random conversations, each analysed twice: tt_analysis_segment() (which
+ * predicts) and tt_analysis_segment_full(); after every segment both must have
+ * found the same conditions and left the same state.  Some conversations open
+ * with a handshake (options, window scaling), the others are picked up in the
+ * middle; sequence numbers start anywhere, so they wrap too. */
+Test(seq, prediction_agrees_with_the_whole_analysis)
+{
+	const struct tt_dir_slabs *m = test_slabs();
+	uint64_t in_order = 0, total = 0;
+
+	for (uint64_t seed = 1; seed <= 1500; seed++) {
+		struct way *w = calloc(2, sizeof(*w));
+		uint32_t nxt[2];
+		uint16_t win[2] = {65535, 65535}, ipid[2] = {1, 1};
+		tt_time_ns ts = INT64_C(1700000000) * TT_NS_PER_SEC + (tt_time_ns)(seed % 7) * 1000;
+		bool hs = seed % 3 != 0;
+
+		cr_assert_not_null(w);
+		rnd_state = seed * UINT64_C(0x9e3779b97f4a7c15);
+		nxt[0] = rnd(UINT32_MAX);
+		nxt[1] = seed % 5 == 0 ? UINT32_MAX - rnd(20000) : rnd(UINT32_MAX);
+		tt_rt_init(&w[0].rt, ts);
+		tt_rt_init(&w[1].rt, ts);
+		for (int i = 0; i < 200; i++) {
+			struct tt_seg_info ia, ib;
+			struct tt_packet p;
+			int s = (int)rnd(2);
+			bool pred = false;
+
+			ts += (tt_time_ns)rnd(3000) * 1000;
+			if (hs && i < 2) { /* SYN, SYN,ACK */
+				s = i;
+				p = seg(i == 0 ? TT_TH_SYN : TT_TH_SYN | TT_TH_ACK, nxt[s], i ? nxt[0] : 0,
+				        win[s], 0);
+				p.ts = ts;
+				p.opts.has_mss = true;
+				p.opts.mss = 1460;
+				p.opts.has_wscale = seed % 4 != 0;
+				p.opts.wscale = (uint8_t)rnd(9);
+				p.opts.sack_permitted = true;
+				nxt[s]++;
+			} else {
+				if (rnd(12) == 0) /* a window change, now and then to zero */
+					win[s] = rnd(4) == 0 ? 0 : (uint16_t)rnd(65536);
+				p = random_seg(nxt, win, s, ts, ipid, &pred);
+			}
+			tt_analysis_segment(m, &w[0].rt, NULL, s, &w[0].d[s], &w[0].d[!s], &p,
+			                    3000000, &ia);
+			tt_analysis_segment_full(m, &w[1].rt, NULL, s, &w[1].d[s], &w[1].d[!s], &p,
+			                         3000000, &ib);
+			if (hs && i == 1) {
+				tt_analysis_negotiate(&w[0].d[0], &w[0].d[1]);
+				tt_analysis_negotiate(&w[1].d[0], &w[1].d[1]);
+			}
+			cr_assert_eq(ia.anomalies, ib.anomalies,
+			             "seed %" PRIu64 " segment %d: conditions %#x, the whole way %#x", seed,
+			             i, ia.anomalies, ib.anomalies);
+			assert_dirs_same(&w[0].d[0], &w[1].d[0], seed, i);
+			assert_dirs_same(&w[0].d[1], &w[1].d[1], seed, i);
+			assert_times_same(&w[0].rt, &w[1].rt, seed, i);
+			in_order += pred;
+			total++;
+		}
+		for (int d = 0; d < 2; d++) {
+			tt_dir_release(m, &w[0].d[d]);
+			tt_dir_release(m, &w[1].d[d]);
+		}
+		free(w);
+	}
+	/* (The stream exercises the short way: most segments are candidates.) */
+	cr_assert_gt(in_order * 3, total, "%" PRIu64 " of %" PRIu64 " in order", in_order, total);
 }
