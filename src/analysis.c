@@ -618,8 +618,8 @@ static void rtt_flags(struct tt_dir *d, unsigned k, bool ts, bool retx)
 	d->rtt_retx = (uint8_t)(retx ? d->rtt_retx | bit : d->rtt_retx & ~bit);
 }
 
-static void rtt_push(struct tt_flow_slab *rings, struct tt_dir *d, const struct tt_packet *p,
-                     uint32_t end)
+static inline TT_ALWAYS_INLINE void rtt_push(struct tt_flow_slab *rings, struct tt_dir *d,
+                                             const struct tt_packet *p, uint32_t end)
 {
 	struct tt_rtt_slot *s;
 	unsigned k;
@@ -686,8 +686,8 @@ static void rtt_sample(struct tt_flow_slab *wide, struct tt_rtimes *rt, int di, 
 
 /* An ACK from the peer: time the newest segment it covers; the ring goes
  * back to its slab when none is left in flight. */
-static void rtt_acked(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int di, struct tt_dir *d,
-                      const struct tt_packet *p)
+static inline TT_ALWAYS_INLINE void rtt_acked(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                                              int di, struct tt_dir *d, const struct tt_packet *p)
 {
 	const struct tt_rtt_slot *last = NULL;
 	const struct tt_rtt_ring *ring;
@@ -719,8 +719,8 @@ static void rtt_acked(const struct tt_dir_slabs *m, struct tt_rtimes *rt, int di
 
 /* ---- acknowledgements ---------------------------------------------------------------------- */
 
-static void account_ack(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_dir *rcv,
-                        uint32_t ack)
+static inline TT_ALWAYS_INLINE void account_ack(const struct tt_dir_slabs *m, struct tt_dir *snd,
+                                                struct tt_dir *rcv, uint32_t ack)
 {
 	uint64_t arel;
 
@@ -745,7 +745,8 @@ static void account_ack(const struct tt_dir_slabs *m, struct tt_dir *snd, struct
 }
 
 /* Does this ACK cover sequence space of the peer that was never captured? */
-static bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv, uint32_t ack)
+static inline TT_ALWAYS_INLINE bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv,
+                                                uint32_t ack)
 {
 	const struct tt_dir_ext *x = tt_dir_x(rcv);
 	int64_t arel = rel_seq(rcv, ack);
@@ -778,8 +779,8 @@ static bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv, uint32
 }
 
 /* Bytes of the sender's data the peer has neither acknowledged nor SACKed. */
-static void account_in_flight(const struct tt_dir_slabs *m, struct tt_dir *snd,
-                              const struct tt_dir *rcv)
+static inline TT_ALWAYS_INLINE void account_in_flight(const struct tt_dir_slabs *m,
+                                                      struct tt_dir *snd, const struct tt_dir *rcv)
 {
 	int64_t una = (int64_t)tt_dir_ack_max(rcv), top = (int64_t)tt_dir_data_next(snd), flight;
 
@@ -854,7 +855,9 @@ static void keep_sack(const struct tt_dir_slabs *m, struct tt_dir *snd, const st
  * (so no gap, fill, re-send, out-of-order, keep-alive or lost segment, and all
  * its payload is new); neither side advertises a zero window (no probe, no
  * zero-window condition); not in loss recovery; payload the receiver had not
- * acknowledged already (else it is a spurious retransmission).
+ * acknowledged already (else it is a spurious retransmission).  The helpers
+ * both ways call (ACK and round-trip accounting) are always inlined: a call,
+ * with the registers it saves, cost as much as their work (callgrind).
  */
 static inline TT_ALWAYS_INLINE bool
 segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt, const struct tt_rt_stamp *now,
