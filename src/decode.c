@@ -545,7 +545,7 @@ static enum tt_decode_result ip_header(struct tt_cur c, uint32_t wire_left, uint
  * set at the first option whose length is impossible or wrong for its kind
  * (Linux's "silly options", tcpdump's LENCHECK).
  */
-static void tcp_options(struct tt_cur c, struct tt_tcp_opts *o)
+static inline TT_ALWAYS_INLINE void tcp_options(struct tt_cur c, struct tt_tcp_opts *o)
 {
 	uint8_t kind, len;
 	unsigned i, n;
@@ -608,7 +608,7 @@ bad:
 }
 
 /* The fixed TCP header at h (20 bytes, checked by the caller), but for the data offset. */
-static void tcp_fixed(const uint8_t *h, struct tt_packet *out)
+static inline TT_ALWAYS_INLINE void tcp_fixed(const uint8_t *h, struct tt_packet *out)
 {
 	out->sport = be16_at(h);
 	out->dport = be16_at(h + 2);

@@ -619,10 +619,8 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
  * unreachable) is held unwritten that long, since a client may retry the same
  * SYN (Windows does after an RST): the retry continues the same record.
  */
-static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, bool via_timer)
+static void end_now(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, bool via_timer)
 {
-	if (c->emitted || c->held || !done_state(c->state[0]) || !done_state(c->state[1]))
-		return;
 	if (!both_closed(c)) {
 		/* Over, an endpoint in TIME_WAIT: the record is final now; its
 		 * TIME_WAIT timer goes on (with the compact entry, once written). */
@@ -636,6 +634,15 @@ static void maybe_end(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, b
 	else
 		finalize(tr, c, TT_END_CLOSED, ts);
 	timer_set(tr, tr->flows, c, DONE_LIST, two_msl_after(tr, DONE_LIST, ts));
+}
+
+/* Both endpoints CLOSED or in TIME_WAIT, and not ended yet: end_now().  (Inlined:
+ * every segment asks, and the call cost more than the answer.) */
+static inline TT_ALWAYS_INLINE void maybe_end(struct tt_tracker *tr, struct tt_conn *c,
+                                              tt_time_ns ts, bool via_timer)
+{
+	if (!c->emitted && !c->held && done_state(c->state[0]) && done_state(c->state[1]))
+		end_now(tr, c, ts, via_timer);
 }
 
 /* ---- timers ------------------------------------------------------------- */
