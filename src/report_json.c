@@ -34,14 +34,6 @@ static void json_time(FILE *f, tt_time_ns t)
 /* ,"key": -- a literal key is copied with its length known at compile time. */
 #define KEY(o, key) tt_ob_mem((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
 
-/* ,"key": for a key that is not a literal */
-static void ob_key(struct tt_outbuf *o, const char *key)
-{
-	tt_ob_mem(o, ",\"", 2);
-	tt_ob_str(o, key);
-	tt_ob_mem(o, "\":", 2);
-}
-
 /* ,"key":N or ,"key":null through the cursor p (see outbuf.h) */
 #define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u64((p), (v)))
 #define P_OPT_U(p, key, has, v) \
@@ -63,6 +55,7 @@ static char *p_name(char *p, const char *v)
 	return p + len + 1;
 }
 #define P_NAME(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_name((p), (v)))
+
 
 /* The most the head of a record takes (see json_conn()): 16 keys of at most 32 bytes, 3
  * numbers, 2 endpoints, 2 times and 6 names of at most 40 characters. */
@@ -180,7 +173,13 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 	o->n += (size_t)(p - start);
 }
 
-static void json_history(struct tt_outbuf *o, const char *key, const struct tt_conn *c, int ep)
+/* The most a history's key and one of its entries take (see json_history()). */
+#define JSON_HIST_KEY_MAX 32
+#define JSON_HIST_ENTRY_MAX (1 + 16 + TT_P_TIME_MAX + 1)
+#define JSON_HIST_MAX (JSON_HIST_KEY_MAX + 1 + TT_HISTORY_MAX * JSON_HIST_ENTRY_MAX)
+
+/* ,"client_history":[["STATE",time],...] (or the server's) */
+static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep)
 {
 	const struct tt_history *h = &c->hist[ep];
 	/* ["STATE", for each state, built once and copied as fixed 16-byte blocks */
@@ -191,11 +190,13 @@ static void json_history(struct tt_outbuf *o, const char *key, const struct tt_c
 		for (int s = 0; s < TT_TCP_NSTATES; s++)
 			pre_len[s] = (uint8_t)snprintf(pre[s], sizeof(pre[s]), "[\"%s\",",
 			                               tt_tcp_state_name((enum tt_tcp_state)s));
-	ob_key(o, key);
-	tt_ob_char(o, '[');
+	char *p, *start;
+
+	/* (Through one cursor: at most TT_HISTORY_MAX entries.) */
+	p = start = tt_ob_room(o, JSON_HIST_MAX);
+	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"client_history\":[") : TT_P_LIT(p, ",\"server_history\":[");
 	for (int i = 0; i < h->n; i++) {
 		unsigned s = tt_history_state(h, i);
-		char *p = tt_ob_room(o, 1 + sizeof(pre[0]) + TT_P_TIME_MAX + 1), *start = p;
 		if (i > 0)
 			*p++ = ',';
 		if (s < TT_TCP_NSTATES) {
@@ -206,9 +207,10 @@ static void json_history(struct tt_outbuf *o, const char *key, const struct tt_c
 		}
 		p = tt_p_time(o, p, tt_conn_hist_ts(c, ep, i));
 		*p++ = ']';
-		o->n += (size_t)(p - start);
 	}
-	tt_ob_char(o, ']');
+	*p++ = ']';
+	assert((size_t)(p - start) <= JSON_HIST_MAX);
+	o->n += (size_t)(p - start);
 }
 
 static void json_conn(struct tt_report *r, const struct tt_conn *c)
@@ -245,8 +247,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		assert((size_t)(p - start) <= JSON_HEAD_MAX);
 		o->n += (size_t)(p - start);
 	}
-	json_history(o, "client_history", c, TT_CLIENT);
-	json_history(o, "server_history", c, TT_SERVER);
+	json_history(o, c, TT_CLIENT);
+	json_history(o, c, TT_SERVER);
 	KEY(o, "c2s");
 	json_dir(o, &c->dir[TT_CLIENT]);
 	KEY(o, "s2c");
