@@ -854,7 +854,8 @@ static void keep_sack(const struct tt_dir_slabs *m, struct tt_dir *snd, const st
  * direction sent before and the segment starts at its next sequence number
  * (so no gap, fill, re-send, out-of-order, keep-alive or lost segment, and all
  * its payload is new); neither side advertises a zero window (no probe, no
- * zero-window condition); not in loss recovery; payload the receiver had not
+ * zero-window condition, though the sender may be leaving one); not in loss
+ * recovery; payload the receiver had not
  * acknowledged already (else it is a spurious retransmission).  The helpers
  * both ways call (ACK and round-trip accounting) are always inlined: a call,
  * with the registers it saves, cost as much as their work (callgrind).
@@ -934,6 +935,8 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt, const stru
 	return true;
 }
 
+/* (What changes here for a segment segment_predicted() takes must change there too:
+ * the test prediction_agrees_with_the_whole_analysis compares them.) */
 void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
                               const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
                               struct tt_dir *rcv, const struct tt_packet *p,
@@ -1138,6 +1141,14 @@ void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt
 	if (an != 0)
 		count(m, snd, an);
 	info->anomalies = an;
+}
+
+bool tt_analysis_segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                                   const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
+                                   struct tt_dir *rcv, const struct tt_packet *p,
+                                   struct tt_seg_info *info)
+{
+	return segment_predicted(m, rt, now, si, snd, rcv, p, info);
 }
 
 void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,

@@ -552,14 +552,24 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 /**
  * The same, always the whole way.  tt_analysis_segment() takes a short way
  * for the commonest segments (header prediction: the sender's next bytes or a
- * pure ACK, ACK alone set, neither side at a zero window, not in loss
- * recovery) and must leave everything exactly as this does; a test compares
- * them over random segment streams.
+ * pure ACK, ACK alone set, no zero window advertised, not in loss recovery)
+ * and must leave everything exactly as this does; a test compares them over
+ * random segment streams.
  */
 void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
                               const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
                               struct tt_dir *rcv, const struct tt_packet *p,
                               tt_time_ns ooo_threshold, struct tt_seg_info *info);
+
+/**
+ * The short way alone: @return true if it took the segment (as
+ * tt_analysis_segment() would), false, having changed nothing, if the segment
+ * needs tt_analysis_segment_full().  (For the test that compares them.)
+ */
+bool tt_analysis_segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                                   const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
+                                   struct tt_dir *rcv, const struct tt_packet *p,
+                                   struct tt_seg_info *info);
 
 /** @return the round trips timed of direction d, number di (0 or 1) of its record's times. */
 static inline struct tt_rtt_stats tt_rtt_of(const struct tt_rtimes *rt, const struct tt_dir *d,
