@@ -56,7 +56,6 @@ static char *p_name(char *p, const char *v)
 }
 #define P_NAME(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_name((p), (v)))
 
-
 /* The most the head of a record takes (see json_conn()): 16 keys of at most 32 bytes, 3
  * numbers, 2 endpoints, 2 times and 6 names of at most 40 characters. */
 #define JSON_HEAD_MAX (16 * 32 + 3 * 20 + 2 * TT_P_ENDPOINT_MAX + 2 * TT_P_TIME_MAX + 6 * 40)
@@ -185,13 +184,12 @@ static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep)
 	/* ["STATE", for each state, built once and copied as fixed 16-byte blocks */
 	static char pre[TT_TCP_NSTATES][16];
 	static uint8_t pre_len[TT_TCP_NSTATES];
+	char *p, *start;
 
 	if (pre_len[0] == 0)
 		for (int s = 0; s < TT_TCP_NSTATES; s++)
 			pre_len[s] = (uint8_t)snprintf(pre[s], sizeof(pre[s]), "[\"%s\",",
 			                               tt_tcp_state_name((enum tt_tcp_state)s));
-	char *p, *start;
-
 	/* (Through one cursor: at most TT_HISTORY_MAX entries.) */
 	p = start = tt_ob_room(o, JSON_HIST_MAX);
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"client_history\":[") : TT_P_LIT(p, ",\"server_history\":[");
