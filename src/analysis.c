@@ -63,8 +63,7 @@ const char *tt_anomaly_name(enum tt_anomaly a)
 /* Relative sequence number, signed: below the base is negative. */
 static int64_t rel_seq(const struct tt_dir *d, uint32_t seq)
 {
-	uint32_t ref = d->base + d->seq_next_lo;
-	return (int64_t)tt_dir_seq_next(d) + (int32_t)(seq - ref);
+	return (int64_t)tt_dir_seq_next(d) + (int32_t)(seq - tt_dir_raw_next(d));
 }
 
 uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq)
@@ -872,7 +871,7 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt, const stru
 
 	if ((p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
 	    p->win == 0 || !tt_dir_sent(snd) || !snd->has_base || snd->in_recovery ||
-	    p->seq != snd->base + snd->seq_next_lo || (rcv->has_win && rcv->win_last_raw == 0))
+	    p->seq != tt_dir_raw_next(snd) || (rcv->has_win && rcv->win_last_raw == 0))
 		return false;
 	next = (int64_t)tt_dir_seq_next(snd);
 	data_end = next + (int64_t)len;

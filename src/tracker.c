@@ -465,7 +465,7 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 		int ep = c->state[TT_CLIENT] == TT_TCP_TIME_WAIT ? TT_CLIENT : TT_SERVER;
 		const struct tt_dir *snd = &c->dir[!ep];
 		if (c->state[ep] == TT_TCP_TIME_WAIT && snd->has_base) {
-			w->rst_seq = snd->base + snd->seq_next_lo;
+			w->rst_seq = tt_dir_raw_next(snd);
 			w->flags |= TWF_RST;
 		}
 	}
@@ -918,7 +918,7 @@ static bool rst_acceptable(const struct tt_conn *c, enum tt_endpoint rcv_ep,
 	 * own number is accepted too, as Linux does in CLOSE_WAIT, LAST_ACK and
 	 * CLOSING (tcp_reset_check()): some stacks send that. */
 	{
-		uint32_t rcv_nxt = snd->base + snd->seq_next_lo;
+		uint32_t rcv_nxt = tt_dir_raw_next(snd);
 		bool after_fin = rs == TT_TCP_CLOSE_WAIT || rs == TT_TCP_LAST_ACK ||
 		                 rs == TT_TCP_CLOSING;
 		return p->seq == rcv_nxt || (after_fin && p->seq == rcv_nxt - 1) ||
@@ -936,7 +936,7 @@ static bool rst_acceptable(const struct tt_conn *c, enum tt_endpoint rcv_ep,
 static bool acks_beyond(const struct tt_dir *d, const struct tt_dir *acker,
                         const struct tt_packet *p, uint32_t seq)
 {
-	uint32_t snd_max = d->base + d->seq_next_lo;
+	uint32_t snd_max = tt_dir_raw_next(d);
 	uint32_t slack;
 
 	if (!tt_seq_after(p->ack, seq))
@@ -1187,7 +1187,7 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 		 * (tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1, compared
 		 * raw: one past the raw sequence number of seq_next). */
 		if (!peer->has_fin && peer->has_base && !(p->flags & TT_TH_SYN) &&
-		    p->ack == peer->base + peer->seq_next_lo + 1u)
+		    p->ack == tt_dir_raw_next(peer) + 1u)
 			imply_fin(tr, c, se, p);
 		return;
 	}

@@ -488,6 +488,13 @@ TT_DIR_CTR_READER(tt_dir_data_next, TT_CTR_DATA_NEXT, data_next_lo, 32)
 TT_DIR_CTR_READER(tt_dir_ack_max, TT_CTR_ACK_MAX, ack_max_lo, 32)
 #undef TT_DIR_CTR_READER
 
+/* The raw sequence number just past the highest the direction sent (its SND.NXT
+ * as the capture saw it; valid if has_base): seq_next's low bits suffice. */
+static inline uint32_t tt_dir_raw_next(const struct tt_dir *d)
+{
+	return d->base + d->seq_next_lo;
+}
+
 /* Has the direction sent anything? */
 static inline bool tt_dir_sent(const struct tt_dir *d)
 {
