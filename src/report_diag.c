@@ -215,6 +215,27 @@ static void tw_apply_oldest(struct tt_report_diag *d)
 	d->tw_n--;
 }
 
+/* Queue a change of connection c's count in TIME_WAIT.  (Out of line: a few
+ * events in a connection's dozen change it, and inlined, its registers were
+ * saved and restored for every event.) */
+static __attribute__((noinline)) void tw_queue(struct tt_report_diag *d, const struct tt_conn *c,
+                                               int delta, tt_time_ns ts)
+{
+	struct tt_diag_tw_change *w;
+
+	if (d->tw_n == TT_DIAG_TW_LAG)
+		tw_apply_oldest(d);
+	w = &d->tw_wait[(d->tw_head + d->tw_n++) % TT_DIAG_TW_LAG];
+	make_key(&w->server, c, TT_SERVER, true);
+	make_key(&w->client, c, TT_CLIENT, false);
+	w->server_hash = key_hash(&w->server);
+	w->client_hash = key_hash(&w->client);
+	w->delta = delta;
+	w->ts = ts;
+	prefetch_slot(&d->tw_server, w->server_hash);
+	prefetch_slot(&d->tw_client, w->client_hash);
+}
+
 /*
  * A connection counts in TIME_WAIT from the first of its endpoints entering it
  * to the last leaving it: a simultaneous close (both endpoints in TIME_WAIT)
@@ -228,7 +249,6 @@ void tt_report_event(struct tt_report *r, const struct tt_event *ev)
 {
 	struct tt_report_diag *d = &r->diag;
 	const struct tt_conn *c = ev->conn;
-	struct tt_diag_tw_change *w;
 	int delta = 0;
 
 	if (c == NULL)
@@ -247,19 +267,8 @@ void tt_report_event(struct tt_report *r, const struct tt_event *ev)
 		if (c->state[TT_CLIENT] == TT_TCP_TIME_WAIT || c->state[TT_SERVER] == TT_TCP_TIME_WAIT)
 			delta = -1;
 	}
-	if (delta == 0)
-		return;
-	if (d->tw_n == TT_DIAG_TW_LAG)
-		tw_apply_oldest(d);
-	w = &d->tw_wait[(d->tw_head + d->tw_n++) % TT_DIAG_TW_LAG];
-	make_key(&w->server, c, TT_SERVER, true);
-	make_key(&w->client, c, TT_CLIENT, false);
-	w->server_hash = key_hash(&w->server);
-	w->client_hash = key_hash(&w->client);
-	w->delta = delta;
-	w->ts = ev->ts;
-	prefetch_slot(&d->tw_server, w->server_hash);
-	prefetch_slot(&d->tw_client, w->client_hash);
+	if (delta != 0)
+		tw_queue(d, c, delta, ev->ts);
 }
 
 void tt_diag_flush(struct tt_report_diag *d)
