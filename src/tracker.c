@@ -92,7 +92,11 @@ struct tt_tracker {
 	bool compacting;           /* write_pending() may free what it writes */
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
 	tt_time_ns end_floor;      /* latest end given to a record */
-	bool in_segment;           /* events now are caused by the segment being fed */
+	/* The events emitted, one at a time: what emit() does not set stays
+	 * (by_segment: events now are caused by the segment being fed, set
+	 * around it; stray, anomalies and pkt: 0, only a segment's own event
+	 * has them). */
+	struct tt_event ev;
 	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
 	/* The look-ahead (tt_tracker_ahead_push()): a ring of the frames waiting
 	 * to be fed, oldest at ahead_head. */
@@ -109,22 +113,18 @@ static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
                  const struct tt_conn *c, enum tt_endpoint ep, enum tt_tcp_state from,
                  enum tt_tcp_state to, const char *anomaly)
 {
-	struct tt_event ev;
+	struct tt_event *ev = &tr->ev;
 
 	if (tr->cfg.on_event == NULL)
 		return;
-	ev.type = type;
-	ev.ts = ts;
-	ev.conn = c;
-	ev.endpoint = ep;
-	ev.from = from;
-	ev.to = to;
-	ev.anomaly = anomaly;
-	ev.by_segment = tr->in_segment;
-	ev.stray = false;
-	ev.anomalies = 0;
-	ev.pkt = NULL;
-	tr->cfg.on_event(&ev, tr->cfg.user);
+	ev->type = type;
+	ev->ts = ts;
+	ev->conn = c;
+	ev->endpoint = ep;
+	ev->from = from;
+	ev->to = to;
+	ev->anomaly = anomaly;
+	tr->cfg.on_event(ev, tr->cfg.user);
 }
 
 /* TT_EVT_SEGMENT, when asked for (cfg.segments): the segment after its effects. */
@@ -1524,9 +1524,9 @@ static inline TT_ALWAYS_INLINE void feed(struct tt_tracker *tr, enum tt_decode_r
 		seg_key_make(tr, pkt, &own);
 		k = &own;
 	}
-	tr->in_segment = true;
+	tr->ev.by_segment = true;
 	handle_segment(tr, pkt, k);
-	tr->in_segment = false;
+	tr->ev.by_segment = false;
 }
 
 void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,
