@@ -956,6 +956,10 @@ static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpo
 		bool rearm;
 		enum tt_tcp_state to = tt_tcp_step(from, ev, &rearm);
 
+		/* Most events change nothing (an acknowledgement of a SYN or FIN
+		 * acknowledged before): none of what follows applies to them. */
+		if (to == from && !rearm)
+			continue;
 		if (from == TT_TCP_CLOSED && ev == TT_EV_SND_SYNACK && ep == TT_SERVER) {
 			/* The SYN,ACK proves the server was listening and received
 			 * the SYN it answers: date LISTEN and SYN_RCVD from the SYNs. */
