@@ -278,6 +278,27 @@ void tt_diag_flush(struct tt_report_diag *d)
 }
 
 /*
+ * Where history h may have entered state s: bit 4i+3 for transition i.  Its
+ * states, 4 bits each, are compared all at once: each is XORed with s, and a
+ * zero place (a match) borrows in a subtraction of 1 from every place; the
+ * places past h->n are masked off.  The lowest bit set is a match; one above
+ * a match may be its borrow instead (check it).  0: s was never entered (most
+ * endpoints never were in CLOSE_WAIT: they take no loop).
+ */
+static uint64_t history_matches(const struct tt_history *h, enum tt_tcp_state s)
+{
+	const uint64_t ones = UINT64_C(0x1111111111111111);
+	unsigned n = h->n < TT_HISTORY_MAX ? h->n : TT_HISTORY_MAX;
+	uint64_t places = (UINT64_C(1) << (4 * n)) - 1, w = 0, x;
+
+	_Static_assert(sizeof(h->st) <= 8, "a history's states fit a word");
+	for (size_t b = 0; b < sizeof(h->st); b++) /* (one load: place i at bits 4i) */
+		w |= (uint64_t)h->st[b] << (8 * b);
+	x = w ^ (ones * ((unsigned)s & 0xfu));
+	return (x - ones) & ~x & (ones << 3) & places;
+}
+
+/*
  * Time the endpoint spent in CLOSE_WAIT: from entering it to its next state,
  * or, when still there, to the record's end (the end of the input, or the
  * eviction): a CLOSE_WAIT leak is silence, so the connection's last packet
@@ -291,7 +312,8 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
 	bool open = false, seen = false;
 	struct tt_diag_close_wait *w;
 
-	for (int i = 0; i < h->n; i++) {
+	for (uint64_t m = history_matches(h, TT_TCP_CLOSE_WAIT); m != 0; m &= m - 1) {
+		int i = __builtin_ctzll(m) >> 2; /* (lowest first) */
 		tt_time_ns to;
 		if (tt_history_state(h, i) != TT_TCP_CLOSE_WAIT)
 			continue;
