@@ -92,6 +92,10 @@ static struct tt_diag_entry *find(const struct tt_diag_table *t, const struct tt
  * then on no key is added, so a key missing from the table was pooled and a
  * later lookup of it (leaving TIME_WAIT) finds `other` too.
  */
+static __attribute__((noinline)) struct tt_diag_entry *table_add(struct tt_diag_table *t,
+                                                                  const struct tt_diag_key *k,
+                                                                  uint32_t h, bool add);
+
 static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_diag_key *k,
                                        uint32_t h, bool add)
 {
@@ -100,6 +104,16 @@ static struct tt_diag_entry *table_get(struct tt_diag_table *t, const struct tt_
 	assert(k->ip_version != 0); /* (0 marks an empty slot) */
 	if ((e = find(t, k, h)) != NULL)
 		return e;
+	return table_add(t, k, h, add);
+}
+
+/* table_get() of a key not in the table.  (Out of line: a key is added once,
+ * then found many times.) */
+static struct tt_diag_entry *table_add(struct tt_diag_table *t, const struct tt_diag_key *k,
+                                       uint32_t h, bool add)
+{
+	struct tt_diag_entry *e;
+
 	if (!add || t->pooled)
 		return &t->other;
 	if (t->n >= TT_DIAG_KEYS_MAX || !table_reserve(t)) {
@@ -140,7 +154,11 @@ static void make_key(struct tt_diag_key *k, const struct tt_conn *c, enum tt_end
 	memset(k, 0, sizeof(*k));
 	k->ip_version = c->ip_version;
 	k->port = with_port ? tt_conn_port(c, ep) : 0;
-	memcpy(k->addr, tt_conn_addr(c, ep), c->ip_version == 4 ? 4 : 16);
+	/* All 16 bytes, then an IPv4 address's last 12 cleared: two fixed
+	 * copies, where one of a variable length branched and looped. */
+	memcpy(k->addr, tt_conn_addr(c, ep), 16);
+	if (c->ip_version == 4)
+		memset(k->addr + 4, 0, 12);
 }
 
 static bool better(const struct tt_diag_entry *a, const struct tt_diag_entry *b, bool by_peak)
