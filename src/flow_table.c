@@ -498,10 +498,11 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	return n;
 }
 
-/* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
-static void slot_delete(struct tt_flow_table *t, uint32_t i)
+/* Backward-shift deletion keeps every probe chain unbroken without tombstones.
+ * (hash: of record i's key.) */
+static void slot_delete(struct tt_flow_table *t, uint32_t i, uint32_t hash)
 {
-	uint32_t s = tt_flow_hash(t, &node_at(t, i)->key) & t->mask;
+	uint32_t s = hash & t->mask;
 
 	while (t->slots[s].idx != i + 1)
 		s = (s + 1) & t->mask;
@@ -522,13 +523,18 @@ static void slot_delete(struct tt_flow_table *t, uint32_t i)
 
 void tt_flow_remove(struct tt_flow_table *t, void *rec)
 {
+	tt_flow_remove_hashed(t, rec, tt_flow_hash(t, &((struct tt_flow_node *)rec)->key));
+}
+
+void tt_flow_remove_hashed(struct tt_flow_table *t, void *rec, uint32_t hash)
+{
 	struct tt_flow_node *n = rec;
 	uint32_t i = index_of(t, rec);
 
 	if (!n->in_use)
 		return;
 	tt_flow_timer_cancel(t, rec);
-	slot_delete(t, i);
+	slot_delete(t, i, hash);
 	/* Zeroed now, for the next insert: the record was just used and is in the
 	 * cache, where zeroing it at the insert would fetch every line of it. */
 	memset(n, 0, t->elem_size);

@@ -432,14 +432,14 @@ static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *
 	return w;
 }
 
-/* Free a record and its side blocks. */
-static void drop_record(struct tt_tracker *tr, struct tt_conn *c)
+/* Free a record and its side blocks (hash: of its key). */
+static void drop_record(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 {
 	tt_dir_release(&tr->slabs, &c->dir[TT_CLIENT]);
 	tt_dir_release(&tr->slabs, &c->dir[TT_SERVER]);
 	tt_flow_slab_put(tr->slabs.wide, c->rt.wide);
 	c->rt.wide = NULL;
-	tt_flow_remove(tr->flows, c);
+	tt_flow_remove_hashed(tr->flows, c, hash);
 }
 
 /*
@@ -486,7 +486,7 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 		if (d1 < d0)
 			w->flags |= TWF_SERVER_FIRST;
 	}
-	drop_record(tr, c);
+	drop_record(tr, c, hash);
 	timer_insert(tr, tr->tws, w, list, deadline);
 }
 
@@ -557,7 +557,7 @@ static void remove_conn(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
 		                            c->state);
 		view_leave_time_wait(tr, v, TT_CLIENT, ts, ts);
 	}
-	drop_record(tr, c);
+	drop_record(tr, c, tt_flow_hash(tr->flows, &c->node.key));
 }
 
 static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
@@ -1701,7 +1701,7 @@ void tt_tracker_finish(struct tt_tracker *tr)
 	for (uint32_t i = 0; i < bound; i++) {
 		struct tt_conn *c = tt_flow_at(tr->flows, i);
 		if (c != NULL)
-			drop_record(tr, c);
+			drop_record(tr, c, tt_flow_hash(tr->flows, &c->node.key));
 	}
 }
 

@@ -108,6 +108,9 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 /** Remove a record (from the index, the LRU order and any timer list). */
 void tt_flow_remove(struct tt_flow_table *t, void *rec);
 
+/** tt_flow_remove() of a record whose key's hash (tt_flow_hash()) is at hand. */
+void tt_flow_remove_hashed(struct tt_flow_table *t, void *rec, uint32_t hash);
+
 /** Make rec the most recently active record. */
 void tt_flow_touch(struct tt_flow_table *t, void *rec);
 
