@@ -33,6 +33,9 @@
 #define DONE_LIST 1
 #define AFTER_TW_LIST 2 /* compact entries only: 2*MSL after TIME_WAIT ended (in order) */
 
+/* A final record waits this long (at most 2*MSL) for strays before it is written. */
+#define STRAY_GRACE TT_NS_PER_SEC
+
 /* A connection over and written: what the tracker still needs of it. */
 struct tt_tw {
 	struct tt_flow_node node;   /* the table's; must be first */
@@ -92,6 +95,7 @@ struct tt_tracker {
 	bool compacting;           /* write_pending() may free what it writes */
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
 	tt_time_ns end_floor;      /* latest end given to a record */
+	tt_time_ns grace;          /* stray_grace() */
 	/* The events emitted, one at a time: what emit() does not set stays
 	 * (by_segment: events now are caused by the segment being fed, set
 	 * around it; stray, anomalies and pkt: 0, only a segment's own event
@@ -176,6 +180,7 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	tr->cfg = *cfg;
 	tr->timer_floor[TW_LIST] = tr->timer_floor[DONE_LIST] = INT64_MIN;
 	tr->end_floor = INT64_MIN;
+	tr->grace = 2 * cfg->msl < STRAY_GRACE ? 2 * cfg->msl : STRAY_GRACE;
 	/* A fixed seed: output never depends on bucket order anyway (records
 	 * are written in event order), and replays stay reproducible. */
 	rc = tt_flow_table_new(&tr->flows, cfg->max_flows, sizeof(struct tt_conn), 0x7463u, errbuf);
@@ -368,8 +373,6 @@ static int cmp_first(const void *a, const void *b)
 		return x->rt.first < y->rt.first ? -1 : 1;
 	return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
 }
-
-#define STRAY_GRACE TT_NS_PER_SEC
 
 /* Prefetch `len` bytes at p, a cache line at a time. */
 static inline void prefetch_range(const void *p, size_t len)
@@ -580,10 +583,11 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 	return true;
 }
 
-/* The record is final: it is written once time moves STRAY_GRACE past its end. */
+/* The record is final: it is written once time moves STRAY_GRACE past its end
+ * (at most 2*MSL; worked out once: every frame asks). */
 static tt_time_ns stray_grace(const struct tt_tracker *tr)
 {
-	return 2 * tr->cfg.msl < STRAY_GRACE ? 2 * tr->cfg.msl : STRAY_GRACE;
+	return tr->grace;
 }
 
 static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reason why,
