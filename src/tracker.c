@@ -101,6 +101,9 @@ struct tt_tracker {
 	 * around it; stray, anomalies and pkt: 0, only a segment's own event
 	 * has them). */
 	struct tt_event ev;
+	/* The time of the segment being fed, as its record counts it (the
+	 * last's: a stamp whose time and first packet match is current). */
+	struct tt_rt_stamp stamp;
 	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
 	/* The look-ahead (tt_tracker_ahead_push()): a ring of the frames waiting
 	 * to be fed, oldest at ahead_head. */
@@ -250,22 +253,30 @@ static __attribute__((noinline, cold)) void history_push_wide(struct tt_flow_sla
 	tt_rt_set_hist(rt, wide, ep, i, ts);
 }
 
+/* (st: a stamp of the record's, or NULL; when it is of ts, it has ts's count
+ * already, worked out once for the segment and the transitions it causes.) */
 static inline void history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt,
-                                struct tt_history *h, int ep, enum tt_tcp_state s, tt_time_ns ts)
+                                struct tt_history *h, int ep, enum tt_tcp_state s, tt_time_ns ts,
+                                const struct tt_rt_stamp *st)
 {
-	if (h->n >= TT_HISTORY_INLINE || rt->wide != NULL ||
-	    !tt_rt_enc(rt, true, ts, &rt->n[TT_RT_HIST_N(ep, h->n)])) {
-		history_push_wide(wide, rt, h, ep, s, ts);
+	if (h->n < TT_HISTORY_INLINE && rt->wide == NULL) {
+		uint32_t *n = &rt->n[TT_RT_HIST_N(ep, h->n)];
+		if (st != NULL && st->ts == ts && tt_rt_stamp_ok(rt, st))
+			*n = st->n;
+		else if (!tt_rt_enc(rt, true, ts, n))
+			goto wide;
+		tt_history_set_state(h, h->n, s);
+		h->n++;
 		return;
 	}
-	tt_history_set_state(h, h->n, s);
-	h->n++;
+wide:
+	history_push_wide(wide, rt, h, ep, s, ts);
 }
 
 void tt_history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt, struct tt_history *h,
                      int ep, enum tt_tcp_state s, tt_time_ns ts)
 {
-	history_push(wide, rt, h, ep, s, ts);
+	history_push(wide, rt, h, ep, s, ts, NULL);
 }
 
 static bool done_state(uint8_t s)
@@ -325,7 +336,7 @@ static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_e
 	if (from == to)
 		return;
 	c->state[ep] = (uint8_t)to;
-	history_push(tr->slabs.wide, &c->rt, &c->hist[ep], (int)ep, to, ts);
+	history_push(tr->slabs.wide, &c->rt, &c->hist[ep], (int)ep, to, ts, &tr->stamp);
 	emit(tr, TT_EVT_STATE, ts, c, ep, from, to, NULL);
 }
 
@@ -1270,7 +1281,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	struct tt_tcp_events sev, rev;
 	bool had_ack, steady;
 	uint64_t ack_before;
-	struct tt_rt_stamp now;
+	struct tt_rt_stamp *now = &tr->stamp;
 
 	if (c != NULL) {
 		enum tt_endpoint ep = endpoint_of(c, swapped);
@@ -1359,8 +1370,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	se = endpoint_of(c, swapped);
 	re = (enum tt_endpoint)!se;
 	/* Timestamps may go backwards in a capture: first/last bound them all. */
-	now = tt_rt_stamp(&c->rt, p->ts);
-	tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, &now);
+	*now = tt_rt_stamp(&c->rt, p->ts);
+	tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, now);
 	if (p->ts < c->rt.first) /* time going backwards: the times stay what they were */
 		tt_rt_rebase(&c->rt, tr->slabs.wide, p->ts);
 	tt_flow_touch(tr->flows, c);
@@ -1410,7 +1421,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	}
 	had_ack = c->dir[se].has_ack;
 	ack_before = tt_dir_ack_max(&c->dir[se]);
-	tt_analysis_segment(&tr->slabs, &c->rt, &now, (int)se, &c->dir[se], &c->dir[re], p,
+	tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, &c->dir[se], &c->dir[re], p,
 	                    ooo_threshold(c), &info);
 	if (!f.rst_rejected)
 		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
