@@ -962,8 +962,9 @@ static bool acks_beyond(const struct tt_dir *d, const struct tt_dir *acker,
 	return !tt_seq_after(p->ack, snd_max + slack);
 }
 
-static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
-                         const struct tt_tcp_events *evs, tt_time_ns ts)
+static inline TT_ALWAYS_INLINE void apply_events_in(struct tt_tracker *tr, struct tt_conn *c,
+                                                    enum tt_endpoint ep,
+                                                    const struct tt_tcp_events *evs, tt_time_ns ts)
 {
 	for (int i = 0; i < evs->n; i++) {
 		enum tt_tcp_event ev = (enum tt_tcp_event)evs->ev[i];
@@ -998,6 +999,12 @@ static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpo
 		if ((to == TT_TCP_TIME_WAIT && from != TT_TCP_TIME_WAIT) || rearm)
 			arm_time_wait(tr, c, ep, ts);
 	}
+}
+
+static void apply_events(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
+                         const struct tt_tcp_events *evs, tt_time_ns ts)
+{
+	apply_events_in(tr, c, ep, evs, ts);
 }
 
 /*
@@ -1480,7 +1487,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		/* The FIN has been applied; the peer still receives it below. */
 		sev.n = 0;
 	}
-	apply_events(tr, c, se, &sev, p->ts);
+	apply_events_in(tr, c, se, &sev, p->ts);
 	if (syn && !ack && c->dir[re].has_isn && !c->dir[re].sent_synack) {
 		/* Simultaneous open seen from the middle: the peer's SYN was
 		 * captured first, but this endpoint sent a SYN, not a SYN,ACK, so
@@ -1489,7 +1496,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		struct tt_tcp_events late = {.n = 1, .ev = {TT_EV_RCV_SYN}};
 		apply_events(tr, c, se, &late, p->ts);
 	}
-	apply_events(tr, c, re, &rev, p->ts);
+	apply_events_in(tr, c, re, &rev, p->ts);
 events_done:
 	if (c->state[TT_CLIENT] != TT_TCP_TIME_WAIT && c->state[TT_SERVER] != TT_TCP_TIME_WAIT &&
 	    c->node.tmr_list == TW_LIST)
