@@ -12,6 +12,7 @@
 #include "tcptrack/common.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,8 +311,16 @@ static uint64_t history_matches(const struct tt_history *h, enum tt_tcp_state s)
 	uint64_t places = (UINT64_C(1) << (4 * n)) - 1, w = 0, x;
 
 	_Static_assert(sizeof(h->st) <= 8, "a history's states fit a word");
-	for (size_t b = 0; b < sizeof(h->st); b++) /* (one load: place i at bits 4i) */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* The history as one word (one load), its states shifted down to place i
+	 * at bits 4i. */
+	_Static_assert(sizeof(*h) == 8 && offsetof(struct tt_history, st) == 2, "a word, st last");
+	memcpy(&w, h, sizeof(w));
+	w >>= 16;
+#else
+	for (size_t b = 0; b < sizeof(h->st); b++) /* (place i at bits 4i) */
 		w |= (uint64_t)h->st[b] << (8 * b);
+#endif
 	x = w ^ (ones * ((unsigned)s & 0xfu));
 	return (x - ones) & ~x & (ones << 3) & places;
 }
