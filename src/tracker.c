@@ -91,6 +91,8 @@ struct tt_tracker {
 	 * records' ends. */
 	struct pend_ent *pend;
 	uint32_t pend_head, pend_n, pend_cap; /* pend_cap: 0 or a power of two */
+	tt_time_ns pend_due;       /* the oldest's end, INT64_MAX when none waits (every
+	                            * frame asks: one comparison, no look into the ring) */
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
 	bool compacting;           /* write_pending() may free what it writes */
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
@@ -183,6 +185,7 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	tr->cfg = *cfg;
 	tr->timer_floor[TW_LIST] = tr->timer_floor[DONE_LIST] = INT64_MIN;
 	tr->end_floor = INT64_MIN;
+	tr->pend_due = INT64_MAX;
 	tr->grace = 2 * cfg->msl < STRAY_GRACE ? 2 * cfg->msl : STRAY_GRACE;
 	/* A fixed seed: output never depends on bucket order anyway (records
 	 * are written in event order), and replays stay reproducible. */
@@ -545,12 +548,13 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 				compact(tr, c, hash);
 		}
 	}
+	tr->pend_due = tr->pend_n > 0 ? pend_ent(tr, 0)->end : INT64_MAX;
 }
 
 /* Write the records due by `until`, and let them become compact entries. */
 static void write_due(struct tt_tracker *tr, tt_time_ns until)
 {
-	if (tr->pend_n == 0 || pend_ent(tr, 0)->end > until)
+	if (until < tr->pend_due)
 		return; /* (every packet asks) */
 	tr->compacting = true;
 	write_pending(tr, until);
@@ -588,6 +592,8 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 		tr->pend_cap = cap;
 		tr->pend_head = 0;
 	}
+	if (tr->pend_n == 0) /* (ends only grow: the oldest is the earliest) */
+		tr->pend_due = tt_conn_end(c);
 	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] =
 	        (struct pend_ent){.c = c, .end = tt_conn_end(c),
 	                          .hash = tt_flow_hash(tr->flows, &c->node.key)};
@@ -1720,6 +1726,7 @@ void tt_tracker_finish(struct tt_tracker *tr)
 		free(list);
 	}
 	tr->pend_n = 0;
+	tr->pend_due = INT64_MAX;
 	for (uint32_t i = 0; i < bound; i++) {
 		struct tt_conn *c = tt_flow_at(tr->flows, i);
 		if (c != NULL)
