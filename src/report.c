@@ -100,12 +100,19 @@ static void begin_once(struct tt_report *r)
 	}
 }
 
+/* A state's row or column of by_state_pair (a state is below 11: no division
+ * but for one that is not). */
+static unsigned state_index(uint8_t s)
+{
+	return s < 11 ? s : s % 11u;
+}
+
 void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 {
 	begin_once(r);
 	r->counts.conns++;
 	r->counts.by_outcome[tt_conn_outcome(c)]++;
-	r->counts.by_state_pair[c->state[TT_CLIENT] % 11][c->state[TT_SERVER] % 11]++;
+	r->counts.by_state_pair[state_index(c->state[TT_CLIENT])][state_index(c->state[TT_SERVER])]++;
 	if (c->end_reason == TT_END_EVICTED)
 		r->counts.evicted++;
 	for (int d = 0; d < 2; d++) {
