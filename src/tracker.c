@@ -268,7 +268,9 @@ static inline void history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt,
 			*n = st->n;
 		else if (!tt_rt_enc(rt, true, ts, n))
 			goto wide;
-		tt_history_set_state(h, h->n, s);
+		/* Places from h->n on are 0 (a record starts zeroed, and a
+		 * transition taken back is cleared): the state is ORed in. */
+		h->st[h->n >> 1] |= (uint8_t)(((unsigned)s & 0xfu) << ((h->n & 1u) << 2));
 		h->n++;
 		return;
 	}
@@ -279,6 +281,8 @@ wide:
 void tt_history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt, struct tt_history *h,
                      int ep, enum tt_tcp_state s, tt_time_ns ts)
 {
+	if (h->n < TT_HISTORY_MAX) /* (a history built by hand may have its next place set) */
+		tt_history_set_state(h, h->n, TT_TCP_CLOSED);
 	history_push(wide, rt, h, ep, s, ts, NULL);
 }
 
@@ -1104,6 +1108,7 @@ static void fix_refused_synack(struct tt_conn *c, enum tt_endpoint ep, const str
 		if ((f->flags & TT_TH_RST) && c->state[ep] == TT_TCP_ESTABLISHED && h->n >= 2 &&
 		    tt_history_state(h, h->n - 1) == TT_TCP_ESTABLISHED) {
 			h->n--;
+			tt_history_set_state(h, h->n, TT_TCP_CLOSED); /* (places past n stay 0) */
 			c->state[ep] = (uint8_t)tt_history_state(h, h->n - 1);
 		}
 	}
