@@ -310,7 +310,7 @@ static uint64_t history_matches(const struct tt_history *h, enum tt_tcp_state s)
 	unsigned n = h->n < TT_HISTORY_MAX ? h->n : TT_HISTORY_MAX;
 	uint64_t places = (UINT64_C(1) << (4 * n)) - 1, w = 0, x;
 
-	_Static_assert(sizeof(h->st) <= 8, "a history's states fit a word");
+	_Static_assert(TT_HISTORY_MAX < 16, "a history's states and the borrow fit a word");
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* The history as one word (one load), its states shifted down to place i
 	 * at bits 4i. */
