@@ -123,6 +123,7 @@ int tt_live_run(struct tt_capture *cap, const struct tt_live_config *cfg,
 	tc.on_event = on_event;
 	tc.user = &l;
 	tc.segments = cfg->ui; /* the detail view's ladder */
+	tc.events = TT_EVENTS_ALL; /* the event lines and the view take them all */
 	rc = tt_tracker_new(&l.tr, &tc, errbuf);
 	if (rc != TT_OK)
 		return rc;

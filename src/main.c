@@ -782,6 +782,8 @@ int main(int argc, char **argv)
 	cfg.on_event = on_event;
 	cfg.user = &run;
 	cfg.segments = run.stories != NULL;
+	/* The report alone takes only what it counts; stories and --at, every event. */
+	cfg.events = run.stories == NULL && run.at == NULL ? TT_EVENTS_REPORT : TT_EVENTS_ALL;
 	if (tt_tracker_new(&tr, &cfg, errbuf) != TT_OK) {
 		fprintf(stderr, "tcptrack: %s\n", errbuf);
 		status = EXIT_RUNTIME;

@@ -98,6 +98,7 @@ struct tt_tracker {
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
 	tt_time_ns end_floor;      /* latest end given to a record */
 	tt_time_ns grace;          /* stray_grace() */
+	uint32_t emit_mask;        /* 1 << TT_EVT_*: the events emit() dispatches (cfg.events) */
 	/* The events emitted, one at a time: what emit() does not set stays
 	 * (by_segment: events now are caused by the segment being fed, set
 	 * around it; stray, anomalies and pkt: 0, only a segment's own event
@@ -124,7 +125,10 @@ static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
 {
 	struct tt_event *ev = &tr->ev;
 
-	if (tr->cfg.on_event == NULL)
+	if (!(tr->emit_mask >> type & 1))
+		return;
+	if (type == TT_EVT_STATE && tr->cfg.events == TT_EVENTS_REPORT &&
+	    from != TT_TCP_TIME_WAIT && to != TT_TCP_TIME_WAIT)
 		return;
 	ev->type = type;
 	ev->ts = ts;
@@ -183,6 +187,9 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	if (tr == NULL)
 		return tt_set_err(errbuf, TT_ERR_NOMEM, "out of memory");
 	tr->cfg = *cfg;
+	tr->emit_mask = cfg->on_event == NULL            ? 0
+	                : cfg->events == TT_EVENTS_REPORT ? 1u << TT_EVT_STATE | 1u << TT_EVT_CONN_END
+	                                                  : UINT32_MAX;
 	tr->timer_floor[TW_LIST] = tr->timer_floor[DONE_LIST] = INT64_MIN;
 	tr->end_floor = INT64_MIN;
 	tr->pend_due = INT64_MAX;

@@ -244,12 +244,22 @@ struct tt_stats {
 	uint32_t peak_flows;
 };
 
+enum tt_event_set {
+	TT_EVENTS_ALL = 0,
+	TT_EVENTS_REPORT
+};
+
 struct tt_tracker_config {
 	uint32_t max_flows;   /* pool size, >= 1 */
 	tt_time_ns msl;       /* maximum segment lifetime; TIME_WAIT lasts 2*msl */
 	tt_event_fn on_event; /* may be NULL */
 	void *user;
 	bool segments;        /* also emit TT_EVT_SEGMENT for every segment (ladders, plots) */
+	/* The events the consumer takes: TT_EVENTS_ALL, or TT_EVENTS_REPORT (what a
+	 * report needs: TT_EVT_CONN_END, and TT_EVT_STATE only for a change into or
+	 * out of TIME_WAIT, which the diagnoses count; a dozen state changes a
+	 * connection are not dispatched). */
+	enum tt_event_set events;
 };
 
 struct tt_tracker; /* opaque */

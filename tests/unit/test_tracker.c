@@ -621,6 +621,59 @@ Test(tracker, eviction_of_the_least_recently_active)
 	cport = 40000;
 }
 
+/* The events a report takes: the state changes into or out of TIME_WAIT and the
+ * ends, as the whole stream has them; the records are the same. */
+Test(tracker, report_events_are_the_time_wait_changes_and_the_ends)
+{
+	struct ev_log all[MAXEV];
+	struct tt_conn rec_all[2];
+	int nall, nwant = 0;
+
+	for (int set = 0; set < 2; set++) {
+		struct tt_tracker_config cfg = {.max_flows = 64, .msl = SEC(30), .on_event = on_event,
+		                                .events = set == 0 ? TT_EVENTS_ALL : TT_EVENTS_REPORT};
+		char err[TT_ERRBUF_SIZE];
+
+		tt_tracker_free(&tr);
+		nrecs = nexits = nev = 0;
+		cr_assert_eq(tt_tracker_new(&tr, &cfg, err), TT_OK);
+		closed_by_client_4way(); /* the client in TIME_WAIT */
+		cport = 40001;
+		handshake(1.5);
+		seg(1.6, S, RST | ACK, 501, 101, 0); /* an end without TIME_WAIT */
+		cport = 40000;
+		tick(3);
+		tick(62);
+		tt_tracker_finish(tr);
+		cr_assert_eq(nrecs, 2);
+		cr_assert_eq(nexits, 1, "the remnant leaves TIME_WAIT");
+		if (set == 0) {
+			memcpy(all, evlog, sizeof(all));
+			nall = nev;
+			rec_all[0] = recs[0];
+			rec_all[1] = recs[1];
+			continue;
+		}
+		for (int i = 0; i < nall; i++) {
+			const struct ev_log *e = &all[i];
+			if (e->type == TT_EVT_CONN_END ||
+			    (e->type == TT_EVT_STATE &&
+			     (e->from == TT_TCP_TIME_WAIT || e->to == TT_TCP_TIME_WAIT))) {
+				cr_assert_lt(nwant, nev);
+				cr_assert_eq(memcmp(&evlog[nwant], e, sizeof(*e)), 0, "event %d", i);
+				nwant++;
+			}
+		}
+		cr_assert_eq(nev, nwant, "no other event");
+		cr_assert_eq(nwant, 4, "into TIME_WAIT, 2 ends, out of it: %d", nwant);
+		cr_assert_gt(nall, 20, "the whole stream has every state change");
+		for (int i = 0; i < 2; i++) {
+			cr_assert_eq(memcmp(rec_all[i].hist, recs[i].hist, sizeof(recs[i].hist)), 0);
+			cr_assert_eq(memcmp(rec_all[i].state, recs[i].state, sizeof(recs[i].state)), 0);
+		}
+	}
+}
+
 Test(tracker, simultaneous_open)
 {
 	seg(0, C, SYN, 100, 0, 0);
