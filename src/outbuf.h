@@ -31,10 +31,11 @@ struct tt_outbuf {
 	 * many records that owns the stream until it is flushed (see
 	 * tt_report_batch()).  Otherwise with fwrite(). */
 	bool direct;
-	/* The seconds of the last time written, as text: times in one record
-	 * mostly share them. */
-	uint64_t sec;
-	size_t sec_len;             /* 0: none yet */
+	/* The seconds of the last time written, as text, and as the nanoseconds
+	 * they start at: times in one record mostly share them, and a time within
+	 * them needs no division.  (Before any: 0, as "0".) */
+	uint64_t sec_ns;
+	size_t sec_len;
 	char sec_str[20];
 };
 
@@ -46,7 +47,8 @@ static inline void tt_ob_init(struct tt_outbuf *o, FILE *f, char *buf, size_t ca
 	o->n = 0;
 	o->cap = cap;
 	o->direct = false;
-	o->sec_len = 0;
+	o->sec_ns = 0;
+	o->sec_len = 1;
 	memset(o->sec_str, '0', sizeof(o->sec_str)); /* copied whole by tt_ob_time() */
 }
 
@@ -221,23 +223,37 @@ static inline char *tt_p_3(char *p, uint32_t v)
 	return p + 3;
 }
 
+/* v < 10^6 as exactly six digits: v / 10^4 as a fixed-point number (2^32 is 1),
+ * each multiplication by 100 bringing the next pair above the point.  The
+ * constant's excess (under 0.28 per unit of v) stays below what would carry
+ * into a pair (2^32 / 10^4): exact for every v below 10^6. */
+static inline char *tt_p_6(char *p, uint32_t v)
+{
+	uint64_t y = v * UINT64_C(429497); /* ceil(2^32 / 10^4) */
+
+	memcpy(p, tt_ob_pairs + (y >> 32) * 2, 2);
+	y = (uint32_t)y * UINT64_C(100);
+	memcpy(p + 2, tt_ob_pairs + (y >> 32) * 2, 2);
+	y = (uint32_t)y * UINT64_C(100);
+	memcpy(p + 4, tt_ob_pairs + (y >> 32) * 2, 2);
+	return p + 6;
+}
+
 /* v with exactly `digits` digits, zero-padded (v < 10^digits); the fractions
- * of times and durations (3, 6 or 9 digits) in groups of three. */
+ * of times and durations (3, 6 or 9 digits) by tt_p_3() and tt_p_6(). */
 static inline char *tt_p_fixed(char *p, uint64_t v, int digits)
 {
 	int i = digits;
 
 	if (digits % 3 == 0 && digits <= 9) {
 		uint32_t w = (uint32_t)v;
+		if (digits == 3)
+			return tt_p_3(p, w);
 		if (digits == 9) {
 			p = tt_p_3(p, w / 1000000u);
 			w %= 1000000u;
 		}
-		if (digits >= 6) {
-			p = tt_p_3(p, w / 1000u);
-			w %= 1000u;
-		}
-		return tt_p_3(p, w);
+		return tt_p_6(p, w);
 	}
 	for (; i >= 2; i -= 2) {
 		memcpy(p + i - 2, tt_ob_pairs + (v % 100) * 2, 2);
@@ -289,23 +305,29 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 static inline char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)
 {
 	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
-	uint64_t ns = mag % (uint64_t)TT_NS_PER_SEC;
-	uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
+	uint64_t ns = mag - o->sec_ns; /* (wraps to beyond a second if mag is below them) */
+	uint32_t us, sub;
 
 	if (t < 0)
 		*p++ = '-';
-	if (o->sec_len == 0 || sec != o->sec) {
+	if (ns >= (uint64_t)TT_NS_PER_SEC) {
+		uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
 		char d[20];
 		char *q = tt_ob_digits(d + sizeof(d), sec);
 		o->sec_len = (size_t)(d + sizeof(d) - q);
 		memcpy(o->sec_str, q, o->sec_len);
-		o->sec = sec;
+		o->sec_ns = sec * (uint64_t)TT_NS_PER_SEC;
+		ns = mag - o->sec_ns;
 	}
 	/* (sec_str is copied whole, a fixed size, and only its digits counted) */
 	memcpy(p, o->sec_str, sizeof(o->sec_str));
 	p += o->sec_len;
 	*p++ = '.';
-	return ns % 1000 == 0 ? tt_p_fixed(p, ns / 1000, 6) : tt_p_fixed(p, ns, 9);
+	/* six digits, and three more only for a time finer than microseconds */
+	us = (uint32_t)ns / 1000u;
+	sub = (uint32_t)ns - us * 1000u;
+	p = tt_p_6(p, us);
+	return sub == 0 ? p : tt_p_3(p, sub);
 }
 
 static inline void tt_ob_time(struct tt_outbuf *o, tt_time_ns t)
