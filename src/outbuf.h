@@ -202,12 +202,68 @@ static inline unsigned tt_ob_ndigits(uint64_t v)
  */
 #define TT_P_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
-static inline char *tt_p_u64(char *p, uint64_t v)
+/* The leading one or two digits of a number (see tt_p_u32()). */
+static inline char *tt_p_lead(char *p, uint64_t lead, bool two)
 {
+	if (two) {
+		memcpy(p, tt_ob_pairs + lead * 2, 2);
+		return p + 2;
+	}
+	*p = (char)('0' + lead);
+	return p + 1;
+}
+
+/* n more pairs of digits from the fraction of y, a fixed-point number with its
+ * point at bit `shift` (see tt_p_u32()). */
+static inline char *tt_p_pairs(char *p, uint64_t y, int shift, int n)
+{
+	for (int i = 0; i < n; i++) {
+		y = (y & ((UINT64_C(1) << shift) - 1)) * 100;
+		memcpy(p, tt_ob_pairs + (y >> shift) * 2, 2);
+		p += 2;
+	}
+	return p;
+}
+
+/*
+ * v below 2^32 by its number of digits, without a division: v over the power
+ * of ten below its leading one or two digits as a fixed-point number (one
+ * product), each multiplication by 100 bringing the next pair above the point.
+ * The constants round up; their excess, at most v times it, stays below what
+ * would carry into a pair (checked for every 32-bit value).
+ */
+static inline char *tt_p_u32(char *p, uint32_t v)
+{
+	uint64_t y;
+
 	if (v < 10) {
 		*p = (char)('0' + v);
 		return p + 1;
 	}
+	if (v < 100) {
+		memcpy(p, tt_ob_pairs + v * 2, 2);
+		return p + 2;
+	}
+	if (v < 10000) {
+		y = v * UINT64_C(42949673); /* v / 10^2 at 2^32 */
+		return tt_p_pairs(tt_p_lead(p, y >> 32, v >= 1000), y, 32, 1);
+	}
+	if (v < 1000000) {
+		y = v * UINT64_C(429497); /* v / 10^4 at 2^32 */
+		return tt_p_pairs(tt_p_lead(p, y >> 32, v >= 100000), y, 32, 2);
+	}
+	if (v < 100000000) {
+		y = v * UINT64_C(281474977); /* v / 10^6 at 2^48 */
+		return tt_p_pairs(tt_p_lead(p, y >> 48, v >= 10000000), y, 48, 3);
+	}
+	y = v * UINT64_C(1441151881); /* v / 10^8 at 2^57 */
+	return tt_p_pairs(tt_p_lead(p, y >> 57, v >= 1000000000), y, 57, 4);
+}
+
+static inline char *tt_p_u64(char *p, uint64_t v)
+{
+	if (v <= UINT32_MAX)
+		return tt_p_u32(p, (uint32_t)v);
 	unsigned n = tt_ob_ndigits(v);
 	tt_ob_digits(p + n, v);
 	return p + n;
@@ -223,20 +279,13 @@ static inline char *tt_p_3(char *p, uint32_t v)
 	return p + 3;
 }
 
-/* v < 10^6 as exactly six digits: v / 10^4 as a fixed-point number (2^32 is 1),
- * each multiplication by 100 bringing the next pair above the point.  The
- * constant's excess (under 0.28 per unit of v) stays below what would carry
- * into a pair (2^32 / 10^4): exact for every v below 10^6. */
+/* v < 10^6 as exactly six digits (as tt_p_u32(): v / 10^4 at 2^32, the first
+ * pair zero-padded). */
 static inline char *tt_p_6(char *p, uint32_t v)
 {
-	uint64_t y = v * UINT64_C(429497); /* ceil(2^32 / 10^4) */
+	uint64_t y = v * UINT64_C(429497);
 
-	memcpy(p, tt_ob_pairs + (y >> 32) * 2, 2);
-	y = (uint32_t)y * UINT64_C(100);
-	memcpy(p + 2, tt_ob_pairs + (y >> 32) * 2, 2);
-	y = (uint32_t)y * UINT64_C(100);
-	memcpy(p + 4, tt_ob_pairs + (y >> 32) * 2, 2);
-	return p + 6;
+	return tt_p_pairs(tt_p_lead(p, y >> 32, true), y, 32, 2);
 }
 
 /* v with exactly `digits` digits, zero-padded (v < 10^digits); the fractions
