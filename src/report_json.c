@@ -41,18 +41,50 @@ static void json_time(FILE *f, tt_time_ns t)
 #define P_BOOL(p, key, v) \
 	((p) = (v) ? TT_P_LIT((p), ",\"" key "\":true") : TT_P_LIT((p), ",\"" key "\":false"))
 
-/* ,"key":"name" (a name of ours: short, nothing to escape), or null */
-static char *p_name(char *p, const char *v)
+/*
+ * ,"key":"name" (a name of ours: short, nothing to escape), or null.  The
+ * names are a few dozen literals: each is quoted once into a small table found
+ * by its address (another name in its place is replaced), then copied as a
+ * fixed block: no strlen() and memcpy() calls a name.
+ */
+struct name_text {
+	const char *v;
+	size_t len;  /* with the quotes */
+	char q[32];
+};
+static struct name_text names[64];
+
+/* Quote v into e (if it fits: else NULL, and v is not one of ours). */
+static struct name_text *name_fill(struct name_text *e, const char *v)
 {
-	size_t len;
+	size_t len = strlen(v);
+
+	if (len > sizeof(e->q) - 2)
+		return NULL;
+	e->q[0] = '"';
+	memcpy(e->q + 1, v, len);
+	e->q[len + 1] = '"';
+	e->len = len + 2;
+	e->v = v;
+	return e;
+}
+
+static inline TT_ALWAYS_INLINE char *p_name(char *p, const char *v)
+{
+	struct name_text *e;
 
 	if (v == NULL)
 		return TT_P_LIT(p, "null");
-	len = strlen(v);
-	*p++ = '"';
-	memcpy(p, v, len);
-	p[len] = '"';
-	return p + len + 1;
+	e = &names[(uint32_t)(uintptr_t)v * UINT32_C(0x9e3779b9) >> 26];
+	if (e->v != v && name_fill(e, v) == NULL) {
+		size_t len = strlen(v);
+		*p++ = '"';
+		memcpy(p, v, len);
+		p[len] = '"';
+		return p + len + 1;
+	}
+	memcpy(p, e->q, sizeof(e->q));
+	return p + e->len;
 }
 #define P_NAME(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_name((p), (v)))
 
