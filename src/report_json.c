@@ -204,13 +204,43 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 	o->n += (size_t)(p - start);
 }
 
+/* The record's first and last packet's times as written: most times of the
+ * histories and the end repeat one of them, and are copied instead. */
+struct time_text {
+	tt_time_ns t;
+	size_t len;
+	char s[TT_P_TIME_MAX];
+};
+
+/* Write t, and keep it in k. */
+static inline char *p_time_keep(struct tt_outbuf *o, char *p, tt_time_ns t, struct time_text *k)
+{
+	k->t = t;
+	k->len = (size_t)(tt_p_time(o, k->s, t) - k->s);
+	memcpy(p, k->s, sizeof(k->s));
+	return p + k->len;
+}
+
+/* Write t: a copy if it is one kept in k[2]. */
+static inline char *p_time_as(struct tt_outbuf *o, char *p, tt_time_ns t,
+                              const struct time_text k[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (t == k[i].t) {
+			memcpy(p, k[i].s, sizeof(k[i].s));
+			return p + k[i].len;
+		}
+	return tt_p_time(o, p, t);
+}
+
 /* The most a history's key and one of its entries take (see json_history()). */
 #define JSON_HIST_KEY_MAX 32
 #define JSON_HIST_ENTRY_MAX (1 + 16 + TT_P_TIME_MAX + 1)
 #define JSON_HIST_MAX (JSON_HIST_KEY_MAX + 1 + TT_HISTORY_MAX * JSON_HIST_ENTRY_MAX)
 
 /* ,"client_history":[["STATE",time],...] (or the server's) */
-static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep)
+static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep,
+                         const struct time_text kept[2])
 {
 	const struct tt_history *h = &c->hist[ep];
 	/* ["STATE", for each state, built once and copied as fixed 16-byte blocks */
@@ -235,7 +265,7 @@ static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep)
 		} else {
 			p = TT_P_LIT(p, "[\"?\",");
 		}
-		p = tt_p_time(o, p, tt_conn_hist_ts(c, ep, i));
+		p = p_time_as(o, p, tt_conn_hist_ts(c, ep, i), kept);
 		*p++ = ']';
 	}
 	*p++ = ']';
@@ -249,6 +279,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	char buf[TT_OB_SIZE];
 	struct tt_outbuf *o = tt_ob_record_begin(r, &ob, buf);
 	const char *inf[6];
+	struct time_text kept[2]; /* first, last */
 	int n;
 
 	{
@@ -264,9 +295,9 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		p = TT_P_LIT(p, "\",\"server\":\"");
 		p = tt_p_endpoint(p, c->ip_version, tt_conn_addr(c, TT_SERVER), tt_conn_port(c, TT_SERVER));
 		p = TT_P_LIT(p, "\",\"first\":");
-		p = tt_p_time(o, p, c->rt.first);
+		p = p_time_keep(o, p, c->rt.first, &kept[0]);
 		p = TT_P_LIT(p, ",\"last\":");
-		p = tt_p_time(o, p, tt_conn_last(c));
+		p = p_time_keep(o, p, tt_conn_last(c), &kept[1]);
 		P_NAME(p, "handshake", tt_handshake_name((enum tt_handshake)c->handshake));
 		P_NAME(p, "outcome", tt_outcome_name(tt_conn_outcome(c)));
 		P_NAME(p, "closed_by", tt_conn_closed_by(c));
@@ -277,8 +308,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		assert((size_t)(p - start) <= JSON_HEAD_MAX);
 		o->n += (size_t)(p - start);
 	}
-	json_history(o, c, TT_CLIENT);
-	json_history(o, c, TT_SERVER);
+	json_history(o, c, TT_CLIENT, kept);
+	json_history(o, c, TT_SERVER, kept);
 	KEY(o, "c2s");
 	json_dir(o, &c->dir[TT_CLIENT]);
 	KEY(o, "s2c");
@@ -289,7 +320,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		 * to 6 inferred names (ours, short). */
 		char *p = tt_ob_room(o, JSON_TAIL_MAX), *start = p;
 		p = TT_P_LIT(p, ",\"end\":");
-		p = tt_p_time(o, p, tt_conn_end(c));
+		p = p_time_as(o, p, tt_conn_end(c), kept);
 		/* When the endpoints left in TIME_WAIT leave it (2*MSL after they entered). */
 		p = TT_P_LIT(p, ",\"time_wait_until\":{\"client\":");
 		for (int ep = 0; ep < 2; ep++) {
