@@ -361,10 +361,7 @@ static inline char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)
 		*p++ = '-';
 	if (ns >= (uint64_t)TT_NS_PER_SEC) {
 		uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
-		char d[20];
-		char *q = tt_ob_digits(d + sizeof(d), sec);
-		o->sec_len = (size_t)(d + sizeof(d) - q);
-		memcpy(o->sec_str, q, o->sec_len);
+		o->sec_len = (size_t)(tt_p_u64(o->sec_str, sec) - o->sec_str);
 		o->sec_ns = sec * (uint64_t)TT_NS_PER_SEC;
 		ns = mag - o->sec_ns;
 	}
