@@ -33,10 +33,14 @@ struct tt_outbuf {
 	bool direct;
 	/* The seconds of the last time written, as text, and as the nanoseconds
 	 * they start at: times in one record mostly share them, and a time within
-	 * them needs no division.  (Before any: 0, as "0".) */
-	uint64_t sec_ns;
-	size_t sec_len;
-	char sec_str[20];
+	 * them needs no division.  sec[1]: the seconds before them, as a record's
+	 * TIME_WAIT deadline (a minute later) comes between times of now.  (Before
+	 * any: 0, as "0".) */
+	struct tt_ob_sec {
+		uint64_t ns;
+		size_t len;
+		char str[20];
+	} sec[2];
 };
 
 /* Start o on f, with buf (cap bytes, at least TT_OB_SIZE) to build in. */
@@ -47,9 +51,11 @@ static inline void tt_ob_init(struct tt_outbuf *o, FILE *f, char *buf, size_t ca
 	o->n = 0;
 	o->cap = cap;
 	o->direct = false;
-	o->sec_ns = 0;
-	o->sec_len = 1;
-	memset(o->sec_str, '0', sizeof(o->sec_str)); /* copied whole by tt_ob_time() */
+	for (int i = 0; i < 2; i++) {
+		o->sec[i].ns = 0;
+		o->sec[i].len = 1;
+		memset(o->sec[i].str, '0', sizeof(o->sec[i].str)); /* copied whole by tt_p_time() */
+	}
 }
 
 /* Straight to the descriptor: stdio would copy it all into its buffer first.
@@ -354,20 +360,26 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 static inline char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)
 {
 	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
-	uint64_t ns = mag - o->sec_ns; /* (wraps to beyond a second if mag is below them) */
+	uint64_t ns = mag - o->sec[0].ns; /* (wraps to beyond a second if mag is below them) */
 	uint32_t us, sub;
 
 	if (t < 0)
 		*p++ = '-';
 	if (ns >= (uint64_t)TT_NS_PER_SEC) {
-		uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
-		o->sec_len = (size_t)(tt_p_u64(o->sec_str, sec) - o->sec_str);
-		o->sec_ns = sec * (uint64_t)TT_NS_PER_SEC;
-		ns = mag - o->sec_ns;
+		struct tt_ob_sec before = o->sec[1];
+		o->sec[1] = o->sec[0];
+		if (mag - before.ns < (uint64_t)TT_NS_PER_SEC) {
+			o->sec[0] = before;
+		} else {
+			uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
+			o->sec[0].len = (size_t)(tt_p_u64(o->sec[0].str, sec) - o->sec[0].str);
+			o->sec[0].ns = sec * (uint64_t)TT_NS_PER_SEC;
+		}
+		ns = mag - o->sec[0].ns;
 	}
-	/* (sec_str is copied whole, a fixed size, and only its digits counted) */
-	memcpy(p, o->sec_str, sizeof(o->sec_str));
-	p += o->sec_len;
+	/* (the text is copied whole, a fixed size, and only its digits counted) */
+	memcpy(p, o->sec[0].str, sizeof(o->sec[0].str));
+	p += o->sec[0].len;
 	*p++ = '.';
 	/* six digits, and three more only for a time finer than microseconds */
 	us = (uint32_t)ns / 1000u;
