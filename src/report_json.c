@@ -243,32 +243,30 @@ static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep,
                          const struct time_text kept[2])
 {
 	const struct tt_history *h = &c->hist[ep];
-	/* ["STATE", for each state, built once and copied as fixed 16-byte blocks */
-	static char pre[TT_TCP_NSTATES][16];
-	static uint8_t pre_len[TT_TCP_NSTATES];
+	/* ["STATE", for each of the 16 values of a history's state ("?" past the
+	 * states), built once and copied as fixed 16-byte blocks */
+	static char pre[16][16];
+	static uint8_t pre_len[16];
 	char *p, *start;
 
 	if (pre_len[0] == 0)
-		for (int s = 0; s < TT_TCP_NSTATES; s++)
+		for (int s = 0; s < 16; s++)
 			pre_len[s] = (uint8_t)snprintf(pre[s], sizeof(pre[s]), "[\"%s\",",
 			                               tt_tcp_state_name((enum tt_tcp_state)s));
 	/* (Through one cursor: at most TT_HISTORY_MAX entries.) */
 	p = start = tt_ob_room(o, JSON_HIST_MAX);
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"client_history\":[") : TT_P_LIT(p, ",\"server_history\":[");
+	/* Each entry followed by a comma; the last one's closes the list. */
 	for (int i = 0; i < h->n; i++) {
 		unsigned s = tt_history_state(h, i);
-		if (i > 0)
-			*p++ = ',';
-		if (s < TT_TCP_NSTATES) {
-			memcpy(p, pre[s], sizeof(pre[0]));
-			p += pre_len[s];
-		} else {
-			p = TT_P_LIT(p, "[\"?\",");
-		}
-		p = p_time_as(o, p, tt_conn_hist_ts(c, ep, i), kept);
-		*p++ = ']';
+		memcpy(p, pre[s], sizeof(pre[0]));
+		p = p_time_as(o, p + pre_len[s], tt_conn_hist_ts(c, ep, i), kept);
+		p = TT_P_LIT(p, "],");
 	}
-	*p++ = ']';
+	if (h->n > 0)
+		p[-1] = ']';
+	else
+		*p++ = ']';
 	assert((size_t)(p - start) <= JSON_HIST_MAX);
 	o->n += (size_t)(p - start);
 }
