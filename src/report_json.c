@@ -247,6 +247,8 @@ static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep,
 	 * states), built once and copied as fixed 16-byte blocks */
 	static char pre[16][16];
 	static uint8_t pre_len[16];
+	tt_time_ns ts[TT_HISTORY_MAX];
+	int n = h->n;
 	char *p, *start;
 
 	if (pre_len[0] == 0)
@@ -256,14 +258,19 @@ static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep,
 	/* (Through one cursor: at most TT_HISTORY_MAX entries.) */
 	p = start = tt_ob_room(o, JSON_HIST_MAX);
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"client_history\":[") : TT_P_LIT(p, ",\"server_history\":[");
+	/* The times first, while nothing is written that could alias the record:
+	 * its fields are read once for all of them, not again after each store. */
+	assert(n <= TT_HISTORY_MAX);
+	for (int i = 0; i < n; i++)
+		ts[i] = tt_conn_hist_ts(c, ep, i);
 	/* Each entry followed by a comma; the last one's closes the list. */
-	for (int i = 0; i < h->n; i++) {
+	for (int i = 0; i < n; i++) {
 		unsigned s = tt_history_state(h, i);
 		memcpy(p, pre[s], sizeof(pre[0]));
-		p = p_time_as(o, p + pre_len[s], tt_conn_hist_ts(c, ep, i), kept);
+		p = p_time_as(o, p + pre_len[s], ts[i], kept);
 		p = TT_P_LIT(p, "],");
 	}
-	if (h->n > 0)
+	if (n > 0)
 		p[-1] = ']';
 	else
 		*p++ = ']';
