@@ -31,11 +31,11 @@ struct tt_outbuf {
 	 * many records that owns the stream until it is flushed (see
 	 * tt_report_batch()).  Otherwise with fwrite(). */
 	bool direct;
-	/* The seconds of the last time written, as text, and as the nanoseconds
-	 * they start at: times in one record mostly share them, and a time within
-	 * them needs no division.  sec[1]: the seconds before them, as a record's
-	 * TIME_WAIT deadline (a minute later) comes between times of now.  (Before
-	 * any: 0, as "0".) */
+	/* The seconds of the last new time written, as text, and as the
+	 * nanoseconds they start at: times in one record mostly share them, and a
+	 * time within them needs no division.  sec[1]: the seconds before them, as
+	 * a record's TIME_WAIT deadline (a minute later) comes between times of
+	 * now.  (Before any: 0, as "0".) */
 	struct tt_ob_sec {
 		uint64_t ns;
 		size_t len;
@@ -360,26 +360,27 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 static inline char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)
 {
 	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
-	uint64_t ns = mag - o->sec[0].ns; /* (wraps to beyond a second if mag is below them) */
+	const struct tt_ob_sec *s = &o->sec[0];
+	uint64_t ns = mag - s->ns; /* (wraps to beyond a second if mag is below them) */
 	uint32_t us, sub;
 
 	if (t < 0)
 		*p++ = '-';
 	if (ns >= (uint64_t)TT_NS_PER_SEC) {
-		struct tt_ob_sec before = o->sec[1];
-		o->sec[1] = o->sec[0];
-		if (mag - before.ns < (uint64_t)TT_NS_PER_SEC) {
-			o->sec[0] = before;
-		} else {
+		s = &o->sec[1];
+		ns = mag - s->ns;
+		if (ns >= (uint64_t)TT_NS_PER_SEC) { /* new seconds: the last ones become sec[1] */
 			uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
+			o->sec[1] = o->sec[0];
 			o->sec[0].len = (size_t)(tt_p_u64(o->sec[0].str, sec) - o->sec[0].str);
 			o->sec[0].ns = sec * (uint64_t)TT_NS_PER_SEC;
+			s = &o->sec[0];
+			ns = mag - s->ns;
 		}
-		ns = mag - o->sec[0].ns;
 	}
 	/* (the text is copied whole, a fixed size, and only its digits counted) */
-	memcpy(p, o->sec[0].str, sizeof(o->sec[0].str));
-	p += o->sec[0].len;
+	memcpy(p, s->str, sizeof(s->str));
+	p += s->len;
 	*p++ = '.';
 	/* six digits, and three more only for a time finer than microseconds */
 	us = (uint32_t)ns / 1000u;
