@@ -236,9 +236,10 @@ static inline char *tt_p_pairs(char *p, uint64_t y, int shift, int n)
  * of ten below its leading one or two digits as a fixed-point number (one
  * product), each multiplication by 100 bringing the next pair above the point.
  * The constants round up; their excess, at most v times it, stays below what
- * would carry into a pair (checked for every 32-bit value).
+ * would carry into a pair (checked for every 32-bit value).  Always inline: a
+ * call costs as much as the digits of a small value.
  */
-static inline char *tt_p_u32(char *p, uint32_t v)
+static inline TT_ALWAYS_INLINE char *tt_p_u32(char *p, uint32_t v)
 {
 	uint64_t y;
 

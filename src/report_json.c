@@ -38,6 +38,9 @@ static void json_time(FILE *f, tt_time_ns t)
 #define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u64((p), (v)))
 #define P_OPT_U(p, key, has, v) \
 	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_u64((p), (v)) : TT_P_LIT((p), "null"))
+/* (A field of at most 32 bits: no test for the wider digits.) */
+#define P_OPT_U32(p, key, has, v) \
+	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_u32((p), (v)) : TT_P_LIT((p), "null"))
 #define P_BOOL(p, key, v) \
 	((p) = (v) ? TT_P_LIT((p), ",\"" key "\":true") : TT_P_LIT((p), ",\"" key "\":false"))
 
@@ -130,16 +133,16 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	P_U(p, "syn", tt_dir_syns(d));
 	P_U(p, "fin", tt_dir_fins(d));
 	P_U(p, "rst", tt_dir_rsts(d));
-	P_OPT_U(p, "isn", d->has_isn, d->isn);
-	P_OPT_U(p, "mss", d->has_mss, d->mss);
-	P_OPT_U(p, "wscale", d->has_wscale, d->wscale);
+	P_OPT_U32(p, "isn", d->has_isn, d->isn);
+	P_OPT_U32(p, "mss", d->has_mss, d->mss);
+	P_OPT_U32(p, "wscale", d->has_wscale, d->wscale);
 	P_BOOL(p, "sack_ok", d->sack_ok);
 	P_BOOL(p, "ts_ok", d->ts_ok);
-	P_OPT_U(p, "win_min", d->has_win, d->win_min);
-	P_OPT_U(p, "win_max", d->has_win, d->win_max);
-	P_OPT_U(p, "win_last", d->has_win, d->win_last);
-	P_OPT_U(p, "win_last_raw", d->has_win, d->win_last_raw);
-	P_OPT_U(p, "win_shift", d->scale_known, d->shift);
+	P_OPT_U32(p, "win_min", d->has_win, d->win_min);
+	P_OPT_U32(p, "win_max", d->has_win, d->win_max);
+	P_OPT_U32(p, "win_last", d->has_win, d->win_last);
+	P_OPT_U32(p, "win_last_raw", d->has_win, d->win_last_raw);
+	P_OPT_U32(p, "win_shift", d->scale_known, d->shift);
 	if (x->zw_total < 1000 && x->zw_max < 1000 && !tt_dir_any_condition(d)) {
 		memcpy(p, clean, clean_len);
 		p += clean_len;
