@@ -323,7 +323,15 @@ static inline char *tt_p_fixed(char *p, uint64_t v, int digits)
 /* As tt_format_ms(): a duration in milliseconds with 3 decimals (negative: 0). */
 static inline char *tt_p_ms(char *p, tt_time_ns d)
 {
-	uint64_t us = d < 0 ? 0 : (uint64_t)d / 1000;
+	uint64_t us;
+
+	if (d >= 0 && d <= UINT32_MAX) { /* (to 4.3 s, round trips: 32-bit arithmetic) */
+		uint32_t ms = (uint32_t)d / 1000000u;
+		p = tt_p_u32(p, ms);
+		*p++ = '.';
+		return tt_p_3(p, (uint32_t)d / 1000u - ms * 1000u);
+	}
+	us = d < 0 ? 0 : (uint64_t)d / 1000;
 
 	p = tt_p_u64(p, us / 1000);
 	*p++ = '.';
