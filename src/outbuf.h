@@ -442,7 +442,7 @@ static inline char *tt_p_ipv6(char *p, const uint8_t a[16])
 		for (int i = 12; i < 16; i++) {
 			if (i > 12)
 				*p++ = '.';
-			p = tt_p_u64(p, a[i]);
+			p = tt_p_u32(p, a[i]);
 		}
 		return p;
 	}
@@ -472,7 +472,7 @@ static inline char *tt_p_endpoint(char *p, uint8_t ip_version, const uint8_t a[1
 {
 	if (ip_version == 4) {
 		for (int i = 0; i < 4; i++) {
-			p = tt_p_u64(p, a[i]);
+			p = tt_p_u32(p, a[i]);
 			*p++ = i < 3 ? '.' : ':';
 		}
 	} else {
@@ -481,7 +481,7 @@ static inline char *tt_p_endpoint(char *p, uint8_t ip_version, const uint8_t a[1
 		*p++ = ']';
 		*p++ = ':';
 	}
-	return tt_p_u64(p, port);
+	return tt_p_u32(p, port);
 }
 
 static inline void tt_ob_ipv6(struct tt_outbuf *o, const uint8_t a[16])
