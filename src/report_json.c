@@ -39,6 +39,7 @@ static void json_time(FILE *f, tt_time_ns t)
 #define P_OPT_U(p, key, has, v) \
 	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_u64((p), (v)) : TT_P_LIT((p), "null"))
 /* (A field of at most 32 bits: no test for the wider digits.) */
+#define P_U32(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u32((p), (v)))
 #define P_OPT_U32(p, key, has, v) \
 	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_u32((p), (v)) : TT_P_LIT((p), "null"))
 #define P_BOOL(p, key, v) \
@@ -175,7 +176,7 @@ static char *json_rtt_dir(char *p, const struct tt_rtt_stats *r)
 	bool has = r->samples > 0;
 
 	p = TT_P_LIT(p, "{\"samples\":");
-	p = tt_p_u64(p, r->samples);
+	p = tt_p_u32(p, r->samples);
 	P_MS(p, "min_ms", has, r->min);
 	P_MS(p, "avg_ms", has, has ? r->sum / r->samples : 0);
 	P_MS(p, "max_ms", has, r->max);
@@ -296,8 +297,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		char *p = tt_ob_room(o, JSON_HEAD_MAX), *start = p;
 		p = TT_P_LIT(p, "{\"type\":\"conn\",\"id\":");
 		p = tt_p_u64(p, c->id);
-		P_U(p, "incarnation", c->incarnation);
-		P_U(p, "ip", c->ip_version);
+		P_U32(p, "incarnation", c->incarnation);
+		P_U32(p, "ip", c->ip_version);
 		p = TT_P_LIT(p, ",\"client\":\"");
 		p = tt_p_endpoint(p, c->ip_version, tt_conn_addr(c, TT_CLIENT), tt_conn_port(c, TT_CLIENT));
 		p = TT_P_LIT(p, "\",\"server\":\"");
@@ -340,15 +341,15 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 				p = TT_P_LIT(p, "null");
 		}
 		*p++ = '}';
-		P_U(p, "strays", c->strays);
+		P_U32(p, "strays", c->strays);
 		P_NAME(p, "end_reason", tt_end_reason_name((enum tt_end_reason)c->end_reason));
 		P_NAME(p, "client_chosen_by",
 		       tt_client_reason_name((enum tt_client_reason)c->client_reason));
 		P_BOOL(p, "history_truncated", c->hist[0].truncated || c->hist[1].truncated);
 		if (tt_dir_count(&c->dir[0], TT_DIR_ICMP) + tt_dir_count(&c->dir[1], TT_DIR_ICMP) > 0) {
 			p = TT_P_LIT(p, ",\"icmp\":{\"type\":");
-			p = tt_p_u64(p, c->icmp_type);
-			P_U(p, "code", c->icmp_code);
+			p = tt_p_u32(p, c->icmp_type);
+			P_U32(p, "code", c->icmp_code);
 			*p++ = '}';
 		} else {
 			p = TT_P_LIT(p, ",\"icmp\":null");
