@@ -34,10 +34,17 @@ static void json_time(FILE *f, tt_time_ns t)
 /* ,"key": -- a literal key is copied with its length known at compile time. */
 #define KEY(o, key) tt_ob_mem((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
 
+/* v through the cursor p: inline below 2^32 (a record's 60-odd numbers but the rarest), a
+ * call to tt_p_u64() otherwise. */
+static inline TT_ALWAYS_INLINE char *p_u64(char *p, uint64_t v)
+{
+	return v <= UINT32_MAX ? tt_p_u32(p, (uint32_t)v) : tt_p_u64(p, v);
+}
+
 /* ,"key":N or ,"key":null through the cursor p (see outbuf.h) */
-#define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u64((p), (v)))
+#define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_u64((p), (v)))
 #define P_OPT_U(p, key, has, v) \
-	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_u64((p), (v)) : TT_P_LIT((p), "null"))
+	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? p_u64((p), (v)) : TT_P_LIT((p), "null"))
 /* (A field of at most 32 bits: no test for the wider digits.) */
 #define P_U32(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u32((p), (v)))
 #define P_OPT_U32(p, key, has, v) \
@@ -127,7 +134,7 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 	}
 	p = start = tt_ob_room(o, JSON_DIR_MAX);
 	p = TT_P_LIT(p, "{\"packets\":");
-	p = tt_p_u64(p, tt_dir_packets(d));
+	p = p_u64(p, tt_dir_packets(d));
 	P_U(p, "payload_bytes", tt_dir_payload_bytes(d));
 	P_U(p, "unique_bytes", tt_dir_unique_bytes(d));
 	P_U(p, "retransmitted_bytes", tt_dir_payload_bytes(d) - tt_dir_unique_bytes(d));
@@ -296,7 +303,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		 * 2 times and 6 names (ours, short). */
 		char *p = tt_ob_room(o, JSON_HEAD_MAX), *start = p;
 		p = TT_P_LIT(p, "{\"type\":\"conn\",\"id\":");
-		p = tt_p_u64(p, c->id);
+		p = p_u64(p, c->id);
 		P_U32(p, "incarnation", c->incarnation);
 		P_U32(p, "ip", c->ip_version);
 		p = TT_P_LIT(p, ",\"client\":\"");
