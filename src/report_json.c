@@ -31,9 +31,6 @@ static void json_time(FILE *f, tt_time_ns t)
 
 /* ---- connection records: built in a buffer, no printf (see outbuf.h) ---- */
 
-/* ,"key": -- a literal key is copied with its length known at compile time. */
-#define KEY(o, key) tt_ob_mem((o), ",\"" key "\":", sizeof(",\"" key "\":") - 1)
-
 /* v through the cursor p: inline below 2^32 (a record's 60-odd numbers but the rarest), a
  * call to tt_p_u64() otherwise. */
 static inline TT_ALWAYS_INLINE char *p_u64(char *p, uint64_t v)
@@ -107,11 +104,12 @@ static inline TT_ALWAYS_INLINE char *p_name(char *p, const char *v)
  * times, 3 numbers, 2 names and 6 inferred names of at most 40 characters. */
 #define JSON_TAIL_MAX (12 * 40 + 3 * TT_P_TIME_MAX + 3 * 20 + 8 * 40)
 
-/* The most a direction's object takes: 38 keys (with a boolean's value) of at most 32
- * bytes, 34 numbers of at most 20 digits, 2 durations of at most 24 characters, braces. */
-#define JSON_DIR_MAX (38 * 32 + 34 * 20 + 2 * 24 + 2)
+/* The most a direction's key and object take: 39 keys (with a boolean's value) of at most
+ * 32 bytes, 34 numbers of at most 20 digits, 2 durations of at most 24 characters, braces. */
+#define JSON_DIR_MAX (39 * 32 + 34 * 20 + 2 * 24 + 2)
 
-static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
+/* ,"c2s":{...} (or "s2c": d is c->dir[ep], ep the direction's sender) */
+static void json_dir(struct tt_outbuf *o, const struct tt_dir *d, int ep)
 {
 	static char keys[TT_AN_COUNT][48];
 	static size_t klen[TT_AN_COUNT];
@@ -133,7 +131,7 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d)
 		                              ",\"zero_window_ms\":0.000,\"zero_window_max_ms\":0.000");
 	}
 	p = start = tt_ob_room(o, JSON_DIR_MAX);
-	p = TT_P_LIT(p, "{\"packets\":");
+	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"c2s\":{\"packets\":") : TT_P_LIT(p, ",\"s2c\":{\"packets\":");
 	p = p_u64(p, tt_dir_packets(d));
 	P_U(p, "payload_bytes", tt_dir_payload_bytes(d));
 	P_U(p, "unique_bytes", tt_dir_unique_bytes(d));
@@ -326,10 +324,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	}
 	json_history(o, c, TT_CLIENT, kept);
 	json_history(o, c, TT_SERVER, kept);
-	KEY(o, "c2s");
-	json_dir(o, &c->dir[TT_CLIENT]);
-	KEY(o, "s2c");
-	json_dir(o, &c->dir[TT_SERVER]);
+	json_dir(o, &c->dir[TT_CLIENT], TT_CLIENT);
+	json_dir(o, &c->dir[TT_SERVER], TT_SERVER);
 	json_rtt(o, c);
 	{
 		/* The tail, through a cursor: 12 keys, 3 times, 3 numbers, 2 names and up
