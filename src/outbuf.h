@@ -223,6 +223,7 @@ static inline char *tt_p_lead(char *p, uint64_t lead, bool two)
  * point at bit `shift` (see tt_p_u32()). */
 static inline char *tt_p_pairs(char *p, uint64_t y, int shift, int n)
 {
+#pragma GCC unroll 4 /* (n is a constant: straight code, no loop) */
 	for (int i = 0; i < n; i++) {
 		y = (y & ((UINT64_C(1) << shift) - 1)) * 100;
 		memcpy(p, tt_ob_pairs + (y >> shift) * 2, 2);
