@@ -468,14 +468,26 @@ static inline char *tt_p_ipv6(char *p, const uint8_t a[16])
 	return p;
 }
 
-/* As tt_format_endpoint(): 192.0.2.1:80, [2001:db8::1]:443, by hand, through a cursor. */
+/* As tt_format_endpoint(): 192.0.2.1:80, [2001:db8::1]:443, by hand, through a cursor.
+ * An IPv4 address's bytes from a table of "0." to "255.", built once: a copy of 4 bytes
+ * each, the last dot then made the colon. */
 static inline char *tt_p_endpoint(char *p, uint8_t ip_version, const uint8_t a[16], uint16_t port)
 {
+	static char dotted[256][4];
+	static uint8_t dotted_len[256];
+
 	if (ip_version == 4) {
+		if (dotted_len[0] == 0)
+			for (uint32_t v = 0; v < 256; v++) {
+				char *e = tt_p_u32(dotted[v], v);
+				*e++ = '.';
+				dotted_len[v] = (uint8_t)(e - dotted[v]);
+			}
 		for (int i = 0; i < 4; i++) {
-			p = tt_p_u32(p, a[i]);
-			*p++ = i < 3 ? '.' : ':';
+			memcpy(p, dotted[a[i]], 4);
+			p += dotted_len[a[i]];
 		}
+		p[-1] = ':';
 	} else {
 		*p++ = '[';
 		p = tt_p_ipv6(p, a);
