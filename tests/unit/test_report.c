@@ -1656,6 +1656,68 @@ Test(report, outbuf_digits_at_every_power_of_ten)
 	}
 }
 
+/* The writers' times, durations and 32-bit integers against tt_format_time(),
+ * tt_format_ms() and printf: times that stay within the seconds last written, go
+ * back to the seconds before them (the two cached) or to others, cross zero and the
+ * ends; durations around 2^32 ns (the 32-bit way's end) and at random; every
+ * width of integer.  One writer throughout, as a report uses it. */
+Test(report, outbuf_times_durations_and_integers_same_as_format)
+{
+	static const tt_time_ns fixed[] = {0, 1, 999, 1000, 999999999, 1000000000, -1, -1000,
+	                                   -999999999, -1000000000, -1000000001, INT64_MAX,
+	                                   INT64_MIN + 1, INT64_C(4294967295999999999),
+	                                   INT64_C(4294967296000000000)};
+	static const tt_time_ns durations[] = {0, 1, 999, 1000, 999999, 1000000, 4294967295,
+	                                       4294967296, 4294967297, 4294000000, 4294999999,
+	                                       INT64_MAX, -1, INT64_MIN};
+	struct tt_outbuf o;
+	char obuf[TT_OB_SIZE], want[48];
+	uint64_t rng = 99;
+	tt_time_ns secs[3] = {INT64_C(1700000000), INT64_C(1700000060), INT64_C(1700000001)};
+
+	tt_ob_init(&o, NULL, obuf, sizeof(obuf));
+	for (int k = 0; k < 400000; k++) {
+		tt_time_ns t;
+		rng = rng * UINT64_C(6364136223846793005) + 1442695040888963407u;
+		if (k < (int)NELEM(fixed))
+			t = fixed[k];
+		else if (k % 1000 == 0) /* new seconds now and then: the cache moves on */
+			t = secs[(rng >> 20) % 3] = (tt_time_ns)((rng >> 33) % 4000000000u);
+		else /* mostly in one of three seconds, whole microseconds or not */
+			t = secs[(rng >> 20) % 3] * TT_NS_PER_SEC +
+			    (tt_time_ns)((rng >> 34) % 1000000000u / ((rng >> 10 & 1) ? 1000 : 1) *
+			                 ((rng >> 10 & 1) ? 1000 : 1));
+		if (k % 7 == 3)
+			t = -t;
+		o.n = 0;
+		tt_ob_time(&o, t);
+		tt_format_time(want, sizeof(want), t);
+		cr_assert(o.n == strlen(want) && memcmp(o.b, want, o.n) == 0, "%.*s, expected %s",
+		          (int)o.n, o.b, want);
+	}
+	for (int k = 0; k < 400000; k++) {
+		tt_time_ns d;
+		rng = rng * UINT64_C(6364136223846793005) + 1442695040888963407u;
+		d = k < (int)NELEM(durations) ? durations[k]
+		    : k % 2 ? (tt_time_ns)(rng >> 31) /* 0 to 2^33: both ways */
+		            : (tt_time_ns)(rng >> 1) >> (rng % 63);
+		o.n = 0;
+		tt_ob_ms(&o, d);
+		tt_format_ms(want, sizeof(want), d);
+		cr_assert(o.n == strlen(want) && memcmp(o.b, want, o.n) == 0, "%.*s, expected %s",
+		          (int)o.n, o.b, want);
+	}
+	for (int k = 0; k < 1000000; k++) {
+		char got[24];
+		uint32_t v;
+		rng = rng * UINT64_C(6364136223846793005) + 1442695040888963407u;
+		v = (uint32_t)(rng >> 32) >> (rng % 32); /* every width */
+		snprintf(want, sizeof(want), "%" PRIu32, v);
+		*tt_p_u32(got, v) = '\0';
+		cr_assert_str_eq(got, want);
+	}
+}
+
 /* Fixed-width digits (the fractions of times and durations) against printf. */
 Test(report, outbuf_fixed_digits_same_as_printf)
 {
