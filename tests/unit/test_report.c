@@ -1656,6 +1656,13 @@ Test(report, outbuf_digits_at_every_power_of_ten)
 	}
 }
 
+/* What a writer holds is `want`. */
+static void assert_written(const struct tt_outbuf *o, const char *want)
+{
+	cr_assert(o->n == strlen(want) && memcmp(o->b, want, o->n) == 0, "%.*s, expected %s",
+	          (int)o->n, o->b, want);
+}
+
 /* The writers' times, durations and 32-bit integers against tt_format_time(),
  * tt_format_ms() and printf: times that stay within the seconds last written, go
  * back to the seconds before them (the two cached) or to others, cross zero and the
@@ -1692,8 +1699,7 @@ Test(report, outbuf_times_durations_and_integers_same_as_format)
 		o.n = 0;
 		tt_ob_time(&o, t);
 		tt_format_time(want, sizeof(want), t);
-		cr_assert(o.n == strlen(want) && memcmp(o.b, want, o.n) == 0, "%.*s, expected %s",
-		          (int)o.n, o.b, want);
+		assert_written(&o, want);
 	}
 	for (int k = 0; k < 400000; k++) {
 		tt_time_ns d;
@@ -1704,8 +1710,7 @@ Test(report, outbuf_times_durations_and_integers_same_as_format)
 		o.n = 0;
 		tt_ob_ms(&o, d);
 		tt_format_ms(want, sizeof(want), d);
-		cr_assert(o.n == strlen(want) && memcmp(o.b, want, o.n) == 0, "%.*s, expected %s",
-		          (int)o.n, o.b, want);
+		assert_written(&o, want);
 	}
 	for (int k = 0; k < 1000000; k++) {
 		char got[24];
