@@ -190,24 +190,33 @@ void tt_bpf_free(struct tt_bpf **fp)
 	*fp = NULL;
 }
 
-static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct tt_rawpkt *pkt)
+/* A record's time in nanoseconds, for a second outside [0, MAX_SECONDS]. */
+static __attribute__((noinline, cold)) tt_time_ns odd_time(int64_t sec, int64_t frac)
 {
-	int64_t sec = (int64_t)hdr->ts.tv_sec;
-
 	/* A pcap record holds unsigned 32-bit seconds (up to 2106) but libpcap
 	 * hands them over as signed: 2038-2106 would come out as 1901-1969.
 	 * pcapng's 64-bit times are never negative, nor are a live capture's
 	 * (after 1970), so a negative second is always such a record. */
 	if (sec < 0 && sec >= INT32_MIN)
 		sec += INT64_C(1) << 32;
-	/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  Times
-	 * past 2262 (beyond 64-bit nanoseconds) saturate rather than wrap. */
+	/* Times past 2262 (beyond 64-bit nanoseconds) saturate rather than wrap. */
 	if (sec > MAX_SECONDS)
-		pkt->ts = (tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
-	else if (sec < -MAX_SECONDS)
-		pkt->ts = -(tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
-	else
+		return (tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
+	if (sec < -MAX_SECONDS)
+		return -(tt_time_ns)MAX_SECONDS * TT_NS_PER_SEC;
+	return (tt_time_ns)sec * TT_NS_PER_SEC + frac;
+}
+
+static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct tt_rawpkt *pkt)
+{
+	int64_t sec = (int64_t)hdr->ts.tv_sec;
+
+	/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  (Every
+	 * second from 1970 to 2262 in one comparison; odd_time() the others.) */
+	if ((uint64_t)sec <= (uint64_t)MAX_SECONDS)
 		pkt->ts = (tt_time_ns)sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
+	else
+		pkt->ts = odd_time(sec, (int64_t)hdr->ts.tv_usec);
 	pkt->caplen = hdr->caplen;
 	pkt->wire_len = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
 	pkt->data = data;
