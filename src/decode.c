@@ -546,19 +546,12 @@ static enum tt_decode_result ip_header(struct tt_cur c, uint32_t wire_left, uint
  * set at the first option whose length is impossible or wrong for its kind
  * (Linux's "silly options", tcpdump's LENCHECK).
  */
-static inline TT_ALWAYS_INLINE void tcp_options(struct tt_cur c, struct tt_tcp_opts *o)
+static __attribute__((noinline)) void tcp_options_walk(struct tt_cur c, struct tt_tcp_opts *o)
 {
 	uint8_t kind, len;
 	unsigned i, n;
 	struct tt_cur v;
 
-	/* What Linux sends on an established connection: NOP, NOP, timestamp. */
-	if (tt_cur_left(&c) == 12 && be32_at(c.p) == 0x0101080au) {
-		o->ts_val = be32_at(c.p + 4);
-		o->ts_ecr = be32_at(c.p + 8);
-		o->has_ts = true;
-		return;
-	}
 	while (tt_cur_u8(&c, &kind)) {
 		if (kind == TT_TCPOPT_EOL)
 			return;
@@ -606,6 +599,20 @@ static inline TT_ALWAYS_INLINE void tcp_options(struct tt_cur c, struct tt_tcp_o
 	return;
 bad:
 	o->bad = true;
+}
+
+/* The options, with what Linux sends on an established connection (NOP, NOP,
+ * timestamp) and no options at all read here; any other walked out of line,
+ * whose registers the fast path would otherwise save and restore. */
+static inline TT_ALWAYS_INLINE void tcp_options(struct tt_cur c, struct tt_tcp_opts *o)
+{
+	if (tt_cur_left(&c) == 12 && be32_at(c.p) == 0x0101080au) {
+		o->ts_val = be32_at(c.p + 4);
+		o->ts_ecr = be32_at(c.p + 8);
+		o->has_ts = true;
+	} else if (tt_cur_left(&c) > 0) {
+		tcp_options_walk(c, o);
+	}
 }
 
 /* The fixed TCP header at h (20 bytes, checked by the caller), but for the data offset. */
@@ -880,19 +887,22 @@ static bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
 		memcpy(out->src, ip + 8, 16);
 		memcpy(out->dst, ip + 24, 16);
 	}
-	tcp_options(tt_cur_make(th + TCP_HDR_LEN, hlen - TCP_HDR_LEN), &out->opts);
 	tcp_fixed(th, out);
 	out->hdr_len = (uint8_t)hlen;
 	out->payload_len = tot - iph - hlen;
 	/* Captured bytes up to the IP length (Ethernet padding is not payload). */
 	out->payload_caplen = (ip_cap < tot ? ip_cap : tot) - iph - hlen;
 	out->payload = th + hlen;
+	/* (Last: nothing is kept in registers across a walk of the options.) */
+	tcp_options(tt_cur_make(th + TCP_HDR_LEN, hlen - TCP_HDR_LEN), &out->opts);
 	return true;
 }
 
-/* The general path: every link type, tunnel, extension header and error. */
-static enum tt_decode_result decode_general(int dlt, const uint8_t *data, uint32_t cap,
-                                            struct tt_packet *out)
+/* The general path: every link type, tunnel, extension header and error.
+ * (Out of line: inlined, its registers were saved and restored for the fast
+ * path's frames too.) */
+static __attribute__((noinline)) enum tt_decode_result
+decode_general(int dlt, const uint8_t *data, uint32_t cap, struct tt_packet *out)
 {
 	struct tt_cur c = tt_cur_make(data, cap);
 	enum tt_decode_result r;
@@ -932,8 +942,11 @@ static inline TT_ALWAYS_INLINE void packet_clear(struct tt_packet *out)
 	memset(b + 128, 0, REST - 128);
 }
 
-enum tt_decode_result tt_decode(int dlt, const uint8_t *data, uint32_t caplen,
-                                uint32_t wire_len, tt_time_ns ts, struct tt_packet *out)
+/* (Out of line even under LTO: inlined into the read loop, which it now fits,
+ * it cost more than the call, as it did before.) */
+__attribute__((noinline)) enum tt_decode_result tt_decode(int dlt, const uint8_t *data,
+                                                          uint32_t caplen, uint32_t wire_len,
+                                                          tt_time_ns ts, struct tt_packet *out)
 {
 	uint32_t cap = data != NULL ? caplen : 0;
 
