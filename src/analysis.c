@@ -747,12 +747,17 @@ static inline TT_ALWAYS_INLINE void account_ack(const struct tt_dir_slabs *m, st
 static inline TT_ALWAYS_INLINE bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv,
                                                 uint32_t ack)
 {
-	const struct tt_dir_ext *x = tt_dir_x(rcv);
-	int64_t arel = rel_seq(rcv, ack);
+	const struct tt_dir_ext *x;
+	int64_t arel = rel_seq(rcv, ack), top;
 	uint64_t next = tt_dir_seq_next(rcv);
-	int64_t top = (int64_t)(next > x->probe_next ? next : x->probe_next);
 	bool unseen = false;
 
+	/* Without a side block there is no probe, no gap and nothing counted
+	 * yet: only an ACK beyond what rcv sent is of interest. */
+	if (!rcv->ext_full && arel <= (int64_t)next)
+		return false;
+	x = tt_dir_x(rcv);
+	top = (int64_t)(next > x->probe_next ? next : x->probe_next);
 	if (arel > (int64_t)next && arel <= (int64_t)x->probe_next) {
 		/* The receiver took the byte of a zero-window probe after all. */
 		ctr_add(m, rcv, &rcv->unique_lo, TT_CTR_UNIQUE, (uint64_t)arel - next);
