@@ -271,6 +271,12 @@ void tt_rt_set_wide(struct tt_rtimes *rt, struct tt_flow_slab *wide, int slot, t
 		rt->n[slot] = rt_clamp(rt, slot < TT_RT_NTIMES, v);
 }
 
+__attribute__((noinline)) void tt_rt_set_far(struct tt_rtimes *rt, struct tt_flow_slab *wide,
+                                             int slot, tt_time_ns v)
+{
+	tt_rt_set(rt, wide, slot, v);
+}
+
 bool tt_rt_set_hist(struct tt_rtimes *rt, struct tt_flow_slab *wide, int ep, int i,
                     tt_time_ns ts)
 {

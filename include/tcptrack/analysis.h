@@ -267,6 +267,10 @@ static inline TT_ALWAYS_INLINE bool tt_rt_stamp_ok(const struct tt_rtimes *rt,
 	return s->fits && rt->wide == NULL && rt->first == s->first;
 }
 
+/** tt_rt_set(), out of line: for the rare time its callers' fast paths do
+ * not take, whose division and side block they need not carry inlined. */
+void tt_rt_set_far(struct tt_rtimes *rt, struct tt_flow_slab *wide, int slot, tt_time_ns v);
+
 /** Set time slot (< TT_RT_NTIMES) to a stamp's time. */
 static inline TT_ALWAYS_INLINE void tt_rt_set_stamp(struct tt_rtimes *rt, struct tt_flow_slab *wide,
                                                     int slot, const struct tt_rt_stamp *s)
@@ -275,7 +279,7 @@ static inline TT_ALWAYS_INLINE void tt_rt_set_stamp(struct tt_rtimes *rt, struct
 		rt->set |= UINT32_C(1) << slot;
 		rt->n[slot] = s->n;
 	} else {
-		tt_rt_set(rt, wide, slot, s->ts);
+		tt_rt_set_far(rt, wide, slot, s->ts);
 	}
 }
 
