@@ -796,6 +796,45 @@ static inline TT_ALWAYS_INLINE bool acks_unseen(const struct tt_dir_slabs *m, st
 	return unseen;
 }
 
+/* Bytes of [una, top) the receiver SACKed (its last segment's blocks).  The
+ * SACKed ranges may overlap (a D-SACK block inside the next one, RFC 2883
+ * §4): their union, clipped to [una, top).  (Out of line: most segments
+ * follow one without SACK blocks, and its arrays would cost every one a
+ * larger frame.) */
+static __attribute__((noinline)) int64_t sacked_bytes(const struct tt_dir *snd,
+                                                      const struct tt_dir *rcv, int64_t una,
+                                                      int64_t top)
+{
+	int64_t l[TT_MAX_SACK_BLOCKS], r[TT_MAX_SACK_BLOCKS], end = INT64_MIN, sum = 0;
+	int n = 0;
+
+	for (int i = 0; i < rcv->n_sack; i++) {
+		int64_t a = rel_seq(snd, rcv->ext->sack[i][0]);
+		int64_t b = rel_seq(snd, rcv->ext->sack[i][1]);
+		if (a < una)
+			a = una;
+		if (b > top)
+			b = top;
+		if (a >= b)
+			continue;
+		int k = n++; /* insertion by left edge */
+		for (; k > 0 && l[k - 1] > a; k--) {
+			l[k] = l[k - 1];
+			r[k] = r[k - 1];
+		}
+		l[k] = a;
+		r[k] = b;
+	}
+	for (int i = 0; i < n; i++) {
+		int64_t a = l[i] > end ? l[i] : end;
+		if (r[i] > a)
+			sum += r[i] - a;
+		if (r[i] > end)
+			end = r[i];
+	}
+	return sum;
+}
+
 /* Bytes of the sender's data the peer has neither acknowledged nor SACKed. */
 static inline TT_ALWAYS_INLINE void account_in_flight(const struct tt_dir_slabs *m,
                                                       struct tt_dir *snd, const struct tt_dir *rcv)
@@ -805,37 +844,8 @@ static inline TT_ALWAYS_INLINE void account_in_flight(const struct tt_dir_slabs 
 	if (!rcv->has_ack || top <= una)
 		return;
 	flight = top - una;
-	/* The SACKed ranges may overlap (a D-SACK block inside the next one,
-	 * RFC 2883 §4): subtract their union, clipped to [una, top). */
-	{
-		int64_t l[TT_MAX_SACK_BLOCKS], r[TT_MAX_SACK_BLOCKS];
-		int n = 0;
-		for (int i = 0; i < rcv->n_sack; i++) {
-			int64_t a = rel_seq(snd, rcv->ext->sack[i][0]);
-			int64_t b = rel_seq(snd, rcv->ext->sack[i][1]);
-			if (a < una)
-				a = una;
-			if (b > top)
-				b = top;
-			if (a >= b)
-				continue;
-			int k = n++; /* insertion by left edge */
-			for (; k > 0 && l[k - 1] > a; k--) {
-				l[k] = l[k - 1];
-				r[k] = r[k - 1];
-			}
-			l[k] = a;
-			r[k] = b;
-		}
-		int64_t end = INT64_MIN;
-		for (int i = 0; i < n; i++) {
-			int64_t a = l[i] > end ? l[i] : end;
-			if (r[i] > a)
-				flight -= r[i] - a;
-			if (r[i] > end)
-				end = r[i];
-		}
-	}
+	if (rcv->n_sack > 0)
+		flight -= sacked_bytes(snd, rcv, una, top);
 	if (flight > 0 && (snd->wide_ctr || flight > UINT32_MAX))
 		flight_max_wide(m, snd, (uint64_t)flight);
 	else if (flight > (int64_t)snd->flight_max_lo)
