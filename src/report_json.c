@@ -53,7 +53,8 @@ static inline TT_ALWAYS_INLINE char *p_u64(char *p, uint64_t v)
  * ,"key":"name" (a name of ours: short, nothing to escape), or null.  The
  * names are a few dozen literals: each is quoted once into a small table found
  * by its address (another name in its place is replaced), then copied as a
- * fixed block: no strlen() and memcpy() calls a name.
+ * fixed block: no strlen() and memcpy() calls a name.  So only a string
+ * constant may be passed: the text is cached by its address.
  */
 struct name_text {
 	const char *v;
