@@ -481,7 +481,10 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 		}
 		i = t->bound++;
 		n = node_at(t, i);
-		memset(n, 0, t->elem_size);
+		/* The arena's pages are fresh anonymous memory, zero already (and a
+		 * record past the bound was never written); a chunk is not. */
+		if (t->arena == NULL)
+			memset(n, 0, t->elem_size);
 	} else {
 		return NULL;
 	}
