@@ -109,9 +109,13 @@ static unsigned state_index(uint8_t s)
 
 void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 {
+	/* Worked out once for the counts and the diagnoses (a few dozen
+	 * instructions of tests on the states and flags). */
+	enum tt_outcome outcome = tt_conn_outcome(c);
+
 	begin_once(r);
 	r->counts.conns++;
-	r->counts.by_outcome[tt_conn_outcome(c)]++;
+	r->counts.by_outcome[outcome]++;
 	r->counts.by_state_pair[state_index(c->state[TT_CLIENT])][state_index(c->state[TT_SERVER])]++;
 	if (c->end_reason == TT_END_EVICTED)
 		r->counts.evicted++;
@@ -141,7 +145,7 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.hs_rtts++;
 		r->counts.hs_rtt_sum = tt_ns_add(r->counts.hs_rtt_sum, tt_conn_handshake_rtt(c));
 	}
-	tt_diag_conn(&r->diag, c);
+	tt_diag_conn(&r->diag, c, outcome);
 	r->w->conn(r, c);
 }
 

@@ -382,11 +382,11 @@ static void failed(struct tt_report_diag *d, enum tt_diag_fail kind, const struc
 	d->fail_n[kind]++;
 }
 
-void tt_diag_conn(struct tt_report_diag *d, const struct tt_conn *c)
+void tt_diag_conn(struct tt_report_diag *d, const struct tt_conn *c, enum tt_outcome outcome)
 {
 	close_wait_check(d, c, TT_CLIENT);
 	close_wait_check(d, c, TT_SERVER);
-	switch (tt_conn_outcome(c)) {
+	switch (outcome) {
 	case TT_OUT_HALF_CLOSED:
 		if (d->half_closed_n < TT_DIAG_LIST_MAX)
 			d->half_closed[d->half_closed_n] = c->id;

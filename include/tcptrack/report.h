@@ -208,8 +208,9 @@ void tt_diag_flush(struct tt_report_diag *d);
 /** Free the diagnoses' tables (tt_report_free() does). */
 void tt_diag_free(struct tt_report_diag *d);
 
-/** Count a final record in the diagnoses (tt_report_conn() does). */
-void tt_diag_conn(struct tt_report_diag *d, const struct tt_conn *c);
+/** Count a final record, of outcome tt_conn_outcome(c), in the diagnoses
+ * (tt_report_conn() does, with the outcome it has counted already). */
+void tt_diag_conn(struct tt_report_diag *d, const struct tt_conn *c, enum tt_outcome outcome);
 
 /** @return whether any diagnosis has something to say. */
 bool tt_diag_any(const struct tt_report_diag *d);
