@@ -182,6 +182,14 @@ static inline uint32_t hash_words(uint32_t seed, uint64_t w0, uint64_t w1, uint6
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* 8 bytes as a big-endian number (gcc makes it one load and a byte swap). */
+static inline uint64_t be64(const uint8_t *b)
+{
+	return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+	       (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+	       (uint64_t)b[6] << 8 | b[7];
+}
+
 /* The key's five 8-byte words. */
 struct key_words {
 	uint64_t w0, w1, w2, w3, w4;
@@ -220,8 +228,12 @@ static inline bool key_words(struct key_words *k, uint8_t ip_version, const uint
 #endif
 		s1 = d1 = 0;
 	} else {
-		int c = memcmp(src, dst, 16);
-		swapped = c > 0 || (c == 0 && sport > dport);
+		/* memcmp() order again, as two big-endian numbers each: no call,
+		 * so the key is built without saving registers. */
+		uint64_t hs0 = be64(src), hs1 = be64(src + 8);
+		uint64_t hd0 = be64(dst), hd1 = be64(dst + 8);
+		swapped = hs0 > hd0 ||
+		          (hs0 == hd0 && (hs1 > hd1 || (hs1 == hd1 && sport > dport)));
 		memcpy(&s0, src, 8);
 		memcpy(&s1, src + 8, 8);
 		memcpy(&d0, dst, 8);
