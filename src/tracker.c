@@ -1488,8 +1488,12 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 
-	if (steady)
-		goto events_done;
+	if (steady) {
+		/* Both ESTABLISHED, and they stay so: no TIME_WAIT timer to cancel
+		 * (one is cancelled when its TIME_WAIT is left), nothing ends. */
+		emit_segment(tr, c, se, p, info.anomalies, false);
+		return;
+	}
 	tt_tcp_classify(&f, &sev, &rev);
 	if (fin_behind_hole(c, se, p))
 		hold_fin(&rev);
@@ -1515,7 +1519,6 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		apply_events(tr, c, se, &late, p->ts);
 	}
 	apply_events_in(tr, c, re, &rev, p->ts);
-events_done:
 	if (c->state[TT_CLIENT] != TT_TCP_TIME_WAIT && c->state[TT_SERVER] != TT_TCP_TIME_WAIT &&
 	    c->node.tmr_list == TW_LIST)
 		tt_flow_timer_cancel(tr->flows, c);
