@@ -25,6 +25,7 @@
  */
 #include "tcptrack/tracker.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1491,6 +1492,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	if (steady) {
 		/* Both ESTABLISHED, and they stay so: no TIME_WAIT timer to cancel
 		 * (one is cancelled when its TIME_WAIT is left), nothing ends. */
+		assert(c->node.tmr_list != TW_LIST);
 		emit_segment(tr, c, se, p, info.anomalies, false);
 		return;
 	}
