@@ -268,13 +268,18 @@ static inline TT_ALWAYS_INLINE char *tt_p_u32(char *p, uint32_t v)
 	return tt_p_pairs(tt_p_lead(p, y >> 57, v >= 1000000000), y, 57, 4);
 }
 
-static inline char *tt_p_u64(char *p, uint64_t v)
+/* v of any size by its digit count and pairs (tt_p_u64() takes those below 2^32 first). */
+static inline char *tt_p_wide(char *p, uint64_t v)
 {
-	if (v <= UINT32_MAX)
-		return tt_p_u32(p, (uint32_t)v);
 	unsigned n = tt_ob_ndigits(v);
+
 	tt_ob_digits(p + n, v);
 	return p + n;
+}
+
+static inline char *tt_p_u64(char *p, uint64_t v)
+{
+	return v <= UINT32_MAX ? tt_p_u32(p, (uint32_t)v) : tt_p_wide(p, v);
 }
 
 /* v < 1000 as exactly three digits. */

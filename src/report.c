@@ -100,11 +100,14 @@ static void begin_once(struct tt_report *r)
 	}
 }
 
-/* A state's row or column of by_state_pair (a state is below 11: no division
- * but for one that is not). */
+/* A state's row or column of by_state_pair (a state is below TT_TCP_NSTATES: no
+ * division but for one that is not). */
 static unsigned state_index(uint8_t s)
 {
-	return s < 11 ? s : s % 11u;
+	_Static_assert(sizeof(((struct tt_report_counts *)0)->by_state_pair) ==
+	                   sizeof(uint64_t) * TT_TCP_NSTATES * TT_TCP_NSTATES,
+	               "a row and a column a state");
+	return s < TT_TCP_NSTATES ? s : s % TT_TCP_NSTATES;
 }
 
 void tt_report_conn(struct tt_report *r, const struct tt_conn *c)

@@ -31,11 +31,11 @@ static void json_time(FILE *f, tt_time_ns t)
 
 /* ---- connection records: built in a buffer, no printf (see outbuf.h) ---- */
 
-/* v through the cursor p: inline below 2^32 (a record's 60-odd numbers but the rarest), a
- * call to tt_p_u64() otherwise. */
+/* tt_p_u64(), always inlined: a record's 60-odd numbers are below 2^32 but the rarest,
+ * which go to tt_p_wide(). */
 static inline TT_ALWAYS_INLINE char *p_u64(char *p, uint64_t v)
 {
-	return v <= UINT32_MAX ? tt_p_u32(p, (uint32_t)v) : tt_p_u64(p, v);
+	return v <= UINT32_MAX ? tt_p_u32(p, (uint32_t)v) : tt_p_wide(p, v);
 }
 
 /* ,"key":N or ,"key":null through the cursor p (see outbuf.h) */

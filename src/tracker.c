@@ -98,7 +98,9 @@ struct tt_tracker {
 	bool compacting;           /* write_pending() may free what it writes */
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
 	tt_time_ns end_floor;      /* latest end given to a record */
-	tt_time_ns grace;          /* stray_grace() */
+	/* A final record is written once time moves this far past its end, for
+	 * its strays to come: STRAY_GRACE, at most 2*MSL (every frame asks). */
+	tt_time_ns grace;
 	uint32_t emit_mask;        /* 1 << TT_EVT_*: the events emit() dispatches (cfg.events) */
 	/* The events emitted, one at a time: what emit() does not set stays
 	 * (by_segment: events now are caused by the segment being fed, set
@@ -264,6 +266,8 @@ static __attribute__((noinline, cold)) void history_push_wide(struct tt_flow_sla
 	tt_rt_set_hist(rt, wide, ep, i, ts);
 }
 
+_Static_assert(TT_TCP_CLOSED == 0, "a cleared history place reads CLOSED");
+
 /* (st: a stamp of the record's, or NULL; when it is of ts, it has ts's count
  * already, worked out once for the segment and the transitions it causes.) */
 static inline void history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt,
@@ -276,7 +280,7 @@ static inline void history_push(struct tt_flow_slab *wide, struct tt_rtimes *rt,
 			*n = st->n;
 		else if (!tt_rt_enc(rt, true, ts, n))
 			goto wide;
-		/* Places from h->n on are 0 (a record starts zeroed, and a
+		/* Places from h->n on are 0, CLOSED (a record starts zeroed, and a
 		 * transition taken back is cleared): the state is ORed in. */
 		h->st[h->n >> 1] |= (uint8_t)(((unsigned)s & 0xfu) << ((h->n & 1u) << 2));
 		h->n++;
@@ -592,6 +596,8 @@ static void remove_conn(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
 
 static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 {
+	tt_time_ns end = tt_conn_end(c);
+
 	if (tr->pend_n == tr->pend_cap) {
 		uint32_t cap = tr->pend_cap ? tr->pend_cap * 2 : 64;
 		struct pend_ent *p = malloc(sizeof(*p) * cap);
@@ -605,18 +611,10 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 		tr->pend_head = 0;
 	}
 	if (tr->pend_n == 0) /* (ends only grow: the oldest is the earliest) */
-		tr->pend_due = tt_conn_end(c);
+		tr->pend_due = end;
 	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] =
-	        (struct pend_ent){.c = c, .end = tt_conn_end(c),
-	                          .hash = tt_flow_hash(tr->flows, &c->node.key)};
+	        (struct pend_ent){.c = c, .end = end, .hash = tt_flow_hash(tr->flows, &c->node.key)};
 	return true;
-}
-
-/* The record is final: it is written once time moves STRAY_GRACE past its end
- * (at most 2*MSL; worked out once: every frame asks). */
-static tt_time_ns stray_grace(const struct tt_tracker *tr)
-{
-	return tr->grace;
 }
 
 static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reason why,
@@ -1555,7 +1553,7 @@ static inline TT_ALWAYS_INLINE void feed(struct tt_tracker *tr, enum tt_decode_r
 		st->first_ts = ts;
 	expire(tr, tr->now);
 	/* Write what ended long enough ago for its strays to have come. */
-	write_due(tr, tr->now - stray_grace(tr));
+	write_due(tr, tr->now - tr->grace);
 	if (r != TT_DEC_OK || pkt == NULL)
 		return;
 	if (pkt->is_icmp_error) {
@@ -1675,7 +1673,7 @@ void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)
 	if (now > tr->now)
 		tr->now = now;
 	expire(tr, tr->now);
-	write_due(tr, tr->now - stray_grace(tr));
+	write_due(tr, tr->now - tr->grace);
 }
 
 void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user)
