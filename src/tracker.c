@@ -74,6 +74,11 @@ struct seg_key {
 	const struct tt_conn *hint;
 };
 
+/* The look-ahead's ring: room for its TT_TRACKER_LOOKAHEAD frames. */
+#define AHEAD_RING 8u
+_Static_assert((AHEAD_RING & (AHEAD_RING - 1)) == 0 && AHEAD_RING >= TT_TRACKER_LOOKAHEAD,
+               "a power of two that holds the look-ahead");
+
 struct tt_tracker {
 	struct tt_tracker_config cfg;
 	struct tt_flow_table *flows;
@@ -112,15 +117,21 @@ struct tt_tracker {
 	struct tt_rt_stamp stamp;
 	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
 	/* The look-ahead (tt_tracker_ahead_push()): a ring of the frames waiting
-	 * to be fed, oldest at ahead_head. */
+	 * to be fed.  ahead_in counts the frames pushed, ahead_out those fed: the
+	 * oldest waiting is at ahead_out, the next pushed goes to ahead_in (each
+	 * modulo AHEAD_RING, a power of two: a mask, no comparison). */
 	struct ahead {
 		struct tt_packet pkt;   /* valid if r == TT_DEC_OK */
 		tt_time_ns ts;
 		enum tt_decode_result r;
 		struct seg_key k;       /* a segment's key (not an ICMP error's) */
-	} ahead[TT_TRACKER_LOOKAHEAD];
-	int ahead_head, ahead_n;
+		char pad[8];            /* to 256 bytes: a frame's place is a shift */
+	} ahead[AHEAD_RING];
+	uint32_t ahead_in, ahead_out;
 };
+
+_Static_assert(sizeof(((struct tt_tracker *)0)->ahead[0]) == 256,
+               "a look-ahead frame is 256 bytes (its pad fills it)");
 
 static void emit(struct tt_tracker *tr, enum tt_event_type type, tt_time_ns ts,
                  const struct tt_conn *c, enum tt_endpoint ep, enum tt_tcp_state from,
@@ -1583,12 +1594,10 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 	feed(tr, r, pkt, ts, NULL);
 }
 
-/* The i-th frame of the look-ahead, oldest first. */
-static struct ahead *ahead_at(struct tt_tracker *tr, int i)
+/* The frame pushed i-th (ahead_in's count), in the ring. */
+static struct ahead *ahead_at(struct tt_tracker *tr, uint32_t i)
 {
-	int j = tr->ahead_head + i;
-
-	return &tr->ahead[j >= TT_TRACKER_LOOKAHEAD ? j - TT_TRACKER_LOOKAHEAD : j];
+	return &tr->ahead[i & (AHEAD_RING - 1)];
 }
 
 /* Is a frame of the look-ahead a segment (with a key), not an ICMP error or no TCP? */
@@ -1600,11 +1609,8 @@ static bool ahead_is_segment(const struct ahead *a)
 /* Feed the oldest frame of the look-ahead. */
 static void ahead_feed_oldest(struct tt_tracker *tr)
 {
-	const struct ahead *a = &tr->ahead[tr->ahead_head];
+	const struct ahead *a = ahead_at(tr, tr->ahead_out++);
 
-	if (++tr->ahead_head == TT_TRACKER_LOOKAHEAD)
-		tr->ahead_head = 0;
-	tr->ahead_n--;
 	feed(tr, a->r, a->r == TT_DEC_OK ? &a->pkt : NULL, a->ts,
 	     ahead_is_segment(a) ? &a->k : NULL);
 }
@@ -1632,12 +1638,13 @@ static void ahead_peek(struct tt_tracker *tr, struct ahead *a)
 
 struct tt_packet *tt_tracker_ahead_slot(struct tt_tracker *tr)
 {
-	return &ahead_at(tr, tr->ahead_n)->pkt;
+	return &ahead_at(tr, tr->ahead_in)->pkt;
 }
 
 void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r, tt_time_ns ts)
 {
-	struct ahead *a = ahead_at(tr, tr->ahead_n);
+	uint32_t in = tr->ahead_in;
+	struct ahead *a = ahead_at(tr, in);
 
 	a->r = r;
 	a->ts = ts;
@@ -1649,19 +1656,20 @@ void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r, tt_ti
 		tt_flow_prefetch_slot(tr->flows, a->k.hash);
 		tt_flow_prefetch_slot(tr->tws, a->k.hash);
 	}
-	if (tr->ahead_n >= TT_TRACKER_PEEK_LAG) {
+	if (in - tr->ahead_out >= TT_TRACKER_PEEK_LAG) {
 		/* The frame TT_TRACKER_PEEK_LAG before: its slots have come in. */
-		struct ahead *b = ahead_at(tr, tr->ahead_n - TT_TRACKER_PEEK_LAG);
+		struct ahead *b = ahead_at(tr, in - TT_TRACKER_PEEK_LAG);
 		if (ahead_is_segment(b))
 			ahead_peek(tr, b);
 	}
-	if (++tr->ahead_n == TT_TRACKER_LOOKAHEAD)
+	tr->ahead_in = ++in;
+	if (in - tr->ahead_out == TT_TRACKER_LOOKAHEAD)
 		ahead_feed_oldest(tr);
 }
 
 void tt_tracker_ahead_flush(struct tt_tracker *tr)
 {
-	while (tr->ahead_n > 0)
+	while (tr->ahead_out != tr->ahead_in)
 		ahead_feed_oldest(tr);
 }
 
