@@ -439,11 +439,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 struct run {
 	struct tt_report report;
 	struct tt_at *at;           /* --at: the socket table being built, or NULL */
-	/* The read loop's state, for feed_frame(). */
+	/* The read loop's state, for feed_frame() and feed_ahead(). */
 	struct tt_tracker *tr;
 	int dlt;
-	uint64_t frames;            /* frames read */
-	bool at_relative;           /* --at +SECONDS: from the first frame */
+	uint64_t frames;            /* frames read (counted by the read loop) */
+	bool at_first;              /* --at +SECONDS, before the first frame: set from it */
 	tt_time_ns at_offset;
 	struct tt_bpf *bpf;         /* --conn FILTER: matched per frame, or NULL */
 	struct tt_stories *stories; /* --ladder, --timeline, --plot: or NULL */
@@ -452,28 +452,38 @@ struct run {
 	struct tt_ladder_opts lo;
 	uint64_t written;           /* stories written */
 	uint64_t plotted_id;
-	/* Frames go through the tracker's look-ahead (tt_tracker_ahead_push()),
-	 * except with --conn FILTER, which is matched per frame as it is fed. */
-	bool lookahead;
 };
 
-/* One frame: decoded and fed to the tracker (the hot path: no output here). */
+/* One frame, decoded into the tracker's look-ahead (tt_tracker_ahead_push()):
+ * the hot path, the read loop's callback unless feed_frame() has more to do. */
+static void feed_ahead(const struct tt_rawpkt *raw, void *user)
+{
+	struct run *run = user;
+	enum tt_decode_result r;
+
+	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts,
+	              tt_tracker_ahead_slot(run->tr));
+	tt_tracker_ahead_push(run->tr, r, raw->ts);
+}
+
+/* One frame, with --at +SECONDS still waiting for the first frame's time or
+ * with --conn FILTER, whose frames are matched and fed one at a time (no
+ * look-ahead: each match is taken as its frame is fed). */
 static void feed_frame(const struct tt_rawpkt *raw, void *user)
 {
 	struct run *run = user;
 	struct tt_packet pkt;
 	enum tt_decode_result r;
 
-	if (run->frames++ == 0 && run->at_relative)
+	if (run->at_first) {
 		run->at->at = raw->ts + run->at_offset;
-	if (run->bpf != NULL)
-		run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
-	if (run->lookahead) {
-		r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts,
-		              tt_tracker_ahead_slot(run->tr));
-		tt_tracker_ahead_push(run->tr, r, raw->ts);
+		run->at_first = false;
+	}
+	if (run->bpf == NULL) {
+		feed_ahead(raw, user);
 		return;
 	}
+	run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
 	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, &pkt);
 	tt_tracker_feed(run->tr, r, r == TT_DEC_OK ? &pkt : NULL, raw->ts);
 }
@@ -802,10 +812,9 @@ int main(int argc, char **argv)
 	run.tr = tr;
 	run.frames = 0;
 	run.dlt = in.dlt;
-	run.at_relative = run.at != NULL && o.at_relative;
+	run.at_first = run.at != NULL && o.at_relative;
 	run.at_offset = o.at;
 	run.bpf = bpf;
-	run.lookahead = bpf == NULL;
 	for (;;) {
 		int max = 4096;
 
@@ -817,9 +826,13 @@ int main(int argc, char **argv)
 		}
 		if (o.count > 0 && o.count - run.frames < (uint64_t)max)
 			max = (int)(o.count - run.frames);
-		rc = tt_capture_dispatch(cap, max, feed_frame, &run, errbuf);
+		/* (Once --at has its time, the frames of a report need only feed_ahead().) */
+		rc = tt_capture_dispatch(cap, max, run.at_first || bpf != NULL ? feed_frame : feed_ahead,
+		                         &run, errbuf);
 		if (rc == 0)
 			break;
+		if (rc > 0)
+			run.frames += (uint64_t)rc;
 		if (rc < 0) {
 			in.truncated = rc == TT_ERR_TRUNCATED;
 			in.error = errbuf;
