@@ -207,33 +207,42 @@ static __attribute__((noinline, cold)) tt_time_ns odd_time(int64_t sec, int64_t 
 	return (tt_time_ns)sec * TT_NS_PER_SEC + frac;
 }
 
-static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct tt_rawpkt *pkt)
+/* A record's time in nanoseconds.  With PCAP_TSTAMP_PRECISION_NANO, tv_usec
+ * holds nanoseconds.  (Every second from 1970 to 2262 in one comparison;
+ * odd_time() the others.) */
+static inline tt_time_ns record_time(const struct pcap_pkthdr *hdr)
 {
 	int64_t sec = (int64_t)hdr->ts.tv_sec;
 
-	/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.  (Every
-	 * second from 1970 to 2262 in one comparison; odd_time() the others.) */
 	if ((uint64_t)sec <= (uint64_t)MAX_SECONDS)
-		pkt->ts = (tt_time_ns)sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
-	else
-		pkt->ts = odd_time(sec, (int64_t)hdr->ts.tv_usec);
+		return (tt_time_ns)sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
+	return odd_time(sec, (int64_t)hdr->ts.tv_usec);
+}
+
+/* Bytes on the wire: never fewer than were captured. */
+static inline uint32_t wire_len(const struct pcap_pkthdr *hdr)
+{
+	return hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+}
+
+static void fill_pkt(const struct pcap_pkthdr *hdr, const u_char *data, struct tt_rawpkt *pkt)
+{
+	pkt->ts = record_time(hdr);
 	pkt->caplen = hdr->caplen;
-	pkt->wire_len = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+	pkt->wire_len = wire_len(hdr);
 	pkt->data = data;
 }
 
 struct dispatch {
-	tt_rawpkt_fn fn;
+	tt_frame_fn fn;
 	void *user;
 };
 
 static void on_packet(u_char *u, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	const struct dispatch *d = (const struct dispatch *)(const void *)u;
-	struct tt_rawpkt pkt;
 
-	fill_pkt(hdr, data, &pkt);
-	d->fn(&pkt, d->user);
+	d->fn(d->user, data, hdr->caplen, wire_len(hdr), record_time(hdr));
 }
 
 static int read_error(struct tt_capture *cap, char *errbuf)
@@ -246,7 +255,7 @@ static int read_error(struct tt_capture *cap, char *errbuf)
 	return tt_set_err(errbuf, TT_ERR_PCAP, "%s: %s", cap->name, msg);
 }
 
-int tt_capture_dispatch(struct tt_capture *cap, int max, tt_rawpkt_fn fn, void *user,
+int tt_capture_dispatch(struct tt_capture *cap, int max, tt_frame_fn fn, void *user,
                         char *errbuf)
 {
 	struct dispatch d = {fn, user};

@@ -456,36 +456,38 @@ struct run {
 
 /* One frame, decoded into the tracker's look-ahead (tt_tracker_ahead_push()):
  * the hot path, the read loop's callback unless feed_frame() has more to do. */
-static void feed_ahead(const struct tt_rawpkt *raw, void *user)
+static void feed_ahead(void *user, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+                       tt_time_ns ts)
 {
 	struct run *run = user;
 	enum tt_decode_result r;
 
-	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts,
-	              tt_tracker_ahead_slot(run->tr));
-	tt_tracker_ahead_push(run->tr, r, raw->ts);
+	r = tt_decode(run->dlt, data, caplen, wire_len, ts, tt_tracker_ahead_slot(run->tr));
+	tt_tracker_ahead_push(run->tr, r, ts);
 }
 
 /* One frame, with --at +SECONDS still waiting for the first frame's time or
  * with --conn FILTER, whose frames are matched and fed one at a time (no
  * look-ahead: each match is taken as its frame is fed). */
-static void feed_frame(const struct tt_rawpkt *raw, void *user)
+static void feed_frame(void *user, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+                       tt_time_ns ts)
 {
 	struct run *run = user;
+	struct tt_rawpkt raw = {.ts = ts, .caplen = caplen, .wire_len = wire_len, .data = data};
 	struct tt_packet pkt;
 	enum tt_decode_result r;
 
 	if (run->at_first) {
-		run->at->at = raw->ts + run->at_offset;
+		run->at->at = ts + run->at_offset;
 		run->at_first = false;
 	}
 	if (run->bpf == NULL) {
-		feed_ahead(raw, user);
+		feed_ahead(user, data, caplen, wire_len, ts);
 		return;
 	}
-	run->stories->filter_hit = tt_bpf_match(run->bpf, raw);
-	r = tt_decode(run->dlt, raw->data, raw->caplen, raw->wire_len, raw->ts, &pkt);
-	tt_tracker_feed(run->tr, r, r == TT_DEC_OK ? &pkt : NULL, raw->ts);
+	run->stories->filter_hit = tt_bpf_match(run->bpf, &raw);
+	r = tt_decode(run->dlt, data, caplen, wire_len, ts, &pkt);
+	tt_tracker_feed(run->tr, r, r == TT_DEC_OK ? &pkt : NULL, ts);
 }
 
 /* A selected connection is complete: its ladder, timeline or picture. */

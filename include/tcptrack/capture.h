@@ -71,7 +71,11 @@ void tt_bpf_free(struct tt_bpf **fp);
  */
 int tt_capture_next(struct tt_capture *cap, struct tt_rawpkt *pkt, char *errbuf);
 
-typedef void (*tt_rawpkt_fn)(const struct tt_rawpkt *pkt, void *user);
+/* A frame from tt_capture_dispatch(): a struct tt_rawpkt's fields, handed
+ * over as arguments (in registers: no struct written and read back, and the
+ * reader's call to fn is its last act). */
+typedef void (*tt_frame_fn)(void *user, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
+                            tt_time_ns ts);
 
 /**
  * Read up to `max` frames that pass the filter, calling fn for each (libpcap's
@@ -81,7 +85,7 @@ typedef void (*tt_rawpkt_fn)(const struct tt_rawpkt *pkt, void *user);
  *         waiting); a negative status as tt_capture_next() (the frames before
  *         the error have been delivered).
  */
-int tt_capture_dispatch(struct tt_capture *cap, int max, tt_rawpkt_fn fn, void *user,
+int tt_capture_dispatch(struct tt_capture *cap, int max, tt_frame_fn fn, void *user,
                         char *errbuf);
 
 /** @return the link type (DLT_*) of the capture. */
