@@ -86,7 +86,7 @@ static void run(struct tt_capture *cap, struct sinks *s)
 		if (n % 7 != 0) { /* through the look-ahead, as main.c feeds; mixed with direct feeds */
 			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts,
 			              tt_tracker_ahead_slot(tr));
-			tt_tracker_ahead_push(tr, r, raw.ts);
+			tt_tracker_ahead_push(tr, r);
 		} else {
 			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);
 			tt_tracker_feed(tr, r, r == TT_DEC_OK ? &pkt : NULL, raw.ts);

@@ -463,7 +463,7 @@ static void feed_ahead(void *user, const uint8_t *data, uint32_t caplen, uint32_
 	enum tt_decode_result r;
 
 	r = tt_decode(run->dlt, data, caplen, wire_len, ts, tt_tracker_ahead_slot(run->tr));
-	tt_tracker_ahead_push(run->tr, r, ts);
+	tt_tracker_ahead_push(run->tr, r);
 }
 
 /* One frame, with --at +SECONDS still waiting for the first frame's time or

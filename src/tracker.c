@@ -121,11 +121,10 @@ struct tt_tracker {
 	 * oldest waiting is at ahead_out, the next pushed goes to ahead_in (each
 	 * modulo AHEAD_RING, a power of two: a mask, no comparison). */
 	struct ahead {
-		struct tt_packet pkt;   /* valid if r == TT_DEC_OK */
-		tt_time_ns ts;
+		struct tt_packet pkt;   /* valid if r == TT_DEC_OK; its ts always */
 		enum tt_decode_result r;
 		struct seg_key k;       /* a segment's key (not an ICMP error's) */
-		char pad[8];            /* to 256 bytes: a frame's place is a shift */
+		char pad[16];           /* to 256 bytes: a frame's place is a shift */
 	} ahead[AHEAD_RING];
 	uint32_t ahead_in, ahead_out;
 };
@@ -1611,7 +1610,7 @@ static void ahead_feed_oldest(struct tt_tracker *tr)
 {
 	const struct ahead *a = ahead_at(tr, tr->ahead_out++);
 
-	feed(tr, a->r, a->r == TT_DEC_OK ? &a->pkt : NULL, a->ts,
+	feed(tr, a->r, a->r == TT_DEC_OK ? &a->pkt : NULL, a->pkt.ts,
 	     ahead_is_segment(a) ? &a->k : NULL);
 }
 
@@ -1641,13 +1640,12 @@ struct tt_packet *tt_tracker_ahead_slot(struct tt_tracker *tr)
 	return &ahead_at(tr, tr->ahead_in)->pkt;
 }
 
-void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r, tt_time_ns ts)
+void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r)
 {
 	uint32_t in = tr->ahead_in;
 	struct ahead *a = ahead_at(tr, in);
 
 	a->r = r;
-	a->ts = ts;
 	if (r == TT_DEC_OK)
 		a->pkt.payload = NULL; /* the reader's buffer is not kept */
 	if (ahead_is_segment(a)) {

@@ -125,7 +125,8 @@ struct tt_packet {
  * @param caplen  bytes captured
  * @param wire_len bytes on the wire (>= caplen)
  * @param ts      capture timestamp
- * @param out     filled on TT_DEC_OK; its contents are unspecified otherwise.
+ * @param out     filled on TT_DEC_OK; otherwise only its ts, caplen and wire_len
+ *                are set (always: the look-ahead takes a frame's time from ts).
  *                Malformed TCP options do not fail the decode: out->opts.bad is set.
  * @return TT_DEC_OK or the reason the frame is not a TCP segment.
  */
