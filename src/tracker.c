@@ -1536,40 +1536,50 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	maybe_end(tr, c, p->ts, false);
 }
 
-/* One frame; k: its key (a segment's, from the look-ahead), or NULL to build it.
- * (Inlined into both feeders: a call per frame costs 1% of the instructions.) */
-static inline TT_ALWAYS_INLINE void feed(struct tt_tracker *tr, enum tt_decode_result r,
-                                         const struct tt_packet *pkt, tt_time_ns ts,
-                                         const struct seg_key *k)
+/*
+ * A frame's time and counts, and what comes due by its time: timers that
+ * fire, records written.  Events from here on are no segment's until
+ * feed_segment() says so (and stay its own until the next frame's time).
+ */
+static inline TT_ALWAYS_INLINE void feed_time(struct tt_tracker *tr, enum tt_decode_result r,
+                                              tt_time_ns ts)
 {
 	struct tt_stats *st = &tr->stats;
-	struct seg_key own;
 
 	st->frames++;
 	if ((unsigned)r < TT_DEC_NRESULTS)
 		st->by_result[r]++;
-	if (!tr->have_time) {
-		st->first_ts = st->last_ts = ts;
+	if (tr->have_time && ts > tr->now) {
+		/* Time moves on, past the last frame's (st->last_ts <= tr->now). */
 		tr->now = ts;
-		tr->have_time = true;
-	}
-	if (ts < tr->now)
-		st->time_backwards++;
-	if (ts > tr->now)
-		tr->now = ts;
-	if (ts > st->last_ts)
 		st->last_ts = ts;
-	if (ts < st->first_ts)
-		st->first_ts = ts;
+	} else {
+		if (!tr->have_time) {
+			st->first_ts = st->last_ts = ts;
+			tr->now = ts;
+			tr->have_time = true;
+		}
+		if (ts < tr->now)
+			st->time_backwards++;
+		if (ts > st->last_ts)
+			st->last_ts = ts;
+		if (ts < st->first_ts)
+			st->first_ts = ts;
+	}
+	tr->ev.by_segment = false;
 	expire(tr, tr->now);
 	/* Write what ended long enough ago for its strays to have come. */
 	write_due(tr, tr->now - tr->grace);
-	if (r != TT_DEC_OK || pkt == NULL)
-		return;
-	if (pkt->is_icmp_error) {
-		handle_icmp(tr, pkt);
-		return;
-	}
+}
+
+/* A segment whose frame's time has been fed; k: its key.  (Last: the caller
+ * ends with it, so that the call to handle_segment() is a jump.) */
+static inline TT_ALWAYS_INLINE void feed_segment(struct tt_tracker *tr,
+                                                 const struct tt_packet *pkt,
+                                                 const struct seg_key *k)
+{
+	struct tt_stats *st = &tr->stats;
+
 	st->tcp_segments++;
 	if (pkt->opts.bad && !pkt->opts.truncated)
 		st->bad_tcp_options++;
@@ -1577,20 +1587,25 @@ static inline TT_ALWAYS_INLINE void feed(struct tt_tracker *tr, enum tt_decode_r
 		st->tcp_options_cut++;
 	if (pkt->ip_len_clamped)
 		st->ip_length_clamped++;
-	if (k == NULL) {
-		seg_key_make(tr, pkt, &own);
-		k = &own;
-	}
 	tr->ev.by_segment = true;
 	handle_segment(tr, pkt, k);
-	tr->ev.by_segment = false;
 }
 
 void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,
                      tt_time_ns ts)
 {
+	struct seg_key k;
+
 	tt_tracker_ahead_flush(tr);
-	feed(tr, r, pkt, ts, NULL);
+	feed_time(tr, r, ts);
+	if (r != TT_DEC_OK || pkt == NULL)
+		return;
+	if (pkt->is_icmp_error) {
+		handle_icmp(tr, pkt);
+		return;
+	}
+	seg_key_make(tr, pkt, &k);
+	feed_segment(tr, pkt, &k);
 }
 
 /* The frame pushed i-th (ahead_in's count), in the ring. */
@@ -1605,13 +1620,20 @@ static bool ahead_is_segment(const struct ahead *a)
 	return a->r == TT_DEC_OK && !a->pkt.is_icmp_error;
 }
 
-/* Feed the oldest frame of the look-ahead. */
+/* Feed the oldest frame of the look-ahead (as tt_tracker_feed(), with the
+ * key the look-ahead built). */
 static void ahead_feed_oldest(struct tt_tracker *tr)
 {
 	const struct ahead *a = ahead_at(tr, tr->ahead_out++);
 
-	feed(tr, a->r, a->r == TT_DEC_OK ? &a->pkt : NULL, a->pkt.ts,
-	     ahead_is_segment(a) ? &a->k : NULL);
+	feed_time(tr, a->r, a->pkt.ts);
+	if (a->r != TT_DEC_OK)
+		return;
+	if (a->pkt.is_icmp_error) {
+		handle_icmp(tr, &a->pkt);
+		return;
+	}
+	feed_segment(tr, &a->pkt, &a->k);
 }
 
 /* A segment whose index slots were prefetched frames ago: its record (the
@@ -1678,6 +1700,7 @@ void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)
 		return;
 	if (now > tr->now)
 		tr->now = now;
+	tr->ev.by_segment = false;
 	expire(tr, tr->now);
 	write_due(tr, tr->now - tr->grace);
 }
@@ -1713,6 +1736,7 @@ void tt_tracker_finish(struct tt_tracker *tr)
 	struct tt_conn **list;
 
 	tt_tracker_ahead_flush(tr);
+	tr->ev.by_segment = false;
 	bound = tt_flow_used_bound(tr->flows);
 	end = tr->stats.last_ts;
 
