@@ -615,18 +615,42 @@ static inline TT_ALWAYS_INLINE void tcp_options(struct tt_cur c, struct tt_tcp_o
 	}
 }
 
-/* The fixed TCP header at h (20 bytes, checked by the caller), but for the data offset. */
+/* Two big-endian 16-bit fields at p, as the same two fields lie in memory in
+ * host order: one load and one store for both. */
+static inline uint32_t be16_pair_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap32(v);  /* first << 16 | second */
+	v = v >> 16 | v << 16;     /* the first in the low half, first in memory */
+#endif
+	return v;
+}
+
+/* The fixed TCP header at h (20 bytes, checked by the caller), but for the
+ * data offset.  Fields that lie side by side in both are read in pairs. */
 static inline TT_ALWAYS_INLINE void tcp_fixed(const uint8_t *h, struct tt_packet *out)
 {
-	out->sport = be16_at(h);
-	out->dport = be16_at(h + 2);
+	/* Byte 12's low bit is AE (formerly NS, RFC 3540); byte 13 holds CWR..FIN:
+	 * the flags are the first field's low 9 bits, the window all the second. */
+	static const uint16_t flags_mask[2] = {0x1ff, 0xffff};
+	uint32_t ports = be16_pair_at(h), flags_win = be16_pair_at(h + 12),
+	         sum_urp = be16_pair_at(h + 16), mask;
+
+	memcpy(&mask, flags_mask, 4);
+	flags_win &= mask;
+
+	_Static_assert(offsetof(struct tt_packet, dport) == offsetof(struct tt_packet, sport) + 2 &&
+	                   offsetof(struct tt_packet, win) == offsetof(struct tt_packet, flags) + 2 &&
+	                   offsetof(struct tt_packet, urp) == offsetof(struct tt_packet, checksum) + 2,
+	               "the pairs lie side by side, in the header's order");
+	memcpy(&out->sport, &ports, 4);
 	out->seq = be32_at(h + 4);
 	out->ack = be32_at(h + 8);
-	/* Byte 12's low bit is AE (formerly NS, RFC 3540); byte 13 holds CWR..FIN. */
-	out->flags = (uint16_t)((unsigned)h[13] | ((unsigned)h[12] & 0x01) << 8);
-	out->win = be16_at(h + 14);
-	out->checksum = be16_at(h + 16);
-	out->urp = be16_at(h + 18);
+	memcpy(&out->flags, &flags_win, 4);
+	memcpy(&out->checksum, &sum_urp, 4);
 }
 
 /* TCP header, RFC 9293 §3.1, at the start of ip->c. */

@@ -96,10 +96,11 @@ struct tt_packet {
 	uint16_t sport, dport;
 
 	uint32_t seq, ack;
+	/* (sport to urp in the header's order: the decoder reads them in pairs) */
 	uint16_t flags;          /* TT_TH_* */
 	uint16_t win;            /* raw (unscaled) window */
-	uint16_t urp;
 	uint16_t checksum;
+	uint16_t urp;
 	uint8_t hdr_len;         /* TCP header length in bytes (data offset * 4) */
 	struct tt_tcp_opts opts;
 
