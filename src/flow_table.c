@@ -269,9 +269,11 @@ bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t
 	return swapped;
 }
 
-bool tt_flow_key_make_hash(const struct tt_flow_table *t, struct tt_flow_key *key,
-                           uint32_t *hash, uint8_t ip_version, const uint8_t src[16],
-                           uint16_t sport, const uint8_t dst[16], uint16_t dport)
+static inline TT_ALWAYS_INLINE bool key_make_hash(const struct tt_flow_table *t,
+                                                  struct tt_flow_key *key, uint32_t *hash,
+                                                  uint8_t ip_version, const uint8_t src[16],
+                                                  uint16_t sport, const uint8_t dst[16],
+                                                  uint16_t dport)
 {
 	struct key_words k;
 	bool swapped = key_words(&k, ip_version, src, sport, dst, dport);
@@ -279,6 +281,26 @@ bool tt_flow_key_make_hash(const struct tt_flow_table *t, struct tt_flow_key *ke
 	key_store(key, &k);
 	*hash = hash_words(t->seed, k.w0, k.w1, k.w2, k.w3, k.w4);
 	return swapped;
+}
+
+/* An IPv6 key, out of line: the IPv4 key is then built in the registers a
+ * call may use without saving any. */
+static __attribute__((noinline)) bool key_make_hash_v6(const struct tt_flow_table *t,
+                                                      struct tt_flow_key *key, uint32_t *hash,
+                                                      uint8_t ip_version, const uint8_t src[16],
+                                                      uint16_t sport, const uint8_t dst[16],
+                                                      uint16_t dport)
+{
+	return key_make_hash(t, key, hash, ip_version, src, sport, dst, dport);
+}
+
+bool tt_flow_key_make_hash(const struct tt_flow_table *t, struct tt_flow_key *key,
+                           uint32_t *hash, uint8_t ip_version, const uint8_t src[16],
+                           uint16_t sport, const uint8_t dst[16], uint16_t dport)
+{
+	if (ip_version != 4)
+		return key_make_hash_v6(t, key, hash, ip_version, src, sport, dst, dport);
+	return key_make_hash(t, key, hash, 4, src, sport, dst, dport);
 }
 
 int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t elem_size,
