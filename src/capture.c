@@ -207,16 +207,25 @@ static __attribute__((noinline, cold)) tt_time_ns odd_time(int64_t sec, int64_t 
 	return (tt_time_ns)sec * TT_NS_PER_SEC + frac;
 }
 
-/* A record's time in nanoseconds.  With PCAP_TSTAMP_PRECISION_NANO, tv_usec
- * holds nanoseconds.  (Every second from 1970 to 2262 in one comparison;
- * odd_time() the others.) */
+/* Is the record's second one of 1970 to 2262 (one comparison), whose time
+ * plain_time() gives?  odd_time() gives the others'. */
+static inline bool plain_second(const struct pcap_pkthdr *hdr)
+{
+	return (uint64_t)(int64_t)hdr->ts.tv_sec <= (uint64_t)MAX_SECONDS;
+}
+
+/* With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds. */
+static inline tt_time_ns plain_time(const struct pcap_pkthdr *hdr)
+{
+	return (tt_time_ns)hdr->ts.tv_sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
+}
+
+/* A record's time in nanoseconds. */
 static inline tt_time_ns record_time(const struct pcap_pkthdr *hdr)
 {
-	int64_t sec = (int64_t)hdr->ts.tv_sec;
-
-	if ((uint64_t)sec <= (uint64_t)MAX_SECONDS)
-		return (tt_time_ns)sec * TT_NS_PER_SEC + (tt_time_ns)hdr->ts.tv_usec;
-	return odd_time(sec, (int64_t)hdr->ts.tv_usec);
+	if (plain_second(hdr))
+		return plain_time(hdr);
+	return odd_time((int64_t)hdr->ts.tv_sec, (int64_t)hdr->ts.tv_usec);
 }
 
 /* Bytes on the wire: never fewer than were captured. */
@@ -238,11 +247,24 @@ struct dispatch {
 	void *user;
 };
 
+/* on_packet() of a record with an odd second (see odd_time()). */
+static __attribute__((noinline, cold)) void on_odd_packet(const struct dispatch *d,
+                                                          const struct pcap_pkthdr *hdr,
+                                                          const u_char *data)
+{
+	d->fn(d->user, data, hdr->caplen, wire_len(hdr), record_time(hdr));
+}
+
+/* (Its one call is its last act, a jump: no stack frame.) */
 static void on_packet(u_char *u, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	const struct dispatch *d = (const struct dispatch *)(const void *)u;
 
-	d->fn(d->user, data, hdr->caplen, wire_len(hdr), record_time(hdr));
+	if (!plain_second(hdr)) {
+		on_odd_packet(d, hdr, data);
+		return;
+	}
+	d->fn(d->user, data, hdr->caplen, wire_len(hdr), plain_time(hdr));
 }
 
 static int read_error(struct tt_capture *cap, char *errbuf)
