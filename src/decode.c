@@ -850,50 +850,17 @@ static enum tt_decode_result ip_layers(struct tt_cur c, uint32_t wire_left, uint
 }
 
 /*
- * The frames most captures are made of: Ethernet II with at most one 802.1Q
- * tag; IPv4 without options or fragmentation, or IPv6 without extension
- * headers, with a plausible length; TCP with its header and options captured,
- * the options absent or NOP, NOP, timestamp (what Linux sends on an
- * established connection).  Read straight from the bytes after a few length
- * checks, where the general path below steps a cursor through every field;
- * its result is the same (a unit test and the decoder's fuzz harness compare
- * the two).  @return false to take the general path: anything else, or any
- * doubt.
+ * fast_eth_ip_tcp() from the IP header's length on: iph is IP4_HDR_LEN or
+ * IP6_HDR_LEN, a constant in each of the two copies (the lengths then take no
+ * registers); tot is the IP length, header included.
  */
-static bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
-                            struct tt_packet *out)
+static inline TT_ALWAYS_INLINE bool fast_ip_tcp(const uint8_t *ip, uint32_t iph, uint32_t tot,
+                                                uint32_t ip_cap, uint32_t wire_left,
+                                                struct tt_packet *out)
 {
-	uint32_t l2 = ETH_ADDRS_LEN + 2, iph, tot, hlen, wire_left, ip_cap;
-	const uint8_t *ip, *th;
-	uint16_t type;
+	const uint8_t *th = ip + iph;
+	uint32_t hlen = (uint32_t)(th[12] >> 4) * 4;
 
-	if (cap < l2 + IP4_HDR_LEN + TCP_HDR_LEN)
-		return false;
-	type = be16_at(d + ETH_ADDRS_LEN);
-	if (type == ETHERTYPE_8021Q) { /* one tag: its TCI, then the ethertype */
-		type = be16_at(d + l2 + VLAN_TCI_LEN);
-		l2 += VLAN_TCI_LEN + 2;
-	}
-	ip = d + l2;
-	ip_cap = cap - l2;
-	wire_left = (wire_len > cap ? wire_len : cap) - l2;
-	if (type == ETHERTYPE_IPV4) {
-		if (ip_cap < IP4_HDR_LEN + TCP_HDR_LEN || ip[0] != 0x45 || ip[9] != PROTO_TCP ||
-		    (be16_at(ip + 6) & IP4_OFFMASK) != 0)
-			return false;
-		iph = IP4_HDR_LEN;
-		tot = be16_at(ip + 2);
-	} else if (type == ETHERTYPE_IPV6) {
-		if (ip_cap < IP6_HDR_LEN + TCP_HDR_LEN || ip[0] >> 4 != 6 || ip[6] != PROTO_TCP ||
-		    be16_at(ip + 4) == 0)
-			return false;
-		iph = IP6_HDR_LEN;
-		tot = IP6_HDR_LEN + (uint32_t)be16_at(ip + 4);
-	} else {
-		return false;
-	}
-	th = ip + iph;
-	hlen = (uint32_t)(th[12] >> 4) * 4;
 	/* (an IP length of 0 or past the frame, a TCP header past the IP length
 	 * or cut by the snaplen: the general path says what they are) */
 	if (tot < iph + TCP_HDR_LEN || tot > wire_left || hlen < TCP_HDR_LEN ||
@@ -920,6 +887,50 @@ static bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
 	/* (Last: nothing is kept in registers across a walk of the options.) */
 	tcp_options(tt_cur_make(th + TCP_HDR_LEN, hlen - TCP_HDR_LEN), &out->opts);
 	return true;
+}
+
+/*
+ * The frames most captures are made of: Ethernet II with at most one 802.1Q
+ * tag; IPv4 without options or fragmentation, or IPv6 without extension
+ * headers, with a plausible length; TCP with its header and options captured,
+ * the options absent or NOP, NOP, timestamp (what Linux sends on an
+ * established connection).  Read straight from the bytes after a few length
+ * checks, where the general path below steps a cursor through every field;
+ * its result is the same (a unit test and the decoder's fuzz harness compare
+ * the two).  @return false to take the general path: anything else, or any
+ * doubt.
+ */
+static bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
+                            struct tt_packet *out)
+{
+	uint32_t l2 = ETH_ADDRS_LEN + 2, wire_left, ip_cap;
+	const uint8_t *ip;
+	uint16_t type;
+
+	if (cap < l2 + IP4_HDR_LEN + TCP_HDR_LEN)
+		return false;
+	type = be16_at(d + ETH_ADDRS_LEN);
+	if (type == ETHERTYPE_8021Q) { /* one tag: its TCI, then the ethertype */
+		type = be16_at(d + l2 + VLAN_TCI_LEN);
+		l2 += VLAN_TCI_LEN + 2;
+	}
+	ip = d + l2;
+	ip_cap = cap - l2;
+	wire_left = (wire_len > cap ? wire_len : cap) - l2;
+	if (type == ETHERTYPE_IPV4) {
+		if (ip_cap < IP4_HDR_LEN + TCP_HDR_LEN || ip[0] != 0x45 || ip[9] != PROTO_TCP ||
+		    (be16_at(ip + 6) & IP4_OFFMASK) != 0)
+			return false;
+		return fast_ip_tcp(ip, IP4_HDR_LEN, be16_at(ip + 2), ip_cap, wire_left, out);
+	}
+	if (type == ETHERTYPE_IPV6) {
+		if (ip_cap < IP6_HDR_LEN + TCP_HDR_LEN || ip[0] >> 4 != 6 || ip[6] != PROTO_TCP ||
+		    be16_at(ip + 4) == 0)
+			return false;
+		return fast_ip_tcp(ip, IP6_HDR_LEN, IP6_HDR_LEN + (uint32_t)be16_at(ip + 4), ip_cap,
+		                   wire_left, out);
+	}
+	return false;
 }
 
 /* The general path: every link type, tunnel, extension header and error.
