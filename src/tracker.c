@@ -1580,11 +1580,19 @@ static inline TT_ALWAYS_INLINE void feed_segment(struct tt_tracker *tr,
 {
 	struct tt_stats *st = &tr->stats;
 
+	uint16_t bad_cut; /* opts.bad and opts.truncated, side by side: one test for both */
+
+	_Static_assert(offsetof(struct tt_tcp_opts, truncated) ==
+	                   offsetof(struct tt_tcp_opts, bad) + 1,
+	               "truncated follows bad");
+	memcpy(&bad_cut, &pkt->opts.bad, 2);
 	st->tcp_segments++;
-	if (pkt->opts.bad && !pkt->opts.truncated)
-		st->bad_tcp_options++;
-	if (pkt->opts.truncated)
-		st->tcp_options_cut++;
+	if (bad_cut != 0) {
+		if (pkt->opts.bad && !pkt->opts.truncated)
+			st->bad_tcp_options++;
+		if (pkt->opts.truncated)
+			st->tcp_options_cut++;
+	}
 	if (pkt->ip_len_clamped)
 		st->ip_length_clamped++;
 	tr->ev.by_segment = true;
