@@ -1536,11 +1536,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	maybe_end(tr, c, p->ts, false);
 }
 
-/*
- * A frame's time and counts, and what comes due by its time: timers that
- * fire, records written.  Events from here on are no segment's until
- * feed_segment() says so (and stay its own until the next frame's time).
- */
+/* A frame's counts and time. */
 static inline TT_ALWAYS_INLINE void feed_time(struct tt_tracker *tr, enum tt_decode_result r,
                                               tt_time_ns ts)
 {
@@ -1566,6 +1562,20 @@ static inline TT_ALWAYS_INLINE void feed_time(struct tt_tracker *tr, enum tt_dec
 		if (ts < st->first_ts)
 			st->first_ts = ts;
 	}
+}
+
+/* Does anything come due by now: a timer that fires (expire()'s test), a
+ * record to write (write_due()'s)?  Most frames find nothing. */
+static inline bool feed_is_due(const struct tt_tracker *tr)
+{
+	return tr->now >= tr->wake || tr->now - tr->grace >= tr->pend_due;
+}
+
+/* What comes due by now: timers that fire, records written.  Events from
+ * here on are no segment's until feed_segment() says so (and stay its own
+ * until the next frame's time). */
+static void feed_due(struct tt_tracker *tr)
+{
 	tr->ev.by_segment = false;
 	expire(tr, tr->now);
 	/* Write what ended long enough ago for its strays to have come. */
@@ -1606,6 +1616,7 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
 
 	tt_tracker_ahead_flush(tr);
 	feed_time(tr, r, ts);
+	feed_due(tr);
 	if (r != TT_DEC_OK || pkt == NULL)
 		return;
 	if (pkt->is_icmp_error) {
@@ -1628,20 +1639,40 @@ static bool ahead_is_segment(const struct ahead *a)
 	return a->r == TT_DEC_OK && !a->pkt.is_icmp_error;
 }
 
-/* Feed the oldest frame of the look-ahead (as tt_tracker_feed(), with the
- * key the look-ahead built). */
+/* A look-ahead frame whose time has been fed: its segment, with the key the
+ * look-ahead built, or its ICMP error. */
+static inline TT_ALWAYS_INLINE void ahead_feed_packet(struct tt_tracker *tr,
+                                                      const struct ahead *a)
+{
+	if (a->r != TT_DEC_OK)
+		return;
+	if (a->pkt.is_icmp_error) {
+		tr->ev.by_segment = false;
+		handle_icmp(tr, &a->pkt);
+		return;
+	}
+	feed_segment(tr, &a->pkt, &a->k);
+}
+
+/* ahead_feed_oldest() of a frame by whose time something comes due. */
+static __attribute__((noinline)) void ahead_feed_due(struct tt_tracker *tr, const struct ahead *a)
+{
+	feed_due(tr);
+	ahead_feed_packet(tr, a);
+}
+
+/* Feed the oldest frame of the look-ahead, as tt_tracker_feed() would.  (Its
+ * only calls are its last acts, jumps: it keeps no registers.) */
 static void ahead_feed_oldest(struct tt_tracker *tr)
 {
 	const struct ahead *a = ahead_at(tr, tr->ahead_out++);
 
 	feed_time(tr, a->r, a->pkt.ts);
-	if (a->r != TT_DEC_OK)
-		return;
-	if (a->pkt.is_icmp_error) {
-		handle_icmp(tr, &a->pkt);
+	if (feed_is_due(tr)) {
+		ahead_feed_due(tr, a);
 		return;
 	}
-	feed_segment(tr, &a->pkt, &a->k);
+	ahead_feed_packet(tr, a);
 }
 
 /* A segment whose index slots were prefetched frames ago: its record (the
