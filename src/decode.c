@@ -989,8 +989,12 @@ __attribute__((noinline)) enum tt_decode_result tt_decode(int dlt, const uint8_t
 	out->ts = ts;
 	out->caplen = caplen;
 	out->wire_len = wire_len;
-	if (dlt == TT_DLT_EN10MB && fast_eth_ip_tcp(data, cap, wire_len, out))
-		return TT_DEC_OK;
+	if (dlt == TT_DLT_EN10MB) {
+		if (fast_eth_ip_tcp(data, cap, wire_len, out))
+			return TT_DEC_OK;
+		/* (the link type a constant: one register fewer kept for this) */
+		return decode_general(TT_DLT_EN10MB, data, cap, out);
+	}
 	return decode_general(dlt, data, cap, out);
 }
 
