@@ -84,9 +84,9 @@ static void run(struct tt_capture *cap, struct sinks *s)
 			s->at.at = raw.ts + TT_NS_PER_SEC / 20; /* --at +0.05 */
 		n++;
 		if (n % 7 != 0) { /* through the look-ahead, as main.c feeds; mixed with direct feeds */
-			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts,
-			              tt_tracker_ahead_slot(tr));
-			tt_tracker_ahead_push(tr, r);
+			struct tt_packet *slot = tt_tracker_ahead_slot(tr);
+			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, slot);
+			tt_tracker_ahead_push(tr, slot, r);
 		} else {
 			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);
 			tt_tracker_feed(tr, r, r == TT_DEC_OK ? &pkt : NULL, raw.ts);

@@ -460,10 +460,10 @@ static void feed_ahead(void *user, const uint8_t *data, uint32_t caplen, uint32_
                        tt_time_ns ts)
 {
 	struct run *run = user;
-	enum tt_decode_result r;
+	struct tt_packet *slot = tt_tracker_ahead_slot(run->tr);
+	enum tt_decode_result r = tt_decode(run->dlt, data, caplen, wire_len, ts, slot);
 
-	r = tt_decode(run->dlt, data, caplen, wire_len, ts, tt_tracker_ahead_slot(run->tr));
-	tt_tracker_ahead_push(run->tr, r);
+	tt_tracker_ahead_push(run->tr, slot, r);
 }
 
 /* One frame, with --at +SECONDS still waiting for the first frame's time or

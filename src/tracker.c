@@ -1589,7 +1589,6 @@ static inline TT_ALWAYS_INLINE void feed_segment(struct tt_tracker *tr,
                                                  const struct seg_key *k)
 {
 	struct tt_stats *st = &tr->stats;
-
 	uint16_t bad_cut; /* opts.bad and opts.truncated, side by side: one test for both */
 
 	_Static_assert(offsetof(struct tt_tcp_opts, truncated) ==
@@ -1701,10 +1700,15 @@ struct tt_packet *tt_tracker_ahead_slot(struct tt_tracker *tr)
 	return &ahead_at(tr, tr->ahead_in)->pkt;
 }
 
-void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r)
+void tt_tracker_ahead_push(struct tt_tracker *tr, struct tt_packet *slot,
+                           enum tt_decode_result r)
 {
 	uint32_t in = tr->ahead_in;
-	struct ahead *a = ahead_at(tr, in);
+	/* (the caller's slot, at hand: its frame's place is not worked out again) */
+	struct ahead *a = (struct ahead *)(void *)slot;
+
+	_Static_assert(offsetof(struct ahead, pkt) == 0, "a frame's place is its packet's");
+	assert(slot == &ahead_at(tr, in)->pkt);
 
 	a->r = r;
 	if (r == TT_DEC_OK)

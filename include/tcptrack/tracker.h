@@ -290,15 +290,17 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
  *
  * tt_tracker_ahead_slot() gives where to decode the next frame (its payload
  * pointer is cleared: the reader's buffer is not kept); tt_tracker_ahead_push()
- * takes it with its decode result.  The frame's time is the slot's ts, which
- * tt_decode() sets whatever the result.  tt_tracker_ahead_flush() feeds
- * every frame waiting; tt_tracker_feed(), tt_tracker_advance(),
- * tt_tracker_foreach_open() and tt_tracker_finish() do so first.
+ * takes it back (the same pointer) with its decode result.  The frame's time is
+ * the slot's ts, which tt_decode() sets whatever the result.
+ * tt_tracker_ahead_flush() feeds every frame waiting; tt_tracker_feed(),
+ * tt_tracker_advance(), tt_tracker_foreach_open() and tt_tracker_finish() do
+ * so first.
  */
 #define TT_TRACKER_LOOKAHEAD 5
 #define TT_TRACKER_PEEK_LAG 2
 struct tt_packet *tt_tracker_ahead_slot(struct tt_tracker *tr);
-void tt_tracker_ahead_push(struct tt_tracker *tr, enum tt_decode_result r);
+void tt_tracker_ahead_push(struct tt_tracker *tr, struct tt_packet *slot,
+                           enum tt_decode_result r);
 void tt_tracker_ahead_flush(struct tt_tracker *tr);
 
 /**

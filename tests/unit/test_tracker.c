@@ -98,7 +98,7 @@ static void feed_frame(enum tt_decode_result r, const struct tt_packet *p, tt_ti
 		else
 			memset(slot, 0xa5, sizeof(*slot)); /* not read: the frame is not TCP */
 		slot->ts = ts; /* (as tt_decode() sets it, whatever the result) */
-		tt_tracker_ahead_push(tr, r);
+		tt_tracker_ahead_push(tr, slot, r);
 	} else {
 		tt_tracker_feed(tr, r, p, ts);
 	}
