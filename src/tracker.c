@@ -165,6 +165,15 @@ static void emit_segment(struct tt_tracker *tr, const struct tt_conn *c, enum tt
 	}
 }
 
+/* TT_EVT_ANOMALY for each of a segment's anomalies, lowest bit first. */
+static inline void emit_anomalies(struct tt_tracker *tr, const struct tt_conn *c,
+                                  enum tt_endpoint se, const struct tt_packet *p, uint32_t anomalies)
+{
+	for (uint32_t m = anomalies; m != 0; m &= m - 1)
+		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
+		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
+}
+
 /*
  * Every timer is armed through these two: tr->wake stays a lower bound of the
  * earliest deadline on any list, so that expire() costs one comparison for a
@@ -1293,9 +1302,7 @@ static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoi
 	c->strays++;
 	tt_analysis_segment(&tr->slabs, &c->rt, NULL, (int)se, &c->dir[se], &c->dir[!se], p,
 	                    ooo_threshold(c), &info);
-	for (uint32_t m = info.anomalies; m != 0; m &= m - 1) /* each bit set, lowest first */
-		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
-		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
+	emit_anomalies(tr, c, se, p, info.anomalies);
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
@@ -1470,6 +1477,17 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	steady = (p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) == TT_TH_ACK &&
 	         c->state[se] == TT_TCP_ESTABLISHED && c->state[re] == TT_TCP_ESTABLISHED &&
 	         !c->dir[re].has_fin && c->fin_pending == 0 && c->est_provisional == 0;
+	if (steady && c->hs_ack) {
+		/* The handshake's acknowledgement seen before: nothing below
+		 * changes (no FIN, no SYN to acknowledge, the handshake's inputs
+		 * as they were when it was last worked out), no TIME_WAIT timer
+		 * to cancel (one is cancelled when its TIME_WAIT is left),
+		 * nothing ends. */
+		assert(c->node.tmr_list != TW_LIST);
+		emit_anomalies(tr, c, se, p, info.anomalies);
+		emit_segment(tr, c, se, p, info.anomalies, false);
+		return;
+	}
 	f.acks_peer_syn = ack && !(steady && c->hs_ack) && c->dir[re].has_isn &&
 	                  acks_beyond(&c->dir[re], &c->dir[se], p, c->dir[re].isn);
 	f.acks_peer_fin = ack && c->dir[re].has_fin && acks_beyond(&c->dir[re], &c->dir[se], p,
@@ -1493,10 +1511,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	if (f.fin_is_new && !(c->dir[re].has_fin && f.acks_peer_fin))
 		c->fin_first |= (uint8_t)(1u << se);
 
-	for (uint32_t m = info.anomalies; m != 0; m &= m - 1) /* each bit set, lowest first */
-		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
-		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
-
+	emit_anomalies(tr, c, se, p, info.anomalies);
 	if (steady) {
 		/* Both ESTABLISHED, and they stay so: no TIME_WAIT timer to cancel
 		 * (one is cancelled when its TIME_WAIT is left), nothing ends. */
