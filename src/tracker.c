@@ -1317,6 +1317,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	bool syn = (p->flags & TT_TH_SYN) != 0, ack = (p->flags & TT_TH_ACK) != 0;
 	bool pure_syn = syn && !ack && !(p->flags & TT_TH_RST);
 	enum tt_endpoint se, re;
+	struct tt_dir *sd, *rd;      /* the sender's direction, the receiver's */
 	struct tt_seg_facts f;
 	struct tt_seg_info info;
 	struct tt_tcp_events sev, rev;
@@ -1460,9 +1461,11 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 			     "rst_ignored");
 		}
 	}
-	had_ack = c->dir[se].has_ack;
-	ack_before = tt_dir_ack_max(&c->dir[se]);
-	tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, &c->dir[se], &c->dir[re], p,
+	sd = &c->dir[se];
+	rd = &c->dir[re];
+	had_ack = sd->has_ack;
+	ack_before = tt_dir_ack_max(sd);
+	tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, sd, rd, p,
 	                    ooo_threshold(c), &info);
 	if (!f.rst_rejected)
 		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
@@ -1471,12 +1474,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	/* The steady state: both ESTABLISHED, a segment with ACK and no SYN, FIN
 	 * or RST, no FIN of the receiver's to acknowledge and nothing provisional
 	 * or in flight.  All it can tell the machines is that the SYNs were
-	 * acknowledged, which moves neither: the events are not worked out (and
-	 * once the handshake is complete, whether it acknowledges the SYN is not
-	 * asked). */
+	 * acknowledged, which moves neither: the events are not worked out. */
 	steady = (p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) == TT_TH_ACK &&
 	         c->state[se] == TT_TCP_ESTABLISHED && c->state[re] == TT_TCP_ESTABLISHED &&
-	         !c->dir[re].has_fin && c->fin_pending == 0 && c->est_provisional == 0;
+	         !rd->has_fin && c->fin_pending == 0 && c->est_provisional == 0;
 	if (steady && c->hs_ack) {
 		/* The handshake's acknowledgement seen before: nothing below
 		 * changes (no FIN, no SYN to acknowledge, the handshake's inputs
@@ -1488,12 +1489,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		emit_segment(tr, c, se, p, info.anomalies, false);
 		return;
 	}
-	f.acks_peer_syn = ack && !(steady && c->hs_ack) && c->dir[re].has_isn &&
-	                  acks_beyond(&c->dir[re], &c->dir[se], p, c->dir[re].isn);
-	f.acks_peer_fin = ack && c->dir[re].has_fin && acks_beyond(&c->dir[re], &c->dir[se], p,
-	                                                            c->dir[re].fin_seq);
+	f.acks_peer_syn = ack && rd->has_isn && acks_beyond(rd, sd, p, rd->isn);
+	f.acks_peer_fin = ack && rd->has_fin && acks_beyond(rd, sd, p, rd->fin_seq);
 	/* The sender's first FIN, even when it re-sends data along with it. */
-	f.fin_is_new = (p->flags & TT_TH_FIN) && tt_dir_fins(&c->dir[se]) == 1;
+	f.fin_is_new = (p->flags & TT_TH_FIN) && tt_dir_fins(sd) == 1;
 	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen && !c->hs_ack) {
 		c->hs_ack = true;
 		if (c->has_rtt_server && p->ts >= RT_GET(c, TT_RT_SYNACK_LAST)) {
@@ -1508,7 +1507,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		                         : !c->syn_seen ? TT_HS_NONE
 		                         : !c->synack_seen ? TT_HS_SYN
 		                         : c->hs_ack ? TT_HS_COMPLETE : TT_HS_SYN_SYNACK);
-	if (f.fin_is_new && !(c->dir[re].has_fin && f.acks_peer_fin))
+	if (f.fin_is_new && !(rd->has_fin && f.acks_peer_fin))
 		c->fin_first |= (uint8_t)(1u << se);
 
 	emit_anomalies(tr, c, se, p, info.anomalies);
@@ -1535,7 +1534,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		sev.n = 0;
 	}
 	apply_events_in(tr, c, se, &sev, p->ts);
-	if (syn && !ack && c->dir[re].has_isn && !c->dir[re].sent_synack) {
+	if (syn && !ack && rd->has_isn && !rd->sent_synack) {
 		/* Simultaneous open seen from the middle: the peer's SYN was
 		 * captured first, but this endpoint sent a SYN, not a SYN,ACK, so
 		 * the peer's SYN was still in flight; it arrives now (RFC 9293
