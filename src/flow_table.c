@@ -408,8 +408,10 @@ void *tt_flow_lookup_hint(struct tt_flow_table *t, const void *hint,
 {
 	const struct tt_flow_node *h = hint;
 
+	/* The hint is the table's own record, named by tt_flow_peek() as const:
+	 * returned as it is, not looked up again by its index. */
 	if (h != NULL && h->in_use && key_eq(&h->key, key))
-		return node_at(t, h->self);
+		return (void *)(uintptr_t)h;
 	return tt_flow_lookup(t, key, hash);
 }
 
