@@ -1827,13 +1827,11 @@ void tt_tracker_finish(struct tt_tracker *tr)
 			write_record(tr, list[i]);
 		free(list);
 	}
+	/* Every record is written: they stay in the table, which
+	 * tt_tracker_free() frees with their side blocks (removing each, its
+	 * index slot and its timer, was work for nothing at the end). */
 	tr->pend_n = 0;
 	tr->pend_due = INT64_MAX;
-	for (uint32_t i = 0; i < bound; i++) {
-		struct tt_conn *c = tt_flow_at(tr->flows, i);
-		if (c != NULL)
-			drop_record(tr, c, tt_flow_hash(tr->flows, &c->node.key));
-	}
 }
 
 /* ---- derived facts --------------------------------------------------------- */
