@@ -1325,7 +1325,46 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	uint64_t ack_before;
 	struct tt_rt_stamp *now = &tr->stamp;
 
-	if (c != NULL) {
+	if (c == NULL) {
+		struct tt_tw *w = tt_flow_lookup(tr->tws, key, hash);
+		uint32_t inc = 1;
+		bool reuse = false;
+		if (w != NULL) {
+			enum tt_endpoint ep = (uint8_t)swapped == w->client_slot ? TT_CLIENT : TT_SERVER;
+			bool same_syn = ep == TT_CLIENT && (w->flags & TWF_ISN) && p->seq == w->client_isn;
+			if (!pure_syn || same_syn) {
+				tr->stats.strays++;
+				if ((p->flags & TT_TH_RST) && (w->flags & TWF_RST) &&
+				    w->state[!ep] == TT_TCP_TIME_WAIT && p->seq == w->rst_seq &&
+				    w->node.tmr_list == TW_LIST) {
+					/* TIME_WAIT assassinated (RFC 1337): over now,
+					 * and without TIME_WAIT's protection. */
+					struct tt_conn *v = view_of(tr, key, w->id, w->incarnation,
+					                            w->client_slot, w->state);
+					view_leave(tr, v, !ep, p->ts);
+					w->state[!ep] = TT_TCP_CLOSED;
+					if (w->state[0] != TT_TCP_TIME_WAIT && w->state[1] != TT_TCP_TIME_WAIT)
+						timer_insert(tr, tr->tws, w, DONE_LIST,
+						                     p->ts + 2 * tr->cfg.msl);
+					return;
+				}
+				if ((p->flags & TT_TH_FIN) && w->state[!ep] == TT_TCP_TIME_WAIT &&
+				    w->node.tmr_list == TW_LIST && p->ts + 2 * tr->cfg.msl > w->node.deadline)
+					timer_insert(tr, tr->tws, w, TW_LIST, p->ts + 2 * tr->cfg.msl);
+				return;
+			}
+			/* A new connect() takes the 4-tuple over: what is left in
+			 * TIME_WAIT leaves it now. */
+			struct tt_conn *v = view_of(tr, key, w->id, w->incarnation, w->client_slot,
+			                            w->state);
+			view_leave_time_wait(tr, v, TT_CLIENT, p->ts, p->ts);
+			inc = w->incarnation + 1;
+			reuse = !(w->flags & TWF_PROTECTED);
+			tt_flow_remove(tr->tws, w);
+		}
+		c = new_conn(tr, key, hash, swapped, p, inc, reuse);
+	} else if (c->emitted || c->held || pure_syn) {
+		/* (A record not over takes any segment but a SYN alone.) */
 		enum tt_endpoint ep = endpoint_of(c, swapped);
 		bool over = c->emitted || c->held;
 		bool same_syn = ep == TT_CLIENT && c->dir[TT_CLIENT].has_isn &&
@@ -1367,44 +1406,6 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 			remove_conn(tr, c, p->ts);
 			c = new_conn(tr, key, hash, swapped, p, inc, reuse);
 		}
-	} else {
-		struct tt_tw *w = tt_flow_lookup(tr->tws, key, hash);
-		uint32_t inc = 1;
-		bool reuse = false;
-		if (w != NULL) {
-			enum tt_endpoint ep = (uint8_t)swapped == w->client_slot ? TT_CLIENT : TT_SERVER;
-			bool same_syn = ep == TT_CLIENT && (w->flags & TWF_ISN) && p->seq == w->client_isn;
-			if (!pure_syn || same_syn) {
-				tr->stats.strays++;
-				if ((p->flags & TT_TH_RST) && (w->flags & TWF_RST) &&
-				    w->state[!ep] == TT_TCP_TIME_WAIT && p->seq == w->rst_seq &&
-				    w->node.tmr_list == TW_LIST) {
-					/* TIME_WAIT assassinated (RFC 1337): over now,
-					 * and without TIME_WAIT's protection. */
-					struct tt_conn *v = view_of(tr, key, w->id, w->incarnation,
-					                            w->client_slot, w->state);
-					view_leave(tr, v, !ep, p->ts);
-					w->state[!ep] = TT_TCP_CLOSED;
-					if (w->state[0] != TT_TCP_TIME_WAIT && w->state[1] != TT_TCP_TIME_WAIT)
-						timer_insert(tr, tr->tws, w, DONE_LIST,
-						                     p->ts + 2 * tr->cfg.msl);
-					return;
-				}
-				if ((p->flags & TT_TH_FIN) && w->state[!ep] == TT_TCP_TIME_WAIT &&
-				    w->node.tmr_list == TW_LIST && p->ts + 2 * tr->cfg.msl > w->node.deadline)
-					timer_insert(tr, tr->tws, w, TW_LIST, p->ts + 2 * tr->cfg.msl);
-				return;
-			}
-			/* A new connect() takes the 4-tuple over: what is left in
-			 * TIME_WAIT leaves it now. */
-			struct tt_conn *v = view_of(tr, key, w->id, w->incarnation, w->client_slot,
-			                            w->state);
-			view_leave_time_wait(tr, v, TT_CLIENT, p->ts, p->ts);
-			inc = w->incarnation + 1;
-			reuse = !(w->flags & TWF_PROTECTED);
-			tt_flow_remove(tr->tws, w);
-		}
-		c = new_conn(tr, key, hash, swapped, p, inc, reuse);
 	}
 	if (c == NULL)
 		return;
