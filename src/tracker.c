@@ -1413,8 +1413,13 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	se = endpoint_of(c, swapped);
 	re = (enum tt_endpoint)!se;
 	/* Timestamps may go backwards in a capture: first/last bound them all. */
-	*now = tt_rt_stamp(&c->rt, p->ts);
-	tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, now);
+	{
+		/* (Raised from a copy in registers: the stamp in the tracker
+		 * might alias the record, for all the compiler knows.) */
+		struct tt_rt_stamp st = tt_rt_stamp(&c->rt, p->ts);
+		*now = st;
+		tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, &st);
+	}
 	if (p->ts < c->rt.first) /* time going backwards: the times stay what they were */
 		tt_rt_rebase(&c->rt, tr->slabs.wide, p->ts);
 	tt_flow_touch(tr->flows, c);
