@@ -1314,8 +1314,11 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	uint32_t hash = k->hash;
 	bool swapped = k->swapped;
 	struct tt_conn *c = tt_flow_lookup_hint(tr->flows, k->hint, key, hash);
-	bool syn = (p->flags & TT_TH_SYN) != 0, ack = (p->flags & TT_TH_ACK) != 0;
-	bool pure_syn = syn && !ack && !(p->flags & TT_TH_RST);
+	/* The segment's flags, read once: the record's stores might alias the
+	 * packet for all the compiler knows, which would read them again. */
+	const uint16_t flags = p->flags;
+	bool syn = (flags & TT_TH_SYN) != 0, ack = (flags & TT_TH_ACK) != 0;
+	bool pure_syn = syn && !ack && !(flags & TT_TH_RST);
 	enum tt_endpoint se, re;
 	struct tt_dir *sd, *rd;      /* the sender's direction, the receiver's */
 	struct tt_seg_facts f;
@@ -1334,7 +1337,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 			bool same_syn = ep == TT_CLIENT && (w->flags & TWF_ISN) && p->seq == w->client_isn;
 			if (!pure_syn || same_syn) {
 				tr->stats.strays++;
-				if ((p->flags & TT_TH_RST) && (w->flags & TWF_RST) &&
+				if ((flags & TT_TH_RST) && (w->flags & TWF_RST) &&
 				    w->state[!ep] == TT_TCP_TIME_WAIT && p->seq == w->rst_seq &&
 				    w->node.tmr_list == TW_LIST) {
 					/* TIME_WAIT assassinated (RFC 1337): over now,
@@ -1348,7 +1351,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 						                     p->ts + 2 * tr->cfg.msl);
 					return;
 				}
-				if ((p->flags & TT_TH_FIN) && w->state[!ep] == TT_TCP_TIME_WAIT &&
+				if ((flags & TT_TH_FIN) && w->state[!ep] == TT_TCP_TIME_WAIT &&
 				    w->node.tmr_list == TW_LIST && p->ts + 2 * tr->cfg.msl > w->node.deadline)
 					timer_insert(tr, tr->tws, w, TW_LIST, p->ts + 2 * tr->cfg.msl);
 				return;
@@ -1376,7 +1379,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 			if (!c->written)
 				count_stray(tr, c, ep, p);
 			/* The peer's FIN again: TIME_WAIT answers it and lasts 2*MSL more. */
-			if ((p->flags & TT_TH_FIN) && c->state[!ep] == TT_TCP_TIME_WAIT &&
+			if ((flags & TT_TH_FIN) && c->state[!ep] == TT_TCP_TIME_WAIT &&
 			    c->node.tmr_list == TW_LIST)
 				arm_time_wait(tr, c, (enum tt_endpoint)!ep, p->ts);
 			return;
@@ -1452,10 +1455,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		}
 	}
 
-	f.flags = p->flags;
+	f.flags = flags;
 	f.rst_acceptable = false;
 	f.rst_rejected = false;
-	if (p->flags & TT_TH_RST) {
+	if (flags & TT_TH_RST) {
 		bool judged;
 		f.rst_acceptable = rst_acceptable(c, re, p, &judged);
 		/* An RST the receiver rejects (blind, forged, out of window) tells
@@ -1481,7 +1484,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	 * or RST, no FIN of the receiver's to acknowledge and nothing provisional
 	 * or in flight.  All it can tell the machines is that the SYNs were
 	 * acknowledged, which moves neither: the events are not worked out. */
-	steady = (p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) == TT_TH_ACK &&
+	steady = (flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) == TT_TH_ACK &&
 	         c->state[se] == TT_TCP_ESTABLISHED && c->state[re] == TT_TCP_ESTABLISHED &&
 	         !rd->has_fin && c->fin_pending == 0 && c->est_provisional == 0;
 	if (steady && c->hs_ack) {
@@ -1498,7 +1501,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	f.acks_peer_syn = ack && rd->has_isn && acks_beyond(rd, sd, p, rd->isn);
 	f.acks_peer_fin = ack && rd->has_fin && acks_beyond(rd, sd, p, rd->fin_seq);
 	/* The sender's first FIN, even when it re-sends data along with it. */
-	f.fin_is_new = (p->flags & TT_TH_FIN) && tt_dir_fins(sd) == 1;
+	f.fin_is_new = (flags & TT_TH_FIN) && tt_dir_fins(sd) == 1;
 	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen && !c->hs_ack) {
 		c->hs_ack = true;
 		if (c->has_rtt_server && p->ts >= RT_GET(c, TT_RT_SYNACK_LAST)) {
