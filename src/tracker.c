@@ -1230,16 +1230,14 @@ static void imply_fin(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint
  *    look the same, hence the flag).
  * ack_before is the sender's highest acknowledgement before this segment.
  */
-static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint se,
-                              const struct tt_packet *p, bool had_ack, uint64_t ack_before)
+static __attribute__((noinline)) void imply_one_way(struct tt_tracker *tr, struct tt_conn *c,
+                                                    enum tt_endpoint se, const struct tt_packet *p,
+                                                    bool had_ack, uint64_t ack_before);
+
+static inline void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint se,
+                                     const struct tt_packet *p, bool had_ack, uint64_t ack_before)
 {
-	static const struct tt_tcp_events snd_synack = {.n = 1, .ev = {TT_EV_SND_SYNACK}};
-	static const struct tt_tcp_events rcv_synack = {.n = 1, .ev = {TT_EV_RCV_SYNACK}};
-	static const struct tt_tcp_events rcv_ack_of_syn = {.n = 1, .ev = {TT_EV_RCV_ACK_OF_SYN}};
-	enum tt_endpoint re = (enum tt_endpoint)!se;
-	struct tt_dir *peer = &c->dir[re];
-	enum tt_tcp_state s = (enum tt_tcp_state)c->state[se];
-	uint64_t arel;
+	struct tt_dir *peer = &c->dir[!se];
 
 	if (!(p->flags & TT_TH_ACK) || (p->flags & TT_TH_RST))
 		return;
@@ -1253,6 +1251,22 @@ static void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, enum tt_
 			imply_fin(tr, c, se, p);
 		return;
 	}
+	imply_one_way(tr, c, se, p, had_ack, ack_before);
+}
+
+/* imply_unseen_peer() when the peer has sent nothing captured: out of line,
+ * where the segment's frame does not carry it. */
+static void imply_one_way(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint se,
+                          const struct tt_packet *p, bool had_ack, uint64_t ack_before)
+{
+	static const struct tt_tcp_events snd_synack = {.n = 1, .ev = {TT_EV_SND_SYNACK}};
+	static const struct tt_tcp_events rcv_synack = {.n = 1, .ev = {TT_EV_RCV_SYNACK}};
+	static const struct tt_tcp_events rcv_ack_of_syn = {.n = 1, .ev = {TT_EV_RCV_ACK_OF_SYN}};
+	enum tt_endpoint re = (enum tt_endpoint)!se;
+	struct tt_dir *peer = &c->dir[re];
+	enum tt_tcp_state s = (enum tt_tcp_state)c->state[se];
+	uint64_t arel;
+
 	if (p->flags & TT_TH_SYN) {
 		/* A SYN,ACK from the server: it answers a SYN whose number it acks. */
 		if (se == TT_SERVER && !peer->has_isn) {
