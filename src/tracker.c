@@ -406,7 +406,8 @@ static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, enum tt_endp
 /* Which endpoint sent a segment whose source is key side `swapped`. */
 static inline enum tt_endpoint endpoint_of(const struct tt_conn *c, bool swapped)
 {
-	return (uint8_t)swapped == c->client_slot ? TT_CLIENT : TT_SERVER;
+	/* (The key's endpoint `swapped` is the client's when it is client_slot.) */
+	return (enum tt_endpoint)((unsigned)swapped ^ (c->client_slot & 1u));
 }
 
 static bool both_closed(const struct tt_conn *c)
