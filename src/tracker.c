@@ -167,7 +167,8 @@ static void emit_segment(struct tt_tracker *tr, const struct tt_conn *c, enum tt
 
 /* TT_EVT_ANOMALY for each of a segment's anomalies, lowest bit first. */
 static inline void emit_anomalies(struct tt_tracker *tr, const struct tt_conn *c,
-                                  enum tt_endpoint se, const struct tt_packet *p, uint32_t anomalies)
+                                  enum tt_endpoint se, const struct tt_packet *p,
+                                  uint32_t anomalies)
 {
 	for (uint32_t m = anomalies; m != 0; m &= m - 1)
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
@@ -1308,9 +1309,10 @@ static tt_time_ns ooo_threshold(const struct tt_conn *c)
 }
 
 /* A segment after the end still counts in the record's packets, bytes and
- * conditions, as in Wireshark's stream; it changes no state. */
-static void count_stray(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint se,
-                        const struct tt_packet *p)
+ * conditions, as in Wireshark's stream; it changes no state.  (Out of line:
+ * its own analysis's call need not weigh on every segment's frame.) */
+static __attribute__((noinline)) void count_stray(struct tt_tracker *tr, struct tt_conn *c,
+                                                  enum tt_endpoint se, const struct tt_packet *p)
 {
 	struct tt_seg_info info;
 
