@@ -306,6 +306,10 @@ void tt_tracker_ahead_flush(struct tt_tracker *tr);
 /**
  * End of input: every remaining record becomes final (TT_END_INPUT), in order
  * of first packet, with states as of the last packet (nothing fast-forwarded).
+ * After it the tracker takes no more frames: its records, all written, stay in
+ * its table until tt_tracker_free() (tt_tracker_foreach_open() finds none), and
+ * only its counts (tt_tracker_stats(), tt_tracker_time_wait_over()) are left
+ * to read.
  */
 void tt_tracker_finish(struct tt_tracker *tr);
 
