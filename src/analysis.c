@@ -878,7 +878,10 @@ static void keep_sack(const struct tt_dir_slabs *m, struct tt_dir *snd, const st
  * @return false (nothing done) when the segment needs the whole analysis.
  *
  * The short way is the long way with what the conditions rule out taken away:
- * no SYN, FIN or RST (so no control-flag counts, learning or FIN mark); the
+ * no SYN or RST (so no SYN or RST counts, no learning); a FIN, with its
+ * count and mark, is the one control flag it takes (the window and
+ * duplicate-ACK rules leave control segments alone, so only an ACK of bytes
+ * never captured remains possible for it: a connection's FIN,ACK); the
  * direction sent before and the segment starts at its next sequence number
  * (so no gap, fill, re-send, out-of-order, keep-alive or lost segment, and all
  * its payload is new); neither side advertises a zero window (no probe, no
@@ -895,10 +898,10 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt, const stru
 {
 	uint32_t len = p->payload_len, an = 0;
 	int64_t next, data_end;
-	bool same_ack;
+	bool same_ack, fin = (p->flags & TT_TH_FIN) != 0;
 	struct tt_rt_stamp own;
 
-	if ((p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
+	if ((p->flags & (TT_TH_SYN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
 	    p->win == 0 || !tt_dir_sent(snd) || !snd->has_base || snd->in_recovery ||
 	    p->seq != tt_dir_raw_next(snd) || (rcv->has_win && rcv->win_last_raw == 0))
 		return false;
@@ -913,18 +916,20 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt, const stru
 	}
 	ctr_add(m, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
 	same_ack = snd->has_last_ack && p->ack == snd->last_ack_raw;
-	if (len == 0) {
+	if (len > 0)
+		ctr_add(m, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
+	if (fin) {
+		/* (The window and duplicate-ACK rules leave control segments alone.) */
+	} else if (len == 0) {
 		bool same_win = snd->has_win && p->win == snd->win_last_raw;
 		if (!same_win && same_ack)
 			an |= TT_AN_BIT(TT_AN_WINDOW_UPDATE);
 		else if (same_win && same_ack)
 			an |= TT_AN_BIT((rcv->last_anomalies & TT_LAST_KEEP_ALIVE) ? TT_AN_KEEP_ALIVE_ACK
 			                                                           : TT_AN_DUP_ACK);
-	} else {
-		ctr_add(m, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
-		if (rcv->scale_known && rcv->has_win && rcv->has_last_ack &&
-		    p->seq + len == rcv->last_ack_raw + rcv->win_last)
-			an |= TT_AN_BIT(TT_AN_WINDOW_FULL);
+	} else if (rcv->scale_known && rcv->has_win && rcv->has_last_ack &&
+	           p->seq + len == rcv->last_ack_raw + rcv->win_last) {
+		an |= TT_AN_BIT(TT_AN_WINDOW_FULL);
 	}
 	if (tt_dir_sent(rcv) && acks_unseen(m, rcv, p->ack))
 		an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
@@ -934,10 +939,19 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt, const stru
 		mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
 	if (len > 0) {
 		ctr_add(m, snd, &snd->unique_lo, TT_CTR_UNIQUE, len);
-		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end);
+		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end + fin);
 		if (rcv->has_last_ack && p->seq == rcv->last_ack_raw)
 			tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now);
 		rtt_push(m->ring, snd, p, p->seq + len);
+	} else if (fin) {
+		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end + 1);
+	}
+	if (fin) { /* (the FIN takes the number after the data) */
+		if (!snd->has_fin) {
+			snd->has_fin = true;
+			snd->fin_seq = p->seq + len;
+		}
+		ctr_inc16(m, snd, &snd->fin_lo, TT_CTR_FIN);
 	}
 	rtt_acked(m, rt, !si, rcv, p);
 

@@ -563,9 +563,9 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
 /**
  * The same, always the whole way.  tt_analysis_segment() takes a short way
  * for the commonest segments (header prediction: the sender's next bytes or a
- * pure ACK, ACK alone set, no zero window advertised, not in loss recovery)
- * and must leave everything exactly as this does; a test compares them over
- * random segment streams.
+ * pure ACK, ACK alone set or ACK and FIN, no zero window advertised, not in
+ * loss recovery) and must leave everything exactly as this does; a test
+ * compares them over random segment streams.
  */
 void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
                               const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
