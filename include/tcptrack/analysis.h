@@ -363,10 +363,11 @@ struct tt_dir {
 	bool sent_synack : 1;
 	bool has_last_ack : 1, in_zero_window : 1, has_ipid : 1, in_recovery : 1;
 	bool wide_ctr : 1;          /* a counter or mark carried into the side block's hi[] */
+	unsigned rtt_head : 3, rtt_count : 4; /* the ring's oldest slot, and slots in use (in
+	                                       * one byte: an ACK updates them with byte stores) */
+	bool ext_full : 1;          /* the side block is taken: ext, not nib */
 	unsigned n_holes : 3, n_sack : 3; /* holes[] in use; SACK blocks of the last segment
 	                                   * sent (about the peer's data) */
-	unsigned rtt_head : 3, rtt_count : 4; /* the ring's oldest slot, and slots in use */
-	bool ext_full : 1;          /* the side block is taken: ext, not nib */
 	uint8_t wscale;             /* as sent in the SYN */
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
