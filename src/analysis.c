@@ -889,11 +889,14 @@ static void keep_sack(const struct tt_dir_slabs *m, struct tt_dir *snd, const st
  * recovery; payload the receiver had not
  * acknowledged already (else it is a spurious retransmission).  The helpers
  * both ways call (ACK and round-trip accounting) are always inlined: a call,
- * with the registers it saves, cost as much as their work (callgrind).
+ * with the registers it saves, cost as much as their work (callgrind).  The
+ * record's times, its two directions and the packet do not overlap (restrict):
+ * a store to one does not make the compiler load the others again.
  */
 static inline TT_ALWAYS_INLINE bool
-segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt, const struct tt_rt_stamp *now,
-                  int si, struct tt_dir *snd, struct tt_dir *rcv, const struct tt_packet *p,
+segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
+                  const struct tt_rt_stamp *now, int si, struct tt_dir *restrict snd,
+                  struct tt_dir *restrict rcv, const struct tt_packet *restrict p,
                   struct tt_seg_info *info)
 {
 	uint32_t len = p->payload_len, an = 0;
