@@ -732,14 +732,21 @@ static inline TT_ALWAYS_INLINE void rtt_acked(const struct tt_dir_slabs *m, stru
 
 /* ---- acknowledgements ---------------------------------------------------------------------- */
 
-static inline TT_ALWAYS_INLINE void account_ack(const struct tt_dir_slabs *m, struct tt_dir *snd,
-                                                struct tt_dir *rcv, uint32_t ack)
+/* An ACK number in the peer's (rcv's) sequence space, relative and signed;
+ * rcv's base is set first if it has none. */
+static inline TT_ALWAYS_INLINE int64_t ack_rel(struct tt_dir *rcv, uint32_t ack)
 {
-	uint64_t arel;
-
 	if (!rcv->has_base)
 		set_base(rcv, ack - 1); /* one-sided capture: the ack names the peer's next byte */
-	arel = tt_dir_rel_seq(rcv, ack);
+	return rel_seq(rcv, ack);
+}
+
+/* rel: the ACK's ack_rel(). */
+static inline TT_ALWAYS_INLINE void account_ack(const struct tt_dir_slabs *m, struct tt_dir *snd,
+                                                struct tt_dir *rcv, int64_t rel)
+{
+	uint64_t arel = rel < 0 ? 0 : (uint64_t)rel;
+
 	if (!snd->has_ack) {
 		mark_set(m, snd, &snd->ack_max_lo, TT_CTR_ACK_MAX, arel);
 		snd->has_ack = true;
@@ -757,12 +764,14 @@ static inline TT_ALWAYS_INLINE void account_ack(const struct tt_dir_slabs *m, st
 	}
 }
 
-/* Does this ACK cover sequence space of the peer that was never captured? */
+/* Does this ACK cover sequence space of the peer that was never captured?
+ * arel: its ack_rel(), which stays what it was (an ACK of a zero-window
+ * probe's byte moves rcv's mark to arel itself). */
 static inline TT_ALWAYS_INLINE bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv,
-                                                uint32_t ack)
+                                                int64_t arel)
 {
 	const struct tt_dir_ext *x;
-	int64_t arel = rel_seq(rcv, ack), top;
+	int64_t top;
 	uint64_t next = tt_dir_seq_next(rcv);
 	bool unseen = false;
 
@@ -900,7 +909,7 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
                   struct tt_seg_info *info)
 {
 	uint32_t len = p->payload_len, an = 0;
-	int64_t next, data_end;
+	int64_t next, data_end, arel;
 	bool same_ack, fin = (p->flags & TT_TH_FIN) != 0;
 	struct tt_rt_stamp own;
 
@@ -934,7 +943,8 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	           p->seq + len == rcv->last_ack_raw + rcv->win_last) {
 		an |= TT_AN_BIT(TT_AN_WINDOW_FULL);
 	}
-	if (tt_dir_sent(rcv) && acks_unseen(m, rcv, p->ack))
+	arel = ack_rel(rcv, p->ack); /* (worked out once for the two that need it) */
+	if (tt_dir_sent(rcv) && acks_unseen(m, rcv, arel))
 		an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
 	/* (Even without payload: after a pickup in mid-stream it may lag behind.) */
@@ -962,7 +972,7 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 		snd->dup_ack_num = 0;
 	else if ((an & TT_AN_BIT(TT_AN_DUP_ACK)) && snd->dup_ack_num < UINT16_MAX)
 		snd->dup_ack_num++;
-	account_ack(m, snd, rcv, p->ack);
+	account_ack(m, snd, rcv, arel);
 	snd->last_ack_raw = p->ack;
 	tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
 	snd->has_last_ack = true;
@@ -1066,7 +1076,7 @@ void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt
 					an |= TT_AN_BIT(TT_AN_DUP_ACK);
 			}
 		}
-		if (ackf && tt_dir_sent(rcv) && acks_unseen(m, rcv, p->ack))
+		if (ackf && tt_dir_sent(rcv) && acks_unseen(m, rcv, rel_seq(rcv, p->ack)))
 			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
 		/* Retransmission, fast, spurious, out of order. */
@@ -1166,7 +1176,7 @@ void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt
 		snd->dup_ack_num++;
 
 	if (ackf)
-		account_ack(m, snd, rcv, p->ack);
+		account_ack(m, snd, rcv, ack_rel(rcv, p->ack));
 	if (!rst) {
 		snd->last_ack_raw = p->ack;
 		tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
