@@ -29,6 +29,7 @@
 #include "tcptrack/analysis.h"
 #include "tcptrack/flow_table.h"
 
+#include <assert.h>
 #include <string.h>
 
 _Static_assert(TT_RTT_SLOTS <= 8 && (TT_RTT_SLOTS & (TT_RTT_SLOTS - 1)) == 0,
@@ -356,11 +357,11 @@ static inline void ctr_inc16(const struct tt_dir_slabs *m, struct tt_dir *d, uin
 		*lo = UINT16_MAX;
 }
 
-/* Set a sequence mark that does not fit the record's 32 bits, or of a
- * direction whose marks may have carried.  Without a side block (out of
- * memory only; d->limits says so), the carry is lost but the low bits are
- * kept: the raw sequence numbers the state machine checks stay right, while
- * comparisons with marks that did carry (the peer's ACKs) may not. */
+/* Set a sequence mark that does not fit the record's 32 bits.  Without a
+ * side block (out of memory only; d->limits says so), the carry is lost but
+ * the low bits are kept: the raw sequence numbers the state machine checks
+ * stay right, while comparisons with marks that did carry (the peer's ACKs)
+ * may not. */
 static __attribute__((noinline, cold)) void mark_wide(const struct tt_dir_slabs *m,
                                                       struct tt_dir *d, uint32_t *lo,
                                                       enum tt_dir_ctr w, uint64_t v)
@@ -374,11 +375,15 @@ static __attribute__((noinline, cold)) void mark_wide(const struct tt_dir_slabs 
 	d->wide_ctr = true;
 }
 
-/* Set sequence mark w (kept as its low 32 bits in *lo) to v. */
+/* Raise sequence mark w (kept as its low 32 bits in *lo) to v.  Marks only
+ * rise (the first ACK sets ack_max from 0; marks_reset() clears what the
+ * others carried), so a v below 2^32 was above what it held, and what it
+ * carried was 0 and stays so: the low bits are all there is to store. */
 static inline void mark_set(const struct tt_dir_slabs *m, struct tt_dir *d, uint32_t *lo,
                             enum tt_dir_ctr w, uint64_t v)
 {
-	if (v <= UINT32_MAX && !d->wide_ctr)
+	assert(v > UINT32_MAX || tt_dir_ctr(d, w, 0, 32) == 0); /* (live in test builds) */
+	if (v <= UINT32_MAX)
 		*lo = (uint32_t)v;
 	else
 		mark_wide(m, d, lo, w, v);
