@@ -995,8 +995,63 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	return true;
 }
 
-/* (What changes here for a segment segment_predicted() takes must change there too:
- * the test prediction_agrees_with_the_whole_analysis compares them.) */
+/*
+ * The short way of a direction's first segment when it is a SYN (or SYN,ACK)
+ * without payload, FIN or RST, from a direction with no side block: the
+ * whole way then learns the handshake's options and base, counts the segment
+ * and its SYN, takes its sequence number, and does the ACK and window
+ * bookkeeping; of the conditions only an ACK of bytes never captured is
+ * possible (the others need a direction that sent before, or leave control
+ * segments alone).  @return false (nothing done) for any other segment.
+ */
+static inline TT_ALWAYS_INLINE bool
+segment_first_syn(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
+                  const struct tt_rt_stamp *now, int si, struct tt_dir *restrict snd,
+                  struct tt_dir *restrict rcv, const struct tt_packet *restrict p,
+                  struct tt_seg_info *info)
+{
+	bool ackf = (p->flags & TT_TH_ACK) != 0;
+	uint32_t an = 0;
+	struct tt_rt_stamp own;
+
+	if ((p->flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST)) != TT_TH_SYN || p->payload_len != 0 ||
+	    tt_dir_sent(snd) || snd->has_isn || snd->ext_full)
+		return false;
+	ctr_add(m, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
+	ctr_inc16(m, snd, &snd->syn_lo, TT_CTR_SYN);
+	learn_syn(snd, p);
+	if (!p->opts.has_wscale) /* no scaling either way (RFC 7323 §2.2) */
+		snd->scale_known = rcv->scale_known = true;
+	mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, 1); /* the SYN's number */
+	if (ackf) {
+		snd->sent_synack = true;
+		if (tt_dir_sent(rcv) && acks_unseen(m, rcv, rel_seq(rcv, p->ack)))
+			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
+		rtt_acked(m, rt, !si, rcv, p);
+	}
+	if (now == NULL) {
+		own = stamp_far(rt, p->ts);
+		now = &own;
+	}
+	snd->dup_ack_num = 0;
+	if (ackf)
+		account_ack(m, snd, rcv, ack_rel(rcv, p->ack));
+	snd->last_ack_raw = p->ack;
+	tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
+	snd->has_last_ack = true;
+	snd->last_anomalies = 0;
+	account_window(snd, p, true);
+	keep_sack(m, snd, p);
+	learn_ipid(snd, p);
+	if (an != 0)
+		count(m, snd, an);
+	info->anomalies = an;
+	return true;
+}
+
+/* (What changes here for a segment segment_predicted() or segment_first_syn()
+ * takes must change there too: the test prediction_agrees_with_the_whole_analysis
+ * compares them.) */
 void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
                               const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
                               struct tt_dir *rcv, const struct tt_packet *p,
@@ -1208,7 +1263,8 @@ bool tt_analysis_segment_predicted(const struct tt_dir_slabs *m, struct tt_rtime
                                    struct tt_dir *rcv, const struct tt_packet *p,
                                    struct tt_seg_info *info)
 {
-	return segment_predicted(m, rt, now, si, snd, rcv, p, info);
+	return segment_predicted(m, rt, now, si, snd, rcv, p, info) ||
+	       segment_first_syn(m, rt, now, si, snd, rcv, p, info);
 }
 
 void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
@@ -1216,6 +1272,7 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
                          struct tt_dir *rcv, const struct tt_packet *p, tt_time_ns ooo_threshold,
                          struct tt_seg_info *info)
 {
-	if (!segment_predicted(m, rt, now, si, snd, rcv, p, info))
+	if (!segment_predicted(m, rt, now, si, snd, rcv, p, info) &&
+	    !segment_first_syn(m, rt, now, si, snd, rcv, p, info))
 		tt_analysis_segment_full(m, rt, now, si, snd, rcv, p, ooo_threshold, info);
 }

@@ -565,8 +565,9 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
  * The same, always the whole way.  tt_analysis_segment() takes a short way
  * for the commonest segments (header prediction: the sender's next bytes or a
  * pure ACK, ACK alone set or ACK and FIN, no zero window advertised, not in
- * loss recovery) and must leave everything exactly as this does; a test
- * compares them over random segment streams.
+ * loss recovery), and another for a direction's first segment when it is a
+ * plain SYN or SYN,ACK; they must leave everything exactly as this does; a
+ * test compares them over random segment streams.
  */
 void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
                               const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
@@ -574,7 +575,7 @@ void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt
                               tt_time_ns ooo_threshold, struct tt_seg_info *info);
 
 /**
- * The short way alone: @return true if it took the segment (as
+ * The short ways alone: @return true if one took the segment (as
  * tt_analysis_segment() would), false, having changed nothing, if the segment
  * needs tt_analysis_segment_full().  (For the test that compares them.)
  */
