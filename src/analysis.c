@@ -868,17 +868,28 @@ static inline TT_ALWAYS_INLINE void account_in_flight(const struct tt_dir_slabs 
 
 /* ---- one segment --------------------------------------------------------------------------- */
 
-/* The SACK blocks of the segment snd sent (about the peer's data), for the next ones. */
-static void keep_sack(const struct tt_dir_slabs *m, struct tt_dir *snd, const struct tt_packet *p)
+/* A segment's SACK blocks into snd's side block (taking it if need be). */
+static void keep_sack_blocks(const struct tt_dir_slabs *m, struct tt_dir *snd,
+                             const struct tt_packet *p)
 {
-	snd->n_sack = 0;
-	if (p->opts.n_sack > 0 && tt_dir_ext_need(m, snd) != NULL) {
+	if (tt_dir_ext_need(m, snd) != NULL) {
 		snd->n_sack = p->opts.n_sack & 0x7u;
 		for (int i = 0; i < p->opts.n_sack; i++) {
 			snd->ext->sack[i][0] = p->opts.sack[i][0];
 			snd->ext->sack[i][1] = p->opts.sack[i][1];
 		}
 	}
+}
+
+/* The SACK blocks of the segment snd sent (about the peer's data), for the
+ * next ones.  (Inline: most segments carry none, and a call cost more than
+ * the test.) */
+static inline TT_ALWAYS_INLINE void keep_sack(const struct tt_dir_slabs *m, struct tt_dir *snd,
+                                              const struct tt_packet *p)
+{
+	snd->n_sack = 0;
+	if (p->opts.n_sack > 0)
+		keep_sack_blocks(m, snd, p);
 }
 
 /*
