@@ -131,11 +131,14 @@ static void account_window(struct tt_dir *d, const struct tt_packet *p, bool syn
 
 	d->win_last = w;
 	d->win_last_raw = p->win;
-	if (!d->has_win || w < d->win_min)
+	if (!d->has_win) {
+		d->win_min = d->win_max = w;
+		d->has_win = true;
+	} else if (w < d->win_min) {
 		d->win_min = w;
-	if (!d->has_win || w > d->win_max)
+	} else if (w > d->win_max) { /* (not both: win_min <= win_max) */
 		d->win_max = w;
-	d->has_win = true;
+	}
 }
 
 /* ---- side blocks --------------------------------------------------------------------------- */
