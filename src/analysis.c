@@ -934,8 +934,8 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 
 	if ((p->flags & (TT_TH_SYN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
 	    p->win == 0 || !tt_dir_sent(snd) || !snd->has_base || snd->in_recovery ||
-	    p->seq != tt_dir_raw_next(snd) || (rcv->has_win && rcv->win_last_raw == 0))
-		return false;
+	    p->seq != tt_dir_raw_next(snd) || (rcv->win_last_raw == 0 && rcv->has_win))
+		return false; /* (a zero window first: it is rare, has_win is not) */
 	next = (int64_t)tt_dir_seq_next(snd);
 	data_end = next + (int64_t)len;
 	if (len > 0 && rcv->has_ack && data_end <= (int64_t)tt_dir_ack_max(rcv))
