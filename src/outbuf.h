@@ -371,8 +371,10 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 #define TT_P_TIME_MAX 32
 
 /* As tt_format_time(): seconds with 6 decimals, or 9 with sub-microsecond digits; through a
- * cursor (TT_P_TIME_MAX bytes reserved). */
-static inline char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)
+ * cursor (TT_P_TIME_MAX bytes reserved).  Always inline: under link-time optimisation
+ * gcc's unit-growth budget otherwise decides, and a few bytes more code elsewhere put it
+ * out of line from json_conn() (+0.26 M instructions on 200k, +0.46 M on 200k/10). */
+static inline TT_ALWAYS_INLINE char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)
 {
 	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
 	const struct tt_ob_sec *s = &o->sec[0];

@@ -116,6 +116,10 @@ struct tt_tracker {
 	 * last's: a stamp whose time and first packet match is current). */
 	struct tt_rt_stamp stamp;
 	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
+	/* min(wake, pend_due + grace), kept up to date by timer_set(), timer_insert(),
+	 * expire(), pend_push() and due_reset(): nothing comes due before it (a
+	 * lower bound), so each frame asks one comparison (feed_is_due()). */
+	tt_time_ns due;
 	/* The look-ahead (tt_tracker_ahead_push()): a ring of the frames waiting
 	 * to be fed.  ahead_in counts the frames pushed, ahead_out those fed: the
 	 * oldest waiting is at ahead_out, the next pushed goes to ahead_in (each
@@ -175,6 +179,25 @@ static inline void emit_anomalies(struct tt_tracker *tr, const struct tt_conn *c
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 }
 
+/* tr->due worked out again, after wake or pend_due moved (pend_due may be
+ * INT64_MAX, none waiting: the sum saturates). */
+static void due_reset(struct tt_tracker *tr)
+{
+	tt_time_ns pend = tr->pend_due > INT64_MAX - tr->grace ? INT64_MAX
+	                                                       : tr->pend_due + tr->grace;
+
+	tr->due = tr->wake < pend ? tr->wake : pend;
+}
+
+/* tr->wake and tr->due lowered to a new deadline, if it is earlier. */
+static inline void wake_by(struct tt_tracker *tr, tt_time_ns deadline)
+{
+	if (deadline < tr->wake)
+		tr->wake = deadline;
+	if (deadline < tr->due)
+		tr->due = deadline;
+}
+
 /*
  * Every timer is armed through these two: tr->wake stays a lower bound of the
  * earliest deadline on any list, so that expire() costs one comparison for a
@@ -184,16 +207,14 @@ static void timer_set(struct tt_tracker *tr, struct tt_flow_table *t, void *rec,
                       tt_time_ns deadline)
 {
 	tt_flow_timer_set(t, rec, list, deadline);
-	if (deadline < tr->wake)
-		tr->wake = deadline;
+	wake_by(tr, deadline);
 }
 
 static void timer_insert(struct tt_tracker *tr, struct tt_flow_table *t, void *rec, int list,
                          tt_time_ns deadline)
 {
 	tt_flow_timer_insert(t, rec, list, deadline);
-	if (deadline < tr->wake)
-		tr->wake = deadline;
+	wake_by(tr, deadline);
 }
 
 int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf)
@@ -217,6 +238,7 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	tr->end_floor = INT64_MIN;
 	tr->pend_due = INT64_MAX;
 	tr->grace = 2 * cfg->msl < STRAY_GRACE ? 2 * cfg->msl : STRAY_GRACE;
+	due_reset(tr); /* (wake is 0: the first frame runs expire(), which sets it) */
 	/* A fixed seed: output never depends on bucket order anyway (records
 	 * are written in event order), and replays stay reproducible. */
 	rc = tt_flow_table_new(&tr->flows, cfg->max_flows, sizeof(struct tt_conn), 0x7463u, errbuf);
@@ -586,6 +608,7 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 		}
 	}
 	tr->pend_due = tr->pend_n > 0 ? pend_ent(tr, 0)->end : INT64_MAX;
+	due_reset(tr);
 }
 
 /* Write the records due by `until`, and let them become compact entries. */
@@ -631,8 +654,12 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 		tr->pend_cap = cap;
 		tr->pend_head = 0;
 	}
-	if (tr->pend_n == 0) /* (ends only grow: the oldest is the earliest) */
+	if (tr->pend_n == 0) { /* (ends only grow: the oldest is the earliest) */
+		tt_time_ns due = end > INT64_MAX - tr->grace ? INT64_MAX : end + tr->grace;
 		tr->pend_due = end;
+		if (due < tr->due)
+			tr->due = due;
+	}
 	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] =
 	        (struct pend_ent){.c = c, .end = end, .hash = tt_flow_hash(tr->flows, &c->node.key)};
 	return true;
@@ -770,6 +797,7 @@ static void expire(struct tt_tracker *tr, tt_time_ns now)
 		}
 		if (k < 0) {
 			tr->wake = next;
+			due_reset(tr);
 			break;
 		}
 		tt_time_ns at = head[k]->deadline;
@@ -1608,7 +1636,7 @@ static inline TT_ALWAYS_INLINE void feed_time(struct tt_tracker *tr, enum tt_dec
  * record to write (write_due()'s)?  Most frames find nothing. */
 static inline bool feed_is_due(const struct tt_tracker *tr)
 {
-	return tr->now >= tr->wake || tr->now - tr->grace >= tr->pend_due;
+	return tr->now >= tr->due;
 }
 
 /* What comes due by now: timers that fire, records written.  Events from
@@ -1857,7 +1885,7 @@ void tt_tracker_finish(struct tt_tracker *tr)
 	 * tt_tracker_free() frees with their side blocks (removing each, its
 	 * index slot and its timer, was work for nothing at the end). */
 	tr->pend_n = 0;
-	tr->pend_due = INT64_MAX;
+	tr->pend_due = INT64_MAX; /* (tr->due, lower, stays a lower bound) */
 }
 
 /* ---- derived facts --------------------------------------------------------- */
