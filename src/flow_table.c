@@ -145,18 +145,22 @@ static inline uint32_t index_of(const struct tt_flow_table *t, const void *rec)
 }
 
 /* The key's last word: the ports and the IP version as they lie in memory
- * (port[0], port[1], ip_version, zero padding). */
-static inline uint64_t ports_word(uint16_t p0, uint16_t p1, uint8_t ip_version)
+ * (port[0], port[1], ip_version, zero padding).  ports: tt_flow_ports(), the
+ * segment's pair, which goes first unless swapped. */
+static inline uint64_t ports_word(uint32_t ports, bool swapped, uint8_t ip_version)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (uint64_t)p0 | (uint64_t)p1 << 16 | (uint64_t)ip_version << 32;
+	/* (the pair as it lies, or turned round: a rotation) */
+	return (uint64_t)(swapped ? ports >> 16 | ports << 16 : ports) | (uint64_t)ip_version << 32;
 #else
 	struct tt_flow_key k;
+	uint16_t p[2];
 	uint64_t w;
 
+	memcpy(p, &ports, sizeof(p));
 	memset(&k, 0, sizeof(k));
-	k.port[0] = p0;
-	k.port[1] = p1;
+	k.port[0] = p[swapped];
+	k.port[1] = p[!swapped];
 	k.ip_version = ip_version;
 	memcpy(&w, &k.port, sizeof(w));
 	return w;
@@ -204,10 +208,14 @@ struct key_words {
  * stored.
  */
 static inline bool key_words(struct key_words *k, uint8_t ip_version, const uint8_t src[16],
-                             uint16_t sport, const uint8_t dst[16], uint16_t dport)
+                             const uint8_t dst[16], uint32_t ports)
 {
 	uint64_t s0, s1, d0, d1;
+	uint16_t pp[2];
 	bool swapped;
+
+	memcpy(pp, &ports, sizeof(pp));
+	uint16_t sport = pp[0], dport = pp[1];
 
 	if (ip_version == 4) {
 		uint32_t a, b;
@@ -243,7 +251,7 @@ static inline bool key_words(struct key_words *k, uint8_t ip_version, const uint
 	k->w1 = swapped ? d1 : s1;
 	k->w2 = swapped ? s0 : d0;
 	k->w3 = swapped ? s1 : d1;
-	k->w4 = swapped ? ports_word(dport, sport, ip_version) : ports_word(sport, dport, ip_version);
+	k->w4 = ports_word(ports, swapped, ip_version);
 	return swapped;
 }
 
@@ -263,7 +271,7 @@ bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t
                       uint16_t sport, const uint8_t dst[16], uint16_t dport)
 {
 	struct key_words k;
-	bool swapped = key_words(&k, ip_version, src, sport, dst, dport);
+	bool swapped = key_words(&k, ip_version, src, dst, tt_flow_ports(sport, dport));
 
 	key_store(key, &k);
 	return swapped;
@@ -272,11 +280,10 @@ bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t
 static inline TT_ALWAYS_INLINE bool key_make_hash(const struct tt_flow_table *t,
                                                   struct tt_flow_key *key, uint32_t *hash,
                                                   uint8_t ip_version, const uint8_t src[16],
-                                                  uint16_t sport, const uint8_t dst[16],
-                                                  uint16_t dport)
+                                                  const uint8_t dst[16], uint32_t ports)
 {
 	struct key_words k;
-	bool swapped = key_words(&k, ip_version, src, sport, dst, dport);
+	bool swapped = key_words(&k, ip_version, src, dst, ports);
 
 	key_store(key, &k);
 	*hash = hash_words(t->seed, k.w0, k.w1, k.w2, k.w3, k.w4);
@@ -288,19 +295,18 @@ static inline TT_ALWAYS_INLINE bool key_make_hash(const struct tt_flow_table *t,
 static __attribute__((noinline)) bool key_make_hash_v6(const struct tt_flow_table *t,
                                                       struct tt_flow_key *key, uint32_t *hash,
                                                       uint8_t ip_version, const uint8_t src[16],
-                                                      uint16_t sport, const uint8_t dst[16],
-                                                      uint16_t dport)
+                                                      const uint8_t dst[16], uint32_t ports)
 {
-	return key_make_hash(t, key, hash, ip_version, src, sport, dst, dport);
+	return key_make_hash(t, key, hash, ip_version, src, dst, ports);
 }
 
 bool tt_flow_key_make_hash(const struct tt_flow_table *t, struct tt_flow_key *key,
                            uint32_t *hash, uint8_t ip_version, const uint8_t src[16],
-                           uint16_t sport, const uint8_t dst[16], uint16_t dport)
+                           const uint8_t dst[16], uint32_t ports)
 {
 	if (ip_version != 4)
-		return key_make_hash_v6(t, key, hash, ip_version, src, sport, dst, dport);
-	return key_make_hash(t, key, hash, 4, src, sport, dst, dport);
+		return key_make_hash_v6(t, key, hash, ip_version, src, dst, ports);
+	return key_make_hash(t, key, hash, 4, src, dst, ports);
 }
 
 int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t elem_size,

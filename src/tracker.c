@@ -1173,8 +1173,13 @@ static void fix_refused_synack(struct tt_conn *c, enum tt_endpoint ep, const str
 static void seg_key_make(const struct tt_tracker *tr, const struct tt_packet *p,
                          struct seg_key *k)
 {
+	uint32_t ports;
+
+	_Static_assert(offsetof(struct tt_packet, dport) == offsetof(struct tt_packet, sport) + 2,
+	               "dport follows sport: the pair is one load, as tt_flow_ports() lays it");
+	memcpy(&ports, &p->sport, sizeof(ports));
 	k->swapped = tt_flow_key_make_hash(tr->flows, &k->key, &k->hash, p->ip_version, p->src,
-	                                   p->sport, p->dst, p->dport);
+	                                   p->dst, ports);
 	k->hint = NULL;
 }
 

@@ -17,6 +17,8 @@
 
 #include "tcptrack/common.h"
 
+#include <string.h>
+
 /* Canonical key: the lower (address, port) endpoint first. */
 struct tt_flow_key {
 	uint8_t addr[2][16];
@@ -67,13 +69,25 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 /** Free the table and every record; accepts NULL; sets *tp to NULL. */
 void tt_flow_table_free(struct tt_flow_table **tp);
 
+/** The port pair as tt_flow_key_make_hash() takes it: sport then dport, as they
+ * lie in memory side by side (one 32-bit load from a struct that has them so). */
+static inline uint32_t tt_flow_ports(uint16_t sport, uint16_t dport)
+{
+	uint16_t p[2] = {sport, dport};
+	uint32_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
 /**
  * tt_flow_key_make() and tt_flow_hash() in one: the hash is worked out as the
- * key is built (a segment's lookup, on the hot path).
+ * key is built (a segment's lookup, on the hot path).  ports: tt_flow_ports()
+ * (one argument, not two: all but one are passed in registers).
  */
 bool tt_flow_key_make_hash(const struct tt_flow_table *t, struct tt_flow_key *key,
                            uint32_t *hash, uint8_t ip_version, const uint8_t src[16],
-                           uint16_t sport, const uint8_t dst[16], uint16_t dport);
+                           const uint8_t dst[16], uint32_t ports);
 
 /** @return the hash of key (pass it to lookup and insert). */
 uint32_t tt_flow_hash(const struct tt_flow_table *t, const struct tt_flow_key *key);

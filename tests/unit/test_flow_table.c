@@ -225,8 +225,9 @@ Test(flow_table, key_make_hash_equals_make_then_hash, .init = setup_small, .fini
 					memset(&k2, 0x5a, sizeof(k2));
 					bool s1 = tt_flow_key_make(&k1, (uint8_t)ver, a[i], ports[p][0],
 					                           a[j], ports[p][1]);
-					bool s2 = tt_flow_key_make_hash(tab, &k2, &h2, (uint8_t)ver, a[i],
-					                                ports[p][0], a[j], ports[p][1]);
+					bool s2 = tt_flow_key_make_hash(
+					        tab, &k2, &h2, (uint8_t)ver, a[i], a[j],
+					        tt_flow_ports(ports[p][0], ports[p][1]));
 					cr_assert_eq(s1, s2);
 					cr_assert_eq(memcmp(&k1, &k2, sizeof(k1)), 0, "v%d %zu %zu %zu", ver,
 					             i, j, p);
