@@ -1032,6 +1032,7 @@ segment_first_syn(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	    tt_dir_sent(snd) || snd->has_isn || snd->ext_full)
 		return false;
 	ctr_add(m, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
+	snd->sent = true;
 	ctr_inc16(m, snd, &snd->syn_lo, TT_CTR_SYN);
 	learn_syn(snd, p);
 	if (!p->opts.has_wscale) /* no scaling either way (RFC 7323 §2.2) */
@@ -1083,6 +1084,7 @@ void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt
 	struct tt_rt_stamp own;
 
 	ctr_add(m, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
+	snd->sent = true;
 	ctr_add(m, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
 	if (syn) {
 		ctr_inc16(m, snd, &snd->syn_lo, TT_CTR_SYN);

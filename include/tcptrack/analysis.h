@@ -368,6 +368,8 @@ struct tt_dir {
 	bool ext_full : 1;          /* the side block is taken: ext, not nib */
 	unsigned n_holes : 3, n_sack : 3; /* holes[] in use; SACK blocks of the last segment
 	                                   * sent (about the peer's data) */
+	bool sent : 1;              /* a segment was counted (tt_dir_sent(): one bit to test,
+	                             * where the count is 64 bits kept as two parts) */
 	uint8_t wscale;             /* as sent in the SYN */
 	uint8_t shift;              /* applied shift: wscale if both SYNs carried it, else 0 */
 	uint8_t last_anomalies;     /* the last segment's keep-alive / probe bits (TT_LAST_*) */
@@ -503,7 +505,7 @@ static inline uint32_t tt_dir_raw_next(const struct tt_dir *d)
 /* Has the direction sent anything? */
 static inline bool tt_dir_sent(const struct tt_dir *d)
 {
-	return d->packets_lo != 0 || d->wide_ctr;
+	return d->sent;
 }
 
 /* Where a direction's side blocks come from, and its record's wide times. */
