@@ -1039,18 +1039,20 @@ segment_first_syn(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 		snd->scale_known = rcv->scale_known = true;
 	mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, 1); /* the SYN's number */
 	if (ackf) {
+		/* (Worked out once: a peer that sent has its base, so the number is
+		 * the same for acks_unseen(); one that did not is not asked.) */
+		int64_t arel = ack_rel(rcv, p->ack);
 		snd->sent_synack = true;
-		if (tt_dir_sent(rcv) && acks_unseen(m, rcv, rel_seq(rcv, p->ack)))
+		if (tt_dir_sent(rcv) && acks_unseen(m, rcv, arel))
 			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 		rtt_acked(m, rt, !si, rcv, p);
+		account_ack(m, snd, rcv, arel);
 	}
 	if (now == NULL) {
 		own = stamp_far(rt, p->ts);
 		now = &own;
 	}
 	snd->dup_ack_num = 0;
-	if (ackf)
-		account_ack(m, snd, rcv, ack_rel(rcv, p->ack));
 	snd->last_ack_raw = p->ack;
 	tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
 	snd->has_last_ack = true;
