@@ -852,21 +852,30 @@ static __attribute__((noinline)) int64_t sacked_bytes(const struct tt_dir *snd,
 	return sum;
 }
 
-/* Bytes of the sender's data the peer has neither acknowledged nor SACKed. */
-static inline TT_ALWAYS_INLINE void account_in_flight(const struct tt_dir_slabs *m,
-                                                      struct tt_dir *snd, const struct tt_dir *rcv)
+/* The sender's data in flight, [una, top) with una < top: what of it the
+ * peer has not SACKed either. */
+static inline TT_ALWAYS_INLINE void account_flight(const struct tt_dir_slabs *m,
+                                                   struct tt_dir *snd, const struct tt_dir *rcv,
+                                                   int64_t una, int64_t top)
 {
-	int64_t una = (int64_t)tt_dir_ack_max(rcv), top = (int64_t)tt_dir_data_next(snd), flight;
+	int64_t flight = top - una;
 
-	if (!rcv->has_ack || top <= una)
-		return;
-	flight = top - una;
 	if (rcv->n_sack > 0)
 		flight -= sacked_bytes(snd, rcv, una, top);
 	if (flight > 0 && (snd->wide_ctr || flight > UINT32_MAX))
 		flight_max_wide(m, snd, (uint64_t)flight);
 	else if (flight > (int64_t)snd->flight_max_lo)
 		snd->flight_max_lo = (uint32_t)flight;
+}
+
+/* Bytes of the sender's data the peer has neither acknowledged nor SACKed. */
+static inline TT_ALWAYS_INLINE void account_in_flight(const struct tt_dir_slabs *m,
+                                                      struct tt_dir *snd, const struct tt_dir *rcv)
+{
+	int64_t una = (int64_t)tt_dir_ack_max(rcv), top = (int64_t)tt_dir_data_next(snd);
+
+	if (rcv->has_ack && top > una)
+		account_flight(m, snd, rcv, una, top);
 }
 
 /* ---- one segment --------------------------------------------------------------------------- */
@@ -966,7 +975,9 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	if (tt_dir_sent(rcv) && acks_unseen(m, rcv, arel))
 		an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
-	/* (Even without payload: after a pickup in mid-stream it may lag behind.) */
+	/* (Even without payload: after a pickup in mid-stream it may lag behind.
+	 * Never beyond seq_next: with payload, data_end becomes the mark.) */
+	assert(tt_dir_data_next(snd) <= (uint64_t)next); /* (live in test builds) */
 	if (data_end > (int64_t)tt_dir_data_next(snd))
 		mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
 	if (len > 0) {
@@ -1001,8 +1012,8 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 		close_zero_window(snd, p->ts);
 	keep_sack(m, snd, p);
 	learn_ipid(snd, p);
-	if (len > 0)
-		account_in_flight(m, snd, rcv);
+	if (len > 0 && rcv->has_ack) /* (data_end is above the peer's mark: see above) */
+		account_flight(m, snd, rcv, (int64_t)tt_dir_ack_max(rcv), data_end);
 	if (an != 0)
 		count(m, snd, an);
 	info->anomalies = an;
