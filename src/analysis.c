@@ -975,19 +975,21 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	if (tt_dir_sent(rcv) && acks_unseen(m, rcv, arel))
 		an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
-	/* (Even without payload: after a pickup in mid-stream it may lag behind.
-	 * Never beyond seq_next: with payload, data_end becomes the mark.) */
+	/* The payload mark never exceeds seq_next: with payload, data_end becomes
+	 * it; without, it may lag behind after a pickup in mid-stream. */
 	assert(tt_dir_data_next(snd) <= (uint64_t)next); /* (live in test builds) */
-	if (data_end > (int64_t)tt_dir_data_next(snd))
-		mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
 	if (len > 0) {
+		mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
 		ctr_add(m, snd, &snd->unique_lo, TT_CTR_UNIQUE, len);
 		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end + fin);
 		if (rcv->has_last_ack && p->seq == rcv->last_ack_raw)
 			tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now);
 		rtt_push(m->ring, snd, p, p->seq + len);
-	} else if (fin) {
-		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end + 1);
+	} else {
+		if (data_end > (int64_t)tt_dir_data_next(snd))
+			mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
+		if (fin)
+			mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end + 1);
 	}
 	if (fin) { /* (the FIN takes the number after the data) */
 		if (!snd->has_fin) {
