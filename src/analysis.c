@@ -635,8 +635,9 @@ static void rtt_flags(struct tt_dir *d, unsigned k, bool ts, bool retx)
 {
 	uint8_t bit = (uint8_t)(1u << k);
 
-	d->rtt_ts = (uint8_t)(ts ? d->rtt_ts | bit : d->rtt_ts & ~bit);
-	d->rtt_retx = (uint8_t)(retx ? d->rtt_retx | bit : d->rtt_retx & ~bit);
+	/* (Without a branch: the bit cleared, then set from the flag.) */
+	d->rtt_ts = (uint8_t)((d->rtt_ts & ~bit) | ((unsigned)ts << k));
+	d->rtt_retx = (uint8_t)((d->rtt_retx & ~bit) | ((unsigned)retx << k));
 }
 
 static inline TT_ALWAYS_INLINE void rtt_push(struct tt_flow_slab *rings, struct tt_dir *d,
