@@ -881,6 +881,20 @@ static inline TT_ALWAYS_INLINE void account_in_flight(const struct tt_dir_slabs 
 
 /* ---- one segment --------------------------------------------------------------------------- */
 
+/* The segment's ACK number and time as the sender's last, and its keep-alive /
+ * probe bits (TT_LAST_*) for the peer's next segment: every way ends so, but
+ * for an RST. */
+static inline TT_ALWAYS_INLINE void note_last(struct tt_rtimes *rt, const struct tt_dir_slabs *m,
+                                              const struct tt_rt_stamp *now, int si,
+                                              struct tt_dir *snd, const struct tt_packet *p,
+                                              uint8_t last_anomalies)
+{
+	snd->last_ack_raw = p->ack;
+	tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
+	snd->has_last_ack = true;
+	snd->last_anomalies = last_anomalies;
+}
+
 /* A segment's SACK blocks into snd's side block (taking it if need be). */
 static void keep_sack_blocks(const struct tt_dir_slabs *m, struct tt_dir *snd,
                              const struct tt_packet *p)
@@ -1006,10 +1020,7 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	else if ((an & TT_AN_BIT(TT_AN_DUP_ACK)) && snd->dup_ack_num < UINT16_MAX)
 		snd->dup_ack_num++;
 	account_ack(m, snd, rcv, arel);
-	snd->last_ack_raw = p->ack;
-	tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
-	snd->has_last_ack = true;
-	snd->last_anomalies = 0;
+	note_last(rt, m, now, si, snd, p, 0);
 	account_window(snd, p, false);
 	if (snd->in_zero_window)
 		close_zero_window(snd, p->ts);
@@ -1067,10 +1078,7 @@ segment_first_syn(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 		now = &own;
 	}
 	snd->dup_ack_num = 0;
-	snd->last_ack_raw = p->ack;
-	tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
-	snd->has_last_ack = true;
-	snd->last_anomalies = 0;
+	note_last(rt, m, now, si, snd, p, 0);
 	account_window(snd, p, true);
 	keep_sack(m, snd, p);
 	learn_ipid(snd, p);
@@ -1270,12 +1278,9 @@ void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt
 	if (ackf)
 		account_ack(m, snd, rcv, ack_rel(rcv, p->ack));
 	if (!rst) {
-		snd->last_ack_raw = p->ack;
-		tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
-		snd->has_last_ack = true;
-		snd->last_anomalies =
-		    (uint8_t)(((an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) ? TT_LAST_KEEP_ALIVE : 0) |
-		              ((an & TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE)) ? TT_LAST_ZW_PROBE : 0));
+		note_last(rt, m, now, si, snd, p,
+		          (uint8_t)(((an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) ? TT_LAST_KEEP_ALIVE : 0) |
+		                    ((an & TT_AN_BIT(TT_AN_ZERO_WINDOW_PROBE)) ? TT_LAST_ZW_PROBE : 0)));
 		account_window(snd, p, syn);
 		if (!syn)
 			track_zero_window(m, snd, p);

@@ -179,12 +179,17 @@ static inline void emit_anomalies(struct tt_tracker *tr, const struct tt_conn *c
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 }
 
-/* tr->due worked out again, after wake or pend_due moved (pend_due may be
- * INT64_MAX, none waiting: the sum saturates). */
+/* When a record that ended at `end` is due to be written: after the stray
+ * grace (end may be INT64_MAX, none waiting: the sum saturates). */
+static inline tt_time_ns write_time(const struct tt_tracker *tr, tt_time_ns end)
+{
+	return end > INT64_MAX - tr->grace ? INT64_MAX : end + tr->grace;
+}
+
+/* tr->due worked out again, after wake or pend_due moved. */
 static void due_reset(struct tt_tracker *tr)
 {
-	tt_time_ns pend = tr->pend_due > INT64_MAX - tr->grace ? INT64_MAX
-	                                                       : tr->pend_due + tr->grace;
+	tt_time_ns pend = write_time(tr, tr->pend_due);
 
 	tr->due = tr->wake < pend ? tr->wake : pend;
 }
@@ -426,11 +431,17 @@ static void arm_time_wait(struct tt_tracker *tr, struct tt_conn *c, enum tt_endp
 	timer_set(tr, tr->flows, c, TW_LIST, deadline);
 }
 
-/* Which endpoint sent a segment whose source is key side `swapped`. */
-static inline enum tt_endpoint endpoint_of(const struct tt_conn *c, bool swapped)
+/* Which endpoint sent a segment whose source is key side `swapped`, of a
+ * record or compact entry whose client is key side client_slot. */
+static inline enum tt_endpoint endpoint_in(uint8_t client_slot, bool swapped)
 {
 	/* (The key's endpoint `swapped` is the client's when it is client_slot.) */
-	return (enum tt_endpoint)((unsigned)swapped ^ (c->client_slot & 1u));
+	return (enum tt_endpoint)((unsigned)swapped ^ (client_slot & 1u));
+}
+
+static inline enum tt_endpoint endpoint_of(const struct tt_conn *c, bool swapped)
+{
+	return endpoint_in(c->client_slot, swapped);
 }
 
 static bool both_closed(const struct tt_conn *c)
@@ -655,7 +666,7 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 		tr->pend_head = 0;
 	}
 	if (tr->pend_n == 0) { /* (ends only grow: the oldest is the earliest) */
-		tt_time_ns due = end > INT64_MAX - tr->grace ? INT64_MAX : end + tr->grace;
+		tt_time_ns due = write_time(tr, end);
 		tr->pend_due = end;
 		if (due < tr->due)
 			tr->due = due;
@@ -1383,7 +1394,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		uint32_t inc = 1;
 		bool reuse = false;
 		if (w != NULL) {
-			enum tt_endpoint ep = (uint8_t)swapped == w->client_slot ? TT_CLIENT : TT_SERVER;
+			enum tt_endpoint ep = endpoint_in(w->client_slot, swapped);
 			bool same_syn = ep == TT_CLIENT && (w->flags & TWF_ISN) && p->seq == w->client_isn;
 			if (!pure_syn || same_syn) {
 				tr->stats.strays++;
@@ -1816,9 +1827,7 @@ void tt_tracker_advance(struct tt_tracker *tr, tt_time_ns now)
 		return;
 	if (now > tr->now)
 		tr->now = now;
-	tr->ev.by_segment = false;
-	expire(tr, tr->now);
-	write_due(tr, tr->now - tr->grace);
+	feed_due(tr);
 }
 
 void tt_tracker_foreach_open(struct tt_tracker *tr, tt_conn_fn fn, void *user)
