@@ -1608,6 +1608,27 @@ Test(decode, tcp_options_syn)
 	cr_assert(x.has_wscale);
 	cr_assert_eq(x.wscale, 7);
 	cr_assert_eq(x.n_sack, 0);
+
+	/* The same 20 bytes but for one (the decoder reads this layout in one
+	 * go): a window scale option of length 2 is malformed, NOPs in its
+	 * place leave no window scale. */
+	{
+		uint8_t bad[sizeof(o)], nop[sizeof(o)];
+
+		memcpy(bad, o, sizeof(o));
+		bad[18] = 2;
+		x = opts_case(bad, sizeof(bad));
+		cr_assert(x.bad);
+		cr_assert(x.has_ts);
+		cr_assert_not(x.has_wscale);
+		memcpy(nop, o, sizeof(o));
+		nop[17] = nop[18] = nop[19] = 1;
+		x = opts_case(nop, sizeof(nop));
+		cr_assert_not(x.bad);
+		cr_assert(x.has_mss);
+		cr_assert(x.has_ts);
+		cr_assert_not(x.has_wscale);
+	}
 }
 
 Test(decode, tcp_options_wscale_not_clamped)
