@@ -1091,10 +1091,10 @@ segment_first_syn(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 /* (What changes here for a segment segment_predicted() or segment_first_syn()
  * takes must change there too: the test prediction_agrees_with_the_whole_analysis
  * compares them.) */
-void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
-                              const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
-                              struct tt_dir *rcv, const struct tt_packet *p,
-                              tt_time_ns ooo_threshold, struct tt_seg_info *info)
+struct tt_seg_info tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                                            const struct tt_rt_stamp *now, int si,
+                                            struct tt_dir *snd, struct tt_dir *rcv,
+                                            const struct tt_packet *p, tt_time_ns ooo_threshold)
 {
 	bool syn = (p->flags & TT_TH_SYN) != 0;
 	bool fin = (p->flags & TT_TH_FIN) != 0;
@@ -1292,7 +1292,7 @@ void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt
 
 	if (an != 0)
 		count(m, snd, an);
-	info->anomalies = an;
+	return (struct tt_seg_info){.anomalies = an};
 }
 
 bool tt_analysis_segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
@@ -1304,12 +1304,15 @@ bool tt_analysis_segment_predicted(const struct tt_dir_slabs *m, struct tt_rtime
 	       segment_first_syn(m, rt, now, si, snd, rcv, p, info);
 }
 
-void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
-                         const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
-                         struct tt_dir *rcv, const struct tt_packet *p, tt_time_ns ooo_threshold,
-                         struct tt_seg_info *info)
+struct tt_seg_info tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                                       const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
+                                       struct tt_dir *rcv, const struct tt_packet *p,
+                                       tt_time_ns ooo_threshold)
 {
-	if (!segment_predicted(m, rt, now, si, snd, rcv, p, info) &&
-	    !segment_first_syn(m, rt, now, si, snd, rcv, p, info))
-		tt_analysis_segment_full(m, rt, now, si, snd, rcv, p, ooo_threshold, info);
+	struct tt_seg_info info;
+
+	if (segment_predicted(m, rt, now, si, snd, rcv, p, &info) ||
+	    segment_first_syn(m, rt, now, si, snd, rcv, p, &info))
+		return info;
+	return tt_analysis_segment_full(m, rt, now, si, snd, rcv, p, ooo_threshold);
 }

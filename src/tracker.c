@@ -1361,8 +1361,8 @@ static __attribute__((noinline)) void count_stray(struct tt_tracker *tr, struct 
 	struct tt_seg_info info;
 
 	c->strays++;
-	tt_analysis_segment(&tr->slabs, &c->rt, NULL, (int)se, &c->dir[se], &c->dir[!se], p,
-	                    ooo_threshold(c), &info);
+	info = tt_analysis_segment(&tr->slabs, &c->rt, NULL, (int)se, &c->dir[se], &c->dir[!se], p,
+	                           ooo_threshold(c));
 	emit_anomalies(tr, c, se, p, info.anomalies);
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
@@ -1535,8 +1535,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	rd = &c->dir[re];
 	had_ack = sd->has_ack;
 	ack_before = tt_dir_ack_max(sd);
-	tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, sd, rd, p,
-	                    ooo_threshold(c), &info);
+	info = tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, sd, rd, p, ooo_threshold(c));
 	if (!f.rst_rejected)
 		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)

@@ -547,6 +547,8 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
 /**
  * Account one segment sent in direction snd, received by the other side (rcv).
  * Sets the bases on first sight, learns handshake options, updates counters.
+ * @return what the segment was (returned, not stored through a pointer: one
+ * argument fewer on the stack of every segment's call).
  * rt: the record's times, where snd's are those of direction si (0 or 1) and
  * rcv's of the other; now: the segment's time as rt counts it (tt_rt_stamp()),
  * or NULL to have it worked out here.
@@ -558,10 +560,10 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
  * m: where side blocks come from (struct tt_dir_ext, struct tt_rtt_ring, wide times).
  */
 #define TT_OOO_HANDSHAKE ((tt_time_ns)-1)
-void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
-                         const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
-                         struct tt_dir *rcv, const struct tt_packet *p, tt_time_ns ooo_threshold,
-                         struct tt_seg_info *info);
+struct tt_seg_info tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                                       const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
+                                       struct tt_dir *rcv, const struct tt_packet *p,
+                                       tt_time_ns ooo_threshold);
 
 /**
  * The same, always the whole way.  tt_analysis_segment() takes a short way
@@ -571,10 +573,10 @@ void tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
  * plain SYN or SYN,ACK; they must leave everything exactly as this does; a
  * test compares them over random segment streams.
  */
-void tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
-                              const struct tt_rt_stamp *now, int si, struct tt_dir *snd,
-                              struct tt_dir *rcv, const struct tt_packet *p,
-                              tt_time_ns ooo_threshold, struct tt_seg_info *info);
+struct tt_seg_info tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
+                                            const struct tt_rt_stamp *now, int si,
+                                            struct tt_dir *snd, struct tt_dir *rcv,
+                                            const struct tt_packet *p, tt_time_ns ooo_threshold);
 
 /**
  * The short ways alone: @return true if one took the segment (as

@@ -72,7 +72,7 @@ static void analyse(const struct tt_dir_slabs *m, struct tt_dir *snd, struct tt_
 	cr_assert_eq(x->d[!si], rcv, "a direction in two pairs");
 	if (!tt_dir_sent(snd) && !tt_dir_sent(rcv))
 		memset(&x->rt, 0, sizeof(x->rt));
-	tt_analysis_segment(m, &x->rt, NULL, si, snd, rcv, p, ooo, info);
+	*info = tt_analysis_segment(m, &x->rt, NULL, si, snd, rcv, p, ooo);
 }
 
 /* The round trips timed of a direction. */
@@ -2282,10 +2282,10 @@ Test(seq, prediction_agrees_with_the_whole_analysis)
 			                                  &w[0].d[!s], &p, &ia))
 				predicted++;
 			else
-				tt_analysis_segment_full(m, &w[0].rt, given ? &na : NULL, s, &w[0].d[s],
-				                         &w[0].d[!s], &p, 3000000, &ia);
-			tt_analysis_segment_full(m, &w[1].rt, given ? &nb : NULL, s, &w[1].d[s],
-			                         &w[1].d[!s], &p, 3000000, &ib);
+				ia = tt_analysis_segment_full(m, &w[0].rt, given ? &na : NULL, s,
+				                              &w[0].d[s], &w[0].d[!s], &p, 3000000);
+			ib = tt_analysis_segment_full(m, &w[1].rt, given ? &nb : NULL, s, &w[1].d[s],
+			                              &w[1].d[!s], &p, 3000000);
 			if (hs && i == 1) {
 				tt_analysis_negotiate(&w[0].d[0], &w[0].d[1]);
 				tt_analysis_negotiate(&w[1].d[0], &w[1].d[1]);
