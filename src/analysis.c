@@ -685,25 +685,43 @@ static void rtt_resent(const struct tt_flow_slab *rings, struct tt_dir *d,
 	}
 }
 
+/* A round trip counted in its direction's sum and samples. */
+static inline void rtt_add(struct tt_dir *d, tt_time_ns v)
+{
+	d->rtt_sum = tt_ns_add(d->rtt_sum, v);
+	d->rtt_samples++;
+}
+
+/* rtt_sample() of a round trip the record's counts do not hold (its times in
+ * a side block, or one that does not fit): out of line, so that the common
+ * case saves no registers for its calls. */
+static __attribute__((noinline)) void rtt_sample_wide(struct tt_flow_slab *wide,
+                                                      struct tt_rtimes *rt, int di,
+                                                      struct tt_dir *d, tt_time_ns v)
+{
+	if (d->rtt_samples == 0 || v < tt_rt_get(rt, TT_RT_RTT_MIN + di))
+		tt_rt_set(rt, wide, TT_RT_RTT_MIN + di, v);
+	if (d->rtt_samples == 0 || v > tt_rt_get(rt, TT_RT_RTT_MAX + di))
+		tt_rt_set(rt, wide, TT_RT_RTT_MAX + di, v);
+	rtt_add(d, v);
+}
+
 /* A round trip of direction d, number di of the record's times. */
 static void rtt_sample(struct tt_flow_slab *wide, struct tt_rtimes *rt, int di, struct tt_dir *d,
                        tt_time_ns v)
 {
 	uint32_t n;
 
-	if (rt->wide == NULL && tt_rt_enc(rt, false, v, &n)) { /* compared as the record counts */
-		if (d->rtt_samples == 0 || n < rt->n[TT_RT_RTT_MIN + di])
-			rt->n[TT_RT_RTT_MIN + di] = n;
-		if (d->rtt_samples == 0 || n > rt->n[TT_RT_RTT_MAX + di])
-			rt->n[TT_RT_RTT_MAX + di] = n;
-	} else {
-		if (d->rtt_samples == 0 || v < tt_rt_get(rt, TT_RT_RTT_MIN + di))
-			tt_rt_set(rt, wide, TT_RT_RTT_MIN + di, v);
-		if (d->rtt_samples == 0 || v > tt_rt_get(rt, TT_RT_RTT_MAX + di))
-			tt_rt_set(rt, wide, TT_RT_RTT_MAX + di, v);
+	if (rt->wide != NULL || !tt_rt_enc(rt, false, v, &n)) {
+		rtt_sample_wide(wide, rt, di, d, v);
+		return;
 	}
-	d->rtt_sum = tt_ns_add(d->rtt_sum, v);
-	d->rtt_samples++;
+	/* (compared as the record counts) */
+	if (d->rtt_samples == 0 || n < rt->n[TT_RT_RTT_MIN + di])
+		rt->n[TT_RT_RTT_MIN + di] = n;
+	if (d->rtt_samples == 0 || n > rt->n[TT_RT_RTT_MAX + di])
+		rt->n[TT_RT_RTT_MAX + di] = n;
+	rtt_add(d, v);
 }
 
 /* An ACK from the peer: time the newest segment it covers; the ring goes
