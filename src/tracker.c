@@ -1536,8 +1536,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	had_ack = sd->has_ack;
 	ack_before = tt_dir_ack_max(sd);
 	info = tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, sd, rd, p, ooo_threshold(c));
-	if (!f.rst_rejected)
-		imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
+	/* (An RST implies nothing, rejected or not: imply_unseen_peer() leaves it.) */
+	imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)
 		tt_analysis_negotiate(&c->dir[TT_CLIENT], &c->dir[TT_SERVER]);
 	/* The steady state: both ESTABLISHED, a segment with ACK and no SYN, FIN
