@@ -915,8 +915,10 @@ void tt_flow_slab_no_zero(struct tt_flow_slab *s)
 	s->no_zero = true;
 }
 
-/* A block never handed out (numbered s->bound + 1), or NULL when memory ran out. */
-static void *slab_fresh(struct tt_flow_slab *s)
+/* A block never handed out (numbered s->bound + 1), or NULL when memory ran out.
+ * (Out of line: a block from the free list, the common case, then needs no
+ * registers saved.) */
+static __attribute__((noinline)) void *slab_fresh(struct tt_flow_slab *s)
 {
 	uint32_t c = s->bound / SLAB_CHUNK;
 	void *b;
