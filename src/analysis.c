@@ -61,10 +61,30 @@ const char *tt_anomaly_name(enum tt_anomaly a)
 	return (unsigned)a < TT_AN_COUNT ? anomaly_names[a] : "?";
 }
 
+/* rel_seq() with the direction's seq_next (next) at hand. */
+static inline int64_t rel_seq_at(const struct tt_dir *d, uint64_t next, uint32_t seq)
+{
+	return (int64_t)next + (int32_t)(seq - tt_dir_raw_next(d));
+}
+
 /* Relative sequence number, signed: below the base is negative. */
 static int64_t rel_seq(const struct tt_dir *d, uint32_t seq)
 {
-	return (int64_t)tt_dir_seq_next(d) + (int32_t)(seq - tt_dir_raw_next(d));
+	return rel_seq_at(d, tt_dir_seq_next(d), seq);
+}
+
+/*
+ * A sequence mark of a direction (lo: its low bits), knowing when `narrow`
+ * that the direction had carried nothing past 32 bits when the segment came
+ * (!wide_ctr; the short way asks it of both directions): its low bits are then
+ * all of it, read without the test.  (A counter that carries during the
+ * segment leaves the marks' carries at 0; a mark read so is read before the
+ * segment raises it.)
+ */
+static inline TT_ALWAYS_INLINE uint64_t mark_of(const struct tt_dir *d, bool narrow,
+                                                enum tt_dir_ctr w, uint32_t lo)
+{
+	return narrow ? lo : tt_dir_ctr(d, w, lo, 32);
 }
 
 uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq)
@@ -764,16 +784,16 @@ static inline TT_ALWAYS_INLINE void rtt_acked(const struct tt_dir_slabs *m, stru
 
 /* An ACK number in the peer's (rcv's) sequence space, relative and signed;
  * rcv's base is set first if it has none. */
-static inline TT_ALWAYS_INLINE int64_t ack_rel(struct tt_dir *rcv, uint32_t ack)
+static inline TT_ALWAYS_INLINE int64_t ack_rel(struct tt_dir *rcv, uint32_t ack, bool narrow)
 {
 	if (!rcv->has_base)
 		set_base(rcv, ack - 1); /* one-sided capture: the ack names the peer's next byte */
-	return rel_seq(rcv, ack);
+	return rel_seq_at(rcv, mark_of(rcv, narrow, TT_CTR_SEQ_NEXT, rcv->seq_next_lo), ack);
 }
 
 /* rel: the ACK's ack_rel(). */
 static inline TT_ALWAYS_INLINE void account_ack(const struct tt_dir_slabs *m, struct tt_dir *snd,
-                                                struct tt_dir *rcv, int64_t rel)
+                                                struct tt_dir *rcv, int64_t rel, bool narrow)
 {
 	uint64_t arel = rel < 0 ? 0 : (uint64_t)rel;
 
@@ -781,7 +801,7 @@ static inline TT_ALWAYS_INLINE void account_ack(const struct tt_dir_slabs *m, st
 		mark_set(m, snd, &snd->ack_max_lo, TT_CTR_ACK_MAX, arel);
 		snd->has_ack = true;
 	} else {
-		uint64_t ack_max = tt_dir_ack_max(snd);
+		uint64_t ack_max = mark_of(snd, narrow, TT_CTR_ACK_MAX, snd->ack_max_lo);
 		if (arel > ack_max) {
 			/* Payload bytes only: the peer's FIN occupies a number too. */
 			uint64_t fin_rel = rcv->has_fin ? tt_dir_rel_seq(rcv, rcv->fin_seq) : 0;
@@ -798,11 +818,11 @@ static inline TT_ALWAYS_INLINE void account_ack(const struct tt_dir_slabs *m, st
  * arel: its ack_rel(), which stays what it was (an ACK of a zero-window
  * probe's byte moves rcv's mark to arel itself). */
 static inline TT_ALWAYS_INLINE bool acks_unseen(const struct tt_dir_slabs *m, struct tt_dir *rcv,
-                                                int64_t arel)
+                                                int64_t arel, bool narrow)
 {
 	const struct tt_dir_ext *x;
 	int64_t top;
-	uint64_t next = tt_dir_seq_next(rcv);
+	uint64_t next = mark_of(rcv, narrow, TT_CTR_SEQ_NEXT, rcv->seq_next_lo);
 	bool unseen = false;
 
 	/* Without a side block there is no probe, no gap and nothing counted
@@ -960,7 +980,8 @@ static inline TT_ALWAYS_INLINE void keep_sack(const struct tt_dir_slabs *m, stru
  * its payload is new); neither side advertises a zero window (no probe, no
  * zero-window condition, though the sender may be leaving one); not in loss
  * recovery; payload the receiver had not
- * acknowledged already (else it is a spurious retransmission).  The helpers
+ * acknowledged already (else it is a spurious retransmission); neither
+ * direction past 4 GiB (its marks are read as their low 32 bits, mark_of()).  The helpers
  * both ways call (ACK and round-trip accounting) are always inlined: a call,
  * with the registers it saves, cost as much as their work (callgrind).  The
  * record's times, its two directions and the packet do not overlap (restrict):
@@ -979,11 +1000,14 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 
 	if ((p->flags & (TT_TH_SYN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
 	    p->win == 0 || !tt_dir_sent(snd) || !snd->has_base || snd->in_recovery ||
-	    p->seq != tt_dir_raw_next(snd) || (rcv->win_last_raw == 0 && rcv->has_win))
+	    snd->wide_ctr || rcv->wide_ctr || p->seq != tt_dir_raw_next(snd) ||
+	    (rcv->win_last_raw == 0 && rcv->has_win))
 		return false; /* (a zero window first: it is rare, has_win is not) */
-	next = (int64_t)tt_dir_seq_next(snd);
+	/* (Neither direction carried past 32 bits: the marks are read narrow.) */
+	next = (int64_t)mark_of(snd, true, TT_CTR_SEQ_NEXT, snd->seq_next_lo);
 	data_end = next + (int64_t)len;
-	if (len > 0 && rcv->has_ack && data_end <= (int64_t)tt_dir_ack_max(rcv))
+	if (len > 0 && rcv->has_ack &&
+	    data_end <= (int64_t)mark_of(rcv, true, TT_CTR_ACK_MAX, rcv->ack_max_lo))
 		return false;
 
 	if (now == NULL) {
@@ -1007,8 +1031,8 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	           p->seq + len == rcv->last_ack_raw + rcv->win_last) {
 		an |= TT_AN_BIT(TT_AN_WINDOW_FULL);
 	}
-	arel = ack_rel(rcv, p->ack); /* (worked out once for the two that need it) */
-	if (tt_dir_sent(rcv) && acks_unseen(m, rcv, arel))
+	arel = ack_rel(rcv, p->ack, true); /* (worked out once for the two that need it) */
+	if (tt_dir_sent(rcv) && acks_unseen(m, rcv, arel, true))
 		an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
 	/* The payload mark never exceeds seq_next: with payload, data_end becomes
@@ -1022,7 +1046,7 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 			tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now);
 		rtt_push(m->ring, snd, p, p->seq + len);
 	} else {
-		if (data_end > (int64_t)tt_dir_data_next(snd))
+		if (data_end > (int64_t)mark_of(snd, true, TT_CTR_DATA_NEXT, snd->data_next_lo))
 			mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
 		if (fin)
 			mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end + 1);
@@ -1040,7 +1064,7 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 		snd->dup_ack_num = 0;
 	else if ((an & TT_AN_BIT(TT_AN_DUP_ACK)) && snd->dup_ack_num < UINT16_MAX)
 		snd->dup_ack_num++;
-	account_ack(m, snd, rcv, arel);
+	account_ack(m, snd, rcv, arel, true);
 	note_last(rt, m, now, si, snd, p, 0);
 	account_window(snd, p, false);
 	if (snd->in_zero_window)
@@ -1048,7 +1072,8 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	keep_sack(m, snd, p);
 	learn_ipid(snd, p);
 	if (len > 0 && rcv->has_ack) /* (data_end is above the peer's mark: see above) */
-		account_flight(m, snd, rcv, (int64_t)tt_dir_ack_max(rcv), data_end);
+		account_flight(m, snd, rcv,
+		               (int64_t)mark_of(rcv, true, TT_CTR_ACK_MAX, rcv->ack_max_lo), data_end);
 	if (an != 0)
 		count(m, snd, an);
 	info->anomalies = an;
@@ -1087,12 +1112,12 @@ segment_first_syn(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	if (ackf) {
 		/* (Worked out once: a peer that sent has its base, so the number is
 		 * the same for acks_unseen(); one that did not is not asked.) */
-		int64_t arel = ack_rel(rcv, p->ack);
+		int64_t arel = ack_rel(rcv, p->ack, false);
 		snd->sent_synack = true;
-		if (tt_dir_sent(rcv) && acks_unseen(m, rcv, arel))
+		if (tt_dir_sent(rcv) && acks_unseen(m, rcv, arel, false))
 			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 		rtt_acked(m, rt, !si, rcv, p);
-		account_ack(m, snd, rcv, arel);
+		account_ack(m, snd, rcv, arel, false);
 	}
 	if (now == NULL) {
 		own = stamp_far(rt, p->ts);
@@ -1197,7 +1222,7 @@ struct tt_seg_info tt_analysis_segment_full(const struct tt_dir_slabs *m, struct
 					an |= TT_AN_BIT(TT_AN_DUP_ACK);
 			}
 		}
-		if (ackf && tt_dir_sent(rcv) && acks_unseen(m, rcv, rel_seq(rcv, p->ack)))
+		if (ackf && tt_dir_sent(rcv) && acks_unseen(m, rcv, rel_seq(rcv, p->ack), false))
 			an |= TT_AN_BIT(TT_AN_ACKED_UNSEEN);
 
 		/* Retransmission, fast, spurious, out of order. */
@@ -1297,7 +1322,7 @@ struct tt_seg_info tt_analysis_segment_full(const struct tt_dir_slabs *m, struct
 		snd->dup_ack_num++;
 
 	if (ackf)
-		account_ack(m, snd, rcv, ack_rel(rcv, p->ack));
+		account_ack(m, snd, rcv, ack_rel(rcv, p->ack, false), false);
 	if (!rst) {
 		note_last(rt, m, now, si, snd, p,
 		          (uint8_t)(((an & TT_AN_BIT(TT_AN_KEEP_ALIVE)) ? TT_LAST_KEEP_ALIVE : 0) |

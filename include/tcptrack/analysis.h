@@ -569,7 +569,7 @@ struct tt_seg_info tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_r
  * The same, always the whole way.  tt_analysis_segment() takes a short way
  * for the commonest segments (header prediction: the sender's next bytes or a
  * pure ACK, ACK alone set or ACK and FIN, no zero window advertised, not in
- * loss recovery), and another for a direction's first segment when it is a
+ * loss recovery, neither direction's counters past 32 bits), and another for a direction's first segment when it is a
  * plain SYN or SYN,ACK; they must leave everything exactly as this does; a
  * test compares them over random segment streams.
  */
