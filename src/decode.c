@@ -655,8 +655,10 @@ static inline uint32_t be16_pair_at(const uint8_t *p)
 }
 
 /* The fixed TCP header at h (20 bytes, checked by the caller), but for the
- * data offset.  Fields that lie side by side in both are read in pairs. */
-static inline TT_ALWAYS_INLINE void tcp_fixed(const uint8_t *h, struct tt_packet *out)
+ * data offset; the checksum and urgent pointer only if `all` (what tracking
+ * does not read: tt_decode_track()).  Fields that lie side by side in both
+ * are read in pairs. */
+static inline TT_ALWAYS_INLINE void tcp_fixed(const uint8_t *h, struct tt_packet *out, bool all)
 {
 	/* Byte 12's low bit is AE (formerly NS, RFC 3540); byte 13 holds CWR..FIN:
 	 * the flags are the first field's low 9 bits, the window all the second. */
@@ -675,7 +677,8 @@ static inline TT_ALWAYS_INLINE void tcp_fixed(const uint8_t *h, struct tt_packet
 	out->seq = be32_at(h + 4);
 	out->ack = be32_at(h + 8);
 	memcpy(&out->flags, &flags_win, 4);
-	memcpy(&out->checksum, &sum_urp, 4);
+	if (all)
+		memcpy(&out->checksum, &sum_urp, 4);
 }
 
 /* TCP header, RFC 9293 §3.1, at the start of ip->c. */
@@ -691,7 +694,7 @@ static enum tt_decode_result tcp_header(const struct l3 *ip, struct tt_packet *o
 	/* (a TCP header shorter than 20 bytes is cut: nothing of it is kept) */
 	if (!tt_cur_has(&c, TCP_HDR_LEN))
 		return TT_DEC_TRUNC_TCP;
-	tcp_fixed(c.p, out);
+	tcp_fixed(c.p, out, true);
 	off = c.p[12];
 	c.p += TCP_HDR_LEN;
 	hlen = (uint32_t)(off >> 4) * 4;
@@ -877,11 +880,12 @@ static enum tt_decode_result ip_layers(struct tt_cur c, uint32_t wire_left, uint
 /*
  * fast_eth_ip_tcp() from the IP header's length on: iph is IP4_HDR_LEN or
  * IP6_HDR_LEN, a constant in each of the two copies (the lengths then take no
- * registers); tot is the IP length, header included.
+ * registers); tot is the IP length, header included.  all: also the fields
+ * tracking does not read (tt_decode_track()).
  */
 static inline TT_ALWAYS_INLINE bool fast_ip_tcp(const uint8_t *ip, uint32_t iph, uint32_t tot,
                                                 uint32_t ip_cap, uint32_t wire_left,
-                                                struct tt_packet *out)
+                                                struct tt_packet *out, bool all)
 {
 	const uint8_t *th = ip + iph;
 	uint32_t hlen = (uint32_t)(th[12] >> 4) * 4;
@@ -893,22 +897,26 @@ static inline TT_ALWAYS_INLINE bool fast_ip_tcp(const uint8_t *ip, uint32_t iph,
 		return false;
 	if (iph == IP4_HDR_LEN) {
 		out->ip_version = 4;
-		out->ttl = ip[8];
+		if (all)
+			out->ttl = ip[8];
 		out->ip_id = be16_at(ip + 4);
 		memcpy(out->src, ip + 12, 4);
 		memcpy(out->dst, ip + 16, 4);
 	} else {
 		out->ip_version = 6;
-		out->ttl = ip[7];
+		if (all)
+			out->ttl = ip[7];
 		memcpy(out->src, ip + 8, 16);
 		memcpy(out->dst, ip + 24, 16);
 	}
-	tcp_fixed(th, out);
-	out->hdr_len = (uint8_t)hlen;
+	tcp_fixed(th, out, all);
 	out->payload_len = tot - iph - hlen;
-	/* Captured bytes up to the IP length (Ethernet padding is not payload). */
-	out->payload_caplen = (ip_cap < tot ? ip_cap : tot) - iph - hlen;
-	out->payload = th + hlen;
+	if (all) {
+		out->hdr_len = (uint8_t)hlen;
+		/* Captured bytes up to the IP length (Ethernet padding is not payload). */
+		out->payload_caplen = (ip_cap < tot ? ip_cap : tot) - iph - hlen;
+		out->payload = th + hlen;
+	}
 	/* (Last: nothing is kept in registers across a walk of the options.) */
 	tcp_options(tt_cur_make(th + TCP_HDR_LEN, hlen - TCP_HDR_LEN), &out->opts);
 	return true;
@@ -925,8 +933,9 @@ static inline TT_ALWAYS_INLINE bool fast_ip_tcp(const uint8_t *ip, uint32_t iph,
  * the two).  @return false to take the general path: anything else, or any
  * doubt.
  */
-static bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
-                            struct tt_packet *out)
+static inline TT_ALWAYS_INLINE bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap,
+                                                    uint32_t wire_len, struct tt_packet *out,
+                                                    bool all)
 {
 	uint32_t l2 = ETH_ADDRS_LEN + 2, wire_left, ip_cap;
 	const uint8_t *ip;
@@ -946,14 +955,14 @@ static bool fast_eth_ip_tcp(const uint8_t *d, uint32_t cap, uint32_t wire_len,
 		if (ip_cap < IP4_HDR_LEN + TCP_HDR_LEN || ip[0] != 0x45 || ip[9] != PROTO_TCP ||
 		    (be16_at(ip + 6) & IP4_OFFMASK) != 0)
 			return false;
-		return fast_ip_tcp(ip, IP4_HDR_LEN, be16_at(ip + 2), ip_cap, wire_left, out);
+		return fast_ip_tcp(ip, IP4_HDR_LEN, be16_at(ip + 2), ip_cap, wire_left, out, all);
 	}
 	if (type == ETHERTYPE_IPV6) {
 		if (ip_cap < IP6_HDR_LEN + TCP_HDR_LEN || ip[0] >> 4 != 6 || ip[6] != PROTO_TCP ||
 		    be16_at(ip + 4) == 0)
 			return false;
 		return fast_ip_tcp(ip, IP6_HDR_LEN, IP6_HDR_LEN + (uint32_t)be16_at(ip + 4), ip_cap,
-		                   wire_left, out);
+		                   wire_left, out, all);
 	}
 	return false;
 }
@@ -1002,11 +1011,11 @@ static inline TT_ALWAYS_INLINE void packet_clear(struct tt_packet *out)
 	memset(b + 128, 0, REST - 128);
 }
 
-/* (Out of line even under LTO: inlined into the read loop, which it now fits,
- * it cost more than the call, as it did before.) */
-__attribute__((noinline)) enum tt_decode_result tt_decode(int dlt, const uint8_t *data,
-                                                          uint32_t caplen, uint32_t wire_len,
-                                                          tt_time_ns ts, struct tt_packet *out)
+/* tt_decode() and tt_decode_track(): all says which. */
+static inline TT_ALWAYS_INLINE enum tt_decode_result decode(int dlt, const uint8_t *data,
+                                                           uint32_t caplen, uint32_t wire_len,
+                                                           tt_time_ns ts, struct tt_packet *out,
+                                                           bool all)
 {
 	uint32_t cap = data != NULL ? caplen : 0;
 
@@ -1015,12 +1024,28 @@ __attribute__((noinline)) enum tt_decode_result tt_decode(int dlt, const uint8_t
 	out->caplen = caplen;
 	out->wire_len = wire_len;
 	if (dlt == TT_DLT_EN10MB) {
-		if (fast_eth_ip_tcp(data, cap, wire_len, out))
+		if (fast_eth_ip_tcp(data, cap, wire_len, out, all))
 			return TT_DEC_OK;
 		/* (the link type a constant: one register fewer kept for this) */
 		return decode_general(TT_DLT_EN10MB, data, cap, out);
 	}
 	return decode_general(dlt, data, cap, out);
+}
+
+/* (Out of line even under LTO: inlined into the read loop, which it now fits,
+ * it cost more than the call, as it did before.) */
+__attribute__((noinline)) enum tt_decode_result tt_decode(int dlt, const uint8_t *data,
+                                                          uint32_t caplen, uint32_t wire_len,
+                                                          tt_time_ns ts, struct tt_packet *out)
+{
+	return decode(dlt, data, caplen, wire_len, ts, out, true);
+}
+
+__attribute__((noinline)) enum tt_decode_result
+tt_decode_track(int dlt, const uint8_t *data, uint32_t caplen, uint32_t wire_len, tt_time_ns ts,
+                struct tt_packet *out)
+{
+	return decode(dlt, data, caplen, wire_len, ts, out, false);
 }
 
 enum tt_decode_result tt_decode_general(int dlt, const uint8_t *data, uint32_t caplen,

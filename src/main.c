@@ -461,7 +461,7 @@ static void feed_ahead(void *user, const uint8_t *data, uint32_t caplen, uint32_
 {
 	struct run *run = user;
 	struct tt_packet *slot = tt_tracker_ahead_slot(run->tr);
-	enum tt_decode_result r = tt_decode(run->dlt, data, caplen, wire_len, ts, slot);
+	enum tt_decode_result r = tt_decode_track(run->dlt, data, caplen, wire_len, ts, slot);
 
 	tt_tracker_ahead_push(run->tr, slot, r);
 }

@@ -135,6 +135,15 @@ enum tt_decode_result tt_decode(int dlt, const uint8_t *data, uint32_t caplen,
                                 uint32_t wire_len, tt_time_ns ts, struct tt_packet *out);
 
 /**
+ * tt_decode() for tracking (the tracker's look-ahead): the same result and
+ * fields, but that the fields no tracking reads -- ttl, checksum, urp,
+ * hdr_len, payload_caplen and payload -- may be left 0 (the fast path's
+ * frames, most of them, leave them so: fewer stores for every segment).
+ */
+enum tt_decode_result tt_decode_track(int dlt, const uint8_t *data, uint32_t caplen,
+                                      uint32_t wire_len, tt_time_ns ts, struct tt_packet *out);
+
+/**
  * tt_decode() without its fast path for the common Ethernet / IPv4 / TCP
  * frame: the same result, more slowly.  For tests that compare the two.
  */

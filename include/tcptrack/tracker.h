@@ -290,8 +290,9 @@ void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struc
  *
  * tt_tracker_ahead_slot() gives where to decode the next frame (its payload
  * pointer is cleared: the reader's buffer is not kept); tt_tracker_ahead_push()
- * takes it back (the same pointer) with its decode result.  The frame's time is
- * the slot's ts, which tt_decode() sets whatever the result.
+ * takes it back (the same pointer) with its decode result (tt_decode_track()'s
+ * will do: tracking reads none of the fields it may leave out).  The frame's
+ * time is the slot's ts, which the decoder sets whatever the result.
  * tt_tracker_ahead_flush() feeds every frame waiting; tt_tracker_feed(),
  * tt_tracker_advance(), tt_tracker_foreach_open() and tt_tracker_finish() do
  * so first.

@@ -294,6 +294,36 @@ static size_t build(struct frame *f, int dlt, int v, const struct tcp_spec *t)
 
 /* ---- decoding and checks ------------------------------------------------------------------- */
 
+/* The fields tt_decode_track() may leave 0, cleared. */
+static void clear_untracked(struct tt_packet *x)
+{
+	x->ttl = x->hdr_len = 0;
+	x->checksum = x->urp = 0;
+	x->payload_caplen = 0;
+	x->payload = NULL;
+}
+
+/*
+ * tt_decode_track() of the same bytes: the same result, and on success the
+ * same packet (padding included: both clear it) but for the fields it may
+ * leave 0.
+ */
+static void track_agrees(int dlt, const uint8_t *h, size_t caplen, size_t wire,
+                         enum tt_decode_result r, const struct tt_packet *p)
+{
+	struct tt_packet q, full;
+
+	memcpy(&full, p, sizeof(full)); /* (its padding too) */
+	memset(&q, 0xa5, sizeof(q));    /* (a stale look-ahead slot) */
+	cr_assert_eq(tt_decode_track(dlt, h, (uint32_t)caplen, (uint32_t)wire, TS, &q), r);
+	if (r != TT_DEC_OK)
+		return;
+	cr_assert(q.payload == NULL || q.payload == p->payload);
+	clear_untracked(&q);
+	clear_untracked(&full);
+	cr_assert(memcmp(&q, &full, sizeof(q)) == 0, "tt_decode_track() differs from tt_decode()");
+}
+
 /*
  * Decode the first caplen bytes of f from an exact-size heap copy (ASan sees
  * any overread), claiming wire bytes on the wire.  On success the payload
@@ -311,6 +341,7 @@ static enum tt_decode_result dec_cut(int dlt, const struct frame *f, size_t capl
 	if (caplen > 0)
 		memcpy(h, f->b, caplen);
 	r = tt_decode(dlt, h, (uint32_t)caplen, (uint32_t)wire, TS, p);
+	track_agrees(dlt, h, caplen, wire, r, p);
 	if (r == TT_DEC_OK && p->payload != NULL)
 		p->payload = f->b + (p->payload - h);
 	free(h);
