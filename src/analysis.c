@@ -38,6 +38,7 @@ _Static_assert(TT_MAX_HOLES < 16 && TT_MAX_SACK_BLOCKS < 16, "n_holes and n_sack
 
 #define MS_NS ((tt_time_ns)1000000)
 #define FAST_RETX_WINDOW (20 * MS_NS) /* Wireshark: within 20 ms of the dup ACK */
+#define OOO_DEFAULT (3 * MS_NS)       /* Wireshark's out-of-order threshold */
 
 static const char *const anomaly_names[TT_AN_COUNT] = {
 	[TT_AN_RETRANSMISSION] = "retransmission",
@@ -611,8 +612,13 @@ static bool fill_is_resend(const struct tt_rtimes *rt, const struct tt_dir *d,
 	if ((h->flags & TT_HOLE_IPID) && p->ip_version == 4 && p->ip_id != 0 && ipid_trusted(d) &&
 	    p->ip_id != h->ipid)
 		return (int16_t)(uint16_t)(p->ip_id - h->ipid) > 0;
-	if (ooo_threshold == TT_OOO_HANDSHAKE)
-		ooo_threshold = tt_ns_add(tt_rt_get(rt, TT_RT_PATH_RTT), tt_rt_get(rt, TT_RT_PATH_RTT + 1));
+	if (ooo_threshold == TT_OOO_HANDSHAKE) {
+		uint32_t both = UINT32_C(3) << TT_RT_PATH_RTT; /* the halves known (tt_rt_set()) */
+		ooo_threshold = (rt->set & both) != both
+		                        ? OOO_DEFAULT
+		                        : tt_ns_add(tt_rt_get(rt, TT_RT_PATH_RTT),
+		                                    tt_rt_get(rt, TT_RT_PATH_RTT + 1));
+	}
 	return p->ts - h->opened >= ooo_threshold;
 }
 

@@ -1344,14 +1344,6 @@ static void imply_one_way(struct tt_tracker *tr, struct tt_conn *c, enum tt_endp
 		imply_fin(tr, c, se, p);
 }
 
-/* Wireshark's out-of-order threshold: the handshake round trip, else 3 ms. */
-static tt_time_ns ooo_threshold(const struct tt_conn *c)
-{
-	if (c->has_rtt_server && c->has_rtt_client)
-		return TT_OOO_HANDSHAKE; /* tt_conn_handshake_rtt(c), should a segment need it */
-	return 3 * (tt_time_ns)1000000;
-}
-
 /* A segment after the end still counts in the record's packets, bytes and
  * conditions, as in Wireshark's stream; it changes no state.  (Out of line:
  * its own analysis's call need not weigh on every segment's frame.) */
@@ -1362,7 +1354,7 @@ static __attribute__((noinline)) void count_stray(struct tt_tracker *tr, struct 
 
 	c->strays++;
 	info = tt_analysis_segment(&tr->slabs, &c->rt, NULL, (int)se, &c->dir[se], &c->dir[!se], p,
-	                           ooo_threshold(c));
+	                           TT_OOO_HANDSHAKE);
 	emit_anomalies(tr, c, se, p, info.anomalies);
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
@@ -1535,7 +1527,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	rd = &c->dir[re];
 	had_ack = sd->has_ack;
 	ack_before = tt_dir_ack_max(sd);
-	info = tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, sd, rd, p, ooo_threshold(c));
+	/* (Wireshark's out-of-order threshold: the handshake round trip, else 3 ms.) */
+	info = tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, sd, rd, p, TT_OOO_HANDSHAKE);
 	/* (An RST implies nothing, rejected or not: imply_unseen_peer() leaves it.) */
 	imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)

@@ -156,7 +156,9 @@ struct tt_rtimes {
 	tt_time_ns first;           /* the record's first packet: the base */
 	tt_time_ns *wide;           /* [TT_RT_WIDE] every time in full, or NULL */
 	uint32_t set;               /* bit per time slot (< TT_RT_NTIMES) set (the side
-	                             * block has 0 for those never set), and TT_RT_US */
+	                             * block has 0 for those never set), per half of the
+	                             * handshake round trip known (TT_RT_PATH_RTT, set
+	                             * with tt_rt_set()), and TT_RT_US */
 	uint32_t n[TT_RT_NARROW];   /* while wide is NULL (the histories' last: read and
 	                             * written only when states change) */
 };
@@ -234,7 +236,7 @@ void tt_rt_set_wide(struct tt_rtimes *rt, struct tt_flow_slab *wide, int slot, t
 static inline TT_ALWAYS_INLINE void tt_rt_set(struct tt_rtimes *rt, struct tt_flow_slab *wide,
                                               int slot, tt_time_ns v)
 {
-	if (slot < TT_RT_NTIMES)
+	if (slot < TT_RT_RTT_MIN) /* a time, or a half of the handshake known */
 		rt->set |= UINT32_C(1) << slot;
 	if (rt->wide == NULL && tt_rt_enc(rt, slot < TT_RT_NTIMES, v, &rt->n[slot]))
 		return;
@@ -556,7 +558,8 @@ uint64_t tt_dir_rel_seq(const struct tt_dir *d, uint32_t seq);
  * counts as reordered rather than re-sent, when no timestamp or IP ID says
  * which was sent first (the handshake round trip, or 3 ms as in Wireshark);
  * TT_OOO_HANDSHAKE: the record's handshake round trip, its two halves in rt
- * (worked out only for a segment that needs it).
+ * (worked out only for a segment that needs it), or 3 ms while either is
+ * unknown.
  * m: where side blocks come from (struct tt_dir_ext, struct tt_rtt_ring, wide times).
  */
 #define TT_OOO_HANDSHAKE ((tt_time_ns)-1)

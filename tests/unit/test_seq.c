@@ -1353,6 +1353,28 @@ Test(seq, gap_fill_older_tsval_is_out_of_order)
 	cr_assert_eq(k.c.n_holes, 0);
 }
 
+/* TT_OOO_HANDSHAKE: the handshake's round trip once both its halves are
+ * known (here 1 ms: a fill 2 ms after the gap is re-sent), else 3 ms (the
+ * same fill is out of order). */
+Test(seq, gap_fill_handshake_threshold)
+{
+	for (int known = 0; known <= 2; known++) {
+		struct conn k;
+		struct pair *x;
+		uint32_t an;
+		int si;
+
+		gap_setup(&k, false);
+		x = pair_of(&k.c, &si);
+		cr_assert_not_null(x);
+		for (int h = 0; h < known; h++)
+			tt_rt_set(&x->rt, NULL, TT_RT_PATH_RTT + h, US(500));
+		an = gap_fill(&k, GAP_OPENED + MS(2), false, 0, TT_OOO_HANDSHAKE);
+		cr_assert_eq(an, known == 2 ? AN(RETRANSMISSION) : AN(OUT_OF_ORDER),
+		             "%d halves known: got %#x", known, an);
+	}
+}
+
 /* TSval above it: sent after, so re-sent, even 0.1 ms later. */
 Test(seq, gap_fill_newer_tsval_is_retransmission)
 {
