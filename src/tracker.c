@@ -169,11 +169,14 @@ static void emit_segment(struct tt_tracker *tr, const struct tt_conn *c, enum tt
 	}
 }
 
-/* TT_EVT_ANOMALY for each of a segment's anomalies, lowest bit first. */
+/* TT_EVT_ANOMALY for each of a segment's anomalies, lowest bit first.  (The
+ * mask asked once, not for each: a report takes none.) */
 static inline void emit_anomalies(struct tt_tracker *tr, const struct tt_conn *c,
                                   enum tt_endpoint se, const struct tt_packet *p,
                                   uint32_t anomalies)
 {
+	if (!(tr->emit_mask >> TT_EVT_ANOMALY & 1))
+		return;
 	for (uint32_t m = anomalies; m != 0; m &= m - 1)
 		emit(tr, TT_EVT_ANOMALY, p->ts, c, se, TT_TCP_CLOSED, TT_TCP_CLOSED,
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
