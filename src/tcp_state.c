@@ -19,9 +19,10 @@
 
 /*
  * next[state][event] holds the next state plus one: 0 (the default of every
- * cell not written) means "no transition".  Rows cite RFC 9293.  16 by 16,
- * the states and events beyond the last none: a step is one bounds check and
- * a shift, not two checks and a multiply (the tracker steps a dozen times a
+ * cell not written) means "no transition", and TT_TCP_CELL_REARM none either
+ * but a restart of TIME-WAIT's timer.  Rows cite RFC 9293.  16 by 16, the
+ * states and events beyond the last none: a step is one bounds check and a
+ * shift, not two checks and a multiply (the tracker steps a dozen times a
  * connection).
  */
 #define TO(s) ((uint8_t)((s) + 1))
@@ -110,39 +111,40 @@ static const uint8_t next_state[STEP_DIM][STEP_DIM] = {
 		[TT_EV_RCV_RST] = TO(TT_TCP_CLOSED),
 		[TT_EV_SND_RST] = TO(TT_TCP_CLOSED),
 	},
-	/* TIME-WAIT: 2*MSL later CLOSED (§3.10.8).  A retransmitted FIN restarts
-	 * the timer (see tt_tcp_step()).  An RST ends it, as Linux does by
-	 * default (net.ipv4.tcp_rfc1337 = 0; RFC 1337 would ignore it). */
+	/* TIME-WAIT: 2*MSL later CLOSED (§3.10.8).  An RST ends it, as Linux
+	 * does by default (net.ipv4.tcp_rfc1337 = 0; RFC 1337 would ignore it).
+	 * A FIN retransmitted into it is acknowledged again and restarts the
+	 * 2*MSL timer (§3.10.7.4): no transition, a rearm. */
 	[TT_TCP_TIME_WAIT] = {
 		[TT_EV_TIMEOUT] = TO(TT_TCP_CLOSED),
 		[TT_EV_RCV_RST] = TO(TT_TCP_CLOSED),
 		[TT_EV_SND_RST] = TO(TT_TCP_CLOSED),
+		[TT_EV_RCV_FIN] = TT_TCP_CELL_REARM,
+		[TT_EV_RCV_FIN_ACK_OF_FIN] = TT_TCP_CELL_REARM,
 	},
 };
 
+uint8_t tt_tcp_cell(enum tt_tcp_state state, enum tt_tcp_event ev)
+{
+	if (((unsigned)state | (unsigned)ev) >= STEP_DIM)
+		return 0; /* (below STEP_DIM, the table says no transition) */
+	return next_state[state][ev];
+}
+
 enum tt_tcp_state tt_tcp_step(enum tt_tcp_state state, enum tt_tcp_event ev, bool *rearm)
 {
+	uint8_t cell = tt_tcp_cell(state, ev);
+
 	if (rearm != NULL)
-		*rearm = false;
-	if (((unsigned)state | (unsigned)ev) >= STEP_DIM)
-		return state; /* (below STEP_DIM, the table says no transition) */
-	/* Special case beside the table: a FIN retransmitted into TIME-WAIT is
-	 * acknowledged again and restarts the 2*MSL timer (RFC 9293 §3.10.7.4). */
-	if (state == TT_TCP_TIME_WAIT &&
-	    (ev == TT_EV_RCV_FIN || ev == TT_EV_RCV_FIN_ACK_OF_FIN)) {
-		if (rearm != NULL)
-			*rearm = true;
-		return state;
-	}
-	uint8_t n = next_state[state][ev];
-	return n == 0 ? state : (enum tt_tcp_state)(n - 1);
+		*rearm = cell == TT_TCP_CELL_REARM;
+	return tt_tcp_cell_next(state, cell);
 }
 
 bool tt_tcp_step_defined(enum tt_tcp_state state, enum tt_tcp_event ev)
 {
-	if (((unsigned)state | (unsigned)ev) >= STEP_DIM)
-		return false;
-	return next_state[state][ev] != 0;
+	uint8_t cell = tt_tcp_cell(state, ev);
+
+	return cell != 0 && cell != TT_TCP_CELL_REARM;
 }
 
 static void push(struct tt_tcp_events *e, enum tt_tcp_event ev)

@@ -1048,13 +1048,14 @@ static inline TT_ALWAYS_INLINE void apply_events_in(struct tt_tracker *tr, struc
 	for (int i = 0; i < evs->n; i++) {
 		enum tt_tcp_event ev = (enum tt_tcp_event)evs->ev[i];
 		enum tt_tcp_state from = (enum tt_tcp_state)c->state[ep];
-		bool rearm;
-		enum tt_tcp_state to = tt_tcp_step(from, ev, &rearm);
+		uint8_t cell = tt_tcp_cell(from, ev);
 
 		/* Most events change nothing (an acknowledgement of a SYN or FIN
 		 * acknowledged before): none of what follows applies to them. */
-		if (to == from && !rearm)
+		if (cell == 0)
 			continue;
+		bool rearm = cell == TT_TCP_CELL_REARM;
+		enum tt_tcp_state to = tt_tcp_cell_next(from, cell);
 		if (from == TT_TCP_CLOSED && ev == TT_EV_SND_SYNACK && ep == TT_SERVER) {
 			/* The SYN,ACK proves the server was listening and received
 			 * the SYN it answers: date LISTEN and SYN_RCVD from the SYNs. */

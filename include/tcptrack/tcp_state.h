@@ -86,6 +86,21 @@ void tt_tcp_classify(const struct tt_seg_facts *f, struct tt_tcp_events *snd,
  */
 enum tt_tcp_state tt_tcp_step(enum tt_tcp_state state, enum tt_tcp_event ev, bool *rearm);
 
+/*
+ * One step as the table has it, for a caller that skips the events that
+ * change nothing with one test: 0 when the event changes nothing,
+ * TT_TCP_CELL_REARM when it restarts the TIME_WAIT timer and changes no
+ * state (tt_tcp_step()'s rearm), else the next state plus one.
+ */
+#define TT_TCP_CELL_REARM 0x80
+uint8_t tt_tcp_cell(enum tt_tcp_state state, enum tt_tcp_event ev);
+
+/** @return the state after a step whose cell (tt_tcp_cell()) is `cell`, from `state`. */
+static inline enum tt_tcp_state tt_tcp_cell_next(enum tt_tcp_state state, uint8_t cell)
+{
+	return cell == 0 || cell == TT_TCP_CELL_REARM ? state : (enum tt_tcp_state)(cell - 1);
+}
+
 /** @return true if the step (state, ev) is defined in the table (not ignored). */
 bool tt_tcp_step_defined(enum tt_tcp_state state, enum tt_tcp_event ev);
 

@@ -164,6 +164,22 @@ Test(tcp_state, defined_cell_count)
 	cr_assert_eq(NELEM(transitions), 47);
 }
 
+/* tt_tcp_cell(), the tracker's step: 0 exactly when tt_tcp_step() changes
+ * nothing and does not rearm; else the same next state and rearm. */
+Test(tcp_state, cell_agrees_with_step)
+{
+	for (int s = 0; s < 16; s++)
+		for (int e = 0; e < 16; e++) {
+			bool rearm = false;
+			enum tt_tcp_state to = tt_tcp_step((enum tt_tcp_state)s, (enum tt_tcp_event)e, &rearm);
+			uint8_t cell = tt_tcp_cell((enum tt_tcp_state)s, (enum tt_tcp_event)e);
+
+			cr_assert_eq(cell == 0, to == (enum tt_tcp_state)s && !rearm, "%d + %d", s, e);
+			cr_assert_eq(cell == TT_TCP_CELL_REARM, rearm, "%d + %d", s, e);
+			cr_assert_eq(tt_tcp_cell_next((enum tt_tcp_state)s, cell), to, "%d + %d", s, e);
+		}
+}
+
 /* RFC 9293 §3.10.7.4: a FIN retransmitted into TIME-WAIT restarts 2*MSL. */
 Test(tcp_state, time_wait_rcv_fin_rearms)
 {
