@@ -447,6 +447,12 @@ static inline enum tt_endpoint endpoint_of(const struct tt_conn *c, bool swapped
 	return endpoint_in(c->client_slot, swapped);
 }
 
+/* The hash of a record's key, where none is at hand. */
+static uint32_t conn_hash(const struct tt_tracker *tr, const struct tt_conn *c)
+{
+	return tt_flow_hash(tr->flows, &c->node.key);
+}
+
 static bool both_closed(const struct tt_conn *c)
 {
 	return c->state[TT_CLIENT] == TT_TCP_CLOSED && c->state[TT_SERVER] == TT_TCP_CLOSED;
@@ -649,10 +655,11 @@ static void remove_conn(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts)
 		                            c->state);
 		view_leave_time_wait(tr, v, TT_CLIENT, ts, ts);
 	}
-	drop_record(tr, c, tt_flow_hash(tr->flows, &c->node.key));
+	drop_record(tr, c, conn_hash(tr, c));
 }
 
-static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
+/* (hash: of c's key, for the index slots it leaves and its compact entry takes) */
+static bool pend_push(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 {
 	tt_time_ns end = tt_conn_end(c);
 
@@ -675,12 +682,13 @@ static bool pend_push(struct tt_tracker *tr, struct tt_conn *c)
 			tr->due = due;
 	}
 	tr->pend[(tr->pend_head + tr->pend_n++) & (tr->pend_cap - 1)] =
-	        (struct pend_ent){.c = c, .end = end, .hash = tt_flow_hash(tr->flows, &c->node.key)};
+	        (struct pend_ent){.c = c, .end = end, .hash = hash};
 	return true;
 }
 
+/* The record is final at ts (hash: of its key, which a segment's caller has at hand). */
 static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reason why,
-                     tt_time_ns ts)
+                     tt_time_ns ts, uint32_t hash)
 {
 	tt_time_ns last = tt_conn_last(c);
 
@@ -698,7 +706,7 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
 	tt_analysis_finish(&c->dir[TT_SERVER], last);
 	c->emitted = true;
 	c->held = false;
-	if (!pend_push(tr, c)) {
+	if (!pend_push(tr, c, hash)) {
 		/* No memory to wait: write it now, in order. */
 		write_pending(tr, ts);
 		write_record(tr, c);
@@ -712,30 +720,31 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
  * unreachable) is held unwritten that long, since a client may retry the same
  * SYN (Windows does after an RST): the retry continues the same record.
  */
-static void end_now(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, bool via_timer)
+static void end_now(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, bool via_timer,
+                    uint32_t hash)
 {
 	if (!both_closed(c)) {
 		/* Over, an endpoint in TIME_WAIT: the record is final now; its
 		 * TIME_WAIT timer goes on (with the compact entry, once written). */
 		c->tw_followed = true;
-		finalize(tr, c, TT_END_CLOSED, ts);
+		finalize(tr, c, TT_END_CLOSED, ts, hash);
 		return;
 	}
 	c->tw_done = via_timer;
 	if (c->refused || c->unreachable)
 		c->held = true;
 	else
-		finalize(tr, c, TT_END_CLOSED, ts);
+		finalize(tr, c, TT_END_CLOSED, ts, hash);
 	timer_set(tr, tr->flows, c, DONE_LIST, two_msl_after(tr, DONE_LIST, ts));
 }
 
 /* Both endpoints CLOSED or in TIME_WAIT, and not ended yet: end_now().  (Inlined:
  * every segment asks, and the call cost more than the answer.) */
 static inline TT_ALWAYS_INLINE void maybe_end(struct tt_tracker *tr, struct tt_conn *c,
-                                              tt_time_ns ts, bool via_timer)
+                                              tt_time_ns ts, bool via_timer, uint32_t hash)
 {
 	if (!c->emitted && !c->held && done_state(c->state[0]) && done_state(c->state[1]))
-		end_now(tr, c, ts, via_timer);
+		end_now(tr, c, ts, via_timer, hash);
 }
 
 /* ---- timers ------------------------------------------------------------- */
@@ -765,7 +774,7 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 		if (!c->written)
 			write_due(tr, tt_conn_end(c));
 		else
-			compact(tr, c, tt_flow_hash(tr->flows, &c->node.key));
+			compact(tr, c, conn_hash(tr, c));
 		if (!c->node.in_use)
 			return; /* compact: its entry is on the compact TW list now */
 		/* No memory for the entry: the full record leaves TIME_WAIT itself. */
@@ -786,7 +795,7 @@ static void conn_tw_expire(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns 
 			          tt_tcp_step(TT_TCP_TIME_WAIT, TT_EV_TIMEOUT, NULL),
 			          deadline != 0 && deadline < at ? deadline : at);
 	}
-	maybe_end(tr, c, at, true);
+	maybe_end(tr, c, at, true, conn_hash(tr, c));
 }
 
 /* The timer lists' heads in deadline order, so records end in time order. */
@@ -824,7 +833,7 @@ static void expire(struct tt_tracker *tr, tt_time_ns now)
 			tt_flow_timer_cancel(tr->flows, c);
 			/* A failed opening nobody retried is written when its 2*MSL ends. */
 			if (c->held)
-				finalize(tr, c, TT_END_CLOSED, at);
+				finalize(tr, c, TT_END_CLOSED, at, conn_hash(tr, c));
 			remove_conn(tr, c, at);
 		} else {
 			tw_expire(tr, (struct tt_tw *)(void *)head[k], at);
@@ -877,10 +886,10 @@ static struct tt_conn *make_room_and_insert(struct tt_tracker *tr, const struct 
 		if (victim == NULL)
 			return NULL;
 		if (victim->held) {
-			finalize(tr, victim, TT_END_CLOSED, ts); /* over already: no eviction */
+			finalize(tr, victim, TT_END_CLOSED, ts, conn_hash(tr, victim)); /* over already */
 		} else if (!victim->emitted) {
 			tr->stats.evicted++;
-			finalize(tr, victim, TT_END_EVICTED, ts);
+			finalize(tr, victim, TT_END_EVICTED, ts, conn_hash(tr, victim));
 		}
 		remove_conn(tr, victim, ts);
 		c = tt_flow_insert(tr->flows, key, hash);
@@ -1241,7 +1250,7 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 				c->unreachable = true;
 		}
 		set_state(tr, c, ep, TT_TCP_CLOSED, p->ts);
-		maybe_end(tr, c, p->ts, false);
+		maybe_end(tr, c, p->ts, false, k.hash);
 	}
 }
 
@@ -1458,7 +1467,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 				tt_flow_timer_cancel(tr->flows, c);
 				set_state(tr, c, TT_CLIENT, TT_TCP_CLOSED, p->ts);
 				set_state(tr, c, TT_SERVER, TT_TCP_CLOSED, p->ts);
-				finalize(tr, c, TT_END_CLOSED, p->ts);
+				finalize(tr, c, TT_END_CLOSED, p->ts, hash);
 			}
 			/* Port reuse: the old incarnation is in TIME_WAIT, or ended
 			 * less than 2*MSL ago without TIME_WAIT's protection. */
@@ -1613,7 +1622,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	    c->node.tmr_list == TW_LIST)
 		tt_flow_timer_cancel(tr->flows, c);
 	emit_segment(tr, c, se, p, info.anomalies, false);
-	maybe_end(tr, c, p->ts, false);
+	maybe_end(tr, c, p->ts, false, hash);
 }
 
 /* A frame's counts and time. */
