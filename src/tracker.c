@@ -1498,12 +1498,13 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		c->refused = false;
 		c->unreachable = false;
 	}
+	/* (The segment's times from its stamp: counted once, not divided again.) */
 	if (syn && !ack) {
 		if (se == TT_CLIENT) {
 			if (!c->syn_seen)
-				rt_set(tr, c, TT_RT_SYN_FIRST, p->ts);
+				tt_rt_set_stamp(&c->rt, tr->slabs.wide, TT_RT_SYN_FIRST, now);
 			c->syn_seen = true;
-			rt_set(tr, c, TT_RT_SYN_LAST, p->ts);
+			tt_rt_set_stamp(&c->rt, tr->slabs.wide, TT_RT_SYN_LAST, now);
 		} else {
 			c->sim_open = true;
 		}
@@ -1515,7 +1516,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 				c->has_rtt_server = true;
 			}
 			c->synack_seen = true;
-			rt_set(tr, c, TT_RT_SYNACK_LAST, p->ts);
+			tt_rt_set_stamp(&c->rt, tr->slabs.wide, TT_RT_SYNACK_LAST, now);
 		} else {
 			c->sim_open = true;
 		}
