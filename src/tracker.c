@@ -397,6 +397,30 @@ static inline TT_ALWAYS_INLINE void rt_set(struct tt_tracker *tr, struct tt_conn
 	tt_rt_set(&c->rt, tr->slabs.wide, slot, v);
 }
 
+/*
+ * Duration slot `dur` set to the time from time slot `since` (set) to the
+ * segment's, whose stamp is st, unless the segment is earlier: @return
+ * whether it was set.  From the counts when both are the record's: the same
+ * unit from the same first packet, so their difference is the duration's
+ * count, with no division.
+ */
+static inline bool rt_set_since(struct tt_tracker *tr, struct tt_conn *c, int dur, int since,
+                                const struct tt_rt_stamp *st)
+{
+	assert(c->rt.set >> since & 1);
+	if (tt_rt_stamp_ok(&c->rt, st)) {
+		if (st->n < c->rt.n[since])
+			return false;
+		c->rt.n[dur] = st->n - c->rt.n[since];
+		return true;
+	}
+	tt_time_ns t0 = RT_GET(c, since);
+	if (st->ts < t0)
+		return false;
+	rt_set(tr, c, dur, st->ts - t0);
+	return true;
+}
+
 static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_endpoint ep,
                              enum tt_tcp_state to, tt_time_ns ts)
 {
@@ -1510,11 +1534,9 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		}
 	} else if (syn && ack) {
 		if (se == TT_SERVER) {
-			if (!c->synack_seen && c->syn_seen && p->ts >= RT_GET(c, TT_RT_SYN_LAST)) {
-				rt_set(tr, c, TT_RT_PATH_RTT + TT_SERVER,
-				       p->ts - RT_GET(c, TT_RT_SYN_LAST));
+			if (!c->synack_seen && c->syn_seen &&
+			    rt_set_since(tr, c, TT_RT_PATH_RTT + TT_SERVER, TT_RT_SYN_LAST, now))
 				c->has_rtt_server = true;
-			}
 			c->synack_seen = true;
 			tt_rt_set_stamp(&c->rt, tr->slabs.wide, TT_RT_SYNACK_LAST, now);
 		} else {
@@ -1571,10 +1593,9 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	f.fin_is_new = (flags & TT_TH_FIN) && tt_dir_fins(sd) == 1;
 	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen && !c->hs_ack) {
 		c->hs_ack = true;
-		if (c->has_rtt_server && p->ts >= RT_GET(c, TT_RT_SYNACK_LAST)) {
-			rt_set(tr, c, TT_RT_PATH_RTT + TT_CLIENT, p->ts - RT_GET(c, TT_RT_SYNACK_LAST));
+		if (c->has_rtt_server &&
+		    rt_set_since(tr, c, TT_RT_PATH_RTT + TT_CLIENT, TT_RT_SYNACK_LAST, now))
 			c->has_rtt_client = true;
-		}
 	}
 	/* (Its inputs change only on a SYN or the ACK of one: a complete
 	 * handshake stays complete until the next SYN.) */
