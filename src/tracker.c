@@ -962,7 +962,10 @@ static struct tt_conn *new_conn(struct tt_tracker *tr, const struct tt_flow_key 
 	for (int ep = 0; ep < 2; ep++)
 		c->state[ep] = TT_TCP_CLOSED;
 	tt_rt_init(&c->rt, p->ts);
-	rt_set(tr, c, TT_RT_LAST, p->ts);
+	/* The last packet is the first: its count is 0, as the new record has
+	 * it already (rt_set() would work that out with a division). */
+	assert(c->rt.wide == NULL && c->rt.n[TT_RT_LAST] == 0);
+	c->rt.set |= UINT32_C(1) << TT_RT_LAST;
 	tr->stats.connections++;
 	/* Tracked: full records and what is left of those over (compact entries). */
 	if (tt_flow_count(tr->flows) + tt_flow_count(tr->tws) > tr->stats.peak_flows)
