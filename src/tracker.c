@@ -723,7 +723,15 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
 	if (ts < last)
 		ts = last;
 	tr->end_floor = ts;
-	rt_set(tr, c, TT_RT_END, ts);
+	if (ts == last && c->rt.wide == NULL) {
+		/* Most often the end is the last packet's time: its count, not
+		 * divided again. */
+		assert(c->rt.set >> TT_RT_LAST & 1);
+		c->rt.set |= UINT32_C(1) << TT_RT_END;
+		c->rt.n[TT_RT_END] = c->rt.n[TT_RT_LAST];
+	} else {
+		rt_set(tr, c, TT_RT_END, ts);
+	}
 	c->end_reason = (uint8_t)why;
 	/* A zero window still advertised lasts until the last packet. */
 	tt_analysis_finish(&c->dir[TT_CLIENT], last);
