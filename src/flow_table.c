@@ -709,7 +709,8 @@ void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns 
 
 	struct list *l = &t->timers[list];
 
-	tt_flow_timer_cancel(t, rec);
+	if (n->tmr_list >= 0) /* (most records are armed once: no call for them) */
+		tt_flow_timer_cancel(t, rec);
 	if (!l->no_hint) { /* appended in any order: hints would not hold */
 		free(l->hint);
 		l->hint = NULL;
@@ -767,7 +768,8 @@ void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_
 	struct list *l = &t->timers[list];
 	uint32_t i = index_of(t, rec), after;
 
-	tt_flow_timer_cancel(t, rec);
+	if (n->tmr_list >= 0) /* (a new compact entry is on none: no call) */
+		tt_flow_timer_cancel(t, rec);
 	if (l->hint == NULL && !l->no_hint && l->head == TT_FLOW_NIL) {
 		/* Hints from the first record on; without memory, none. */
 		l->hint = calloc((size_t)1 << HINT_BITS, sizeof(*l->hint));
