@@ -1651,8 +1651,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		apply_events(tr, c, se, &late, p->ts);
 	}
 	apply_events_in(tr, c, re, &rev, p->ts);
-	if (c->state[TT_CLIENT] != TT_TCP_TIME_WAIT && c->state[TT_SERVER] != TT_TCP_TIME_WAIT &&
-	    c->node.tmr_list == TW_LIST)
+	if (c->node.tmr_list == TW_LIST && c->state[TT_CLIENT] != TT_TCP_TIME_WAIT &&
+	    c->state[TT_SERVER] != TT_TCP_TIME_WAIT) /* (most are on no timer: one test) */
 		tt_flow_timer_cancel(tr->flows, c);
 	emit_segment(tr, c, se, p, info.anomalies, false);
 	maybe_end(tr, c, p->ts, false, hash);
