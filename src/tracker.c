@@ -775,7 +775,8 @@ static void end_now(struct tt_tracker *tr, struct tt_conn *c, tt_time_ns ts, boo
 static inline TT_ALWAYS_INLINE void maybe_end(struct tt_tracker *tr, struct tt_conn *c,
                                               tt_time_ns ts, bool via_timer, uint32_t hash)
 {
-	if (!c->emitted && !c->held && done_state(c->state[0]) && done_state(c->state[1]))
+	/* (The states first: most segments find an endpoint still open.) */
+	if (done_state(c->state[0]) && done_state(c->state[1]) && !c->emitted && !c->held)
 		end_now(tr, c, ts, via_timer, hash);
 }
 
