@@ -1603,7 +1603,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	f.acks_peer_fin = ack && rd->has_fin && acks_beyond(rd, sd, p, rd->fin_seq);
 	/* The sender's first FIN, even when it re-sends data along with it. */
 	f.fin_is_new = (flags & TT_TH_FIN) && tt_dir_fins(sd) == 1;
-	if (se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen && !c->hs_ack) {
+	/* (hs_ack first: every segment after the handshake's ACK stops there.) */
+	if (!c->hs_ack && se == TT_CLIENT && !syn && f.acks_peer_syn && c->synack_seen) {
 		c->hs_ack = true;
 		if (c->has_rtt_server &&
 		    rt_set_since(tr, c, TT_RT_PATH_RTT + TT_CLIENT, TT_RT_SYNACK_LAST, now))
