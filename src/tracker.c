@@ -1631,7 +1631,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	tt_tcp_classify(&f, &sev, &rev);
 	if (fin_behind_hole(c, se, p))
 		hold_fin(&rev);
-	if (!f.rst_rejected) {
+	/* (Both for a bit of est_provisional or fin_pending: most records have neither.) */
+	if (!f.rst_rejected && (c->est_provisional | c->fin_pending) != 0) {
 		/* (A rejected RST proves nothing about what its sender received.) */
 		fix_refused_synack(c, se, &f);
 		/* A FIN this segment's sender sent earlier reached the receiver first. */
