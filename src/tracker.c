@@ -1408,6 +1408,9 @@ static __attribute__((noinline)) void count_stray(struct tt_tracker *tr, struct 
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
 
+/* The states an acknowledgement of the peer's SYN moves an endpoint out of. */
+#define SYN_STATES (1u << TT_TCP_SYN_SENT | 1u << TT_TCP_SYN_RCVD)
+
 /* One segment, whose key is k. */
 static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
                            const struct seg_key *k)
@@ -1599,7 +1602,13 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		emit_segment(tr, c, se, p, info.anomalies, false);
 		return;
 	}
-	f.acks_peer_syn = ack && rd->has_isn && acks_beyond(rd, sd, p, rd->isn);
+	/* An acknowledgement of the peer's SYN moves an endpoint only out of
+	 * SYN_SENT or SYN_RCVD (and a SYN's, and the handshake's ACK, count):
+	 * once past them, with the handshake's ACK seen, it is not worked out. */
+	f.acks_peer_syn = ack &&
+	                  (syn || !c->hs_ack ||
+	                   ((1u << c->state[se] | 1u << c->state[re]) & SYN_STATES) != 0) &&
+	                  rd->has_isn && acks_beyond(rd, sd, p, rd->isn);
 	f.acks_peer_fin = ack && rd->has_fin && acks_beyond(rd, sd, p, rd->fin_seq);
 	/* The sender's first FIN, even when it re-sends data along with it. */
 	f.fin_is_new = (flags & TT_TH_FIN) && tt_dir_fins(sd) == 1;
