@@ -74,6 +74,8 @@ struct tt_flow_table {
 	uint32_t free_head;      /* freed records, linked through free_next */
 	struct slot *slots;      /* the index: probed without touching records */
 	uint32_t mask;           /* slots - 1 (power of two) */
+	uint32_t grow_at;        /* records in use past which the index doubles: 3/4 of its
+	                          * slots, worked out when it is sized, not at every insert */
 	uint32_t seed;
 	bool use_lru;            /* keep the least-recently-active order */
 	struct lru_ent *lru;     /* the oldest records, oldest first (see tt_flow_lru_oldest()) */
@@ -341,6 +343,7 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 	}
 	t->max_flows = max_flows;
 	t->mask = MIN_SLOTS - 1;
+	t->grow_at = MIN_SLOTS / 4 * 3;
 	t->seed = seed;
 	t->free_head = TT_FLOW_NIL;
 	t->use_lru = true;
@@ -485,6 +488,7 @@ static bool grow_index(struct tt_flow_table *t)
 	memset(slots, 0, bytes);
 	t->slots = slots;
 	t->mask = (uint32_t)(nslots * 2 - 1);
+	t->grow_at = (t->mask + 1) / 4 * 3;
 	for (uint64_t j = 0; j <= old_mask; j++) {
 		uint32_t s;
 		if (old[j].idx == 0)
@@ -504,7 +508,7 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	uint32_t s;
 
 	/* Up to 3/4 full: a probe compares 8-byte slots (hash and index), not records. */
-	if (t->n_used + 1 > (t->mask + 1) / 4 * 3 && !grow_index(t))
+	if (t->n_used + 1 > t->grow_at && !grow_index(t))
 		return NULL;
 	if (t->free_head != TT_FLOW_NIL) { /* zeroed when it was removed */
 		i = t->free_head;
