@@ -411,6 +411,10 @@ static inline bool rt_set_since(struct tt_tracker *tr, struct tt_conn *c, int du
 	if (tt_rt_stamp_ok(&c->rt, st)) {
 		if (st->n < c->rt.n[since])
 			return false;
+		/* (tt_rt_set()'s mark of a half of the handshake known, which the
+		 * out-of-order threshold reads: TT_OOO_HANDSHAKE.) */
+		assert(dur >= TT_RT_PATH_RTT && dur < TT_RT_RTT_MIN);
+		c->rt.set |= UINT32_C(1) << dur;
 		c->rt.n[dur] = st->n - c->rt.n[since];
 		return true;
 	}

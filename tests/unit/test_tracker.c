@@ -904,6 +904,22 @@ Test(tracker, handshake_rtt_split_at_the_capture_point)
 	cr_assert_eq(tt_rt_get(&recs[0].rt, TT_RT_PATH_RTT + TT_CLIENT), SEC(0.035) - SEC(0.030));
 }
 
+/* A hole filled 10 ms after it opened, with a handshake round trip of 35 ms:
+ * out of order, not a retransmission (Wireshark's threshold is the handshake
+ * round trip once both its halves are known, 3 ms before). */
+Test(tracker, fill_within_the_handshake_rtt_is_out_of_order)
+{
+	seg(0, C, SYN, 100, 0, 0);
+	seg(0.030, S, SYN | ACK, 500, 101, 0);
+	seg(0.035, C, ACK, 101, 501, 0);
+	seg(0.100, C, ACK, 201, 501, 100); /* 101..200 not yet seen */
+	seg(0.110, C, ACK, 101, 501, 100);
+	tt_tracker_finish(tr);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(tt_dir_count(&recs[0].dir[TT_CLIENT], TT_AN_OUT_OF_ORDER), 1);
+	cr_assert_eq(tt_dir_count(&recs[0].dir[TT_CLIENT], TT_AN_RETRANSMISSION), 0);
+}
+
 /* The SYN re-sent at 1 s: the SYN,ACK answers the last SYN, so the server
  * side is timed from it (20 ms), not from the first (1.02 s). */
 Test(tracker, handshake_rtt_from_the_last_syn)
