@@ -109,8 +109,9 @@ static inline TT_ALWAYS_INLINE char *p_name(char *p, const char *v)
  * 32 bytes, 34 numbers of at most 20 digits, 2 durations of at most 24 characters, braces. */
 #define JSON_DIR_MAX (39 * 32 + 34 * 20 + 2 * 24 + 2)
 
-/* ,"c2s":{...} (or "s2c": d is c->dir[ep], ep the direction's sender) */
-static void json_dir(struct tt_outbuf *o, const struct tt_dir *d, int ep)
+/* ,"c2s":{...} (or "s2c": d is c->dir[ep], ep the direction's sender) through the cursor p
+ * (JSON_DIR_MAX bytes) */
+static char *json_dir(char *p, const struct tt_dir *d, int ep)
 {
 	static char keys[TT_AN_COUNT][48];
 	static size_t klen[TT_AN_COUNT];
@@ -119,7 +120,7 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d, int ep)
 	static char clean[TT_AN_COUNT * 48 + 64];
 	static size_t clean_len;
 	const struct tt_dir_ext *x = tt_dir_x(d);
-	char *p, *start;
+	char *start = p;
 
 	if (klen[0] == 0) { /* the counters' ,"name": once */
 		for (int i = 0; i < TT_AN_COUNT; i++) {
@@ -131,7 +132,6 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d, int ep)
 		clean_len += (size_t)snprintf(clean + clean_len, sizeof(clean) - clean_len,
 		                              ",\"zero_window_ms\":0.000,\"zero_window_max_ms\":0.000");
 	}
-	p = start = tt_ob_room(o, JSON_DIR_MAX);
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"c2s\":{\"packets\":") : TT_P_LIT(p, ",\"s2c\":{\"packets\":");
 	p = p_u64(p, tt_dir_packets(d));
 	P_U(p, "payload_bytes", tt_dir_payload_bytes(d));
@@ -170,7 +170,7 @@ static void json_dir(struct tt_outbuf *o, const struct tt_dir *d, int ep)
 	P_U(p, "icmp_errors", tt_dir_count(d, TT_DIR_ICMP));
 	*p++ = '}';
 	assert((size_t)(p - start) <= JSON_DIR_MAX);
-	o->n += (size_t)(p - start);
+	return p;
 }
 
 #define P_MS(p, key, has, v) \
@@ -212,12 +212,12 @@ static char *json_rtt_dir(char *p, const struct tt_rtt_stats *r)
  * characters, 2 sample counts of at most 10 digits, braces. */
 #define JSON_RTT_MAX (10 * 32 + 9 * 24 + 2 * 10 + 4)
 
-static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
+/* ,"rtt":{...} through the cursor p (JSON_RTT_MAX bytes) */
+static char *json_rtt(char *p, const struct tt_conn *c)
 {
 	bool hs = c->has_rtt_client && c->has_rtt_server;
-	char *p, *start;
+	char *start = p;
 
-	p = start = tt_ob_room(o, JSON_RTT_MAX);
 	p = TT_P_LIT(p, ",\"rtt\":{\"handshake_ms\":");
 	p = hs ? tt_p_ms(p, tt_conn_handshake_rtt(c)) : TT_P_LIT(p, "null");
 	P_MS(p, "client_side_ms", c->has_rtt_client, tt_conn_rtt_side(c, TT_CLIENT));
@@ -229,7 +229,7 @@ static void json_rtt(struct tt_outbuf *o, const struct tt_conn *c)
 	}
 	*p++ = '}';
 	assert((size_t)(p - start) <= JSON_RTT_MAX);
-	o->n += (size_t)(p - start);
+	return p;
 }
 
 /* The record's first and last packet's times as written: most times of the
@@ -266,9 +266,10 @@ static inline char *p_time_as(struct tt_outbuf *o, char *p, tt_time_ns t,
 #define JSON_HIST_ENTRY_MAX (1 + 16 + TT_P_TIME_MAX + 1)
 #define JSON_HIST_MAX (JSON_HIST_KEY_MAX + 1 + TT_HISTORY_MAX * JSON_HIST_ENTRY_MAX)
 
-/* ,"client_history":[["STATE",time],...] (or the server's) */
-static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep,
-                         const struct time_text kept[2])
+/* ,"client_history":[["STATE",time],...] (or the server's) through the cursor p
+ * (JSON_HIST_MAX bytes) */
+static char *json_history(struct tt_outbuf *o, char *p, const struct tt_conn *c, int ep,
+                          const struct time_text kept[2])
 {
 	const struct tt_history *h = &c->hist[ep];
 	/* ["STATE", for each of the 16 values of a history's state ("?" past the
@@ -277,14 +278,12 @@ static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep,
 	static uint8_t pre_len[16];
 	tt_time_ns ts[TT_HISTORY_MAX];
 	int n = h->n;
-	char *p, *start;
+	char *start = p;
 
 	if (pre_len[0] == 0)
 		for (int s = 0; s < 16; s++)
 			pre_len[s] = (uint8_t)snprintf(pre[s], sizeof(pre[s]), "[\"%s\",",
 			                               tt_tcp_state_name((enum tt_tcp_state)s));
-	/* (Through one cursor: at most TT_HISTORY_MAX entries.) */
-	p = start = tt_ob_room(o, JSON_HIST_MAX);
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"client_history\":[") : TT_P_LIT(p, ",\"server_history\":[");
 	/* The times first, while nothing is written that could alias the record:
 	 * its fields are read once for all of them, not again after each store. */
@@ -303,8 +302,13 @@ static void json_history(struct tt_outbuf *o, const struct tt_conn *c, int ep,
 	else
 		*p++ = ']';
 	assert((size_t)(p - start) <= JSON_HIST_MAX);
-	o->n += (size_t)(p - start);
+	return p;
 }
+
+/* The most a record takes: its parts' most, within one writer's buffer. */
+#define JSON_CONN_MAX (JSON_HEAD_MAX + 2 * JSON_HIST_MAX + 2 * JSON_DIR_MAX + JSON_RTT_MAX + \
+                       JSON_TAIL_MAX)
+_Static_assert(JSON_CONN_MAX <= TT_OB_SIZE, "a record fits a writer's buffer");
 
 static void json_conn(struct tt_report *r, const struct tt_conn *c)
 {
@@ -314,11 +318,13 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	const char *inf[6];
 	struct time_text kept[2]; /* first, last */
 	int n;
+	/* The whole record through one cursor, its room reserved once (each part asserts its
+	 * bound); part: where the part being written began. */
+	char *p = tt_ob_room(o, JSON_CONN_MAX), *start = p, *part = p;
 
 	{
-		/* Up to the histories, through a cursor: 16 keys, 3 numbers, 2 endpoints,
-		 * 2 times and 6 names (ours, short). */
-		char *p = tt_ob_room(o, JSON_HEAD_MAX), *start = p;
+		/* Up to the histories: 16 keys, 3 numbers, 2 endpoints, 2 times and 6 names
+		 * (ours, short). */
 		p = TT_P_LIT(p, "{\"type\":\"conn\",\"id\":");
 		p = p_u64(p, c->id);
 		P_U32(p, "incarnation", c->incarnation);
@@ -338,18 +344,17 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		P_BOOL(p, "port_reuse", c->port_reuse);
 		P_NAME(p, "client_state", tt_tcp_state_name(c->state[TT_CLIENT]));
 		P_NAME(p, "server_state", tt_tcp_state_name(c->state[TT_SERVER]));
-		assert((size_t)(p - start) <= JSON_HEAD_MAX);
-		o->n += (size_t)(p - start);
+		assert((size_t)(p - part) <= JSON_HEAD_MAX);
 	}
-	json_history(o, c, TT_CLIENT, kept);
-	json_history(o, c, TT_SERVER, kept);
-	json_dir(o, &c->dir[TT_CLIENT], TT_CLIENT);
-	json_dir(o, &c->dir[TT_SERVER], TT_SERVER);
-	json_rtt(o, c);
+	p = json_history(o, p, c, TT_CLIENT, kept);
+	p = json_history(o, p, c, TT_SERVER, kept);
+	p = json_dir(p, &c->dir[TT_CLIENT], TT_CLIENT);
+	p = json_dir(p, &c->dir[TT_SERVER], TT_SERVER);
+	p = json_rtt(p, c);
+	part = p;
 	{
-		/* The tail, through a cursor: 12 keys, 3 times, 3 numbers, 2 names and up
-		 * to 6 inferred names (ours, short). */
-		char *p = tt_ob_room(o, JSON_TAIL_MAX), *start = p;
+		/* The tail: 12 keys, 3 times, 3 numbers, 2 names and up to 6 inferred names
+		 * (ours, short). */
 		p = TT_P_LIT(p, ",\"end\":");
 		p = p_time_as(o, p, tt_conn_end(c), kept);
 		/* When the endpoints left in TIME_WAIT leave it (2*MSL after they entered). */
@@ -384,9 +389,9 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 			p = p_name(p, inf[i]);
 		}
 		p = TT_P_LIT(p, "]}\n");
-		assert((size_t)(p - start) <= JSON_TAIL_MAX);
-		o->n += (size_t)(p - start);
+		assert((size_t)(p - part) <= JSON_TAIL_MAX);
 	}
+	o->n += (size_t)(p - start);
 	tt_ob_record_end(r, o);
 }
 
