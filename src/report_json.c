@@ -50,7 +50,8 @@ static inline TT_ALWAYS_INLINE char *p_u64(char *p, uint64_t v)
 	((p) = (v) ? TT_P_LIT((p), ",\"" key "\":true") : TT_P_LIT((p), ",\"" key "\":false"))
 
 /*
- * ,"key":"name" (a name of ours: short, nothing to escape), or null.  The
+ * "name" (a name of ours: short, nothing to escape), or null: the inferred names (the
+ * fields whose names a value indexes are tables, see p_field()).  The
  * names are a few dozen literals: each is quoted once into a small table found
  * by its address (another name in its place is replaced), then copied as a
  * fixed block: no strlen() and memcpy() calls a name.  So only a string
@@ -95,7 +96,75 @@ static inline TT_ALWAYS_INLINE char *p_name(char *p, const char *v)
 	memcpy(p, e->q, sizeof(e->q));
 	return p + e->len;
 }
-#define P_NAME(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_name((p), (v)))
+
+/*
+ * ,"key":"name" or ,"key":null of a field whose names are ours, by the field's value: the
+ * text is built once for each value, from the name function, into a table indexed by the
+ * value and copied as one fixed 48-byte block (its length in the last byte).  A value past
+ * the table's last entry takes that entry, which holds what the name function gives
+ * every value from there on.
+ */
+struct field_text {
+	char s[47];
+	uint8_t len;
+};
+_Static_assert(sizeof(struct field_text) == 48, "a field's text is one 48-byte block");
+
+static void field_fill(struct field_text *f, const char *key, const char *name)
+{
+	int n = name != NULL ? snprintf(f->s, sizeof(f->s), ",\"%s\":\"%s\"", key, name)
+	                     : snprintf(f->s, sizeof(f->s), ",\"%s\":null", key);
+
+	assert(n > 0 && (size_t)n < sizeof(f->s)); /* (our keys and names are short) */
+	f->len = (uint8_t)n;
+}
+
+static inline TT_ALWAYS_INLINE char *p_field(char *p, const struct field_text *tab, unsigned v,
+                                             unsigned last)
+{
+	const struct field_text *f = &tab[v < last ? v : last];
+
+	memcpy(p, f, sizeof(*f));
+	return p + f->len;
+}
+
+/* The fields' tables (the last entry of each: any value from there on). */
+#define HS_LAST (TT_HS_SIMULTANEOUS + 1)
+#define CLOSED_BY_LAST 4 /* fin_first: bit 0 client, bit 1 server */
+#define RESET_BY_LAST 3  /* reset_by: 0 none, 1 client, 2 server */
+#define END_LAST (TT_END_INPUT + 1)
+#define CR_LAST (TT_CR_FIRST_SENDER + 1)
+static struct field_text f_handshake[HS_LAST + 1], f_outcome[TT_OUT_NUM + 1],
+    f_closed_by[CLOSED_BY_LAST + 1], f_reset_by[RESET_BY_LAST + 1],
+    f_state[2][TT_TCP_NSTATES + 1], f_end_reason[END_LAST + 1], f_client_reason[CR_LAST + 1];
+
+static void fields_fill(void)
+{
+	struct tt_conn c;
+
+	memset(&c, 0, sizeof(c));
+	for (unsigned v = 0; v <= HS_LAST; v++)
+		field_fill(&f_handshake[v], "handshake", tt_handshake_name((enum tt_handshake)v));
+	for (unsigned v = 0; v <= TT_OUT_NUM; v++)
+		field_fill(&f_outcome[v], "outcome", tt_outcome_name((enum tt_outcome)v));
+	for (unsigned v = 0; v <= CLOSED_BY_LAST; v++) {
+		c.fin_first = (uint8_t)v;
+		field_fill(&f_closed_by[v], "closed_by", tt_conn_closed_by(&c));
+	}
+	for (unsigned v = 0; v <= RESET_BY_LAST; v++) {
+		c.reset_by = (uint8_t)v;
+		field_fill(&f_reset_by[v], "reset_by", tt_conn_reset_by(&c));
+	}
+	for (unsigned v = 0; v <= TT_TCP_NSTATES; v++) {
+		field_fill(&f_state[TT_CLIENT][v], "client_state", tt_tcp_state_name((enum tt_tcp_state)v));
+		field_fill(&f_state[TT_SERVER][v], "server_state", tt_tcp_state_name((enum tt_tcp_state)v));
+	}
+	for (unsigned v = 0; v <= END_LAST; v++)
+		field_fill(&f_end_reason[v], "end_reason", tt_end_reason_name((enum tt_end_reason)v));
+	for (unsigned v = 0; v <= CR_LAST; v++)
+		field_fill(&f_client_reason[v], "client_chosen_by",
+		           tt_client_reason_name((enum tt_client_reason)v));
+}
 
 /* The most the head of a record takes (see json_conn()): 16 keys of at most 32 bytes, 3
  * numbers, 2 endpoints, 2 times and 6 names of at most 40 characters. */
@@ -322,6 +391,9 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 	 * bound); part: where the part being written began. */
 	char *p = tt_ob_room(o, JSON_CONN_MAX), *start = p, *part = p;
 
+	if (f_handshake[0].len == 0) /* the fields' texts, once */
+		fields_fill();
+
 	{
 		/* Up to the histories: 16 keys, 3 numbers, 2 endpoints, 2 times and 6 names
 		 * (ours, short). */
@@ -337,13 +409,13 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		p = p_time_keep(o, p, c->rt.first, &kept[0]);
 		p = TT_P_LIT(p, ",\"last\":");
 		p = p_time_keep(o, p, tt_conn_last(c), &kept[1]);
-		P_NAME(p, "handshake", tt_handshake_name((enum tt_handshake)c->handshake));
-		P_NAME(p, "outcome", tt_outcome_name(tt_conn_outcome(c)));
-		P_NAME(p, "closed_by", tt_conn_closed_by(c));
-		P_NAME(p, "reset_by", tt_conn_reset_by(c));
+		p = p_field(p, f_handshake, c->handshake, HS_LAST);
+		p = p_field(p, f_outcome, tt_conn_outcome(c), TT_OUT_NUM);
+		p = p_field(p, f_closed_by, c->fin_first, CLOSED_BY_LAST);
+		p = p_field(p, f_reset_by, c->reset_by, RESET_BY_LAST);
 		P_BOOL(p, "port_reuse", c->port_reuse);
-		P_NAME(p, "client_state", tt_tcp_state_name(c->state[TT_CLIENT]));
-		P_NAME(p, "server_state", tt_tcp_state_name(c->state[TT_SERVER]));
+		p = p_field(p, f_state[TT_CLIENT], c->state[TT_CLIENT], TT_TCP_NSTATES);
+		p = p_field(p, f_state[TT_SERVER], c->state[TT_SERVER], TT_TCP_NSTATES);
 		assert((size_t)(p - part) <= JSON_HEAD_MAX);
 	}
 	p = json_history(o, p, c, TT_CLIENT, kept);
@@ -369,9 +441,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		}
 		*p++ = '}';
 		P_U32(p, "strays", c->strays);
-		P_NAME(p, "end_reason", tt_end_reason_name((enum tt_end_reason)c->end_reason));
-		P_NAME(p, "client_chosen_by",
-		       tt_client_reason_name((enum tt_client_reason)c->client_reason));
+		p = p_field(p, f_end_reason, c->end_reason, END_LAST);
+		p = p_field(p, f_client_reason, c->client_reason, CR_LAST);
 		P_BOOL(p, "history_truncated", c->hist[0].truncated || c->hist[1].truncated);
 		if (tt_dir_count(&c->dir[0], TT_DIR_ICMP) + tt_dir_count(&c->dir[1], TT_DIR_ICMP) > 0) {
 			p = TT_P_LIT(p, ",\"icmp\":{\"type\":");
