@@ -435,7 +435,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 			if (ep == TT_SERVER)
 				p = TT_P_LIT(p, ",\"server\":");
 			if (c->state[ep] == TT_TCP_TIME_WAIT && tt_conn_tw_deadline(c, ep) != 0)
-				p = tt_p_time(o, p, tt_conn_tw_deadline(c, ep));
+				p = tt_p_time_far(o, p, tt_conn_tw_deadline(c, ep));
 			else
 				p = TT_P_LIT(p, "null");
 		}

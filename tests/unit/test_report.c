@@ -1666,7 +1666,8 @@ static void assert_written(const struct tt_outbuf *o, const char *want)
 /* The writers' times, durations and 32-bit integers against tt_format_time(),
  * tt_format_ms() and printf: times that stay within the seconds last written, go
  * back to the seconds before them (the two cached) or to others, cross zero and the
- * ends; durations around 2^32 ns (the 32-bit way's end) and at random; every
+ * ends, some written as far times (tt_p_time_far(): looked for in the other cache
+ * first); durations around 2^32 ns (the 32-bit way's end) and at random; every
  * width of integer.  One writer throughout, as a report uses it. */
 Test(report, outbuf_times_durations_and_integers_same_as_format)
 {
@@ -1697,7 +1698,12 @@ Test(report, outbuf_times_durations_and_integers_same_as_format)
 		if (k % 7 == 3)
 			t = -t;
 		o.n = 0;
-		tt_ob_time(&o, t);
+		if (k % 5 == 1) { /* now and then as a time far from the others (a deadline) */
+			char *p = tt_ob_room(&o, TT_P_TIME_MAX);
+			o.n += (size_t)(tt_p_time_far(&o, p, t) - p);
+		} else {
+			tt_ob_time(&o, t);
+		}
 		tt_format_time(want, sizeof(want), t);
 		assert_written(&o, want);
 	}
