@@ -246,9 +246,9 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? tt_p_ms((p), (v)) : TT_P_LIT((p), "null"))
 
 /* {"samples":N,"min_ms":..,"avg_ms":..,"max_ms":..} through the cursor p.  Many
- * directions have one sample: a maximum equal to the minimum is a copy of its text.  (The
- * average too would take fewer instructions here, but then gcc's LTO inlines more into
- * the tracker's handle_segment(), which costs more there than it saves here.) */
+ * directions have one sample: an average or maximum equal to the minimum is a copy of its
+ * text.  (The copy of the average once made gcc's LTO inline more into the tracker's
+ * handle_segment(), which cost more there than it saved here; no longer.) */
 static char *json_rtt_dir(char *p, const struct tt_rtt_stats *r)
 {
 	tt_time_ns avg;
@@ -265,7 +265,12 @@ static char *json_rtt_dir(char *p, const struct tt_rtt_stats *r)
 	memcpy(p, min, sizeof(min));
 	p += len;
 	p = TT_P_LIT(p, ",\"avg_ms\":");
-	p = tt_p_ms(p, avg);
+	if (avg == r->min) {
+		memcpy(p, min, sizeof(min));
+		p += len;
+	} else {
+		p = tt_p_ms(p, avg);
+	}
 	p = TT_P_LIT(p, ",\"max_ms\":");
 	if (r->max == r->min) {
 		memcpy(p, min, sizeof(min));
