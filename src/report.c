@@ -112,7 +112,7 @@ static unsigned state_index(uint8_t s)
 
 void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 {
-	/* Worked out once for the counts and the diagnoses (a few dozen
+	/* Worked out once for the counts, the diagnoses and the writer (a few dozen
 	 * instructions of tests on the states and flags). */
 	enum tt_outcome outcome = tt_conn_outcome(c);
 
@@ -149,7 +149,7 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 		r->counts.hs_rtt_sum = tt_ns_add(r->counts.hs_rtt_sum, tt_conn_handshake_rtt(c));
 	}
 	tt_diag_conn(&r->diag, c, outcome);
-	r->w->conn(r, c);
+	r->w->conn(r, c, outcome);
 }
 
 void tt_report_finish(struct tt_report *r, const struct tt_stats *st,

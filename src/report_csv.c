@@ -119,7 +119,7 @@ static void csv_history(FILE *f, const struct tt_conn *c, int ep)
 	}
 }
 
-static void csv_conn(struct tt_report *r, const struct tt_conn *c)
+static void csv_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outcome outcome)
 {
 	FILE *f = r->out;
 	char cl[64], sv[64];
@@ -138,7 +138,7 @@ static void csv_conn(struct tt_report *r, const struct tt_conn *c)
 	fprintf(f, ",%s,%u,%s,%s,%s,%s,%d,%s,%s,",
 	        tt_end_reason_name((enum tt_end_reason)c->end_reason), c->strays,
 	        tt_handshake_name((enum tt_handshake)c->handshake),
-	        tt_outcome_name(tt_conn_outcome(c)), cb != NULL ? cb : "", rb != NULL ? rb : "",
+	        tt_outcome_name(outcome), cb != NULL ? cb : "", rb != NULL ? rb : "",
 	        c->port_reuse, tt_tcp_state_name(c->state[TT_CLIENT]),
 	        tt_tcp_state_name(c->state[TT_SERVER]));
 	for (int ep = 0; ep < 2; ep++) {

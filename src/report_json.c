@@ -384,7 +384,7 @@ static char *json_history(struct tt_outbuf *o, char *p, const struct tt_conn *c,
                        JSON_TAIL_MAX)
 _Static_assert(JSON_CONN_MAX <= TT_OB_SIZE, "a record fits a writer's buffer");
 
-static void json_conn(struct tt_report *r, const struct tt_conn *c)
+static void json_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outcome outcome)
 {
 	struct tt_outbuf ob;
 	char buf[TT_OB_SIZE];
@@ -415,7 +415,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c)
 		p = TT_P_LIT(p, ",\"last\":");
 		p = p_time_keep(o, p, tt_conn_last(c), &kept[1]);
 		p = p_field(p, f_handshake, c->handshake, HS_LAST);
-		p = p_field(p, f_outcome, tt_conn_outcome(c), TT_OUT_NUM);
+		p = p_field(p, f_outcome, outcome, TT_OUT_NUM);
 		p = p_field(p, f_closed_by, c->fin_first, CLOSED_BY_LAST);
 		p = p_field(p, f_reset_by, c->reset_by, RESET_BY_LAST);
 		P_BOOL(p, "port_reuse", c->port_reuse);

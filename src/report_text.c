@@ -176,13 +176,12 @@ static void text_health(struct tt_outbuf *o, const struct tt_conn *c)
 	tt_ob_char(o, '\n');
 }
 
-static void text_conn(struct tt_report *r, const struct tt_conn *c)
+static void text_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outcome oc)
 {
 	struct tt_outbuf ob;
 	char buf[TT_OB_SIZE];
 	struct tt_outbuf *o = tt_ob_record_begin(r, &ob, buf);
 	const char *by = tt_conn_closed_by(c);
-	enum tt_outcome oc = tt_conn_outcome(c);
 	size_t f;
 
 	if (oc == TT_OUT_RESET)

@@ -35,7 +35,9 @@ struct tt_report;
 struct tt_report_writer {
 	const char *name;
 	void (*begin)(struct tt_report *r);
-	void (*conn)(struct tt_report *r, const struct tt_conn *c);
+	/* (outcome: tt_conn_outcome(c), worked out once for the counts, the diagnoses and
+	 * the writer) */
+	void (*conn)(struct tt_report *r, const struct tt_conn *c, enum tt_outcome outcome);
 	void (*summary)(struct tt_report *r, const struct tt_stats *st, const struct tt_input_info *in);
 };
 
