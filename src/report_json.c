@@ -235,7 +235,7 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 		p += clean_len;
 	} else {
 		for (int i = 0; i < TT_AN_COUNT; i++) {
-			memcpy(p, keys[i], klen[i]);
+			memcpy(p, keys[i], sizeof(keys[i])); /* (a fixed size, not a memcpy() call) */
 			p = tt_p_u64(p + klen[i], tt_dir_count(d, tt_report_counters[i].an));
 		}
 		p = TT_P_LIT(p, ",\"zero_window_ms\":");
