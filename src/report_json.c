@@ -299,7 +299,7 @@ static inline TT_ALWAYS_INLINE char *json_rtt_dir(char *p, const struct tt_rtt_s
 #define JSON_RTT_MAX (10 * 32 + 9 * 24 + 2 * 10 + 4)
 
 /* ,"rtt":{...} through the cursor p (JSON_RTT_MAX bytes) */
-static char *json_rtt(char *p, const struct tt_conn *c)
+static inline TT_ALWAYS_INLINE char *json_rtt(char *p, const struct tt_conn *c)
 {
 	bool hs = c->has_rtt_client && c->has_rtt_server;
 	char *start = p;
