@@ -353,9 +353,12 @@ static inline char *p_time_as(struct tt_outbuf *o, char *p, tt_time_ns t,
 #define JSON_HIST_MAX (JSON_HIST_KEY_MAX + 1 + TT_HISTORY_MAX * JSON_HIST_ENTRY_MAX)
 
 /* ,"client_history":[["STATE",time],...] (or the server's) through the cursor p
- * (JSON_HIST_MAX bytes) */
-static char *json_history(struct tt_outbuf *o, char *p, const struct tt_conn *c, int ep,
-                          const struct time_text kept[2])
+ * (JSON_HIST_MAX bytes).  Always inline into json_conn()'s two uses: the endpoint is then a
+ * constant, and the kept times stay at hand (2 M instructions fewer on 200k/10, 1.6 KB more
+ * code). */
+static inline TT_ALWAYS_INLINE char *json_history(struct tt_outbuf *o, char *p,
+                                                  const struct tt_conn *c, int ep,
+                                                  const struct time_text kept[2])
 {
 	const struct tt_history *h = &c->hist[ep];
 	/* ["STATE", for each of the 16 values of a history's state ("?" past the
