@@ -219,10 +219,15 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	P_OPT_U32(p, "wscale", d->has_wscale, d->wscale);
 	P_BOOL(p, "sack_ok", d->sack_ok);
 	P_BOOL(p, "ts_ok", d->ts_ok);
-	P_OPT_U32(p, "win_min", d->has_win, d->win_min);
-	P_OPT_U32(p, "win_max", d->has_win, d->win_max);
-	P_OPT_U32(p, "win_last", d->has_win, d->win_last);
-	P_OPT_U32(p, "win_last_raw", d->has_win, d->win_last_raw);
+	if (d->has_win) { /* (the four windows under one test) */
+		P_U32(p, "win_min", d->win_min);
+		P_U32(p, "win_max", d->win_max);
+		P_U32(p, "win_last", d->win_last);
+		P_U32(p, "win_last_raw", d->win_last_raw);
+	} else {
+		p = TT_P_LIT(p, ",\"win_min\":null,\"win_max\":null,\"win_last\":null"
+		                ",\"win_last_raw\":null");
+	}
 	P_OPT_U32(p, "win_shift", d->scale_known, d->shift);
 	if (x->zw_total < 1000 && x->zw_max < 1000 && !tt_dir_any_condition(d)) {
 		if (clean_len <= CLEAN_COPY) { /* (it is) */
