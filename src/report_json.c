@@ -208,9 +208,22 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	}
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"c2s\":{\"packets\":") : TT_P_LIT(p, ",\"s2c\":{\"packets\":");
 	p = p_u64(p, tt_dir_packets(d));
-	P_U(p, "payload_bytes", tt_dir_payload_bytes(d));
-	P_U(p, "unique_bytes", tt_dir_unique_bytes(d));
-	P_U(p, "retransmitted_bytes", tt_dir_payload_bytes(d) - tt_dir_unique_bytes(d));
+	{
+		/* Most directions re-sent nothing: their unique bytes are a copy of the payload's
+		 * text (at most 20 digits; memmove(): the two may be closer than the copy). */
+		uint64_t pay = tt_dir_payload_bytes(d), uni = tt_dir_unique_bytes(d);
+		char *digits = p = TT_P_LIT(p, ",\"payload_bytes\":");
+		size_t len = (size_t)(p_u64(p, pay) - p);
+		p = TT_P_LIT(p + len, ",\"unique_bytes\":");
+		if (uni == pay) {
+			memmove(p, digits, 20);
+			p += len;
+			p = TT_P_LIT(p, ",\"retransmitted_bytes\":0");
+		} else {
+			p = p_u64(p, uni);
+			P_U(p, "retransmitted_bytes", pay - uni);
+		}
+	}
 	P_U(p, "syn", tt_dir_syns(d));
 	P_U(p, "fin", tt_dir_fins(d));
 	P_U(p, "rst", tt_dir_rsts(d));
