@@ -85,7 +85,7 @@ static void run(struct tt_capture *cap, struct sinks *s)
 		n++;
 		if (n % 7 != 0) { /* through the look-ahead, as main.c feeds; mixed with direct feeds */
 			struct tt_packet *slot = tt_tracker_ahead_slot(tr);
-			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, slot);
+			r = tt_decode_track(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, slot);
 			tt_tracker_ahead_push(tr, slot, r);
 		} else {
 			r = tt_decode(dlt, raw.data, raw.caplen, raw.wire_len, raw.ts, &pkt);

@@ -7,7 +7,9 @@
  * the frame had on the wire beyond those captured, the rest is the frame.
  * Besides the sanitizers, the result must be a known reason, a decoded
  * segment must point inside the frame and be self-consistent, and the fast
- * path must agree with the general one (tt_decode_general()) byte for byte.
+ * path must agree with the general one (tt_decode_general()) byte for byte,
+ * and the look-ahead's tt_decode_track() with tt_decode() but for the fields
+ * it may leave 0.
  */
 #include "fuzz.h"
 
@@ -16,10 +18,19 @@
 
 #include "tcptrack/decode.h"
 
+/* The fields tt_decode_track() may leave 0 (decode.h), cleared. */
+static void clear_untracked(struct tt_packet *x)
+{
+	x->ttl = x->hdr_len = 0;
+	x->checksum = x->urp = 0;
+	x->payload_caplen = 0;
+	x->payload = NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tt_packet pkt, gen;
-	enum tt_decode_result r, rg;
+	struct tt_packet pkt, gen, trk;
+	enum tt_decode_result r, rg, rt;
 	uint8_t *frame;
 	uint32_t caplen, wire_len;
 	int dlt;
@@ -40,6 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rg = tt_decode_general(dlt, frame, caplen, wire_len, 1700000000 * TT_NS_PER_SEC, &gen);
 	FUZZ_CHECK(r == rg);
 	FUZZ_CHECK(r != TT_DEC_OK || memcmp(&pkt, &gen, sizeof(pkt)) == 0);
+	memset(&trk, 0x5a, sizeof(trk)); /* (a stale look-ahead slot) */
+	rt = tt_decode_track(dlt, frame, caplen, wire_len, 1700000000 * TT_NS_PER_SEC, &trk);
+	FUZZ_CHECK(rt == r);
+	if (r == TT_DEC_OK) {
+		FUZZ_CHECK(trk.payload == NULL || trk.payload == pkt.payload);
+		clear_untracked(&trk);
+		clear_untracked(&gen); /* (pkt is checked below) */
+		FUZZ_CHECK(memcmp(&trk, &gen, sizeof(trk)) == 0);
+	}
 	FUZZ_CHECK((unsigned)r < TT_DEC_NRESULTS);
 	FUZZ_CHECK(tt_decode_result_name(r) != NULL);
 	FUZZ_CHECK(tt_decode_link_supported(dlt) || r == TT_DEC_UNSUPPORTED_LINK);

@@ -1630,6 +1630,40 @@ Test(report, json_dir_largest_values)
 	                   "%s", s);
 }
 
+/* A direction that re-sent nothing has its unique bytes written as a copy of
+ * its payload's digits: 20 of them, and 1, with what follows intact. */
+Test(report, json_dir_unique_bytes_equal_to_payload)
+{
+	static const struct {
+		uint32_t lo, hi;
+		const char *want;
+	} cases[] = {
+		{UINT32_MAX, UINT32_MAX,
+		 "\"payload_bytes\":18446744073709551615,\"unique_bytes\":18446744073709551615,"
+		 "\"retransmitted_bytes\":0,\"syn\":"},
+		{7, 0, "\"payload_bytes\":7,\"unique_bytes\":7,\"retransmitted_bytes\":0,\"syn\":"},
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct tt_conn c;
+		struct tt_stats st;
+		char *s;
+
+		make_conn(&c);
+		for (int e = 0; e < 2; e++) {
+			struct tt_dir *d = &c.dir[e];
+			d->payload_lo = d->unique_lo = cases[k].lo;
+			if (cases[k].hi != 0) {
+				d->wide_ctr = true;
+				ext_of(d)->hi[TT_CTR_PAYLOAD] = ext_of(d)->hi[TT_CTR_UNIQUE] = cases[k].hi;
+			}
+		}
+		memset(&st, 0, sizeof(st));
+		s = run(TT_FMT_JSON, &c, 1, &st, &input);
+		cr_assert_not_null(strstr(s, cases[k].want), "%s", s);
+	}
+}
+
 /* Digit counts and digits at and around every power of ten, and at the ends. */
 Test(report, outbuf_digits_at_every_power_of_ten)
 {

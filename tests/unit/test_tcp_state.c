@@ -668,3 +668,19 @@ Test(tcp_state, event_names)
 	cr_assert_str_eq(tt_tcp_event_name(TT_EV_NUM), "?");
 	cr_assert_str_eq(tt_tcp_event_name((enum tt_tcp_event)1000), "?");
 }
+
+/* The tracker works out whether a segment acknowledges the peer's SYN only
+ * while it can move a state (tracker.c, SYN_STATES): for a SYN, before the
+ * handshake's ACK, or with an endpoint in SYN_SENT or SYN_RCVD.  That holds
+ * while no other state has a step on an acknowledgement of a SYN. */
+Test(tcp_state, ack_of_syn_moves_only_syn_states)
+{
+	for (int s = 0; s < TT_TCP_NSTATES; s++) {
+		if (s == TT_TCP_SYN_SENT || s == TT_TCP_SYN_RCVD)
+			continue;
+		cr_assert_eq(tt_tcp_cell((enum tt_tcp_state)s, TT_EV_SND_ACK_OF_SYN), 0, "%s",
+		             tt_tcp_state_name((enum tt_tcp_state)s));
+		cr_assert_eq(tt_tcp_cell((enum tt_tcp_state)s, TT_EV_RCV_ACK_OF_SYN), 0, "%s",
+		             tt_tcp_state_name((enum tt_tcp_state)s));
+	}
+}
