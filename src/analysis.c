@@ -1363,8 +1363,19 @@ struct tt_seg_info tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_r
 {
 	struct tt_seg_info info;
 
-	if (segment_predicted(m, rt, now, si, snd, rcv, p, &info) ||
-	    segment_first_syn(m, rt, now, si, snd, rcv, p, &info))
+	if (tt_analysis_segment_predicted(m, rt, now, si, snd, rcv, p, &info))
 		return info;
 	return tt_analysis_segment_full(m, rt, now, si, snd, rcv, p, ooo_threshold);
+}
+
+struct tt_seg_info tt_analysis_seg(const struct tt_seg_env *e, struct tt_rtimes *rt, int si,
+                                   struct tt_dir *snd, struct tt_dir *rcv,
+                                   const struct tt_packet *p)
+{
+	struct tt_seg_info info;
+
+	if (segment_predicted(&e->m, rt, &e->now, si, snd, rcv, p, &info) ||
+	    segment_first_syn(&e->m, rt, &e->now, si, snd, rcv, p, &info))
+		return info;
+	return tt_analysis_segment_full(&e->m, rt, &e->now, si, snd, rcv, p, TT_OOO_HANDSHAKE);
 }

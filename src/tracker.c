@@ -83,8 +83,11 @@ struct tt_tracker {
 	struct tt_tracker_config cfg;
 	struct tt_flow_table *flows;
 	struct tt_flow_table *tws;  /* struct tt_tw by 4-tuple */
-	struct tt_dir_slabs slabs;  /* the records' side blocks (condition counts, struct
-	                             * tt_dir_ext, tt_rtt_ring, the times in full) */
+	/* seg.m: the records' side blocks (condition counts, struct tt_dir_ext,
+	 * tt_rtt_ring, the times in full); seg.now: the time of the segment
+	 * being fed, as its record counts it (the last's: a stamp whose time and
+	 * first packet match is current).  Together: the analysis's argument. */
+	struct tt_seg_env seg;
 	struct tt_conn view;        /* a struct tt_tw as a record, for its events */
 	struct tt_stats stats;
 	uint64_t next_id;
@@ -112,9 +115,6 @@ struct tt_tracker {
 	 * around it; stray, anomalies and pkt: 0, only a segment's own event
 	 * has them). */
 	struct tt_event ev;
-	/* The time of the segment being fed, as its record counts it (the
-	 * last's: a stamp whose time and first packet match is current). */
-	struct tt_rt_stamp stamp;
 	tt_time_ns wake;           /* no deadline on any timer list is earlier (a lower bound) */
 	/* min(wake, pend_due + grace), kept up to date by timer_set(), timer_insert(),
 	 * expire(), pend_push() and due_reset(): nothing comes due before it (a
@@ -255,18 +255,18 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	if (rc == TT_OK)
 		tt_flow_table_no_lru(tr->tws); /* full, the entry nearest its end goes (timers) */
 	if (rc == TT_OK) /* at most one of each per direction of each record */
-		rc = tt_flow_slab_new(&tr->slabs.ext, sizeof(struct tt_dir_ext), 2 * cfg->max_flows,
+		rc = tt_flow_slab_new(&tr->seg.m.ext, sizeof(struct tt_dir_ext), 2 * cfg->max_flows,
 		                      errbuf);
 	if (rc == TT_OK)
-		rc = tt_flow_slab_new(&tr->slabs.ring, sizeof(struct tt_rtt_ring), 2 * cfg->max_flows,
+		rc = tt_flow_slab_new(&tr->seg.m.ring, sizeof(struct tt_rtt_ring), 2 * cfg->max_flows,
 		                      errbuf);
 	if (rc == TT_OK)
-		tt_flow_slab_no_zero(tr->slabs.ring); /* slots are written before they are read */
+		tt_flow_slab_no_zero(tr->seg.m.ring); /* slots are written before they are read */
 	if (rc == TT_OK)
-		rc = tt_flow_slab_new(&tr->slabs.wide, sizeof(tt_time_ns) * TT_RT_WIDE, cfg->max_flows,
+		rc = tt_flow_slab_new(&tr->seg.m.wide, sizeof(tt_time_ns) * TT_RT_WIDE, cfg->max_flows,
 		                      errbuf);
 	if (rc == TT_OK)
-		tt_flow_slab_no_zero(tr->slabs.wide); /* filled when taken */
+		tt_flow_slab_no_zero(tr->seg.m.wide); /* filled when taken */
 	if (rc != TT_OK) {
 		tt_tracker_free(&tr); /* what was made (the rest is NULL) */
 		return rc;
@@ -282,9 +282,9 @@ void tt_tracker_free(struct tt_tracker **trp)
 		return;
 	tt_flow_table_free(&(*trp)->flows);
 	tt_flow_table_free(&(*trp)->tws);
-	tt_flow_slab_free(&(*trp)->slabs.ext);
-	tt_flow_slab_free(&(*trp)->slabs.ring);
-	tt_flow_slab_free(&(*trp)->slabs.wide);
+	tt_flow_slab_free(&(*trp)->seg.m.ext);
+	tt_flow_slab_free(&(*trp)->seg.m.ring);
+	tt_flow_slab_free(&(*trp)->seg.m.wide);
 	free((*trp)->pend);
 	free(*trp);
 	*trp = NULL;
@@ -394,7 +394,7 @@ static void view_leave_time_wait(struct tt_tracker *tr, struct tt_conn *v, int f
 static inline TT_ALWAYS_INLINE void rt_set(struct tt_tracker *tr, struct tt_conn *c, int slot,
                                            tt_time_ns v)
 {
-	tt_rt_set(&c->rt, tr->slabs.wide, slot, v);
+	tt_rt_set(&c->rt, tr->seg.m.wide, slot, v);
 }
 
 /*
@@ -433,7 +433,7 @@ static inline void set_state(struct tt_tracker *tr, struct tt_conn *c, enum tt_e
 	if (from == to)
 		return;
 	c->state[ep] = (uint8_t)to;
-	history_push(tr->slabs.wide, &c->rt, &c->hist[ep], (int)ep, to, ts, &tr->stamp);
+	history_push(tr->seg.m.wide, &c->rt, &c->hist[ep], (int)ep, to, ts, &tr->seg.now);
 	emit(tr, TT_EVT_STATE, ts, c, ep, from, to, NULL);
 }
 
@@ -559,9 +559,9 @@ static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *
 /* Free a record and its side blocks (hash: of its key). */
 static void drop_record(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 {
-	tt_dir_release(&tr->slabs, &c->dir[TT_CLIENT]);
-	tt_dir_release(&tr->slabs, &c->dir[TT_SERVER]);
-	tt_flow_slab_put(tr->slabs.wide, c->rt.wide);
+	tt_dir_release(&tr->seg.m, &c->dir[TT_CLIENT]);
+	tt_dir_release(&tr->seg.m, &c->dir[TT_SERVER]);
+	tt_flow_slab_put(tr->seg.m.wide, c->rt.wide);
 	c->rt.wide = NULL;
 	tt_flow_remove_hashed(tr->flows, c, hash);
 }
@@ -1156,7 +1156,7 @@ static bool fix_simultaneous_close(struct tt_tracker *tr, struct tt_conn *c, enu
 		return false;
 	tt_history_set_state(h, h->n - 1, TT_TCP_FIN_WAIT_1);
 	/* Its place held the CLOSE_WAIT. */
-	tt_rt_set_hist(&c->rt, tr->slabs.wide, (int)ep, h->n - 1, ts);
+	tt_rt_set_hist(&c->rt, tr->seg.m.wide, (int)ep, h->n - 1, ts);
 	c->state[ep] = TT_TCP_FIN_WAIT_1;
 	c->fin_pending |= (uint8_t)(1u << ep);
 	emit(tr, TT_EVT_STATE, ts, c, ep, TT_TCP_CLOSE_WAIT, TT_TCP_FIN_WAIT_1, NULL);
@@ -1262,12 +1262,12 @@ static void handle_icmp(struct tt_tracker *tr, const struct tt_packet *p)
 		return;
 	}
 	ep = endpoint_of(c, k.swapped);
-	tt_dir_count_add(&tr->slabs, &c->dir[ep], TT_AN_BIT(TT_DIR_ICMP));
+	tt_dir_count_add(&tr->seg.m, &c->dir[ep], TT_AN_BIT(TT_DIR_ICMP));
 	c->icmp_type = p->icmp_type;
 	c->icmp_code = p->icmp_code;
 	{
 		struct tt_rt_stamp now = tt_rt_stamp(&c->rt, p->ts);
-		tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, &now);
+		tt_rt_raise(&c->rt, tr->seg.m.wide, TT_RT_LAST, &now);
 	}
 	tt_flow_touch(tr->flows, c);
 	emit(tr, TT_EVT_ANOMALY, p->ts, c, ep, TT_TCP_CLOSED, TT_TCP_CLOSED, "icmp_error");
@@ -1406,8 +1406,8 @@ static __attribute__((noinline)) void count_stray(struct tt_tracker *tr, struct 
 	struct tt_seg_info info;
 
 	c->strays++;
-	info = tt_analysis_segment(&tr->slabs, &c->rt, NULL, (int)se, &c->dir[se], &c->dir[!se], p,
-	                           TT_OOO_HANDSHAKE);
+	tr->seg.now = tt_rt_stamp(&c->rt, p->ts);
+	info = tt_analysis_seg(&tr->seg, &c->rt, (int)se, &c->dir[se], &c->dir[!se], p);
 	emit_anomalies(tr, c, se, p, info.anomalies);
 	emit_segment(tr, c, se, p, info.anomalies, true);
 }
@@ -1435,7 +1435,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	struct tt_tcp_events sev, rev;
 	bool had_ack, steady;
 	uint64_t ack_before;
-	struct tt_rt_stamp *now = &tr->stamp;
+	struct tt_rt_stamp *now = &tr->seg.now;
 
 	if (c == NULL) {
 		struct tt_tw *w = tt_flow_lookup(tr->tws, key, hash);
@@ -1530,10 +1530,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		 * might alias the record, for all the compiler knows.) */
 		struct tt_rt_stamp st = tt_rt_stamp(&c->rt, p->ts);
 		*now = st;
-		tt_rt_raise(&c->rt, tr->slabs.wide, TT_RT_LAST, &st);
+		tt_rt_raise(&c->rt, tr->seg.m.wide, TT_RT_LAST, &st);
 	}
 	if (p->ts < c->rt.first) /* time going backwards: the times stay what they were */
-		tt_rt_rebase(&c->rt, tr->slabs.wide, p->ts);
+		tt_rt_rebase(&c->rt, tr->seg.m.wide, p->ts);
 	tt_flow_touch(tr->flows, c);
 
 	if (pure_syn && se == TT_CLIENT && c->state[TT_CLIENT] == TT_TCP_CLOSED) {
@@ -1545,9 +1545,9 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	if (syn && !ack) {
 		if (se == TT_CLIENT) {
 			if (!c->syn_seen)
-				tt_rt_set_stamp(&c->rt, tr->slabs.wide, TT_RT_SYN_FIRST, now);
+				tt_rt_set_stamp(&c->rt, tr->seg.m.wide, TT_RT_SYN_FIRST, now);
 			c->syn_seen = true;
-			tt_rt_set_stamp(&c->rt, tr->slabs.wide, TT_RT_SYN_LAST, now);
+			tt_rt_set_stamp(&c->rt, tr->seg.m.wide, TT_RT_SYN_LAST, now);
 		} else {
 			c->sim_open = true;
 		}
@@ -1557,7 +1557,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 			    rt_set_since(tr, c, TT_RT_PATH_RTT + TT_SERVER, TT_RT_SYN_LAST, now))
 				c->has_rtt_server = true;
 			c->synack_seen = true;
-			tt_rt_set_stamp(&c->rt, tr->slabs.wide, TT_RT_SYNACK_LAST, now);
+			tt_rt_set_stamp(&c->rt, tr->seg.m.wide, TT_RT_SYNACK_LAST, now);
 		} else {
 			c->sim_open = true;
 		}
@@ -1583,7 +1583,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	had_ack = sd->has_ack;
 	ack_before = tt_dir_ack_max(sd);
 	/* (Wireshark's out-of-order threshold: the handshake round trip, else 3 ms.) */
-	info = tt_analysis_segment(&tr->slabs, &c->rt, now, (int)se, sd, rd, p, TT_OOO_HANDSHAKE);
+	info = tt_analysis_seg(&tr->seg, &c->rt, (int)se, sd, rd, p); /* (now is tr->seg.now) */
 	/* (An RST implies nothing, rejected or not: imply_unseen_peer() leaves it.) */
 	imply_unseen_peer(tr, c, se, p, had_ack, ack_before);
 	if (syn && c->dir[0].has_isn && c->dir[1].has_isn)

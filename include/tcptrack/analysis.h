@@ -568,6 +568,24 @@ struct tt_seg_info tt_analysis_segment(const struct tt_dir_slabs *m, struct tt_r
                                        struct tt_dir *rcv, const struct tt_packet *p,
                                        tt_time_ns ooo_threshold);
 
+/* What the tracker's analysis of a segment takes besides the record: where side
+ * blocks come from, and the segment's stamp (tt_rt_stamp(), of the record's
+ * times).  Kept together so that tt_analysis_seg() takes six arguments, all in
+ * registers, not eight with the packet on the stack. */
+struct tt_seg_env {
+	struct tt_dir_slabs m;
+	struct tt_rt_stamp now;
+};
+
+/**
+ * tt_analysis_segment() with the side blocks and the stamp from e (the stamp
+ * must be of p, from rt) and the out-of-order threshold TT_OOO_HANDSHAKE:
+ * the tracker's.
+ */
+struct tt_seg_info tt_analysis_seg(const struct tt_seg_env *e, struct tt_rtimes *rt, int si,
+                                   struct tt_dir *snd, struct tt_dir *rcv,
+                                   const struct tt_packet *p);
+
 /**
  * The same, always the whole way.  tt_analysis_segment() takes a short way
  * for the commonest segments (header prediction: the sender's next bytes or a
