@@ -928,6 +928,22 @@ static inline TT_ALWAYS_INLINE void account_in_flight(const struct tt_dir_slabs 
 
 /* ---- one segment --------------------------------------------------------------------------- */
 
+/* tt_rt_set_stamp() of the segment's stamp, which every caller gives of the
+ * record's first packet as it stands (the tracker stamps again after moving
+ * it; stamp_far() stamps now): the analysis does not move it, so only a side
+ * block taken since (a round trip that did not fit) leaves the count unused. */
+static inline TT_ALWAYS_INLINE void set_seg_stamp(struct tt_rtimes *rt, struct tt_flow_slab *wide,
+                                                  int slot, const struct tt_rt_stamp *now)
+{
+	assert(!now->fits || rt->first == now->first); /* (live in test builds) */
+	if (now->fits && rt->wide == NULL) {
+		rt->set |= UINT32_C(1) << slot;
+		rt->n[slot] = now->n;
+	} else {
+		tt_rt_set_far(rt, wide, slot, now->ts);
+	}
+}
+
 /* The segment's ACK number and time as the sender's last, and its keep-alive /
  * probe bits (TT_LAST_*) for the peer's next segment: every way ends so, but
  * for an RST. */
@@ -937,7 +953,7 @@ static inline TT_ALWAYS_INLINE void note_last(struct tt_rtimes *rt, const struct
                                               uint8_t last_anomalies)
 {
 	snd->last_ack_raw = p->ack;
-	tt_rt_set_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
+	set_seg_stamp(rt, m->wide, TT_RT_SEG_LAST + si, now);
 	snd->has_last_ack = true;
 	snd->last_anomalies = last_anomalies;
 }
@@ -1049,7 +1065,7 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 		ctr_add(m, snd, &snd->unique_lo, TT_CTR_UNIQUE, len);
 		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end + fin);
 		if (rcv->has_last_ack && p->seq == rcv->last_ack_raw)
-			tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now);
+			set_seg_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now);
 		rtt_push(m->ring, snd, p, p->seq + len);
 	} else {
 		if (data_end > (int64_t)mark_of(snd, true, TT_CTR_DATA_NEXT, snd->data_next_lo))
@@ -1309,7 +1325,7 @@ struct tt_seg_info tt_analysis_segment_full(const struct tt_dir_slabs *m, struct
 		now = &own;
 	}
 	if (len > 0 && !rst && rcv->has_last_ack && p->seq == rcv->last_ack_raw)
-		tt_rt_set_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now); /* what the peer waits for */
+		set_seg_stamp(rt, m->wide, TT_RT_FRONT_FILL + si, now); /* what the peer waits for */
 
 	/* Round trips: this segment's data, and the peer's data it ACKs. */
 	if (len > 0 && !rst) {

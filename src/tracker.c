@@ -1532,8 +1532,10 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		*now = st;
 		tt_rt_raise(&c->rt, tr->seg.m.wide, TT_RT_LAST, &st);
 	}
-	if (p->ts < c->rt.first) /* time going backwards: the times stay what they were */
+	if (p->ts < c->rt.first) { /* time going backwards: the times stay what they were */
 		tt_rt_rebase(&c->rt, tr->seg.m.wide, p->ts);
+		*now = tt_rt_stamp(&c->rt, p->ts); /* (the analysis takes a stamp of first as it is) */
+	}
 	tt_flow_touch(tr->flows, c);
 
 	if (pure_syn && se == TT_CLIENT && c->state[TT_CLIENT] == TT_TCP_CLOSED) {
