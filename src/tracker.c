@@ -110,6 +110,7 @@ struct tt_tracker {
 	 * its strays to come: STRAY_GRACE, at most 2*MSL (every frame asks). */
 	tt_time_ns grace;
 	uint32_t emit_mask;        /* 1 << TT_EVT_*: the events emit() dispatches (cfg.events) */
+	bool seg_events;           /* a segment's own events are taken: anomalies or segments */
 	/* The events emitted, one at a time: what emit() does not set stays
 	 * (by_segment: events now are caused by the segment being fed, set
 	 * around it; stray, anomalies and pkt: 0, only a segment's own event
@@ -182,6 +183,26 @@ static inline void emit_anomalies(struct tt_tracker *tr, const struct tt_conn *c
 		     tt_anomaly_name((enum tt_anomaly)__builtin_ctz(m)));
 }
 
+/* A segment's anomalies, then the segment: out of line, behind one test, so
+ * that a segment whose events no one takes (a report's) asks once. */
+static __attribute__((noinline)) void emit_segment_events_far(struct tt_tracker *tr,
+                                                              const struct tt_conn *c,
+                                                              enum tt_endpoint se,
+                                                              const struct tt_packet *p,
+                                                              uint32_t anomalies, bool stray)
+{
+	emit_anomalies(tr, c, se, p, anomalies);
+	emit_segment(tr, c, se, p, anomalies, stray);
+}
+
+static inline void emit_segment_events(struct tt_tracker *tr, const struct tt_conn *c,
+                                       enum tt_endpoint se, const struct tt_packet *p,
+                                       uint32_t anomalies, bool stray)
+{
+	if (tr->seg_events)
+		emit_segment_events_far(tr, c, se, p, anomalies, stray);
+}
+
 /* When a record that ended at `end` is due to be written: after the stray
  * grace (end may be INT64_MAX, none waiting: the sum saturates). */
 static inline tt_time_ns write_time(const struct tt_tracker *tr, tt_time_ns end)
@@ -242,6 +263,8 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	tr->emit_mask = cfg->on_event == NULL            ? 0
 	                : cfg->events == TT_EVENTS_REPORT ? 1u << TT_EVT_STATE | 1u << TT_EVT_CONN_END
 	                                                  : UINT32_MAX;
+	tr->seg_events = (tr->emit_mask >> TT_EVT_ANOMALY & 1) ||
+	                 (cfg->segments && cfg->on_event != NULL);
 	tr->timer_floor[TW_LIST] = tr->timer_floor[DONE_LIST] = INT64_MIN;
 	tr->end_floor = INT64_MIN;
 	tr->pend_due = INT64_MAX;
@@ -1408,8 +1431,7 @@ static __attribute__((noinline)) void count_stray(struct tt_tracker *tr, struct 
 	c->strays++;
 	tr->seg.now = tt_rt_stamp(&c->rt, p->ts);
 	info = tt_analysis_seg(&tr->seg, &c->rt, (int)se, &c->dir[se], &c->dir[!se], p);
-	emit_anomalies(tr, c, se, p, info.anomalies);
-	emit_segment(tr, c, se, p, info.anomalies, true);
+	emit_segment_events(tr, c, se, p, info.anomalies, true);
 }
 
 /* The states an acknowledgement of the peer's SYN moves an endpoint out of. */
@@ -1604,8 +1626,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 		 * to cancel (one is cancelled when its TIME_WAIT is left),
 		 * nothing ends. */
 		assert(c->node.tmr_list != TW_LIST);
-		emit_anomalies(tr, c, se, p, info.anomalies);
-		emit_segment(tr, c, se, p, info.anomalies, false);
+		emit_segment_events(tr, c, se, p, info.anomalies, false);
 		return;
 	}
 	/* An acknowledgement of the peer's SYN moves an endpoint only out of
