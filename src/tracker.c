@@ -1361,15 +1361,17 @@ static inline void imply_unseen_peer(struct tt_tracker *tr, struct tt_conn *c, e
 {
 	struct tt_dir *peer = &c->dir[!se];
 
-	if (!(p->flags & TT_TH_ACK) || (p->flags & TT_TH_RST))
+	if ((p->flags & (TT_TH_ACK | TT_TH_RST)) != TT_TH_ACK)
 		return;
 	if (tt_dir_sent(peer)) {
 		/* Both directions captured, but not the peer's FIN: the ACK
 		 * moves exactly one past the peer's highest captured sequence
 		 * (tt_dir_rel_seq(peer, p->ack) == peer->seq_next + 1, compared
-		 * raw: one past the raw sequence number of seq_next). */
-		if (!peer->has_fin && peer->has_base && !(p->flags & TT_TH_SYN) &&
-		    p->ack == tt_dir_raw_next(peer) + 1u)
+		 * raw: one past the raw sequence number of seq_next).  (That
+		 * comparison first: it is the one that fails, and its numbers
+		 * are read whatever has_base says.) */
+		if (p->ack == tt_dir_raw_next(peer) + 1u && !peer->has_fin && peer->has_base &&
+		    !(p->flags & TT_TH_SYN))
 			imply_fin(tr, c, se, p);
 		return;
 	}
