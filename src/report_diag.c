@@ -152,7 +152,7 @@ void tt_diag_free(struct tt_report_diag *d)
 static void make_key(struct tt_diag_key *k, const struct tt_conn *c, enum tt_endpoint ep,
                      bool with_port)
 {
-	memset(k, 0, sizeof(*k));
+	/* (The byte of padding is left: keys are hashed and compared field by field.) */
 	k->ip_version = c->ip_version;
 	k->port = with_port ? tt_conn_port(c, ep) : 0;
 	/* All 16 bytes, then an IPv4 address's last 12 cleared: two fixed
