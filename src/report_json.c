@@ -210,13 +210,16 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	p = p_u64(p, tt_dir_packets(d));
 	{
 		/* Most directions re-sent nothing: their unique bytes are a copy of the payload's
-		 * text (at most 20 digits; memmove(): the two may be closer than the copy). */
+		 * text (at most 20 digits), formatted aside and copied as a fixed 20-byte block
+		 * (copied from the record instead, the two could overlap: a memmove() call). */
 		uint64_t pay = tt_dir_payload_bytes(d), uni = tt_dir_unique_bytes(d);
-		char *digits = p = TT_P_LIT(p, ",\"payload_bytes\":");
-		size_t len = (size_t)(p_u64(p, pay) - p);
+		char digits[20];
+		size_t len = (size_t)(p_u64(digits, pay) - digits);
+		p = TT_P_LIT(p, ",\"payload_bytes\":");
+		memcpy(p, digits, sizeof(digits));
 		p = TT_P_LIT(p + len, ",\"unique_bytes\":");
 		if (uni == pay) {
-			memmove(p, digits, 20);
+			memcpy(p, digits, sizeof(digits));
 			p += len;
 			p = TT_P_LIT(p, ",\"retransmitted_bytes\":0");
 		} else {
