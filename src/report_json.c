@@ -230,7 +230,8 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	P_U(p, "syn", tt_dir_syns(d));
 	P_U(p, "fin", tt_dir_fins(d));
 	P_U(p, "rst", tt_dir_rsts(d));
-	P_OPT_U32(p, "isn", d->has_isn, d->isn);
+	p = TT_P_LIT(p, ",\"isn\":");
+	p = d->has_isn ? tt_p_u32_big(p, d->isn) : TT_P_LIT(p, "null");
 	P_OPT_U32(p, "mss", d->has_mss, d->mss);
 	P_OPT_U32(p, "wscale", d->has_wscale, d->wscale);
 	P_BOOL(p, "sack_ok", d->sack_ok);

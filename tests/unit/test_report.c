@@ -1763,6 +1763,26 @@ Test(report, outbuf_times_durations_and_integers_same_as_format)
 	}
 }
 
+/* tt_p_u32_big() (9 and 10 digits asked for first) against printf: the edges of its first
+ * test and of every width below it, and random values of every width. */
+Test(report, outbuf_u32_big_same_as_printf)
+{
+	static const uint32_t edges[] = {0, 9, 10, 99, 100, 9999, 10000, 999999, 1000000,
+	                                 99999999, 100000000, 100000001, 999999999, 1000000000,
+	                                 4294967294u, UINT32_MAX};
+	uint64_t rng = 4242;
+
+	for (int k = 0; k < 1000000; k++) {
+		char want[24], got[24];
+		uint32_t v;
+		rng = rng * UINT64_C(6364136223846793005) + 1442695040888963407u;
+		v = k < (int)NELEM(edges) ? edges[k] : (uint32_t)(rng >> 32) >> (rng % 32);
+		snprintf(want, sizeof(want), "%" PRIu32, v);
+		*tt_p_u32_big(got, v) = '\0';
+		cr_assert_str_eq(got, want);
+	}
+}
+
 /* Fixed-width digits (the fractions of times and durations) against printf. */
 Test(report, outbuf_fixed_digits_same_as_printf)
 {
