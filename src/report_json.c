@@ -357,9 +357,10 @@ static inline char *p_time_keep(struct tt_outbuf *o, char *p, tt_time_ns t, stru
 	return p + k->len;
 }
 
-/* Write t: a copy if it is one kept in k[2]. */
-static inline char *p_time_as(struct tt_outbuf *o, char *p, tt_time_ns t,
-                              const struct time_text k[2])
+/* Write t: a copy if it is one kept in k[2].  Always inline: gcc put the end's use (the
+ * third) out of line, a call for each record. */
+static inline TT_ALWAYS_INLINE char *p_time_as(struct tt_outbuf *o, char *p, tt_time_ns t,
+                                               const struct time_text k[2])
 {
 	for (int i = 0; i < 2; i++)
 		if (t == k[i].t) {
