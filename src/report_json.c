@@ -138,6 +138,11 @@ static struct field_text f_handshake[HS_LAST + 1], f_outcome[TT_OUT_NUM + 1],
     f_closed_by[CLOSED_BY_LAST + 1], f_reset_by[RESET_BY_LAST + 1],
     f_state[2][TT_TCP_NSTATES + 1], f_end_reason[END_LAST + 1], f_client_reason[CR_LAST + 1];
 
+/* ["STATE", for each of the 16 values of a history's state ("?" past the states), copied as
+ * fixed 16-byte blocks (see json_history()); built with the fields' texts. */
+static char hist_pre[16][16];
+static uint8_t hist_pre_len[16];
+
 static void fields_fill(void)
 {
 	struct tt_conn c;
@@ -164,6 +169,9 @@ static void fields_fill(void)
 	for (unsigned v = 0; v <= CR_LAST; v++)
 		field_fill(&f_client_reason[v], "client_chosen_by",
 		           tt_client_reason_name((enum tt_client_reason)v));
+	for (int s = 0; s < 16; s++)
+		hist_pre_len[s] = (uint8_t)snprintf(hist_pre[s], sizeof(hist_pre[s]), "[\"%s\",",
+		                                    tt_tcp_state_name((enum tt_tcp_state)s));
 }
 
 /* The most the head of a record takes (see json_conn()): 16 keys of at most 32 bytes, 3
@@ -384,18 +392,10 @@ static inline TT_ALWAYS_INLINE char *json_history(struct tt_outbuf *o, char *p,
                                                   const struct time_text kept[2])
 {
 	const struct tt_history *h = &c->hist[ep];
-	/* ["STATE", for each of the 16 values of a history's state ("?" past the
-	 * states), built once and copied as fixed 16-byte blocks */
-	static char pre[16][16];
-	static uint8_t pre_len[16];
 	tt_time_ns ts[TT_HISTORY_MAX];
 	int n = h->n;
 	char *start = p;
 
-	if (pre_len[0] == 0)
-		for (int s = 0; s < 16; s++)
-			pre_len[s] = (uint8_t)snprintf(pre[s], sizeof(pre[s]), "[\"%s\",",
-			                               tt_tcp_state_name((enum tt_tcp_state)s));
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"client_history\":[") : TT_P_LIT(p, ",\"server_history\":[");
 	/* The times first, while nothing is written that could alias the record:
 	 * its fields are read once for all of them, not again after each store. */
@@ -405,8 +405,8 @@ static inline TT_ALWAYS_INLINE char *json_history(struct tt_outbuf *o, char *p,
 	/* Each entry followed by a comma; the last one's closes the list. */
 	for (int i = 0; i < n; i++) {
 		unsigned s = tt_history_state(h, i);
-		memcpy(p, pre[s], sizeof(pre[0]));
-		p = p_time_as(o, p + pre_len[s], ts[i], kept);
+		memcpy(p, hist_pre[s], sizeof(hist_pre[0]));
+		p = p_time_as(o, p + hist_pre_len[s], ts[i], kept);
 		p = TT_P_LIT(p, "],");
 	}
 	if (n > 0)
@@ -434,7 +434,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outc
 	 * bound); part: where the part being written began. */
 	char *p = tt_ob_room(o, JSON_CONN_MAX), *start = p, *part = p;
 
-	if (f_handshake[0].len == 0) /* the fields' texts, once */
+	if (f_handshake[0].len == 0) /* the fields' and the histories' texts, once */
 		fields_fill();
 
 	{
