@@ -138,6 +138,14 @@ static struct field_text f_handshake[HS_LAST + 1], f_outcome[TT_OUT_NUM + 1],
     f_closed_by[CLOSED_BY_LAST + 1], f_reset_by[RESET_BY_LAST + 1],
     f_state[2][TT_TCP_NSTATES + 1], f_end_reason[END_LAST + 1], f_client_reason[CR_LAST + 1];
 
+/* A direction's counters' ,"name": (see json_dir()), and the counters and zero-window times
+ * of a clean direction, all 0: the most common text of a record; built with the fields'
+ * texts. */
+static char ctr_keys[TT_AN_COUNT][48];
+static size_t ctr_klen[TT_AN_COUNT];
+static char dir_clean[TT_AN_COUNT * 48 + 64];
+static size_t dir_clean_len;
+
 /* ["STATE", for each of the 16 values of a history's state ("?" past the states), copied as
  * fixed 16-byte blocks (see json_history()); built with the fields' texts. */
 static char hist_pre[16][16];
@@ -169,6 +177,14 @@ static void fields_fill(void)
 	for (unsigned v = 0; v <= CR_LAST; v++)
 		field_fill(&f_client_reason[v], "client_chosen_by",
 		           tt_client_reason_name((enum tt_client_reason)v));
+	for (int i = 0; i < TT_AN_COUNT; i++) {
+		ctr_klen[i] = (size_t)snprintf(ctr_keys[i], sizeof(ctr_keys[i]), ",\"%s\":",
+		                               tt_report_counters[i].name);
+		dir_clean_len += (size_t)snprintf(dir_clean + dir_clean_len,
+		                                  sizeof(dir_clean) - dir_clean_len, "%s0", ctr_keys[i]);
+	}
+	dir_clean_len += (size_t)snprintf(dir_clean + dir_clean_len, sizeof(dir_clean) - dir_clean_len,
+	                                  ",\"zero_window_ms\":0.000,\"zero_window_max_ms\":0.000");
 	for (int s = 0; s < 16; s++)
 		hist_pre_len[s] = (uint8_t)snprintf(hist_pre[s], sizeof(hist_pre[s]), "[\"%s\",",
 		                                    tt_tcp_state_name((enum tt_tcp_state)s));
@@ -195,25 +211,9 @@ static void fields_fill(void)
  * (JSON_DIR_MAX bytes) */
 static char *json_dir(char *p, const struct tt_dir *d, int ep)
 {
-	static char keys[TT_AN_COUNT][48];
-	static size_t klen[TT_AN_COUNT];
-	/* The counters and zero-window times of a clean direction, all 0: the
-	 * most common text of a record, built once. */
-	static char clean[TT_AN_COUNT * 48 + 64];
-	static size_t clean_len;
 	const struct tt_dir_ext *x = tt_dir_x(d);
 	char *start = p;
 
-	if (klen[0] == 0) { /* the counters' ,"name": once */
-		for (int i = 0; i < TT_AN_COUNT; i++) {
-			klen[i] = (size_t)snprintf(keys[i], sizeof(keys[i]), ",\"%s\":",
-			                           tt_report_counters[i].name);
-			clean_len += (size_t)snprintf(clean + clean_len, sizeof(clean) - clean_len, "%s0",
-			                              keys[i]);
-		}
-		clean_len += (size_t)snprintf(clean + clean_len, sizeof(clean) - clean_len,
-		                              ",\"zero_window_ms\":0.000,\"zero_window_max_ms\":0.000");
-	}
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"c2s\":{\"packets\":") : TT_P_LIT(p, ",\"s2c\":{\"packets\":");
 	p = p_u64(p, tt_dir_packets(d));
 	{
@@ -255,18 +255,19 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	}
 	P_OPT_U32(p, "win_shift", d->scale_known, d->shift);
 	if (x->zw_total < 1000 && x->zw_max < 1000 && !tt_dir_any_condition(d)) {
-		if (clean_len <= CLEAN_COPY) { /* (it is) */
+		if (dir_clean_len <= CLEAN_COPY) { /* (it is) */
 #pragma GCC unroll 32
 			for (int i = 0; i < CLEAN_COPY; i += 16)
-				memcpy(p + i, clean + i, 16);
+				memcpy(p + i, dir_clean + i, 16);
 		} else {
-			memcpy(p, clean, clean_len);
+			memcpy(p, dir_clean, dir_clean_len);
 		}
-		p += clean_len;
+		p += dir_clean_len;
 	} else {
 		for (int i = 0; i < TT_AN_COUNT; i++) {
-			memcpy(p, keys[i], sizeof(keys[i])); /* (a fixed size, not a memcpy() call) */
-			p = tt_p_u64(p + klen[i], tt_dir_count(d, tt_report_counters[i].an));
+			/* (a fixed size, not a memcpy() call) */
+			memcpy(p, ctr_keys[i], sizeof(ctr_keys[i]));
+			p = tt_p_u64(p + ctr_klen[i], tt_dir_count(d, tt_report_counters[i].an));
 		}
 		p = TT_P_LIT(p, ",\"zero_window_ms\":");
 		p = tt_p_ms(p, x->zw_total);
