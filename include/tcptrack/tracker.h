@@ -358,6 +358,22 @@ const char *tt_client_reason_name(enum tt_client_reason r);
  */
 int tt_conn_inferred(const struct tt_conn *c, const char *names[6]);
 
+/**
+ * A quick test that tt_conn_inferred() has no name for c (most records): a
+ * handshake seen, nothing implied, both directions captured or neither, no
+ * hole in either and no condition counted in the record's own bits (a
+ * direction with a side block is left to tt_conn_inferred()).  false does not
+ * mean there is a name.
+ */
+static inline bool tt_conn_inferred_none(const struct tt_conn *c)
+{
+	const struct tt_dir *a = &c->dir[TT_CLIENT], *b = &c->dir[TT_SERVER];
+
+	return c->handshake != TT_HS_NONE && c->inferred == 0 && a->sent == b->sent &&
+	       (a->n_holes | b->n_holes | a->ext_full | b->ext_full) == 0 &&
+	       tt_dir_nib(a->nib | b->nib, TT_AN_ACKED_UNSEEN) == 0;
+}
+
 /*
  * A record kept past the event that handed it over (the live view, tests):
  * its side blocks live in the tracker and go with the record, so a copy takes
