@@ -1763,6 +1763,23 @@ Test(report, outbuf_times_durations_and_integers_same_as_format)
 	}
 }
 
+/* tt_p_ms() below 100 ms (its one-product way) against tt_format_ms(): every count of
+ * microseconds, with a varying part below them, and the edges around 100 ms. */
+Test(report, outbuf_ms_below_100_same_as_format)
+{
+	static const tt_time_ns edges[] = {0, 999, 1000, 9999999, 10000000, 99999999, 100000000,
+	                                   100000999};
+
+	for (int k = 0; k < 100000 + (int)NELEM(edges); k++) {
+		char want[40], got[40];
+		tt_time_ns d = k < 100000 ? (tt_time_ns)k * 1000 + (k * 7919) % 1000
+		                          : edges[k - 100000];
+		tt_format_ms(want, sizeof(want), d);
+		*tt_p_ms(got, d) = '\0';
+		cr_assert_str_eq(got, want, "%" PRId64, (int64_t)d);
+	}
+}
+
 /* tt_p_u32_big() (9 and 10 digits asked for first) against printf: the edges of its first
  * test and of every width below it, and random values of every width. */
 Test(report, outbuf_u32_big_same_as_printf)
