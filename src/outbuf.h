@@ -31,11 +31,12 @@ struct tt_outbuf {
 	 * many records that owns the stream until it is flushed (see
 	 * tt_report_batch()).  Otherwise with fwrite(). */
 	bool direct;
-	/* The seconds of the last new time written, as text, and as the
-	 * nanoseconds they start at: times in one record mostly share them, and a
-	 * time within them needs no division.  sec[1]: the seconds before them, as
-	 * a record's TIME_WAIT deadline (a minute later) comes between times of
-	 * now.  (Before any: 0, as "0".) */
+	/* Two seconds' worth of times, as text, and as the nanoseconds they start
+	 * at: times in one record mostly share them, and a time within them needs
+	 * no division.  sec[0]: the seconds of the last new time of now written;
+	 * sec[1]: the seconds before them, or those of the last far time (a
+	 * record's TIME_WAIT deadline, a minute later: tt_p_time_far()), which
+	 * are put there alone and leave sec[0] to now.  (Before any: 0, as "0".) */
 	struct tt_ob_sec {
 		uint64_t ns;
 		size_t len;
@@ -415,7 +416,7 @@ static inline TT_ALWAYS_INLINE char *tt_p_time_in(struct tt_outbuf *o, char *p, 
 	if (ns >= (uint64_t)TT_NS_PER_SEC) {
 		s = &o->sec[!far];
 		ns = mag - s->ns;
-		if (ns >= (uint64_t)TT_NS_PER_SEC) { /* new seconds: the last ones become sec[1] */
+		if (ns >= (uint64_t)TT_NS_PER_SEC) { /* new seconds (of now: the last become sec[1]) */
 			uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
 			struct tt_ob_sec *n = &o->sec[far];
 			if (!far)

@@ -50,12 +50,12 @@ static inline TT_ALWAYS_INLINE char *p_u64(char *p, uint64_t v)
 	((p) = (v) ? TT_P_LIT((p), ",\"" key "\":true") : TT_P_LIT((p), ",\"" key "\":false"))
 
 /*
- * "name" (a name of ours: short, nothing to escape), or null: the inferred names (the
- * fields whose names a value indexes are tables, see p_field()).  The
- * names are a few dozen literals: each is quoted once into a small table found
- * by its address (another name in its place is replaced), then copied as a
- * fixed block: no strlen() and memcpy() calls a name.  So only a string
- * constant may be passed: the text is cached by its address.
+ * "name" (a name of ours: short, nothing to escape), or null: the inferred names, a
+ * handful of literals (the fields whose names a value indexes are tables, see
+ * p_field()).  Each is quoted once into a small table found by its address (another
+ * name in its place is replaced), then copied as a fixed block: no strlen() and
+ * memcpy() calls a name.  So only a string constant may be passed: the text is cached
+ * by its address.
  */
 struct name_text {
 	const char *v;
@@ -116,7 +116,8 @@ static void field_fill(struct field_text *f, const char *key, const char *name)
 	                     : snprintf(f->s, sizeof(f->s), ",\"%s\":null", key);
 
 	assert(n > 0 && (size_t)n < sizeof(f->s)); /* (our keys and names are short) */
-	f->len = (uint8_t)n;
+	/* (Never past what was written, whatever a name: the cursor moves by it.) */
+	f->len = (uint8_t)(n < 0 ? 0 : (size_t)n < sizeof(f->s) ? (size_t)n : sizeof(f->s) - 1);
 }
 
 static inline TT_ALWAYS_INLINE char *p_field(char *p, const struct field_text *tab, unsigned v,

@@ -434,11 +434,9 @@ static inline bool rt_set_since(struct tt_tracker *tr, struct tt_conn *c, int du
 	if (tt_rt_stamp_ok(&c->rt, st)) {
 		if (st->n < c->rt.n[since])
 			return false;
-		/* (tt_rt_set()'s mark of a half of the handshake known, which the
-		 * out-of-order threshold reads: TT_OOO_HANDSHAKE.) */
+		/* (Marked known, as the out-of-order threshold reads: TT_OOO_HANDSHAKE.) */
 		assert(dur >= TT_RT_PATH_RTT && dur < TT_RT_RTT_MIN);
-		c->rt.set |= UINT32_C(1) << dur;
-		c->rt.n[dur] = st->n - c->rt.n[since];
+		tt_rt_set_count(&c->rt, dur, st->n - c->rt.n[since]);
 		return true;
 	}
 	tt_time_ns t0 = RT_GET(c, since);
@@ -754,8 +752,7 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
 		/* Most often the end is the last packet's time: its count, not
 		 * divided again. */
 		assert(c->rt.set >> TT_RT_LAST & 1);
-		c->rt.set |= UINT32_C(1) << TT_RT_END;
-		c->rt.n[TT_RT_END] = c->rt.n[TT_RT_LAST];
+		tt_rt_set_count(&c->rt, TT_RT_END, c->rt.n[TT_RT_LAST]);
 	} else {
 		rt_set(tr, c, TT_RT_END, ts);
 	}
@@ -1001,7 +998,7 @@ static struct tt_conn *new_conn(struct tt_tracker *tr, const struct tt_flow_key 
 	/* The last packet is the first: its count is 0, as the new record has
 	 * it already (rt_set() would work that out with a division). */
 	assert(c->rt.wide == NULL && c->rt.n[TT_RT_LAST] == 0);
-	c->rt.set |= UINT32_C(1) << TT_RT_LAST;
+	tt_rt_set_count(&c->rt, TT_RT_LAST, 0);
 	tr->stats.connections++;
 	/* Tracked: full records and what is left of those over (compact entries). */
 	if (tt_flow_count(tr->flows) + tt_flow_count(tr->tws) > tr->stats.peak_flows)

@@ -7,6 +7,8 @@
 #ifndef TCPTRACK_ANALYSIS_H
 #define TCPTRACK_ANALYSIS_H
 
+#include <assert.h>
+
 #include "tcptrack/common.h"
 #include "tcptrack/decode.h"
 
@@ -232,6 +234,17 @@ struct tt_flow_slab;
  * count is clamped). */
 void tt_rt_set_wide(struct tt_rtimes *rt, struct tt_flow_slab *wide, int slot, tt_time_ns v);
 
+/** Set slot (< TT_RT_NSCALAR) to a count already in the record's unit, from
+ * its first packet for a time (the record has no side block): tt_rt_set()'s
+ * marking rule, for callers that have the count. */
+static inline TT_ALWAYS_INLINE void tt_rt_set_count(struct tt_rtimes *rt, int slot, uint32_t n)
+{
+	assert(rt->wide == NULL);
+	if (slot < TT_RT_RTT_MIN) /* a time, or a half of the handshake known */
+		rt->set |= UINT32_C(1) << slot;
+	rt->n[slot] = n;
+}
+
 /** Set the time or duration of slot (< TT_RT_NSCALAR). */
 static inline TT_ALWAYS_INLINE void tt_rt_set(struct tt_rtimes *rt, struct tt_flow_slab *wide,
                                               int slot, tt_time_ns v)
@@ -278,7 +291,7 @@ static inline TT_ALWAYS_INLINE void tt_rt_set_stamp(struct tt_rtimes *rt, struct
                                                     int slot, const struct tt_rt_stamp *s)
 {
 	if (tt_rt_stamp_ok(rt, s)) {
-		rt->set |= UINT32_C(1) << slot;
+		rt->set |= UINT32_C(1) << slot; /* (a time: tt_rt_set_count() without its test) */
 		rt->n[slot] = s->n;
 	} else {
 		tt_rt_set_far(rt, wide, slot, s->ts);

@@ -273,7 +273,9 @@ void tt_tracker_free(struct tt_tracker **trp);
 /**
  * Feed one frame.
  * @param r   its decode result
- * @param pkt the decoded segment when r == TT_DEC_OK, else NULL
+ * @param pkt the decoded segment when r == TT_DEC_OK, else NULL, as the decoder
+ *            makes it (tt_decode(), tt_decode_track()): an IPv6 segment's ip_id is
+ *            0, which the analysis reads as "no IP ID"
  * @param ts  its capture time (advances timers even for frames that are not TCP)
  */
 void tt_tracker_feed(struct tt_tracker *tr, enum tt_decode_result r, const struct tt_packet *pkt,

@@ -1914,3 +1914,38 @@ Test(report, diag_time_wait_ties_after_growth)
 		cr_assert_eq(top[i]->key.port, want[i], "%zu: %u", i, top[i]->key.port);
 	diag_end(&d);
 }
+
+/* The JSON writer copies the fields named by a value from tables built once
+ * (report_json.c, p_field()); for every value of the byte each is stored in,
+ * the text is what the name function gives, as the text writer prints it. */
+static void field_is(const struct tt_conn *c, const char *key, const char *name)
+{
+	char want[96];
+	char *s;
+
+	if (name != NULL)
+		snprintf(want, sizeof(want), ",\"%s\":\"%s\",", key, name);
+	else
+		snprintf(want, sizeof(want), ",\"%s\":null,", key);
+	s = run(TT_FMT_JSON, c, 1, &(struct tt_stats){0}, &input);
+	cr_assert_not_null(strstr(s, want), "want %s in %s", want, s);
+}
+
+Test(report, json_named_fields_for_every_value)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		struct tt_conn c;
+
+		make_conn(&c);
+		c.handshake = (uint8_t)v;
+		c.end_reason = (uint8_t)v;
+		c.client_reason = (uint8_t)v;
+		c.reset_by = (uint8_t)v;
+		c.fin_first = (uint8_t)v;
+		field_is(&c, "handshake", tt_handshake_name((enum tt_handshake)v));
+		field_is(&c, "end_reason", tt_end_reason_name((enum tt_end_reason)v));
+		field_is(&c, "client_chosen_by", tt_client_reason_name((enum tt_client_reason)v));
+		field_is(&c, "reset_by", tt_conn_reset_by(&c));
+		field_is(&c, "closed_by", tt_conn_closed_by(&c));
+	}
+}
