@@ -603,9 +603,10 @@ struct tt_seg_info tt_analysis_seg(const struct tt_seg_env *e, struct tt_rtimes 
  * The same, always the whole way.  tt_analysis_segment() takes a short way
  * for the commonest segments (header prediction: the sender's next bytes or a
  * pure ACK, ACK alone set or ACK and FIN, no zero window advertised, not in
- * loss recovery, neither direction's counters past 32 bits), and another for a direction's first segment when it is a
- * plain SYN or SYN,ACK; they must leave everything exactly as this does; a
- * test compares them over random segment streams.
+ * loss recovery, neither direction's counters past 32 bits), and another for
+ * a direction's first segment when it is a plain SYN or SYN,ACK; they must
+ * leave everything exactly as this does; a test compares them over random
+ * segment streams.
  */
 struct tt_seg_info tt_analysis_segment_full(const struct tt_dir_slabs *m, struct tt_rtimes *rt,
                                             const struct tt_rt_stamp *now, int si,

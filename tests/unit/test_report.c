@@ -1646,20 +1646,17 @@ Test(report, json_dir_unique_bytes_equal_to_payload)
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		struct tt_conn c;
-		struct tt_stats st;
-		char *s;
+		const char *s;
 
 		make_conn(&c);
-		for (int e = 0; e < 2; e++) {
-			struct tt_dir *d = &c.dir[e];
+		for (struct tt_dir *d = c.dir; d < c.dir + 2; d++) {
 			d->payload_lo = d->unique_lo = cases[k].lo;
 			if (cases[k].hi != 0) {
 				d->wide_ctr = true;
 				ext_of(d)->hi[TT_CTR_PAYLOAD] = ext_of(d)->hi[TT_CTR_UNIQUE] = cases[k].hi;
 			}
 		}
-		memset(&st, 0, sizeof(st));
-		s = run(TT_FMT_JSON, &c, 1, &st, &input);
+		s = run(TT_FMT_JSON, &c, 1, &(struct tt_stats){0}, &input);
 		cr_assert_not_null(strstr(s, cases[k].want), "%s", s);
 	}
 }
