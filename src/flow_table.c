@@ -6,10 +6,12 @@
  * The pool grows by chunks of CHUNK records up to max_flows, and the index
  * doubles (load <= 1/2) as the pool grows, so memory follows the connections
  * tracked at once rather than --max-flows, and start-up costs nothing.
- * Records never move: pointers stay valid until tt_flow_remove().
+ * Records never move: pointers stay valid until tt_flow_remove(), or
+ * tt_flow_release() of a record tt_flow_detach_hashed() took out.
  */
 #include "tcptrack/flow_table.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -63,13 +65,15 @@ struct lru_ent {
 };
 
 struct tt_flow_table {
-	uint8_t **chunks;        /* ceil(max_flows / CHUNK) pointers, allocated on demand */
+	uint8_t **chunks;        /* ceil(pool / CHUNK) pointers, allocated on demand */
 	uint32_t n_chunks;       /* chunks allocated */
 	uint8_t *arena;          /* or NULL: the reserved pool that chunks[] point into */
 	size_t arena_len;
 	size_t elem_size;
-	uint32_t max_flows;
-	uint32_t n_used;
+	uint32_t max_flows;      /* records in the table at once */
+	uint32_t pool;           /* max_flows + the records that may be detached at once */
+	uint32_t n_used;         /* in the table (not detached) */
+	uint32_t n_detached;     /* out of the table, their memory not yet released */
 	uint32_t bound;          /* highest index ever handed out + 1 */
 	uint32_t free_head;      /* freed records, linked through free_next */
 	struct slot *slots;      /* the index: probed without touching records */
@@ -85,7 +89,7 @@ struct tt_flow_table {
 };
 
 /*
- * The pool as one reservation of address space for max_flows records, on huge
+ * The pool as one reservation of address space for its records, on huge
  * pages: pages become resident only as records are first used, so the RSS
  * follows the most records in use at once (to within one huge page), and
  * every record a segment touches is mapped by a few TLB entries instead of
@@ -94,7 +98,7 @@ struct tt_flow_table {
  */
 static bool arena_reserve(struct tt_flow_table *t)
 {
-	size_t need = (size_t)t->max_flows * t->elem_size;
+	size_t need = (size_t)t->pool * t->elem_size;
 	size_t len = (need + TT_HUGE_PAGE - 1) & ~(TT_HUGE_PAGE - 1);
 	uint8_t *p, *start;
 
@@ -113,7 +117,7 @@ static bool arena_reserve(struct tt_flow_table *t)
 #endif
 	t->arena = start;
 	t->arena_len = len;
-	for (uint32_t k = 0; (size_t)k * CHUNK < t->max_flows; k++)
+	for (uint32_t k = 0; (size_t)k * CHUNK < t->pool; k++)
 		t->chunks[t->n_chunks++] = start + (size_t)k * CHUNK * t->elem_size;
 	return true;
 }
@@ -314,12 +318,21 @@ bool tt_flow_key_make_hash(const struct tt_flow_table *t, struct tt_flow_key *ke
 int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t elem_size,
                       uint32_t seed, char *errbuf)
 {
+	return tt_flow_table_new_held(out, max_flows, 0, elem_size, seed, errbuf);
+}
+
+int tt_flow_table_new_held(struct tt_flow_table **out, uint32_t max_flows, uint32_t held,
+                           size_t elem_size, uint32_t seed, char *errbuf)
+{
 	struct tt_flow_table *t;
 
 	*out = NULL;
 	if (max_flows == 0 || max_flows > (UINT32_C(1) << 30))
 		return tt_set_err(errbuf, TT_ERR_INVAL,
 		                  "flow table: %u flows is out of range (1 to 1073741824)", max_flows);
+	if (held > 65536)
+		return tt_set_err(errbuf, TT_ERR_INVAL,
+		                  "flow table: %u detached records is out of range (0 to 65536)", held);
 	if (elem_size < sizeof(struct tt_flow_node))
 		return tt_set_err(errbuf, TT_ERR_INVAL,
 		                  "flow table: records of %zu bytes cannot hold the table's node",
@@ -333,7 +346,8 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
 	 * slower than records padded to 512). */
 	t->elem_size = elem_size > 256 ? (elem_size + 31) & ~(size_t)31
 	                               : (elem_size + 7) & ~(size_t)7;
-	t->chunks = calloc((max_flows + CHUNK - 1) / CHUNK, sizeof(*t->chunks));
+	t->pool = max_flows + held;
+	t->chunks = calloc((t->pool + CHUNK - 1) / CHUNK, sizeof(*t->chunks));
 	t->slots = calloc(MIN_SLOTS, sizeof(struct slot));
 	if (t->chunks == NULL || t->slots == NULL) {
 		free(t->chunks);
@@ -507,6 +521,9 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 	struct tt_flow_node *n;
 	uint32_t s;
 
+	/* (The pool's spare records are for those detached, not for more in the table.) */
+	if (t->n_used >= t->max_flows)
+		return NULL;
 	/* Up to 3/4 full: a probe compares 8-byte slots (hash and index), not records. */
 	if (t->n_used + 1 > t->grow_at && !grow_index(t))
 		return NULL;
@@ -515,10 +532,10 @@ void *tt_flow_insert(struct tt_flow_table *t, const struct tt_flow_key *key, uin
 		n = node_at(t, i);
 		t->free_head = n->free_next;
 		n->free_next = 0;
-	} else if (t->bound < t->max_flows) {
+	} else if (t->bound < t->pool) {
 		if ((t->bound >> CHUNK_SHIFT) >= t->n_chunks) {
-			/* The last chunk holds only what max_flows leaves for it. */
-			uint32_t len = t->max_flows - t->bound < CHUNK ? t->max_flows - t->bound : CHUNK;
+			/* The last chunk holds only what the pool leaves for it. */
+			uint32_t len = t->pool - t->bound < CHUNK ? t->pool - t->bound : CHUNK;
 			size_t bytes = ((size_t)len * t->elem_size + 63) & ~(size_t)63;
 			uint8_t *chunk = aligned_alloc(64, bytes);
 			if (chunk == NULL)
@@ -591,6 +608,33 @@ void tt_flow_remove_hashed(struct tt_flow_table *t, void *rec, uint32_t hash)
 	n->free_next = t->free_head;
 	t->free_head = i;
 	t->n_used--;
+}
+
+void tt_flow_detach_hashed(struct tt_flow_table *t, void *rec, uint32_t hash)
+{
+	struct tt_flow_node *n = rec;
+
+	if (!n->in_use)
+		return;
+	assert(t->n_detached < t->pool - t->max_flows);
+	tt_flow_timer_cancel(t, rec);
+	slot_delete(t, index_of(t, rec), hash);
+	n->in_use = false; /* (what tt_flow_at() and the least-recently-active pass skip) */
+	t->n_used--;
+	t->n_detached++;
+}
+
+void tt_flow_release(struct tt_flow_table *t, void *rec)
+{
+	struct tt_flow_node *n = rec;
+	uint32_t i = index_of(t, rec);
+
+	assert(!n->in_use && t->n_detached > 0);
+	memset(n, 0, t->elem_size); /* (for the next insert, as tt_flow_remove_hashed() does) */
+	n->self = i;
+	n->free_next = t->free_head;
+	t->free_head = i;
+	t->n_detached--;
 }
 
 /*

@@ -118,6 +118,7 @@ int tt_live_run(struct tt_capture *cap, const struct tt_live_config *cfg,
 	l.flush_lines = !cfg->replay || cfg->paced;
 	stop_signal = 0;
 
+	memset(&tc, 0, sizeof(tc)); /* (records from the events: no on_records) */
 	tc.max_flows = cfg->max_flows;
 	tc.msl = cfg->msl;
 	tc.on_event = on_event;

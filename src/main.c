@@ -523,8 +523,8 @@ static bool locale_is_utf8(void)
 	return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
-/* The events --at takes: listeners and records.  (Out of line, as
- * report_conn().) */
+/* The events --at takes: listeners and records.  (Out of line: inlined, its
+ * registers were saved and restored for every event.) */
 static __attribute__((noinline)) void at_event(struct tt_at *at, const struct tt_event *ev)
 {
 	/* A SYN,ACK proves its sender was listening on that port (dated from
@@ -536,12 +536,13 @@ static __attribute__((noinline)) void at_event(struct tt_at *at, const struct tt
 		tt_at_add_conn(at, ev->conn);
 }
 
-/* A record handed over: counted and written.  (Out of line: inlined, the
- * writers' registers were saved and restored for every event, most of them
- * state changes that need none of them.) */
-static __attribute__((noinline)) void report_conn(struct run *run, const struct tt_conn *c)
+/* The records of a report, handed over in batches: counted and written. */
+static void report_records(const struct tt_conn *const *recs, size_t n, void *user)
 {
-	tt_report_conn(&run->report, c);
+	struct run *run = user;
+
+	for (size_t i = 0; i < n; i++)
+		tt_report_conn(&run->report, recs[i]);
 }
 
 static void on_event(const struct tt_event *ev, void *user)
@@ -552,11 +553,8 @@ static void on_event(const struct tt_event *ev, void *user)
 		tt_stories_event(run->stories, ev);
 	else if (run->at != NULL)
 		at_event(run->at, ev);
-	else {
+	else /* (the records come to report_records()) */
 		tt_report_event(&run->report, ev);
-		if (ev->type == TT_EVT_CONN_END)
-			report_conn(run, ev->conn);
-	}
 }
 
 /*
@@ -789,6 +787,7 @@ int main(int argc, char **argv)
 		tt_at_init(&at, o.at);
 		run.at = &at;
 	}
+	memset(&cfg, 0, sizeof(cfg));
 	cfg.max_flows = o.max_flows;
 	cfg.msl = o.msl;
 	cfg.on_event = on_event;
@@ -796,6 +795,7 @@ int main(int argc, char **argv)
 	cfg.segments = run.stories != NULL;
 	/* The report alone takes only what it counts; stories and --at, every event. */
 	cfg.events = run.stories == NULL && run.at == NULL ? TT_EVENTS_REPORT : TT_EVENTS_ALL;
+	cfg.on_records = run.stories == NULL && run.at == NULL ? report_records : NULL;
 	if (tt_tracker_new(&tr, &cfg, errbuf) != TT_OK) {
 		fprintf(stderr, "tcptrack: %s\n", errbuf);
 		status = EXIT_RUNTIME;

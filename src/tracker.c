@@ -104,6 +104,12 @@ struct tt_tracker {
 	                            * frame asks: one comparison, no look into the ring) */
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
 	bool compacting;           /* write_pending() may free what it writes */
+	/* Records written (their TT_EVT_CONN_END emitted) and not yet handed to
+	 * cfg.on_records, in order; done_live of them are still in the table (the
+	 * others are detached: out of it, their memory and side blocks kept until
+	 * handed over).  See hand_over(). */
+	struct tt_conn *done[TT_TRACKER_BATCH];
+	uint32_t done_n, done_live;
 	uint64_t tw_over;          /* endpoints in TIME_WAIT of connections over */
 	tt_time_ns end_floor;      /* latest end given to a record */
 	/* A final record is written once time moves this far past its end, for
@@ -249,6 +255,7 @@ static void timer_insert(struct tt_tracker *tr, struct tt_flow_table *t, void *r
 int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf)
 {
 	struct tt_tracker *tr;
+	uint32_t records; /* in the table and detached, at most */
 	int rc;
 
 	*out = NULL;
@@ -260,6 +267,7 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	if (tr == NULL)
 		return tt_set_err(errbuf, TT_ERR_NOMEM, "out of memory");
 	tr->cfg = *cfg;
+	records = cfg->max_flows + (cfg->on_records != NULL ? TT_TRACKER_BATCH : 0);
 	tr->emit_mask = cfg->on_event == NULL            ? 0
 	                : cfg->events == TT_EVENTS_REPORT ? 1u << TT_EVT_STATE | 1u << TT_EVT_CONN_END
 	                                                  : UINT32_MAX;
@@ -272,22 +280,23 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	due_reset(tr); /* (wake is 0: the first frame runs expire(), which sets it) */
 	/* A fixed seed: output never depends on bucket order anyway (records
 	 * are written in event order), and replays stay reproducible. */
-	rc = tt_flow_table_new(&tr->flows, cfg->max_flows, sizeof(struct tt_conn), 0x7463u, errbuf);
+	rc = tt_flow_table_new_held(&tr->flows, cfg->max_flows,
+	                            cfg->on_records != NULL ? TT_TRACKER_BATCH : 0,
+	                            sizeof(struct tt_conn), 0x7463u, errbuf);
 	if (rc == TT_OK)
 		rc = tt_flow_table_new(&tr->tws, cfg->max_flows, sizeof(struct tt_tw), 0x7463u, errbuf);
 	if (rc == TT_OK)
 		tt_flow_table_no_lru(tr->tws); /* full, the entry nearest its end goes (timers) */
-	if (rc == TT_OK) /* at most one of each per direction of each record */
-		rc = tt_flow_slab_new(&tr->seg.m.ext, sizeof(struct tt_dir_ext), 2 * cfg->max_flows,
-		                      errbuf);
+	/* At most one of each per direction of each record, in the table or
+	 * detached: the slabs never run out before the table does. */
 	if (rc == TT_OK)
-		rc = tt_flow_slab_new(&tr->seg.m.ring, sizeof(struct tt_rtt_ring), 2 * cfg->max_flows,
-		                      errbuf);
+		rc = tt_flow_slab_new(&tr->seg.m.ext, sizeof(struct tt_dir_ext), 2 * records, errbuf);
+	if (rc == TT_OK)
+		rc = tt_flow_slab_new(&tr->seg.m.ring, sizeof(struct tt_rtt_ring), 2 * records, errbuf);
 	if (rc == TT_OK)
 		tt_flow_slab_no_zero(tr->seg.m.ring); /* slots are written before they are read */
 	if (rc == TT_OK)
-		rc = tt_flow_slab_new(&tr->seg.m.wide, sizeof(tt_time_ns) * TT_RT_WIDE, cfg->max_flows,
-		                      errbuf);
+		rc = tt_flow_slab_new(&tr->seg.m.wide, sizeof(tt_time_ns) * TT_RT_WIDE, records, errbuf);
 	if (rc == TT_OK)
 		tt_flow_slab_no_zero(tr->seg.m.wide); /* filled when taken */
 	if (rc != TT_OK) {
@@ -537,6 +546,52 @@ static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
 	return pend_ent(tr, i)->c;
 }
 
+/* Free what drop_record() of a detached record left: its side blocks, its memory. */
+static void release_detached(struct tt_tracker *tr, struct tt_conn *c)
+{
+	tt_dir_release(&tr->seg.m, &c->dir[TT_CLIENT]);
+	tt_dir_release(&tr->seg.m, &c->dir[TT_SERVER]);
+	tt_flow_slab_put(tr->seg.m.wide, c->rt.wide);
+	tt_flow_release(tr->flows, c);
+}
+
+/*
+ * The records written since the last hand-over go to cfg.on_records, in the
+ * order written; then the detached ones are freed.  Handing records over in
+ * batches keeps the writers' code in the instruction cache across a batch,
+ * and the segments' code across the packets between batches: a record's
+ * writing, about half a connection's instructions, is a large body of code
+ * run once a connection.
+ *
+ * What the records say is what they said when written: a record is changed
+ * by nothing between its TT_EVT_CONN_END and its hand-over.  One still in the
+ * table (done_live) could be, by a later segment or timer: write_pending()
+ * and the other writers hand over before returning when done_live is not 0
+ * (done_wait()), so only detached records wait, and only for the batch to fill.
+ */
+static __attribute__((noinline)) void hand_over(struct tt_tracker *tr)
+{
+	uint32_t n = tr->done_n;
+
+	if (n == 0)
+		return;
+	tr->cfg.on_records((const struct tt_conn *const *)tr->done, n, tr->cfg.user);
+	tr->done_n = tr->done_live = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct tt_conn *c = tr->done[i];
+		c->queued = false;
+		if (!c->node.in_use)
+			release_detached(tr, c);
+	}
+}
+
+/* Records written and still in the table are handed over now (see hand_over()). */
+static inline void done_wait(struct tt_tracker *tr)
+{
+	if (tr->done_live > 0)
+		hand_over(tr);
+}
+
 static void write_record(struct tt_tracker *tr, struct tt_conn *c)
 {
 	c->written = true;
@@ -544,6 +599,13 @@ static void write_record(struct tt_tracker *tr, struct tt_conn *c)
 		tr->tw_over += (uint64_t)(c->state[0] == TT_TCP_TIME_WAIT) +
 		               (c->state[1] == TT_TCP_TIME_WAIT);
 	emit(tr, TT_EVT_CONN_END, tt_conn_end(c), c, TT_CLIENT, TT_TCP_CLOSED, TT_TCP_CLOSED, NULL);
+	if (tr->cfg.on_records != NULL) {
+		if (tr->done_n == TT_TRACKER_BATCH)
+			hand_over(tr);
+		c->queued = true;
+		tr->done[tr->done_n++] = c;
+		tr->done_live++;
+	}
 }
 
 /* Forget the compact entry nearest its end. @return false when there is none. */
@@ -577,9 +639,15 @@ static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *
 	return w;
 }
 
-/* Free a record and its side blocks (hash: of its key). */
+/* Free a record and its side blocks (hash: of its key); one written and not
+ * yet handed over is only detached from the table (hand_over() frees it). */
 static void drop_record(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 {
+	if (c->queued) {
+		tt_flow_detach_hashed(tr->flows, c, hash);
+		tr->done_live--;
+		return;
+	}
 	tt_dir_release(&tr->seg.m, &c->dir[TT_CLIENT]);
 	tt_dir_release(&tr->seg.m, &c->dir[TT_SERVER]);
 	tt_flow_slab_put(tr->seg.m.wide, c->rt.wide);
@@ -678,6 +746,7 @@ static void write_pending(struct tt_tracker *tr, tt_time_ns until)
 	}
 	tr->pend_due = tr->pend_n > 0 ? pend_ent(tr, 0)->end : INT64_MAX;
 	due_reset(tr);
+	done_wait(tr);
 }
 
 /* Write the records due by `until`, and let them become compact entries. */
@@ -766,6 +835,7 @@ static void finalize(struct tt_tracker *tr, struct tt_conn *c, enum tt_end_reaso
 		/* No memory to wait: write it now, in order. */
 		write_pending(tr, ts);
 		write_record(tr, c);
+		done_wait(tr);
 	}
 }
 
@@ -1971,6 +2041,7 @@ void tt_tracker_finish(struct tt_tracker *tr)
 			write_record(tr, list[i]);
 		free(list);
 	}
+	hand_over(tr);
 	/* Every record is written: they stay in the table, which
 	 * tt_tracker_free() frees with their side blocks (removing each, its
 	 * index slot and its timer, was work for nothing at the end). */

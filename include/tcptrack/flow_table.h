@@ -58,13 +58,22 @@ bool tt_flow_key_make(struct tt_flow_key *key, uint8_t ip_version, const uint8_t
 
 /**
  * Create a table.
- * @param max_flows  pool size (>= 1); inserts fail when it is full
+ * @param max_flows  records at once (>= 1); inserts fail when the table holds as many
  * @param elem_size  record size, >= sizeof(struct tt_flow_node)
  * @param seed       hash seed
  * @return TT_OK, TT_ERR_INVAL or TT_ERR_NOMEM (errbuf says why).
  */
 int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t elem_size,
                       uint32_t seed, char *errbuf);
+
+/**
+ * tt_flow_table_new() of a table whose records may also be detached: taken out
+ * of it (tt_flow_detach_hashed()), their memory kept until tt_flow_release().
+ * @param held  records detached at once, at most (0 to 65536): the pool has
+ *              max_flows + held records, and the table holds max_flows of them
+ */
+int tt_flow_table_new_held(struct tt_flow_table **out, uint32_t max_flows, uint32_t held,
+                           size_t elem_size, uint32_t seed, char *errbuf);
 
 /** Free the table and every record; accepts NULL; sets *tp to NULL. */
 void tt_flow_table_free(struct tt_flow_table **tp);
@@ -124,6 +133,17 @@ void tt_flow_remove(struct tt_flow_table *t, void *rec);
 
 /** tt_flow_remove() of a record whose key's hash (tt_flow_hash()) is at hand. */
 void tt_flow_remove_hashed(struct tt_flow_table *t, void *rec, uint32_t hash);
+
+/**
+ * Take a record out of the table as tt_flow_remove_hashed() does (index, LRU
+ * order, timer list: the table no longer has it, and counts it as gone), but
+ * keep its memory and contents until tt_flow_release().  At most `held`
+ * (tt_flow_table_new_held()) records are detached at once.
+ */
+void tt_flow_detach_hashed(struct tt_flow_table *t, void *rec, uint32_t hash);
+
+/** Give back the memory of a record tt_flow_detach_hashed() took out. */
+void tt_flow_release(struct tt_flow_table *t, void *rec);
 
 /** Make rec the most recently active record. */
 void tt_flow_touch(struct tt_flow_table *t, void *rec);

@@ -118,6 +118,7 @@ struct tt_conn {
 	bool remnant : 1;           /* an event about a connection already written: only id,
 	                             * incarnation, the key (addresses, ports) and states are set */
 	bool held : 1;              /* a failed opening kept unwritten: the SYN may be retried */
+	bool queued : 1;            /* written, not yet handed to cfg.on_records */
 	/* The handshake round trip's halves, split at the capture point (SYN ->
 	 * SYN,ACK is the server side, SYN,ACK -> ACK the client side), are known:
 	 * tt_conn_rtt_side(). */
@@ -260,7 +261,16 @@ struct tt_tracker_config {
 	 * out of TIME_WAIT, which the diagnoses count; a dozen state changes a
 	 * connection are not dispatched). */
 	enum tt_event_set events;
+	/* NULL, or where records go once written, in batches of up to
+	 * TT_TRACKER_BATCH, in the order written (each after its TT_EVT_CONN_END,
+	 * which still comes at its time for what counts events): a record handed
+	 * over is as it was at its TT_EVT_CONN_END.  The last are handed over by
+	 * tt_tracker_finish().  (A report's writers take records this way: writing
+	 * a batch at once is faster than one record between two packets.) */
+	void (*on_records)(const struct tt_conn *const *recs, size_t n, void *user);
 };
+
+#define TT_TRACKER_BATCH 32
 
 struct tt_tracker; /* opaque */
 

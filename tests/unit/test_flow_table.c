@@ -398,6 +398,87 @@ Test(flow_table, full_pool_returns_null, .init = setup_small, .fini = teardown)
 			cr_assert_not_null(look(i));
 }
 
+/* ---- detached records ---------------------------------------------------------------------- */
+
+Test(flow_table, new_held_rejects_too_many_detached)
+{
+	struct tt_flow_table *t = NULL;
+
+	cr_assert_eq(tt_flow_table_new_held(&t, 8, 65537, sizeof(struct rec), 1, errbuf),
+	             TT_ERR_INVAL);
+	cr_assert_null(t);
+	cr_assert_eq(tt_flow_table_new_held(&t, 8, 65536, sizeof(struct rec), 1, errbuf), TT_OK);
+	tt_flow_table_free(&t);
+}
+
+/* A detached record is gone from the table (lookups, iteration, count, its
+ * timer) but keeps its contents until released; the table still holds only
+ * max_flows records, whatever is detached; a released record is reused. */
+Test(flow_table, detach_keeps_contents_until_release, .fini = teardown)
+{
+	struct rec *r[4], *d;
+	struct tt_flow_key k;
+
+	cr_assert_eq(tt_flow_table_new_held(&tab, 4, 2, sizeof(struct rec), 7, errbuf), TT_OK);
+	for (uint32_t i = 0; i < 4; i++)
+		cr_assert_not_null(r[i] = ins(i));
+	cr_assert_null(ins(10), "max_flows in the table: full, spare records or not");
+	d = r[1];
+	d->counter = 0x1122334455667788u;
+	memset(d->blob, 0x5a, sizeof(d->blob));
+	tt_flow_timer_set(tab, d, 0, 100);
+	key_v4(&k, 1);
+	tt_flow_detach_hashed(tab, d, tt_flow_hash(tab, &k));
+	cr_assert_null(look(1));
+	cr_assert_eq(tt_flow_count(tab), 3);
+	cr_assert_null(tt_flow_timer_first(tab, 0), "its timer is cancelled");
+	for (uint32_t i = 0; i < tt_flow_used_bound(tab); i++)
+		cr_assert_neq(tt_flow_at(tab, i), (void *)d, "iteration skips it");
+	/* Its contents stay while a new record takes the room it left (a spare one). */
+	struct rec *n1 = ins(20), *n2;
+	cr_assert_not_null(n1);
+	cr_assert_neq(n1, d);
+	cr_assert_null(ins(21), "full again");
+	cr_assert_eq(d->id, 1);
+	cr_assert_eq(d->counter, 0x1122334455667788u);
+	for (size_t b = 0; b < sizeof(d->blob); b++)
+		cr_assert_eq(d->blob[b], 0x5a);
+	/* Released: its memory is the next insert's, zeroed. */
+	tt_flow_remove(tab, r[2]);
+	tt_flow_release(tab, d);
+	cr_assert_eq(tt_flow_count(tab), 3);
+	n2 = ins(22);
+	cr_assert_eq(n2, d, "the released record is reused first (LIFO)");
+	cr_assert_eq(n2->counter, 0);
+	cr_assert_eq(n2->blob[0], 0);
+	cr_assert_eq(look(22), n2);
+	cr_assert_null(look(2));
+}
+
+/* Both spare records detached at once, and max_flows records in the table. */
+Test(flow_table, detach_up_to_held, .fini = teardown)
+{
+	struct tt_flow_key k;
+	struct rec *a, *b;
+
+	cr_assert_eq(tt_flow_table_new_held(&tab, 2, 2, sizeof(struct rec), 7, errbuf), TT_OK);
+	cr_assert_not_null(a = ins(0));
+	cr_assert_not_null(b = ins(1));
+	key_v4(&k, 0);
+	tt_flow_detach_hashed(tab, a, tt_flow_hash(tab, &k));
+	key_v4(&k, 1);
+	tt_flow_detach_hashed(tab, b, tt_flow_hash(tab, &k));
+	cr_assert_not_null(ins(2));
+	cr_assert_not_null(ins(3));
+	cr_assert_null(ins(4));
+	cr_assert_eq(a->id, 0);
+	cr_assert_eq(b->id, 1);
+	tt_flow_release(tab, a);
+	tt_flow_release(tab, b);
+	cr_assert_null(ins(4), "released memory is no room in a full table");
+	cr_assert_eq(tt_flow_count(tab), 2);
+}
+
 /* ---- LRU order ----------------------------------------------------------------------------- */
 
 Test(flow_table, lru_order, .init = setup_small, .fini = teardown)

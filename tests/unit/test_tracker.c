@@ -4,6 +4,7 @@
  * outcomes, timers, incarnations and eviction, checked on the final records.
  */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "tcptrack/tracker.h"
@@ -40,9 +41,66 @@ struct ev_log {
 static struct ev_log evlog[MAXEV];
 static int nev;
 
+/*
+ * The records handed over in batches (cfg.on_records), as a report takes them:
+ * each must be as it was at its TT_EVT_CONN_END, in the same order.  A record's
+ * fingerprint at both times: FNV-1a over a copy of it, its side blocks copied
+ * into one place (so that their pointers are equal), without what the table
+ * owns but the key, and without the tracker's mark of a record still to be
+ * handed over; with the number of its segments in flight, which a copy leaves.
+ */
+#define MAXFP 1024
+static uint64_t fps[MAXFP];
+static int nfp, handed, full_batches, detached_seen;
+static bool batched; /* the tracker was made with on_records */
+
+static uint64_t fingerprint(const struct tt_conn *c)
+{
+	static struct tt_conn_copy x;
+	const unsigned char *b = (const unsigned char *)&x;
+	uint64_t h = UINT64_C(1469598103934665603);
+
+	memset(&x, 0, sizeof(x));
+	tt_conn_copy(&x, c);
+	memset(&x.conn.node, 0, sizeof(x.conn.node));
+	x.conn.node.key = c->node.key;
+	x.conn.queued = false;
+	for (size_t i = 0; i < sizeof(x); i++)
+		h = (h ^ b[i]) * UINT64_C(1099511628211);
+	return h ^ ((uint64_t)c->dir[TT_CLIENT].ring << 32 | c->dir[TT_SERVER].ring);
+}
+
+static void on_records(const struct tt_conn *const *rs, size_t n, void *user)
+{
+	(void)user;
+	cr_assert(n >= 1 && n <= TT_TRACKER_BATCH, "a batch of %zu", n);
+	if (n == TT_TRACKER_BATCH)
+		full_batches++;
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_lt(handed, nfp, "handed over before its TT_EVT_CONN_END");
+		cr_assert(rs[i]->written && rs[i]->queued);
+		cr_assert_eq(fingerprint(rs[i]), fps[handed],
+		             "record %d (id %" PRIu64 ") changed between its end and its hand-over",
+		             handed, rs[i]->id);
+		if (!rs[i]->node.in_use)
+			detached_seen++; /* out of the table, its memory kept for the writers */
+		handed++;
+	}
+}
+
+/* End of input: every record written is handed over. */
+static void finish(void)
+{
+	tt_tracker_finish(tr);
+	if (batched)
+		cr_assert_eq(handed, nfp, "%d records written, %d handed over", nfp, handed);
+}
+
 static void on_event(const struct tt_event *ev, void *user)
 {
 	(void)user;
+	if (ev->type == TT_EVT_CONN_END && nfp < MAXFP)
+		fps[nfp++] = fingerprint(ev->conn);
 	if (nev < MAXEV)
 		evlog[nev++] = (struct ev_log){ev->type, ev->ts, ev->conn != NULL ? ev->conn->id : 0,
 		                               ev->endpoint, ev->from, ev->to, ev->anomaly};
@@ -60,10 +118,12 @@ static void on_event(const struct tt_event *ev, void *user)
 
 static void setup_n(uint32_t max_flows)
 {
-	struct tt_tracker_config cfg = {
-		.max_flows = max_flows, .msl = SEC(30), .on_event = on_event, .user = NULL};
+	struct tt_tracker_config cfg = {.max_flows = max_flows, .msl = SEC(30),
+	                                .on_event = on_event, .user = NULL, .on_records = on_records};
 	char err[TT_ERRBUF_SIZE];
 
+	nfp = handed = full_batches = detached_seen = 0;
+	batched = true;
 	nrecs = 0;
 	nexits = 0;
 	nev = 0;
@@ -221,7 +281,7 @@ Test(tracker, states_at_end_of_input_are_not_fast_forwarded)
 	cport = 40001; /* another, still open at the end */
 	handshake(1.5);
 	cport = 40000;
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_TIME_WAIT);
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_CLOSED);
@@ -239,7 +299,7 @@ Test(tracker, fin_wait_1_to_time_wait_on_fin_ack)
 	handshake(0);
 	seg(1, C, ACK | FIN, 101, 501, 0);
 	seg(1.01, S, ACK | FIN, 501, 102, 0);
-	tt_tracker_finish(tr);
+	finish();
 	assert_history(&recs[0].hist[TT_CLIENT], cw, 4);
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_LAST_ACK);
 }
@@ -253,7 +313,7 @@ Test(tracker, simultaneous_close_goes_through_closing)
 	seg(1.001, S, ACK | FIN, 501, 101, 0); /* does not ack the client's FIN */
 	seg(1.01, C, ACK, 102, 502, 0);
 	seg(1.011, S, ACK, 502, 102, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	assert_history(&recs[0].hist[TT_CLIENT], (const char *const[]){"SYN_SENT", "ESTABLISHED",
 	               "FIN_WAIT_1", "CLOSING", "TIME_WAIT"}, 5);
@@ -291,7 +351,7 @@ Test(tracker, refused_then_the_same_syn_retried_is_one_opening)
 	seg(0.501, S, RST | ACK, 0, 101, 0);
 	seg(1, C, SYN, 100, 0, 0);
 	seg(1.001, S, RST | ACK, 0, 101, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].incarnation, 1);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_REFUSED);
@@ -313,7 +373,7 @@ Test(tracker, long_history_is_truncated_keeping_the_first_and_the_latest)
 		seg(0.5 * i, C, SYN, 100, 0, 0);
 		seg(0.5 * i + 0.001, S, RST | ACK, 0, 101, 0);
 	}
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	h = &recs[0].hist[TT_CLIENT];
 	cr_assert_eq(h->n, TT_HISTORY_MAX);
@@ -462,7 +522,7 @@ Test(tracker, refused_then_a_new_syn_is_a_new_incarnation)
 	tick(0.6);
 	cr_assert_eq(nrecs, 1, "the refused record ends at the new SYN");
 	cr_assert_eq(tt_conn_end(&recs[0]), T0 + SEC(0.5));
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert(recs[1].port_reuse);
@@ -474,7 +534,7 @@ Test(tracker, syn_with_a_new_isn_while_unanswered_is_a_new_attempt)
 	seg(0, C, SYN, 1000, 0, 0);
 	seg(3, C, SYN, 777777, 0, 0);
 	seg(3.001, S, RST | ACK, 0, 777778, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_TIMEOUT);
 	cr_assert_eq(recs[0].dir[TT_CLIENT].isn, 1000);
@@ -489,7 +549,7 @@ Test(tracker, rst_with_wrong_ack_is_ignored_in_syn_sent)
 	seg(0.001, S, RST | ACK, 0, 4242, 0);
 	seg(0.002, S, SYN | ACK, 500, 101, 0);
 	seg(0.003, C, ACK, 101, 501, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_OPEN);
@@ -515,7 +575,7 @@ Test(tracker, midstream_pickup_chooses_the_high_port_client)
 	cport = 51000;
 	seg(0, S, ACK, 7000, 3000, 100); /* first packet from the server */
 	seg(0.01, C, ACK, 3000, 7100, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cport = 40000;
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_conn_port(&recs[0], TT_CLIENT), 51000);
@@ -535,7 +595,7 @@ Test(tracker, syn_in_time_wait_starts_a_new_incarnation)
 	cr_assert_eq(nexits, 1, "the old incarnation leaves TIME_WAIT when the new SYN is seen");
 	cr_assert_eq(exits[0].ts, T0 + SEC(5));
 	cr_assert_eq(exits[0].ep, TT_CLIENT);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert(recs[1].port_reuse);
@@ -551,7 +611,7 @@ Test(tracker, syn_in_time_wait_before_the_record_is_written)
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_TIME_WAIT);
 	cr_assert_eq(nexits, 1);
 	cr_assert_eq(exits[0].ts, T0 + SEC(1.5));
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert(recs[1].port_reuse);
@@ -564,7 +624,7 @@ Test(tracker, syn_after_time_wait_is_no_port_reuse)
 	seg(70, C, SYN, 200000, 0, 0);
 	cr_assert_eq(nexits, 1);
 	cr_assert_eq(exits[0].ts, T0 + SEC(61.01));
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(recs[1].incarnation, 2);
 	cr_assert_not(recs[1].port_reuse);
@@ -615,7 +675,7 @@ Test(tracker, eviction_of_the_least_recently_active)
 	cr_assert_eq(tt_conn_port(&recs[0], TT_CLIENT), 1002);
 	cr_assert_eq(recs[0].end_reason, TT_END_EVICTED);
 	cr_assert_eq(tt_tracker_stats(tr)->evicted, 1);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 3);
 	cr_assert_eq(tt_conn_port(&recs[1], TT_CLIENT), 1001, "end of input: in order of first packet");
 	cr_assert_eq(tt_conn_port(&recs[2], TT_CLIENT), 1003);
@@ -637,6 +697,7 @@ Test(tracker, report_events_are_the_time_wait_changes_and_the_ends)
 
 		tt_tracker_free(&tr);
 		nrecs = nexits = nev = 0;
+		batched = false; /* (records straight from the events, as stories take them) */
 		cr_assert_eq(tt_tracker_new(&tr, &cfg, err), TT_OK);
 		closed_by_client_4way(); /* the client in TIME_WAIT */
 		cport = 40001;
@@ -645,7 +706,7 @@ Test(tracker, report_events_are_the_time_wait_changes_and_the_ends)
 		cport = 40000;
 		tick(3);
 		tick(62);
-		tt_tracker_finish(tr);
+		finish();
 		cr_assert_eq(nrecs, 2);
 		cr_assert_eq(nexits, 1, "the remnant leaves TIME_WAIT");
 		if (set == 0) {
@@ -681,7 +742,7 @@ Test(tracker, simultaneous_open)
 	seg(0.001, S, SYN, 500, 0, 0);
 	seg(0.01, C, SYN | ACK, 100, 501, 0);
 	seg(0.011, S, SYN | ACK, 500, 101, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(recs[0].handshake, TT_HS_SIMULTANEOUS);
 	assert_history(&recs[0].hist[TT_CLIENT],
 	               (const char *const[]){"SYN_SENT", "SYN_RCVD", "ESTABLISHED"}, 3);
@@ -698,7 +759,7 @@ Test(tracker, crossing_fin_that_never_arrives_leaves_fin_wait_1)
 	seg(1, C, ACK | FIN, 101, 501, 0);
 	seg(2, S, ACK | FIN, 501, 101, 0);
 	seg(3, S, ACK | FIN, 501, 101, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_FIN_WAIT_1);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSING);
 	cr_assert_str_eq(tt_conn_closed_by(&recs[0]), "both");
@@ -710,7 +771,7 @@ Test(tracker, first_fin_with_resent_data_is_still_a_close)
 	handshake(0);
 	seg(1, S, ACK, 501, 101, 100);         /* 100 bytes */
 	seg(2, S, ACK | FIN, 501, 101, 150);   /* re-sends them, 50 new, then FIN */
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_FIN_WAIT_1);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_CLOSE_WAIT);
 	cr_assert_eq(tt_dir_unique_bytes(&recs[0].dir[TT_SERVER]), 150);
@@ -721,7 +782,7 @@ Test(tracker, syn_retransmitted_after_a_bad_synack_is_not_a_simultaneous_open)
 	seg(0, C, SYN, 100, 0, 0);
 	seg(0.01, S, SYN | ACK, 500, 4242, 0); /* acks nothing the client sent */
 	seg(1, C, SYN, 100, 0, 0);            /* the client's SYN retransmission */
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_SYN_SENT, "client %s",
 	             tt_tcp_state_name(recs[0].state[TT_CLIENT]));
 	cr_assert_eq(recs[0].handshake, TT_HS_SYN_SYNACK);
@@ -735,7 +796,7 @@ Test(tracker, rst_out_of_window_or_inexact_changes_nothing)
 	seg(1.1, S, RST, 501 + 999, 0, 0);     /* in the window, not RCV.NXT: challenge ACK */
 	seg(2, C, ACK, 101, 501, 100);
 	seg(2.1, S, ACK, 501, 201, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
 	cr_assert_eq(recs[0].state[TT_SERVER], TT_TCP_ESTABLISHED);
@@ -779,7 +840,7 @@ Test(tracker, old_syn_after_a_reset_is_a_stray)
 	seg(0.02, C, RST, 101, 0, 0);   /* the client resets the opening */
 	seg(0.03, C, SYN, 100, 0, 0);   /* a duplicate of its old SYN: not a new connection */
 	seg(0.04, C, SYN, 9000, 0, 0);  /* a new ISN: the next incarnation */
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 2);
 	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
 	/* The stray counts in the record it follows, as in Wireshark's stream. */
@@ -823,7 +884,7 @@ Test(tracker, rejected_rst_after_synack_does_not_undo_established)
 	seg(0, C, SYN, 1000, 0, 0);
 	seg(0.01, S, SYN | ACK, 5000, 1001, 0);
 	seg(0.02, C, RST, 3000000000u, 0, 0); /* far out of window: rejected */
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(tt_tracker_stats(tr)->rst_ignored, 1);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
 }
@@ -843,7 +904,7 @@ Test(tracker, reopening_after_unreachable_is_judged_again)
 	seg(1, C, SYN, 1000, 0, 0);
 	seg(1.01, S, SYN | ACK, 5000, 1001, 0);
 	seg(1.02, C, ACK, 1001, 5001, 100);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_conn_outcome(&recs[0]), TT_OUT_OPEN);
 	cr_assert_eq(recs[0].state[TT_CLIENT], TT_TCP_ESTABLISHED);
@@ -857,7 +918,7 @@ Test(tracker, an_end_is_never_before_an_earlier_end)
 	handshake(104);                       /* the clock stepped back */
 	seg(105, S, RST | ACK, 501, 101, 0);
 	cport = 40000;
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 2);
 	cr_assert(tt_conn_end(&recs[1]) >= tt_conn_end(&recs[0]));
 	cr_assert(tt_conn_end(&recs[1]) >= tt_conn_last(&recs[1]));
@@ -893,7 +954,7 @@ Test(tracker, handshake_rtt_split_at_the_capture_point)
 	seg(0, C, SYN, 100, 0, 0);
 	seg(0.030, S, SYN | ACK, 500, 101, 0);
 	seg(0.035, C, ACK, 101, 501, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	cr_assert(recs[0].has_rtt_server);
 	cr_assert(recs[0].has_rtt_client);
@@ -914,7 +975,7 @@ Test(tracker, fill_within_the_handshake_rtt_is_out_of_order)
 	seg(0.035, C, ACK, 101, 501, 0);
 	seg(0.100, C, ACK, 201, 501, 100); /* 101..200 not yet seen */
 	seg(0.110, C, ACK, 101, 501, 100);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_dir_count(&recs[0].dir[TT_CLIENT], TT_AN_OUT_OF_ORDER), 1);
 	cr_assert_eq(tt_dir_count(&recs[0].dir[TT_CLIENT], TT_AN_RETRANSMISSION), 0);
@@ -928,7 +989,7 @@ Test(tracker, handshake_rtt_from_the_last_syn)
 	seg(1, C, SYN, 100, 0, 0);
 	seg(1.02, S, SYN | ACK, 500, 101, 0);
 	seg(1.03, C, ACK, 101, 501, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(tt_dir_count(&recs[0].dir[TT_CLIENT], TT_AN_RETRANSMISSION), 1);
 	cr_assert(recs[0].has_rtt_server);
@@ -942,7 +1003,7 @@ Test(tracker, no_handshake_rtt_without_synack)
 {
 	seg(0, C, SYN, 100, 0, 0);
 	seg(0.05, C, ACK, 101, 501, 0);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1);
 	cr_assert_not(recs[0].has_rtt_server);
 	cr_assert_not(recs[0].has_rtt_client);
@@ -979,7 +1040,7 @@ Test(tracker, stray_after_the_record_is_written_is_not_counted_in_it)
 	cr_assert_eq(tt_tracker_stats(tr)->strays, 1);
 	cr_assert_eq(recs[0].strays, 0);
 	cr_assert_eq(tt_dir_packets(&recs[0].dir[TT_CLIENT]), 2);
-	tt_tracker_finish(tr);
+	finish();
 	cr_assert_eq(nrecs, 1, "no new record for the stray");
 }
 
@@ -1044,7 +1105,7 @@ Test(tracker, lookahead_changes_nothing)
 		ahead = mode;
 		fed = 0;
 		lookahead_scenario();
-		tt_tracker_finish(tr);
+		finish();
 		ahead = 0;
 		if (mode == 0) {
 			nwant = nev;
@@ -1092,4 +1153,36 @@ Test(tracker, lookahead_changes_nothing)
 		cr_assert_eq(tt_tracker_stats(tr)->tcp_segments, segs);
 		cr_assert_eq(tt_tracker_stats(tr)->frames, frames);
 	}
+}
+
+/* Many connections closed one after another, written as time passes their
+ * ends: the records go to the writers in full batches, most of them already
+ * out of the table (compact TIME_WAIT entries in their place), each as it was
+ * when written, in order. */
+Test(tracker, records_handed_over_in_batches_as_written)
+{
+	const uint32_t n = 3 * TT_TRACKER_BATCH + 5;
+
+	for (uint32_t i = 0; i < n; i++) {
+		double t = 0.1 * i;
+		cport = (uint16_t)(20000 + i);
+		seg(t, C, SYN, 100, 0, 0);
+		seg(t + 0.01, S, SYN | ACK, 500, 101, 0);
+		seg(t + 0.02, C, ACK, 101, 501, 0);
+		seg(t + 0.03, C, ACK, 101, 501, 50 + i); /* sizes differ: records differ */
+		seg(t + 0.04, S, ACK, 501, 151 + i, 0);
+		seg(t + 0.05, C, ACK | FIN, 151 + i, 501, 0);
+		seg(t + 0.06, S, ACK | FIN, 501, 152 + i, 0);
+		seg(t + 0.07, C, ACK, 152 + i, 502, 0);
+	}
+	cport = 40000;
+	cr_assert_eq(nfp, (int)n - 10, "written once time passed their ends by a second");
+	cr_assert_eq(handed, nfp - nfp % TT_TRACKER_BATCH, "only full batches so far");
+	cr_assert_eq(full_batches, handed / TT_TRACKER_BATCH);
+	cr_assert_geq(full_batches, 2);
+	cr_assert_eq(detached_seen, handed, "each compact by its hand-over");
+	finish();
+	cr_assert_eq(nfp, (int)n);
+	for (int i = 0; i < nrecs; i++)
+		cr_assert_eq(recs[i].id, (uint64_t)i + 1, "in order");
 }
