@@ -876,8 +876,13 @@ void tt_flow_timer_prefetch_next(const struct tt_flow_table *t, const void *rec)
 	if (n->tmr_list < 0 || n->tmr_next == TT_FLOW_NIL)
 		return;
 	next = node_at(t, n->tmr_next);
-	if (next->tmr_next != TT_FLOW_NIL)
-		__builtin_prefetch(node_at(t, next->tmr_next), 1);
+	if (next->tmr_next != TT_FLOW_NIL) {
+		/* Both lines of its node: a record seldom starts a line (a compact
+		 * entry is 104 bytes), and the links and deadline are past the key. */
+		const char *after = (const char *)node_at(t, next->tmr_next);
+		__builtin_prefetch(after, 1);
+		__builtin_prefetch(after + sizeof(struct tt_flow_node) - 1, 1);
+	}
 	__builtin_prefetch(&t->slots[tt_flow_hash(t, &next->key) & t->mask], 1);
 }
 
