@@ -19,17 +19,32 @@
 
 /* ---- bounded tables ------------------------------------------------------------------------ */
 
-static uint32_t key_hash(const struct tt_diag_key *k)
+/* The hash of a key whose address is addr (16 bytes). */
+static inline uint32_t hash_of(const uint8_t *addr, uint16_t port, uint8_t ip_version)
 {
 	/* Multiply-xorshift over 8-byte words (as the flow table's): a few
-	 * multiplies where a byte-wise hash chains eighteen. */
+	 * multiplies where a byte-wise hash chains eighteen.  An IPv4 key (its
+	 * address's last 12 bytes zero) as one word, one multiply: the address
+	 * in the low bits, where the product carries it into every bit above
+	 * (shifted up, the bytes that vary missed the slot's bits). */
 	uint64_t w[2], h = UINT64_C(0x2545f4914f6cdd1d);
 
-	memcpy(w, k->addr, sizeof(w));
-	h = tt_hash_mix(h, w[0]);
-	h = tt_hash_mix(h, w[1]);
-	h = tt_hash_mix(h, (uint64_t)k->port << 8 | k->ip_version);
+	if (ip_version == 4) {
+		uint32_t a;
+		memcpy(&a, addr, sizeof(a));
+		h = tt_hash_mix(h, a | (uint64_t)port << 32 | UINT64_C(4) << 48);
+	} else {
+		memcpy(w, addr, sizeof(w));
+		h = tt_hash_mix(h, w[0]);
+		h = tt_hash_mix(h, w[1]);
+		h = tt_hash_mix(h, (uint64_t)port << 8 | ip_version);
+	}
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint32_t key_hash(const struct tt_diag_key *k)
+{
+	return hash_of(k->addr, k->port, k->ip_version);
 }
 
 static bool key_eq(const struct tt_diag_key *a, const struct tt_diag_key *b)
@@ -149,17 +164,25 @@ void tt_diag_free(struct tt_report_diag *d)
 	d->tw_head = d->tw_n = 0;
 }
 
-static void make_key(struct tt_diag_key *k, const struct tt_conn *c, enum tt_endpoint ep,
-                     bool with_port)
+/* The key of connection c's endpoint ep, with its port or not, into k.
+ * @return its hash, worked out from what was read, not read back from k. */
+static uint32_t make_key(struct tt_diag_key *k, const struct tt_conn *c, enum tt_endpoint ep,
+                         bool with_port)
 {
+	static const uint8_t zero[12];
+	const uint8_t *addr = tt_conn_addr(c, ep);
+	uint8_t v = c->ip_version;
+	uint16_t port = with_port ? tt_conn_port(c, ep) : 0;
+
 	/* (The byte of padding is left: keys are hashed and compared field by field.) */
-	k->ip_version = c->ip_version;
-	k->port = with_port ? tt_conn_port(c, ep) : 0;
-	/* All 16 bytes, then an IPv4 address's last 12 cleared: two fixed
-	 * copies, where one of a variable length branched and looped. */
-	memcpy(k->addr, tt_conn_addr(c, ep), 16);
-	if (c->ip_version == 4)
-		memset(k->addr + 4, 0, 12);
+	k->ip_version = v;
+	k->port = port;
+	/* All 16 bytes, one fixed copy: the flow key holds an IPv4 address's
+	 * last 12 as zeros already (tt_flow_key_make()), as a key here must. */
+	memcpy(k->addr, addr, 16);
+	assert(v != 4 || memcmp(addr + 4, zero, sizeof(zero)) == 0);
+	(void)zero;
+	return hash_of(addr, port, v);
 }
 
 static bool better(const struct tt_diag_entry *a, const struct tt_diag_entry *b, bool by_peak)
@@ -245,10 +268,8 @@ static __attribute__((noinline)) void tw_queue(struct tt_report_diag *d, const s
 	if (d->tw_n == TT_DIAG_TW_LAG)
 		tw_apply_oldest(d);
 	w = &d->tw_wait[(d->tw_head + d->tw_n++) % TT_DIAG_TW_LAG];
-	make_key(&w->server, c, TT_SERVER, true);
-	make_key(&w->client, c, TT_CLIENT, false);
-	w->server_hash = key_hash(&w->server);
-	w->client_hash = key_hash(&w->client);
+	w->server_hash = make_key(&w->server, c, TT_SERVER, true);
+	w->client_hash = make_key(&w->client, c, TT_CLIENT, false);
 	w->delta = delta;
 	w->ts = ts;
 	prefetch_slot(&d->tw_server, w->server_hash);
@@ -376,9 +397,9 @@ static void close_wait_check(struct tt_report_diag *d, const struct tt_conn *c,
 static void failed(struct tt_report_diag *d, enum tt_diag_fail kind, const struct tt_conn *c)
 {
 	struct tt_diag_key k;
+	uint32_t h = make_key(&k, c, TT_SERVER, true);
 
-	make_key(&k, c, TT_SERVER, true);
-	table_get(&d->fail[kind], &k, key_hash(&k), true)->n++;
+	table_get(&d->fail[kind], &k, h, true)->n++;
 	d->fail_n[kind]++;
 }
 
