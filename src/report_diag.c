@@ -229,11 +229,9 @@ static void prefetch_slot(const struct tt_diag_table *t, uint32_t h)
 		__builtin_prefetch(&t->slot[h & (t->cap - 1)], 1);
 }
 
-static void tw_change(struct tt_diag_table *t, const struct tt_diag_key *k, uint32_t h,
-                      int delta, tt_time_ns ts)
+/* Count a change of entry e's count in TIME_WAIT. */
+static inline void tw_count(struct tt_diag_entry *e, int delta, tt_time_ns ts)
 {
-	struct tt_diag_entry *e = table_get(t, k, h, delta > 0);
-
 	if (delta < 0) {
 		if (e->cur > 0) /* never below zero, whatever the events */
 			e->cur--;
@@ -244,6 +242,27 @@ static void tw_change(struct tt_diag_table *t, const struct tt_diag_key *k, uint
 		e->peak = e->cur;
 		e->peak_at = ts;
 	}
+}
+
+/* tw_change() of a key not in the table.  (Out of line, so that the common
+ * case, a key found, calls nothing and saves no registers.) */
+static __attribute__((noinline)) void tw_change_new(struct tt_diag_table *t,
+                                                    const struct tt_diag_key *k, uint32_t h,
+                                                    int delta, tt_time_ns ts)
+{
+	tw_count(table_add(t, k, h, delta > 0), delta, ts);
+}
+
+static void tw_change(struct tt_diag_table *t, const struct tt_diag_key *k, uint32_t h,
+                      int delta, tt_time_ns ts)
+{
+	struct tt_diag_entry *e;
+
+	assert(k->ip_version != 0); /* (0 marks an empty slot) */
+	if ((e = find(t, k, h)) == NULL)
+		tw_change_new(t, k, h, delta, ts);
+	else
+		tw_count(e, delta, ts);
 }
 
 /* Count the oldest change waiting. */
