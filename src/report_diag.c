@@ -272,27 +272,31 @@ static void tw_apply_oldest(struct tt_report_diag *d)
 
 	tw_change(&d->tw_server, &w->server, w->server_hash, w->delta, w->ts);
 	tw_change(&d->tw_client, &w->client, w->client_hash, w->delta, w->ts);
-	d->tw_head = (d->tw_head + 1) % TT_DIAG_TW_LAG;
+	d->tw_head = (d->tw_head + 1) % TT_DIAG_TW_RING;
 	d->tw_n--;
 }
 
-/* Queue a change of connection c's count in TIME_WAIT.  (Out of line: a few
+/* Queue a change of connection c's count in TIME_WAIT, then count the oldest
+ * when more than TT_DIAG_TW_LAG wait (the ring has room for one more, so the
+ * count comes last, with the keys just built no longer needed in registers).
+ * (Out of line: a few
  * events in a connection's dozen change it, and inlined, its registers were
  * saved and restored for every event.) */
 static __attribute__((noinline)) void tw_queue(struct tt_report_diag *d, const struct tt_conn *c,
                                                int delta, tt_time_ns ts)
 {
-	struct tt_diag_tw_change *w;
+	_Static_assert(TT_DIAG_TW_LAG < TT_DIAG_TW_RING, "room for one more");
+	_Static_assert((TT_DIAG_TW_RING & (TT_DIAG_TW_RING - 1)) == 0, "a power of two");
+	struct tt_diag_tw_change *w = &d->tw_wait[(d->tw_head + d->tw_n++) % TT_DIAG_TW_RING];
 
-	if (d->tw_n == TT_DIAG_TW_LAG)
-		tw_apply_oldest(d);
-	w = &d->tw_wait[(d->tw_head + d->tw_n++) % TT_DIAG_TW_LAG];
 	w->server_hash = make_key(&w->server, c, TT_SERVER, true);
 	w->client_hash = make_key(&w->client, c, TT_CLIENT, false);
 	w->delta = delta;
 	w->ts = ts;
 	prefetch_slot(&d->tw_server, w->server_hash);
 	prefetch_slot(&d->tw_client, w->client_hash);
+	if (d->tw_n > TT_DIAG_TW_LAG)
+		tw_apply_oldest(d);
 }
 
 /*

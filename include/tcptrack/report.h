@@ -133,6 +133,7 @@ struct tt_diag_tw_change {
 	tt_time_ns ts;
 };
 #define TT_DIAG_TW_LAG 4 /* changes waiting while their slots are fetched */
+#define TT_DIAG_TW_RING 8 /* their ring: room for one more, a power of two */
 
 struct tt_report_diag {
 	tt_time_ns close_wait_alert;    /* --close-wait-alert; set after tt_report_init() */
@@ -147,7 +148,7 @@ struct tt_report_diag {
 	uint64_t resets_by[2];          /* by enum tt_endpoint of the sender */
 	/* The TIME_WAIT changes not yet counted, oldest first from tw_head (a
 	 * ring): tt_diag_flush() counts them. */
-	struct tt_diag_tw_change tw_wait[TT_DIAG_TW_LAG];
+	struct tt_diag_tw_change tw_wait[TT_DIAG_TW_RING];
 	uint32_t tw_head, tw_n;
 };
 
