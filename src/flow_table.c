@@ -443,10 +443,10 @@ void tt_flow_prefetch_slot(const struct tt_flow_table *t, uint32_t hash)
 	__builtin_prefetch(&t->slots[hash & t->mask]);
 }
 
-static void list_append(struct tt_flow_table *t, struct list *l, uint32_t i)
+/* (n: the node of index i, at hand in every caller: not found again.) */
+static void list_append(struct tt_flow_table *t, struct list *l, struct tt_flow_node *n,
+                        uint32_t i)
 {
-	struct tt_flow_node *n = node_at(t, i);
-
 	n->tmr_prev = l->tail;
 	n->tmr_next = TT_FLOW_NIL;
 	if (l->tail != TT_FLOW_NIL)
@@ -456,10 +456,9 @@ static void list_append(struct tt_flow_table *t, struct list *l, uint32_t i)
 	l->tail = i;
 }
 
-static void list_unlink(struct tt_flow_table *t, struct list *l, uint32_t i)
+static void list_unlink(struct tt_flow_table *t, struct list *l, struct tt_flow_node *n,
+                        uint32_t i)
 {
-	struct tt_flow_node *n = node_at(t, i);
-
 	if (l->hint != NULL) {
 		uint64_t q = quantum(n->deadline);
 		struct hint *h = &l->hint[hint_slot(q)];
@@ -766,7 +765,7 @@ void tt_flow_timer_set(struct tt_flow_table *t, void *rec, int list, tt_time_ns 
 	}
 	n->deadline = deadline;
 	n->tmr_list = (int8_t)list;
-	list_append(t, l, index_of(t, rec));
+	list_append(t, l, n, index_of(t, rec));
 }
 
 /* A hinted record of quantum q on list `list`, or TT_FLOW_NIL. */
@@ -827,7 +826,7 @@ void tt_flow_timer_insert(struct tt_flow_table *t, void *rec, int list, tt_time_
 	n->deadline = deadline;
 	n->tmr_list = (int8_t)list;
 	if (after == l->tail) {
-		list_append(t, l, i);
+		list_append(t, l, n, i);
 	} else {
 		/* Between `after` (or the head) and its successor. */
 		uint32_t next = after == TT_FLOW_NIL ? l->head : node_at(t, after)->tmr_next;
@@ -854,7 +853,7 @@ void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec)
 
 	if (n->tmr_list < 0)
 		return;
-	list_unlink(t, &t->timers[n->tmr_list], index_of(t, rec));
+	list_unlink(t, &t->timers[n->tmr_list], n, index_of(t, rec));
 	n->tmr_list = -1;
 }
 
