@@ -792,6 +792,11 @@ static uint32_t insert_after(const struct tt_flow_table *t, const struct list *l
 	uint64_t q = quantum(deadline);
 	uint32_t after = TT_FLOW_NIL;
 
+	/* Many records come in order of deadline: after the tail, inserted last
+	 * and in the cache, where a hint's line is not (it was last used seconds
+	 * before, by a deadline 17 s apart). */
+	if (l->tail != TT_FLOW_NIL && node_at(t, l->tail)->deadline <= deadline)
+		return l->tail;
 	if (l->hint != NULL)
 		for (uint64_t k = 0; k < HINT_SCAN && k <= q && after == TT_FLOW_NIL; k++)
 			after = hint_at(t, l, list, q - k);
@@ -883,6 +888,10 @@ void tt_flow_timer_prefetch_next(const struct tt_flow_table *t, const void *rec)
 		__builtin_prefetch(after + sizeof(struct tt_flow_node) - 1, 1);
 	}
 	__builtin_prefetch(&t->slots[tt_flow_hash(t, &next->key) & t->mask], 1);
+	/* And its quantum's hint, which its unlinking reads (last used when it was armed). */
+	if (t->timers[next->tmr_list].hint != NULL)
+		__builtin_prefetch(&t->timers[next->tmr_list].hint[hint_slot(quantum(next->deadline))],
+		                   1);
 }
 
 uint32_t tt_flow_count(const struct tt_flow_table *t)
