@@ -1010,25 +1010,20 @@ static inline TT_ALWAYS_INLINE void keep_sack(const struct tt_dir_slabs *m, stru
  * a store to one does not make the compiler load the others again.
  */
 static inline TT_ALWAYS_INLINE bool
-segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
-                  const struct tt_rt_stamp *now, int si, struct tt_dir *restrict snd,
-                  struct tt_dir *restrict rcv, const struct tt_packet *restrict p,
-                  struct tt_seg_info *info)
+segment_predicted_as(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
+                     const struct tt_rt_stamp *now, int si, struct tt_dir *restrict snd,
+                     struct tt_dir *restrict rcv, const struct tt_packet *restrict p,
+                     struct tt_seg_info *info, bool data)
 {
-	uint32_t len = p->payload_len, an = 0;
+	uint32_t len = data ? p->payload_len : 0, an = 0; /* (data: len > 0) */
 	int64_t next, data_end, arel;
 	bool same_ack, fin = (p->flags & TT_TH_FIN) != 0;
 	struct tt_rt_stamp own;
 
-	if ((p->flags & (TT_TH_SYN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
-	    p->win == 0 || !tt_dir_sent(snd) || !snd->has_base || snd->in_recovery ||
-	    snd->wide_ctr || rcv->wide_ctr || p->seq != tt_dir_raw_next(snd) ||
-	    (rcv->win_last_raw == 0 && rcv->has_win))
-		return false; /* (a zero window first: it is rare, has_win is not) */
 	/* (Neither direction carried past 32 bits: the marks are read narrow.) */
 	next = (int64_t)mark_of(snd, true, TT_CTR_SEQ_NEXT, snd->seq_next_lo);
 	data_end = next + (int64_t)len;
-	if (len > 0 && rcv->has_ack &&
+	if (data && rcv->has_ack &&
 	    data_end <= (int64_t)mark_of(rcv, true, TT_CTR_ACK_MAX, rcv->ack_max_lo))
 		return false;
 
@@ -1038,11 +1033,11 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	}
 	ctr_add(m, snd, &snd->packets_lo, TT_CTR_PACKETS, 1);
 	same_ack = snd->has_last_ack && p->ack == snd->last_ack_raw;
-	if (len > 0)
+	if (data)
 		ctr_add(m, snd, &snd->payload_lo, TT_CTR_PAYLOAD, len);
 	if (fin) {
 		/* (The window and duplicate-ACK rules leave control segments alone.) */
-	} else if (len == 0) {
+	} else if (!data) {
 		bool same_win = snd->has_win && p->win == snd->win_last_raw;
 		if (!same_win && same_ack)
 			an |= TT_AN_BIT(TT_AN_WINDOW_UPDATE);
@@ -1060,7 +1055,7 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	/* The payload mark never exceeds seq_next: with payload, data_end becomes
 	 * it; without, it may lag behind after a pickup in mid-stream. */
 	assert(tt_dir_data_next(snd) <= (uint64_t)next); /* (live in test builds) */
-	if (len > 0) {
+	if (data) {
 		mark_set(m, snd, &snd->data_next_lo, TT_CTR_DATA_NEXT, (uint64_t)data_end);
 		ctr_add(m, snd, &snd->unique_lo, TT_CTR_UNIQUE, len);
 		mark_set(m, snd, &snd->seq_next_lo, TT_CTR_SEQ_NEXT, (uint64_t)data_end + fin);
@@ -1093,13 +1088,32 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 		close_zero_window(snd, p->ts);
 	keep_sack(m, snd, p);
 	learn_ipid(snd, p);
-	if (len > 0 && rcv->has_ack) /* (data_end is above the peer's mark: see above) */
+	if (data && rcv->has_ack) /* (data_end is above the peer's mark: see above) */
 		account_flight(m, snd, rcv,
 		               (int64_t)mark_of(rcv, true, TT_CTR_ACK_MAX, rcv->ack_max_lo), data_end);
 	if (an != 0)
 		count(m, snd, an);
 	info->anomalies = an;
 	return true;
+}
+
+/* The short way's conditions (see above), then its work in one of two copies,
+ * with payload and without: each copy tests that once, where one body tested
+ * it at every step that depends on it. */
+static inline TT_ALWAYS_INLINE bool
+segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
+                  const struct tt_rt_stamp *now, int si, struct tt_dir *restrict snd,
+                  struct tt_dir *restrict rcv, const struct tt_packet *restrict p,
+                  struct tt_seg_info *info)
+{
+	if ((p->flags & (TT_TH_SYN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
+	    p->win == 0 || !tt_dir_sent(snd) || !snd->has_base || snd->in_recovery ||
+	    snd->wide_ctr || rcv->wide_ctr || p->seq != tt_dir_raw_next(snd) ||
+	    (rcv->win_last_raw == 0 && rcv->has_win))
+		return false; /* (a zero window first: it is rare, has_win is not) */
+	if (p->payload_len > 0)
+		return segment_predicted_as(m, rt, now, si, snd, rcv, p, info, true);
+	return segment_predicted_as(m, rt, now, si, snd, rcv, p, info, false);
 }
 
 /*
