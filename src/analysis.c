@@ -1013,11 +1013,11 @@ static inline TT_ALWAYS_INLINE bool
 segment_predicted_as(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
                      const struct tt_rt_stamp *now, int si, struct tt_dir *restrict snd,
                      struct tt_dir *restrict rcv, const struct tt_packet *restrict p,
-                     struct tt_seg_info *info, bool data)
+                     struct tt_seg_info *info, bool data, bool fin)
 {
-	uint32_t len = data ? p->payload_len : 0, an = 0; /* (data: len > 0) */
+	uint32_t len = data ? p->payload_len : 0, an = 0; /* (data: len > 0; fin: FIN set) */
 	int64_t next, data_end, arel;
-	bool same_ack, fin = (p->flags & TT_TH_FIN) != 0;
+	bool same_ack;
 	struct tt_rt_stamp own;
 
 	/* (Neither direction carried past 32 bits: the marks are read narrow.) */
@@ -1097,9 +1097,10 @@ segment_predicted_as(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt
 	return true;
 }
 
-/* The short way's conditions (see above), then its work in one of two copies,
- * with payload and without: each copy tests that once, where one body tested
- * it at every step that depends on it. */
+/* The short way's conditions (see above), then its work in one of three
+ * copies: with payload, without, and with a FIN (rare: payload or not, as it
+ * comes).  Each tests what it was chosen for once, where one body tested it at
+ * every step that depends on it. */
 static inline TT_ALWAYS_INLINE bool
 segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
                   const struct tt_rt_stamp *now, int si, struct tt_dir *restrict snd,
@@ -1111,9 +1112,12 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
 	    snd->wide_ctr || rcv->wide_ctr || p->seq != tt_dir_raw_next(snd) ||
 	    (rcv->win_last_raw == 0 && rcv->has_win))
 		return false; /* (a zero window first: it is rare, has_win is not) */
+	if (p->flags & TT_TH_FIN) /* (a connection's FIN,ACK: one copy for both) */
+		return segment_predicted_as(m, rt, now, si, snd, rcv, p, info, p->payload_len > 0,
+		                            true);
 	if (p->payload_len > 0)
-		return segment_predicted_as(m, rt, now, si, snd, rcv, p, info, true);
-	return segment_predicted_as(m, rt, now, si, snd, rcv, p, info, false);
+		return segment_predicted_as(m, rt, now, si, snd, rcv, p, info, true, false);
+	return segment_predicted_as(m, rt, now, si, snd, rcv, p, info, false, false);
 }
 
 /*
