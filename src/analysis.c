@@ -936,7 +936,8 @@ static inline TT_ALWAYS_INLINE void set_seg_stamp(struct tt_rtimes *rt, struct t
                                                   int slot, const struct tt_rt_stamp *now)
 {
 	assert(!now->fits || rt->first == now->first); /* (live in test builds) */
-	if (now->fits && rt->wide == NULL) {
+	/* (Expected: gcc laid the common store out of line, two jumps each.) */
+	if (__builtin_expect(now->fits && rt->wide == NULL, 1)) {
 		rt->set |= UINT32_C(1) << slot;
 		rt->n[slot] = now->n;
 	} else {
