@@ -215,12 +215,14 @@ static inline TT_ALWAYS_INLINE bool tt_rt_enc(const struct tt_rtimes *rt, bool i
 {
 	uint64_t d = (uint64_t)v - (is_time ? (uint64_t)rt->first : 0);
 
+	/* (A count that does not fit is rare: expected so, the tracker's stamp of
+	 * every segment is laid out in line, not behind jumps.) */
 	if (tt_rt_us(rt)) {
 		uint64_t q = d / 1000;
-		if (q * 1000 != d || q > UINT32_MAX)
+		if (__builtin_expect(q * 1000 != d || q > UINT32_MAX, 0))
 			return false;
 		d = q;
-	} else if (d > UINT32_MAX) {
+	} else if (__builtin_expect(d > UINT32_MAX, 0)) {
 		return false;
 	}
 	*n = (uint32_t)d;
