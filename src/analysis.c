@@ -1108,9 +1108,19 @@ segment_predicted(const struct tt_dir_slabs *m, struct tt_rtimes *restrict rt,
                   struct tt_dir *restrict rcv, const struct tt_packet *restrict p,
                   struct tt_seg_info *info)
 {
+	/* The sender's flags the short way asks for (sent and has_base, not
+	 * in_recovery or wide_ctr), all in its first four bytes: one masked
+	 * comparison, the mask and the value built by the compiler from these. */
+	static const struct tt_dir mask = {.sent = 1, .has_base = 1, .in_recovery = 1, .wide_ctr = 1};
+	static const struct tt_dir want = {.sent = 1, .has_base = 1};
+	uint32_t f, fm, fw;
+
+	_Static_assert(offsetof(struct tt_dir, wscale) == 4, "the flags are the first four bytes");
+	memcpy(&f, snd, 4);
+	memcpy(&fm, &mask, 4);
+	memcpy(&fw, &want, 4);
 	if ((p->flags & (TT_TH_SYN | TT_TH_RST | TT_TH_ACK)) != TT_TH_ACK ||
-	    p->win == 0 || !tt_dir_sent(snd) || !snd->has_base || snd->in_recovery ||
-	    snd->wide_ctr || rcv->wide_ctr || p->seq != tt_dir_raw_next(snd) ||
+	    p->win == 0 || (f & fm) != fw || rcv->wide_ctr || p->seq != tt_dir_raw_next(snd) ||
 	    (rcv->win_last_raw == 0 && rcv->has_win))
 		return false; /* (a zero window first: it is rare, has_win is not) */
 	if (p->flags & TT_TH_FIN) /* (a connection's FIN,ACK: one copy for both) */
