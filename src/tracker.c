@@ -1957,9 +1957,12 @@ void tt_tracker_ahead_push(struct tt_tracker *tr, struct tt_packet *slot,
 		a->pkt.payload = NULL; /* the reader's buffer is not kept */
 	if (ahead_is_segment(a)) {
 		seg_key_make(tr, &a->pkt, &a->k);
-		/* A new connection probes both indexes; one in progress, the first. */
+		/* A new connection probes both indexes; one in progress, the first.
+		 * (New connections come with a SYN: the compact entries' slot only
+		 * then, where a stray after the end may miss it.) */
 		tt_flow_prefetch_slot(tr->flows, a->k.hash);
-		tt_flow_prefetch_slot(tr->tws, a->k.hash);
+		if (a->pkt.flags & TT_TH_SYN)
+			tt_flow_prefetch_slot(tr->tws, a->k.hash);
 	}
 	if (in - tr->ahead_out >= TT_TRACKER_PEEK_LAG) {
 		/* The frame TT_TRACKER_PEEK_LAG before: its slots have come in. */
