@@ -1515,6 +1515,26 @@ static __attribute__((noinline)) void count_stray(struct tt_tracker *tr, struct 
 	emit_segment_events(tr, c, se, p, info.anomalies, true);
 }
 
+/* Both endpoints ESTABLISHED, and no FIN pending nor ESTABLISHED provisional
+ * for either: the two states and the two bit sets, which lie in the first six
+ * bytes from state[], in one masked comparison of eight. */
+static inline bool both_established_settled(const struct tt_conn *c)
+{
+	static const uint8_t mask[8] = {0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0};
+	static const uint8_t want[8] = {TT_TCP_ESTABLISHED, TT_TCP_ESTABLISHED};
+	uint64_t w, m, v;
+
+	_Static_assert(offsetof(struct tt_conn, fin_pending) == offsetof(struct tt_conn, state) + 4 &&
+	                   offsetof(struct tt_conn, est_provisional) ==
+	                       offsetof(struct tt_conn, state) + 5 &&
+	                   offsetof(struct tt_conn, state) + 8 <= sizeof(struct tt_conn),
+	               "the states, then two bytes, then fin_pending and est_provisional");
+	memcpy(&w, (const unsigned char *)c + offsetof(struct tt_conn, state), 8);
+	memcpy(&m, mask, 8);
+	memcpy(&v, want, 8);
+	return (w & m) == v;
+}
+
 /* The states an acknowledgement of the peer's SYN moves an endpoint out of. */
 #define SYN_STATES (1u << TT_TCP_SYN_SENT | 1u << TT_TCP_SYN_RCVD)
 
@@ -1698,8 +1718,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	 * or in flight.  All it can tell the machines is that the SYNs were
 	 * acknowledged, which moves neither: the events are not worked out. */
 	steady = (flags & (TT_TH_SYN | TT_TH_FIN | TT_TH_RST | TT_TH_ACK)) == TT_TH_ACK &&
-	         c->state[se] == TT_TCP_ESTABLISHED && c->state[re] == TT_TCP_ESTABLISHED &&
-	         !rd->has_fin && c->fin_pending == 0 && c->est_provisional == 0;
+	         both_established_settled(c) && !rd->has_fin;
 	if (c->hs_ack && steady) { /* (in this order: 0.8 M fewer on 200k, callgrind) */
 		/* The handshake's acknowledgement seen before: nothing below
 		 * changes (no FIN, no SYN to acknowledge, the handshake's inputs
