@@ -432,8 +432,10 @@ void *tt_flow_lookup_hint(struct tt_flow_table *t, const void *hint,
 	const struct tt_flow_node *h = hint;
 
 	/* The hint is the table's own record, named by tt_flow_peek() as const:
-	 * returned as it is, not looked up again by its index. */
-	if (h != NULL && h->in_use && key_eq(&h->key, key))
+	 * returned as it is, not looked up again by its index.  (Expected to
+	 * hold: every segment of a known connection has it, and the lookup
+	 * below is laid out aside.) */
+	if (__builtin_expect(h != NULL && h->in_use && key_eq(&h->key, key), 1))
 		return (void *)(uintptr_t)h;
 	return tt_flow_lookup(t, key, hash);
 }
