@@ -1560,7 +1560,7 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	uint64_t ack_before;
 	struct tt_rt_stamp *now = &tr->seg.now;
 
-	if (c == NULL) {
+	if (__builtin_expect(c == NULL, 0)) { /* (a new connection: once each) */
 		struct tt_tw *w = tt_flow_lookup(tr->tws, key, hash);
 		uint32_t inc = 1;
 		bool reuse = false;
