@@ -1661,7 +1661,8 @@ static void handle_segment(struct tt_tracker *tr, const struct tt_packet *p,
 	}
 	tt_flow_touch(tr->flows, c);
 
-	if (pure_syn && se == TT_CLIENT && c->state[TT_CLIENT] == TT_TCP_CLOSED) {
+	if (__builtin_expect(pure_syn, 0) && se == TT_CLIENT &&
+	    c->state[TT_CLIENT] == TT_TCP_CLOSED) { /* (a SYN alone: rare) */
 		/* The client opens again after a failure: judge the new try. */
 		c->refused = false;
 		c->unreachable = false;
