@@ -209,75 +209,80 @@ static inline unsigned tt_ob_ndigits(uint64_t v)
  */
 #define TT_P_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
-/* The leading one or two digits of a number (see tt_p_u32()). */
-static inline char *tt_p_lead(char *p, uint64_t lead, bool two)
+/*
+ * "000" to "999", each followed by its length without leading zeros (1 to 3; 0 has
+ * 1): a number below 1000 is one 4-byte copy of its entry (see report.c).
+ */
+extern const char tt_ob_trip[4001];
+
+/* v < 1000 without leading zeros: the last len digits of its entry, copied as 4 bytes
+ * (up to 3 bytes past the digits, which what follows overwrites). */
+static inline TT_ALWAYS_INLINE char *tt_p_trip(char *p, uint32_t v)
 {
-	if (two) {
-		memcpy(p, tt_ob_pairs + lead * 2, 2);
-		return p + 2;
-	}
-	*p = (char)('0' + lead);
-	return p + 1;
+	const char *e = tt_ob_trip + 4 * v;
+	unsigned len = (unsigned char)e[3];
+
+	memcpy(p, e + 3 - len, 4);
+	return p + len;
 }
 
-/* n more pairs of digits from the fraction of y, a fixed-point number with its
- * point at bit `shift` (see tt_p_u32()). */
-static inline char *tt_p_pairs(char *p, uint64_t y, int shift, int n)
+/* v < 1000 as exactly three digits (and a byte past them, overwritten by what follows). */
+static inline TT_ALWAYS_INLINE char *tt_p_trip0(char *p, uint32_t v)
 {
-#pragma GCC unroll 4 /* (n is a constant: straight code, no loop) */
-	for (int i = 0; i < n; i++) {
-		y = (y & ((UINT64_C(1) << shift) - 1)) * 100;
-		memcpy(p, tt_ob_pairs + (y >> shift) * 2, 2);
-		p += 2;
-	}
-	return p;
+	memcpy(p, tt_ob_trip + 4 * v, 4);
+	return p + 3;
+}
+
+/* v < 10^9 as exactly nine digits (and a byte past them). */
+static inline TT_ALWAYS_INLINE char *tt_p_9(char *p, uint32_t v)
+{
+	uint32_t h = v / 1000000u, m;
+
+	v -= h * 1000000u;
+	m = v / 1000u;
+	return tt_p_trip0(tt_p_trip0(tt_p_trip0(p, h), m), v - m * 1000u);
+}
+
+/* v of 10 digits (at least 10^9). */
+static inline TT_ALWAYS_INLINE char *tt_p_10(char *p, uint32_t v)
+{
+	uint32_t h = v / 1000000000u; /* (1 to 4) */
+
+	*p = (char)('0' + h);
+	return tt_p_9(p + 1, v - h * 1000000000u);
 }
 
 /*
- * v below 2^32 by its number of digits, without a division: v over the power
- * of ten below its leading one or two digits as a fixed-point number (one
- * product), each multiplication by 100 bringing the next pair above the point.
- * The constants round up; their excess, at most v times it, stays below what
- * would carry into a pair (checked for every 32-bit value).  Always inline: a
- * call costs as much as the digits of a small value.
+ * v below 2^32: its digits three at a time from tt_ob_trip, the leading group without
+ * zeros (divisions by constants: a product and a shift each).  A byte or up to three
+ * past the digits may be written (room for them is in every bound: 20 bytes a number).
+ * Always inline: a call costs as much as the digits of a small value.
  */
 static inline TT_ALWAYS_INLINE char *tt_p_u32(char *p, uint32_t v)
 {
-	uint64_t y;
+	uint32_t h;
 
-	if (v < 10) {
-		*p = (char)('0' + v);
-		return p + 1;
-	}
-	if (v < 100) {
-		memcpy(p, tt_ob_pairs + v * 2, 2);
-		return p + 2;
-	}
-	if (v < 10000) {
-		y = v * UINT64_C(42949673); /* v / 10^2 at 2^32 */
-		return tt_p_pairs(tt_p_lead(p, y >> 32, v >= 1000), y, 32, 1);
-	}
+	if (v < 1000)
+		return tt_p_trip(p, v);
 	if (v < 1000000) {
-		y = v * UINT64_C(429497); /* v / 10^4 at 2^32 */
-		return tt_p_pairs(tt_p_lead(p, y >> 32, v >= 100000), y, 32, 2);
+		h = v / 1000u;
+		return tt_p_trip0(tt_p_trip(p, h), v - h * 1000u);
 	}
-	if (v < 100000000) {
-		y = v * UINT64_C(281474977); /* v / 10^6 at 2^48 */
-		return tt_p_pairs(tt_p_lead(p, y >> 48, v >= 10000000), y, 48, 3);
+	if (v < 1000000000) {
+		uint32_t m;
+		h = v / 1000000u;
+		v -= h * 1000000u;
+		m = v / 1000u;
+		return tt_p_trip0(tt_p_trip0(tt_p_trip(p, h), m), v - m * 1000u);
 	}
-	y = v * UINT64_C(1441151881); /* v / 10^8 at 2^57 */
-	return tt_p_pairs(tt_p_lead(p, y >> 57, v >= 1000000000), y, 57, 4);
+	return tt_p_10(p, v);
 }
 
 /* As tt_p_u32(), for a value that is mostly of 9 or 10 digits (an initial sequence
- * number, random over 32 bits: 97.7% of them): those asked for first. */
+ * number, random over 32 bits: 97.7% of them): those of 10 asked for first. */
 static inline TT_ALWAYS_INLINE char *tt_p_u32_big(char *p, uint32_t v)
 {
-	if (v >= 100000000) {
-		uint64_t y = v * UINT64_C(1441151881); /* v / 10^8 at 2^57 */
-		return tt_p_pairs(tt_p_lead(p, y >> 57, v >= 1000000000), y, 57, 4);
-	}
-	return tt_p_u32(p, v);
+	return v >= 1000000000 ? tt_p_10(p, v) : tt_p_u32(p, v);
 }
 
 /* v of any size by its digit count and pairs (tt_p_u64() takes those below 2^32 first). */
@@ -294,27 +299,23 @@ static inline char *tt_p_u64(char *p, uint64_t v)
 	return v <= UINT32_MAX ? tt_p_u32(p, (uint32_t)v) : tt_p_wide(p, v);
 }
 
-/* v < 1000 as exactly three digits. */
+/* v < 1000 as exactly three digits (a byte past them may be written). */
 static inline char *tt_p_3(char *p, uint32_t v)
 {
-	uint32_t h = (v * 41u) >> 12; /* v / 100 for v < 1000 */
-
-	p[0] = (char)('0' + h);
-	memcpy(p + 1, tt_ob_pairs + (v - h * 100u) * 2, 2);
-	return p + 3;
+	return tt_p_trip0(p, v);
 }
 
-/* v < 10^6 as exactly six digits (as tt_p_u32(): v / 10^4 at 2^32, the first
- * pair zero-padded). */
+/* v < 10^6 as exactly six digits (a byte past them may be written). */
 static inline char *tt_p_6(char *p, uint32_t v)
 {
-	uint64_t y = v * UINT64_C(429497);
+	uint32_t h = v / 1000u;
 
-	return tt_p_pairs(tt_p_lead(p, y >> 32, true), y, 32, 2);
+	return tt_p_trip0(tt_p_trip0(p, h), v - h * 1000u);
 }
 
 /* v with exactly `digits` digits, zero-padded (v < 10^digits); the fractions
- * of times and durations (3, 6 or 9 digits) by tt_p_3() and tt_p_6(). */
+ * of times and durations (3, 6 or 9 digits) by tt_p_3() and tt_p_6(), which may
+ * write a byte past them. */
 static inline char *tt_p_fixed(char *p, uint64_t v, int digits)
 {
 	int i = digits;
@@ -323,10 +324,8 @@ static inline char *tt_p_fixed(char *p, uint64_t v, int digits)
 		uint32_t w = (uint32_t)v;
 		if (digits == 3)
 			return tt_p_3(p, w);
-		if (digits == 9) {
-			p = tt_p_3(p, w / 1000000u);
-			w %= 1000000u;
-		}
+		if (digits == 9)
+			return tt_p_9(p, w);
 		return tt_p_6(p, w);
 	}
 	for (; i >= 2; i -= 2) {
@@ -343,24 +342,11 @@ static inline char *tt_p_ms(char *p, tt_time_ns d)
 {
 	uint64_t us;
 
-	if (d >= 0 && d < 100000000) {
-		/* Below 100 ms (most round trips): the microseconds over 10^3 at 2^32 (one
-		 * product, as tt_p_u32()), the milliseconds above the point, then the pair and the
-		 * digit of the fraction brought up by multiplying by 100 and by 10 (exact for every
-		 * count of microseconds below 10^5: a unit test checks them all). */
-		uint64_t y = ((uint32_t)d / 1000u) * UINT64_C(4294968), f;
-		p = tt_p_lead(p, y >> 32, d >= 10000000);
-		*p++ = '.';
-		f = (y & UINT32_MAX) * 100;
-		memcpy(p, tt_ob_pairs + (f >> 32) * 2, 2);
-		p[2] = (char)('0' + (((f & UINT32_MAX) * 10) >> 32));
-		return p + 3;
-	}
-	if (d >= 0 && d <= UINT32_MAX) { /* (to 4.3 s: 32-bit arithmetic) */
-		uint32_t ms = (uint32_t)d / 1000000u;
+	if (d >= 0 && d <= UINT32_MAX) { /* (to 4.3 s, most: 32-bit arithmetic) */
+		uint32_t us32 = (uint32_t)d / 1000u, ms = us32 / 1000u;
 		p = tt_p_u32(p, ms);
 		*p++ = '.';
-		return tt_p_3(p, (uint32_t)d / 1000u - ms * 1000u);
+		return tt_p_3(p, us32 - ms * 1000u);
 	}
 	us = d < 0 ? 0 : (uint64_t)d / 1000;
 
@@ -379,7 +365,7 @@ static inline void tt_ob_u64(struct tt_outbuf *o, uint64_t v)
 
 static inline void tt_ob_fixed(struct tt_outbuf *o, uint64_t v, int digits)
 {
-	char *p = tt_ob_room(o, (size_t)digits);
+	char *p = tt_ob_room(o, (size_t)digits + 1); /* (and the byte tt_p_3() may write past) */
 
 	o->n += (size_t)(tt_p_fixed(p, v, digits) - p);
 }

@@ -26,6 +26,21 @@ const struct tt_report_counter tt_report_counters[TT_AN_COUNT] = {
 	{TT_AN_KEEP_ALIVE_ACK, "keepalive_acks"},
 };
 
+/* tt_ob_trip (see outbuf.h): for each hundreds digit h, the ten rows of ten entries h t u
+ * and length l (leading zeros dropped: the first row of "0" has 1, the others 2). */
+#define TRIP_ROW(h, t, l) \
+	h t "0" l h t "1" l h t "2" l h t "3" l h t "4" l h t "5" l h t "6" l h t "7" l h t "8" l h t "9" l
+#define TRIP_100(h, l0, l)                                                                        \
+	TRIP_ROW(h, "0", l0) TRIP_ROW(h, "1", l) TRIP_ROW(h, "2", l) TRIP_ROW(h, "3", l)          \
+	TRIP_ROW(h, "4", l) TRIP_ROW(h, "5", l) TRIP_ROW(h, "6", l) TRIP_ROW(h, "7", l)           \
+	TRIP_ROW(h, "8", l) TRIP_ROW(h, "9", l)
+const char tt_ob_trip[4001] = TRIP_100("0", "\1", "\2") TRIP_100("1", "\3", "\3")
+    TRIP_100("2", "\3", "\3") TRIP_100("3", "\3", "\3") TRIP_100("4", "\3", "\3")
+    TRIP_100("5", "\3", "\3") TRIP_100("6", "\3", "\3") TRIP_100("7", "\3", "\3")
+    TRIP_100("8", "\3", "\3") TRIP_100("9", "\3", "\3");
+#undef TRIP_100
+#undef TRIP_ROW
+
 int tt_report_format_from_name(const char *name)
 {
 	if (strcmp(name, "text") == 0)

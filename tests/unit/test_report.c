@@ -1809,6 +1809,24 @@ Test(report, outbuf_u32_big_same_as_printf)
 	}
 }
 
+/* tt_p_u32()'s groups of three digits (tt_ob_trip) against printf: every value below
+ * 2 * 10^6 (the leading group of each length, padded groups of every value), and the
+ * edges of the wider lengths. */
+Test(report, outbuf_u32_groups_same_as_printf)
+{
+	static const uint32_t edges[] = {9999999, 10000000, 99999999, 100000000, 100000999,
+	                                 999999999, 1000000000, 1000000999, 1999999999,
+	                                 4294967295u};
+
+	for (uint32_t k = 0; k < 2000000 + NELEM(edges); k++) {
+		char want[24], got[24];
+		uint32_t v = k < 2000000 ? k : edges[k - 2000000];
+		snprintf(want, sizeof(want), "%" PRIu32, v);
+		*tt_p_u32(got, v) = '\0';
+		cr_assert_str_eq(got, want);
+	}
+}
+
 /* Fixed-width digits (the fractions of times and durations) against printf. */
 Test(report, outbuf_fixed_digits_same_as_printf)
 {
