@@ -31,17 +31,18 @@ struct tt_outbuf {
 	 * many records that owns the stream until it is flushed (see
 	 * tt_report_batch()).  Otherwise with fwrite(). */
 	bool direct;
-	/* Two seconds' worth of times, as text, and as the nanoseconds they start
-	 * at: times in one record mostly share them, and a time within them needs
-	 * no division.  sec[0]: the seconds of the last new time of now written;
-	 * sec[1]: the seconds before them, or those of the last far time (a
-	 * record's TIME_WAIT deadline, a minute later: tt_p_time_far()), which
-	 * are put there alone and leave sec[0] to now.  (Before any: 0, as "0".) */
+	/* Three seconds' worth of times, as text, and as the nanoseconds they
+	 * start at: times in one record mostly share them, and a time within them
+	 * needs no division.  sec[0]: the seconds of the last new time of now
+	 * written; sec[1]: the seconds before them; sec[2]: those of the last far
+	 * time (a record's TIME_WAIT deadline, a minute later: tt_p_time_far()),
+	 * kept apart so that a record's deadline and its first time in the second
+	 * before its last do not push each other out.  (Before any: 0, as "0".) */
 	struct tt_ob_sec {
 		uint64_t ns;
 		size_t len;
 		char str[20];
-	} sec[2];
+	} sec[3];
 };
 
 /* Start o on f, with buf (cap bytes, at least TT_OB_SIZE) to build in. */
@@ -52,7 +53,7 @@ static inline void tt_ob_init(struct tt_outbuf *o, FILE *f, char *buf, size_t ca
 	o->n = 0;
 	o->cap = cap;
 	o->direct = false;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		o->sec[i].ns = 0;
 		o->sec[i].len = 1;
 		memset(o->sec[i].str, '0', sizeof(o->sec[i].str)); /* copied whole by tt_p_time() */
@@ -384,27 +385,29 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 /* As tt_format_time(): seconds with 6 decimals, or 9 with sub-microsecond digits; through a
  * cursor (TT_P_TIME_MAX bytes reserved).  far: a time away from the others written (a
  * record's TIME_WAIT deadline, a minute after its times), whose seconds are looked for in
- * sec[1] first and, when new, put there alone, so that sec[0] keeps the seconds of now and
- * the times that follow find them at the first comparison.  Always inline: under link-time
- * optimisation gcc's unit-growth budget otherwise decides, and a few bytes more code
- * elsewhere put it out of line from json_conn() (+0.26 M instructions on 200k, +0.46 M on
- * 200k/10). */
+ * sec[2] alone and, when new, put there, so that sec[0] and sec[1] keep the seconds of now
+ * and the second before them.  Always inline: under link-time optimisation gcc's
+ * unit-growth budget otherwise decides, and a few bytes more code elsewhere put it out of
+ * line from json_conn() (+0.26 M instructions on 200k, +0.46 M on 200k/10). */
 static inline TT_ALWAYS_INLINE char *tt_p_time_in(struct tt_outbuf *o, char *p, tt_time_ns t,
                                                   bool far)
 {
 	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
-	const struct tt_ob_sec *s = &o->sec[far];
+	const struct tt_ob_sec *s = &o->sec[far ? 2 : 0];
 	uint64_t ns = mag - s->ns; /* (wraps to beyond a second if mag is below them) */
 	uint32_t us, sub;
 
 	if (t < 0)
 		*p++ = '-';
 	if (ns >= (uint64_t)TT_NS_PER_SEC) {
-		s = &o->sec[!far];
-		ns = mag - s->ns;
-		if (ns >= (uint64_t)TT_NS_PER_SEC) { /* new seconds (of now: the last become sec[1]) */
+		if (!far) {
+			s = &o->sec[1];
+			ns = mag - s->ns;
+		}
+		if (far || ns >= (uint64_t)TT_NS_PER_SEC) { /* new seconds (of now: the last
+		                                               * become sec[1]) */
 			uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
-			struct tt_ob_sec *n = &o->sec[far];
+			struct tt_ob_sec *n = &o->sec[far ? 2 : 0];
 			if (!far)
 				o->sec[1] = o->sec[0];
 			n->len = (size_t)(tt_p_u64(n->str, sec) - n->str);

@@ -1709,8 +1709,8 @@ static void assert_written(const struct tt_outbuf *o, const char *want)
 /* The writers' times, durations and 32-bit integers against tt_format_time(),
  * tt_format_ms() and printf: times that stay within the seconds last written, go
  * back to the seconds before them (the two cached) or to others, cross zero and the
- * ends, some written as far times (tt_p_time_far(): looked for in the other cache
- * first); durations around 2^32 ns (the 32-bit way's end) and at random; every
+ * ends, some written as far times (tt_p_time_far(): looked for in a third cache of
+ * their own); durations around 2^32 ns (the 32-bit way's end) and at random; every
  * width of integer.  One writer throughout, as a report uses it. */
 Test(report, outbuf_times_durations_and_integers_same_as_format)
 {
