@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stddef.h>
 
 #include "outbuf.h"
 
@@ -395,6 +396,16 @@ static inline TT_ALWAYS_INLINE char *json_history(struct tt_outbuf *o, char *p,
 	tt_time_ns ts[TT_HISTORY_MAX];
 	int n = h->n;
 	char *start = p;
+	uint64_t st = 0; /* the states, 4 bits each, the next one lowest */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(sizeof(*h) == 8 && offsetof(struct tt_history, st) == 2, "a word, st last");
+	memcpy(&st, h, sizeof(st));
+	st >>= 16;
+#else
+	for (size_t b = 0; b < sizeof(h->st); b++)
+		st |= (uint64_t)h->st[b] << (8 * b);
+#endif
 
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"client_history\":[") : TT_P_LIT(p, ",\"server_history\":[");
 	/* The times first, while nothing is written that could alias the record:
@@ -404,7 +415,8 @@ static inline TT_ALWAYS_INLINE char *json_history(struct tt_outbuf *o, char *p,
 		ts[i] = tt_conn_hist_ts(c, ep, i);
 	/* Each entry followed by a comma; the last one's closes the list. */
 	for (int i = 0; i < n; i++) {
-		unsigned s = tt_history_state(h, i);
+		unsigned s = (unsigned)st & 0xfu; /* (tt_history_state(h, i)) */
+		st >>= 4;
 		memcpy(p, hist_pre[s], sizeof(hist_pre[0]));
 		p = p_time_as(o, p + hist_pre_len[s], ts[i], kept);
 		p = TT_P_LIT(p, "],");
