@@ -382,6 +382,11 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
 /* The most tt_p_time() writes (a sign, the 20-byte block of the seconds, '.', 9 digits). */
 #define TT_P_TIME_MAX 32
 
+/* New seconds, of mag nanoseconds, into the cache: sec[2] for a far time, else sec[0] (the
+ * last become sec[1]).  Out of line (report.c): rare (about once a record), and a copy of
+ * it in each of a record's times was most of their code. */
+const struct tt_ob_sec *tt_ob_sec_new(struct tt_outbuf *o, uint64_t mag, bool far);
+
 /* As tt_format_time(): seconds with 6 decimals, or 9 with sub-microsecond digits; through a
  * cursor (TT_P_TIME_MAX bytes reserved).  far: a time away from the others written (a
  * record's TIME_WAIT deadline, a minute after its times), whose seconds are looked for in
@@ -404,15 +409,8 @@ static inline TT_ALWAYS_INLINE char *tt_p_time_in(struct tt_outbuf *o, char *p, 
 			s = &o->sec[1];
 			ns = mag - s->ns;
 		}
-		if (far || ns >= (uint64_t)TT_NS_PER_SEC) { /* new seconds (of now: the last
-		                                               * become sec[1]) */
-			uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
-			struct tt_ob_sec *n = &o->sec[far ? 2 : 0];
-			if (!far)
-				o->sec[1] = o->sec[0];
-			n->len = (size_t)(tt_p_u64(n->str, sec) - n->str);
-			n->ns = sec * (uint64_t)TT_NS_PER_SEC;
-			s = n;
+		if (far || ns >= (uint64_t)TT_NS_PER_SEC) {
+			s = tt_ob_sec_new(o, mag, far);
 			ns = mag - s->ns;
 		}
 	}

@@ -41,6 +41,20 @@ const char tt_ob_trip[4001] = TRIP_100("0", "\1", "\2") TRIP_100("1", "\3", "\3"
 #undef TRIP_100
 #undef TRIP_ROW
 
+/* (See outbuf.h.) */
+__attribute__((noinline)) const struct tt_ob_sec *tt_ob_sec_new(struct tt_outbuf *o, uint64_t mag,
+                                                                bool far)
+{
+	uint64_t sec = mag / (uint64_t)TT_NS_PER_SEC;
+	struct tt_ob_sec *n = &o->sec[far ? 2 : 0];
+
+	if (!far)
+		o->sec[1] = o->sec[0];
+	n->len = (size_t)(tt_p_u64(n->str, sec) - n->str);
+	n->ns = sec * (uint64_t)TT_NS_PER_SEC;
+	return n;
+}
+
 int tt_report_format_from_name(const char *name)
 {
 	if (strcmp(name, "text") == 0)
