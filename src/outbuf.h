@@ -286,14 +286,9 @@ static inline TT_ALWAYS_INLINE char *tt_p_u32_big(char *p, uint32_t v)
 	return v >= 1000000000 ? tt_p_10(p, v) : tt_p_u32(p, v);
 }
 
-/* v of any size by its digit count and pairs (tt_p_u64() takes those below 2^32 first). */
-static inline char *tt_p_wide(char *p, uint64_t v)
-{
-	unsigned n = tt_ob_ndigits(v);
-
-	tt_ob_digits(p + n, v);
-	return p + n;
-}
+/* v of any size by its digit count and pairs (tt_p_u64() takes those below 2^32 first).
+ * Out of line (report.c): rare, and the writers' numbers are many. */
+char *tt_p_wide(char *p, uint64_t v);
 
 static inline char *tt_p_u64(char *p, uint64_t v)
 {

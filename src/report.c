@@ -55,6 +55,15 @@ __attribute__((noinline)) const struct tt_ob_sec *tt_ob_sec_new(struct tt_outbuf
 	return n;
 }
 
+/* (See outbuf.h.) */
+__attribute__((noinline)) char *tt_p_wide(char *p, uint64_t v)
+{
+	unsigned n = tt_ob_ndigits(v);
+
+	tt_ob_digits(p + n, v);
+	return p + n;
+}
+
 int tt_report_format_from_name(const char *name)
 {
 	if (strcmp(name, "text") == 0)
