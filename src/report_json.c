@@ -101,32 +101,37 @@ static inline TT_ALWAYS_INLINE char *p_name(char *p, const char *v)
 /*
  * ,"key":"name" or ,"key":null of a field whose names are ours, by the field's value: the
  * text is built once for each value, from the name function, into a table indexed by the
- * value and copied as one fixed 48-byte block (its length in the last byte).  A value past
- * the table's last entry takes that entry, which holds what the name function gives
- * every value from there on.
+ * value and copied as one fixed block (its length in the 48-byte entry's last byte): the
+ * entry's first 32 bytes for the fields whose texts all fit them (FIELD_SHORT), all 48
+ * for client_chosen_by ("first_sender": 34).  A value past the table's last entry takes
+ * that entry, which holds what the name function gives every value from there on.
  */
 struct field_text {
 	char s[47];
 	uint8_t len;
 };
 _Static_assert(sizeof(struct field_text) == 48, "a field's text is one 48-byte block");
+#define FIELD_SHORT 32
+#define FIELD_LONG sizeof(struct field_text)
 
-static void field_fill(struct field_text *f, const char *key, const char *name)
+/* (copy: the bytes p_field() will copy of it, FIELD_SHORT or FIELD_LONG) */
+static void field_fill(struct field_text *f, const char *key, const char *name, size_t copy)
 {
 	int n = name != NULL ? snprintf(f->s, sizeof(f->s), ",\"%s\":\"%s\"", key, name)
 	                     : snprintf(f->s, sizeof(f->s), ",\"%s\":null", key);
+	size_t most = copy < sizeof(f->s) ? copy : sizeof(f->s) - 1;
 
-	assert(n > 0 && (size_t)n < sizeof(f->s)); /* (our keys and names are short) */
-	/* (Never past what was written, whatever a name: the cursor moves by it.) */
-	f->len = (uint8_t)(n < 0 ? 0 : (size_t)n < sizeof(f->s) ? (size_t)n : sizeof(f->s) - 1);
+	assert(n > 0 && (size_t)n <= most); /* (our keys and names are short) */
+	/* (Never past what was written and copied, whatever a name: the cursor moves by it.) */
+	f->len = (uint8_t)(n < 0 ? 0 : (size_t)n < most ? (size_t)n : most);
 }
 
 static inline TT_ALWAYS_INLINE char *p_field(char *p, const struct field_text *tab, unsigned v,
-                                             unsigned last)
+                                             unsigned last, size_t copy)
 {
 	const struct field_text *f = &tab[v < last ? v : last];
 
-	memcpy(p, f, sizeof(*f));
+	memcpy(p, f, copy);
 	return p + f->len;
 }
 
@@ -159,26 +164,30 @@ static void fields_fill(void)
 
 	memset(&c, 0, sizeof(c));
 	for (unsigned v = 0; v <= HS_LAST; v++)
-		field_fill(&f_handshake[v], "handshake", tt_handshake_name((enum tt_handshake)v));
+		field_fill(&f_handshake[v], "handshake", tt_handshake_name((enum tt_handshake)v),
+		           FIELD_SHORT);
 	for (unsigned v = 0; v <= TT_OUT_NUM; v++)
-		field_fill(&f_outcome[v], "outcome", tt_outcome_name((enum tt_outcome)v));
+		field_fill(&f_outcome[v], "outcome", tt_outcome_name((enum tt_outcome)v), FIELD_SHORT);
 	for (unsigned v = 0; v <= CLOSED_BY_LAST; v++) {
 		c.fin_first = (uint8_t)v;
-		field_fill(&f_closed_by[v], "closed_by", tt_conn_closed_by(&c));
+		field_fill(&f_closed_by[v], "closed_by", tt_conn_closed_by(&c), FIELD_SHORT);
 	}
 	for (unsigned v = 0; v <= RESET_BY_LAST; v++) {
 		c.reset_by = (uint8_t)v;
-		field_fill(&f_reset_by[v], "reset_by", tt_conn_reset_by(&c));
+		field_fill(&f_reset_by[v], "reset_by", tt_conn_reset_by(&c), FIELD_SHORT);
 	}
 	for (unsigned v = 0; v <= TT_TCP_NSTATES; v++) {
-		field_fill(&f_state[TT_CLIENT][v], "client_state", tt_tcp_state_name((enum tt_tcp_state)v));
-		field_fill(&f_state[TT_SERVER][v], "server_state", tt_tcp_state_name((enum tt_tcp_state)v));
+		field_fill(&f_state[TT_CLIENT][v], "client_state", tt_tcp_state_name((enum tt_tcp_state)v),
+		           FIELD_SHORT);
+		field_fill(&f_state[TT_SERVER][v], "server_state", tt_tcp_state_name((enum tt_tcp_state)v),
+		           FIELD_SHORT);
 	}
 	for (unsigned v = 0; v <= END_LAST; v++)
-		field_fill(&f_end_reason[v], "end_reason", tt_end_reason_name((enum tt_end_reason)v));
+		field_fill(&f_end_reason[v], "end_reason", tt_end_reason_name((enum tt_end_reason)v),
+		           FIELD_SHORT);
 	for (unsigned v = 0; v <= CR_LAST; v++)
 		field_fill(&f_client_reason[v], "client_chosen_by",
-		           tt_client_reason_name((enum tt_client_reason)v));
+		           tt_client_reason_name((enum tt_client_reason)v), FIELD_LONG);
 	for (int i = 0; i < TT_AN_COUNT; i++) {
 		ctr_klen[i] = (size_t)snprintf(ctr_keys[i], sizeof(ctr_keys[i]), ",\"%s\":",
 		                               tt_report_counters[i].name);
@@ -472,13 +481,13 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outc
 		p = p_time_keep(o, p, c->rt.first, &kept[0]);
 		p = TT_P_LIT(p, ",\"last\":");
 		p = p_time_keep(o, p, tt_conn_last(c), &kept[1]);
-		p = p_field(p, f_handshake, c->handshake, HS_LAST);
-		p = p_field(p, f_outcome, outcome, TT_OUT_NUM);
-		p = p_field(p, f_closed_by, c->fin_first, CLOSED_BY_LAST);
-		p = p_field(p, f_reset_by, c->reset_by, RESET_BY_LAST);
+		p = p_field(p, f_handshake, c->handshake, HS_LAST, FIELD_SHORT);
+		p = p_field(p, f_outcome, outcome, TT_OUT_NUM, FIELD_SHORT);
+		p = p_field(p, f_closed_by, c->fin_first, CLOSED_BY_LAST, FIELD_SHORT);
+		p = p_field(p, f_reset_by, c->reset_by, RESET_BY_LAST, FIELD_SHORT);
 		P_BOOL(p, "port_reuse", c->port_reuse);
-		p = p_field(p, f_state[TT_CLIENT], c->state[TT_CLIENT], TT_TCP_NSTATES);
-		p = p_field(p, f_state[TT_SERVER], c->state[TT_SERVER], TT_TCP_NSTATES);
+		p = p_field(p, f_state[TT_CLIENT], c->state[TT_CLIENT], TT_TCP_NSTATES, FIELD_SHORT);
+		p = p_field(p, f_state[TT_SERVER], c->state[TT_SERVER], TT_TCP_NSTATES, FIELD_SHORT);
 		assert((size_t)(p - part) <= JSON_HEAD_MAX);
 	}
 	p = json_history(o, p, c, TT_CLIENT, kept);
@@ -504,8 +513,8 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outc
 		}
 		*p++ = '}';
 		P_U32(p, "strays", c->strays);
-		p = p_field(p, f_end_reason, c->end_reason, END_LAST);
-		p = p_field(p, f_client_reason, c->client_reason, CR_LAST);
+		p = p_field(p, f_end_reason, c->end_reason, END_LAST, FIELD_SHORT);
+		p = p_field(p, f_client_reason, c->client_reason, CR_LAST, FIELD_LONG);
 		P_BOOL(p, "history_truncated", c->hist[0].truncated || c->hist[1].truncated);
 		if (tt_dir_count(&c->dir[0], TT_DIR_ICMP) + tt_dir_count(&c->dir[1], TT_DIR_ICMP) > 0) {
 			p = TT_P_LIT(p, ",\"icmp\":{\"type\":");
