@@ -41,8 +41,6 @@ static inline TT_ALWAYS_INLINE char *p_u64(char *p, uint64_t v)
 
 /* ,"key":N or ,"key":null through the cursor p (see outbuf.h) */
 #define P_U(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_u64((p), (v)))
-#define P_OPT_U(p, key, has, v) \
-	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = (has) ? p_u64((p), (v)) : TT_P_LIT((p), "null"))
 /* (A field of at most 32 bits: no test for the wider digits.) */
 #define P_U32(p, key, v) ((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = tt_p_u32((p), (v)))
 #define P_OPT_U32(p, key, has, v) \
@@ -234,6 +232,16 @@ static __attribute__((noinline)) char *json_dir_counts(char *p, const struct tt_
 	return tt_p_ms(p, x->zw_max);
 }
 
+/* A direction's counter v (tt_dir_packets() ...), whose low bits are lo: without the
+ * wider bits (most directions), lo as it is, with one test of wide_ctr (the reader's). */
+static inline TT_ALWAYS_INLINE char *p_ctr(char *p, const struct tt_dir *d, uint64_t v,
+                                           uint32_t lo)
+{
+	return d->wide_ctr ? p_u64(p, v) : tt_p_u32(p, lo);
+}
+#define P_CTR(p, key, d, reader, lo) \
+	((p) = TT_P_LIT((p), ",\"" key "\":"), (p) = p_ctr((p), (d), reader(d), (d)->lo))
+
 /* ,"c2s":{...} (or "s2c": d is c->dir[ep], ep the direction's sender) through the cursor p
  * (JSON_DIR_MAX bytes) */
 static char *json_dir(char *p, const struct tt_dir *d, int ep)
@@ -242,14 +250,14 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	char *start = p;
 
 	p = ep == TT_CLIENT ? TT_P_LIT(p, ",\"c2s\":{\"packets\":") : TT_P_LIT(p, ",\"s2c\":{\"packets\":");
-	p = p_u64(p, tt_dir_packets(d));
+	p = p_ctr(p, d, tt_dir_packets(d), d->packets_lo);
 	{
 		/* Most directions re-sent nothing: their unique bytes are a copy of the payload's
 		 * text (at most 20 digits), formatted aside and copied as a fixed 20-byte block
 		 * (copied from the record instead, the two could overlap: a memmove() call). */
 		uint64_t pay = tt_dir_payload_bytes(d), uni = tt_dir_unique_bytes(d);
 		char digits[20];
-		size_t len = (size_t)(p_u64(digits, pay) - digits);
+		size_t len = (size_t)(p_ctr(digits, d, pay, d->payload_lo) - digits);
 		p = TT_P_LIT(p, ",\"payload_bytes\":");
 		memcpy(p, digits, sizeof(digits));
 		p = TT_P_LIT(p + len, ",\"unique_bytes\":");
@@ -262,9 +270,9 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 			P_U(p, "retransmitted_bytes", pay - uni);
 		}
 	}
-	P_U(p, "syn", tt_dir_syns(d));
-	P_U(p, "fin", tt_dir_fins(d));
-	P_U(p, "rst", tt_dir_rsts(d));
+	P_CTR(p, "syn", d, tt_dir_syns, syn_lo);
+	P_CTR(p, "fin", d, tt_dir_fins, fin_lo);
+	P_CTR(p, "rst", d, tt_dir_rsts, rst_lo);
 	p = TT_P_LIT(p, ",\"isn\":");
 	p = d->has_isn ? tt_p_u32_big(p, d->isn) : TT_P_LIT(p, "null");
 	P_OPT_U32(p, "mss", d->has_mss, d->mss);
@@ -293,10 +301,11 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	} else {
 		p = json_dir_counts(p, d, x);
 	}
-	P_U(p, "bytes_in_flight_max", tt_dir_bytes_in_flight_max(d));
-	P_U(p, "seq_next", tt_dir_seq_next(d));
-	P_OPT_U(p, "ack_max", d->has_ack, tt_dir_ack_max(d));
-	P_U(p, "bytes_acked", tt_dir_bytes_acked(d));
+	P_CTR(p, "bytes_in_flight_max", d, tt_dir_bytes_in_flight_max, flight_max_lo);
+	P_CTR(p, "seq_next", d, tt_dir_seq_next, seq_next_lo);
+	p = TT_P_LIT(p, ",\"ack_max\":");
+	p = d->has_ack ? p_ctr(p, d, tt_dir_ack_max(d), d->ack_max_lo) : TT_P_LIT(p, "null");
+	P_CTR(p, "bytes_acked", d, tt_dir_bytes_acked, acked_lo);
 	P_U(p, "icmp_errors", tt_dir_count(d, TT_DIR_ICMP));
 	*p++ = '}';
 	assert((size_t)(p - start) <= JSON_DIR_MAX);
