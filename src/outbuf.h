@@ -382,23 +382,14 @@ static inline void tt_ob_ms(struct tt_outbuf *o, tt_time_ns d)
  * it in each of a record's times was most of their code. */
 const struct tt_ob_sec *tt_ob_sec_new(struct tt_outbuf *o, uint64_t mag, bool far);
 
-/* As tt_format_time(): seconds with 6 decimals, or 9 with sub-microsecond digits; through a
- * cursor (TT_P_TIME_MAX bytes reserved).  far: a time away from the others written (a
- * record's TIME_WAIT deadline, a minute after its times), whose seconds are looked for in
- * sec[2] alone and, when new, put there, so that sec[0] and sec[1] keep the seconds of now
- * and the second before them.  Always inline: under link-time optimisation gcc's
- * unit-growth budget otherwise decides, and a few bytes more code elsewhere put it out of
- * line from json_conn() (+0.26 M instructions on 200k, +0.46 M on 200k/10). */
-static inline TT_ALWAYS_INLINE char *tt_p_time_in(struct tt_outbuf *o, char *p, tt_time_ns t,
-                                                  bool far)
+/* As tt_format_time() for a time of mag nanoseconds from 0 (see tt_p_time_in()). */
+static inline TT_ALWAYS_INLINE char *tt_p_time_mag(struct tt_outbuf *o, char *p, uint64_t mag,
+                                                   bool far)
 {
-	uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
 	const struct tt_ob_sec *s = &o->sec[far ? 2 : 0];
 	uint64_t ns = mag - s->ns; /* (wraps to beyond a second if mag is below them) */
 	uint32_t us, sub;
 
-	if (t < 0)
-		*p++ = '-';
 	if (ns >= (uint64_t)TT_NS_PER_SEC) {
 		if (!far) {
 			s = &o->sec[1];
@@ -418,6 +409,24 @@ static inline TT_ALWAYS_INLINE char *tt_p_time_in(struct tt_outbuf *o, char *p, 
 	sub = (uint32_t)ns - us * 1000u;
 	p = tt_p_6(p, us);
 	return sub == 0 ? p : tt_p_3(p, sub);
+}
+
+/* A time before 1970: its sign, then its magnitude (out of line, report.c: rare). */
+char *tt_p_time_neg(struct tt_outbuf *o, char *p, tt_time_ns t, bool far);
+
+/* As tt_format_time(): seconds with 6 decimals, or 9 with sub-microsecond digits; through a
+ * cursor (TT_P_TIME_MAX bytes reserved).  far: a time away from the others written (a
+ * record's TIME_WAIT deadline, a minute after its times), whose seconds are looked for in
+ * sec[2] alone and, when new, put there, so that sec[0] and sec[1] keep the seconds of now
+ * and the second before them.  Always inline: under link-time optimisation gcc's
+ * unit-growth budget otherwise decides, and a few bytes more code elsewhere put it out of
+ * line from json_conn() (+0.26 M instructions on 200k, +0.46 M on 200k/10). */
+static inline TT_ALWAYS_INLINE char *tt_p_time_in(struct tt_outbuf *o, char *p, tt_time_ns t,
+                                                  bool far)
+{
+	if (t < 0)
+		return tt_p_time_neg(o, p, t, far);
+	return tt_p_time_mag(o, p, (uint64_t)t, far);
 }
 
 static inline TT_ALWAYS_INLINE char *tt_p_time(struct tt_outbuf *o, char *p, tt_time_ns t)

@@ -64,6 +64,14 @@ __attribute__((noinline)) char *tt_p_wide(char *p, uint64_t v)
 	return p + n;
 }
 
+/* (See outbuf.h.) */
+__attribute__((noinline)) char *tt_p_time_neg(struct tt_outbuf *o, char *p, tt_time_ns t,
+                                              bool far)
+{
+	*p++ = '-';
+	return tt_p_time_mag(o, p, (uint64_t)0 - (uint64_t)t, far);
+}
+
 int tt_report_format_from_name(const char *name)
 {
 	if (strcmp(name, "text") == 0)
