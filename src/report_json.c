@@ -289,7 +289,9 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 		                ",\"win_last_raw\":null");
 	}
 	P_OPT_U32(p, "win_shift", d->scale_known, d->shift);
-	if (x->zw_total < 1000 && x->zw_max < 1000 && !tt_dir_any_condition(d)) {
+	/* (zero-window times only with a side block: the test of it asked once) */
+	if (d->ext_full ? x->zw_total < 1000 && x->zw_max < 1000 && !tt_dir_any_condition(d)
+	                : !tt_dir_any_condition(d)) {
 		if (dir_clean_len <= CLEAN_COPY) { /* (it is) */
 #pragma GCC unroll 32
 			for (int i = 0; i < CLEAN_COPY; i += 16)
