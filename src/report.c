@@ -179,7 +179,8 @@ void tt_report_conn(struct tt_report *r, const struct tt_conn *c)
 			for (int a = 0; a < TT_AN_COUNT; a++)
 				r->counts.anomalies[a] += n.counts[a];
 		}
-		r->counts.zero_window = tt_ns_add(r->counts.zero_window, tt_dir_x(x)->zw_total);
+		if (x->ext_full) /* (without a side block, no zero-window time) */
+			r->counts.zero_window = tt_ns_add(r->counts.zero_window, tt_dir_x(x)->zw_total);
 		r->counts.rtt_samples += x->rtt_samples;
 		r->counts.rtt_sum = tt_ns_add(r->counts.rtt_sum, x->rtt_sum);
 	}
