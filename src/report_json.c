@@ -199,6 +199,14 @@ static void fields_fill(void)
 		                                    tt_tcp_state_name((enum tt_tcp_state)s));
 }
 
+/* A part written from `start` to `p` stayed within its bound `max` (asserted; start is
+ * used in builds without asserts too). */
+#define FITS(p, start, max)                                                                    \
+	do {                                                                                   \
+		(void)(start);                                                                 \
+		assert((size_t)((p) - (start)) <= (max));                                      \
+	} while (0)
+
 /* The most the head of a record takes (see json_conn()): 16 keys of at most 32 bytes, 3
  * numbers, 2 endpoints, 2 times and 6 names of at most 40 characters. */
 #define JSON_HEAD_MAX (16 * 32 + 3 * 20 + 2 * TT_P_ENDPOINT_MAX + 2 * TT_P_TIME_MAX + 6 * 40)
@@ -310,7 +318,7 @@ static char *json_dir(char *p, const struct tt_dir *d, int ep)
 	P_CTR(p, "bytes_acked", d, tt_dir_bytes_acked, acked_lo);
 	P_U(p, "icmp_errors", tt_dir_count(d, TT_DIR_ICMP));
 	*p++ = '}';
-	assert((size_t)(p - start) <= JSON_DIR_MAX);
+	FITS(p, start, JSON_DIR_MAX);
 	return p;
 }
 
@@ -373,7 +381,7 @@ static inline TT_ALWAYS_INLINE char *json_rtt(char *p, const struct tt_conn *c)
 		p = json_rtt_dir(TT_P_LIT(p, ",\"s2c\":"), &rb);
 	}
 	*p++ = '}';
-	assert((size_t)(p - start) <= JSON_RTT_MAX);
+	FITS(p, start, JSON_RTT_MAX);
 	return p;
 }
 
@@ -453,7 +461,7 @@ static inline TT_ALWAYS_INLINE char *json_history(struct tt_outbuf *o, char *p,
 		p[-1] = ']';
 	else
 		*p++ = ']';
-	assert((size_t)(p - start) <= JSON_HIST_MAX);
+	FITS(p, start, JSON_HIST_MAX);
 	return p;
 }
 
@@ -499,7 +507,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outc
 		P_BOOL(p, "port_reuse", c->port_reuse);
 		p = p_field(p, f_state[TT_CLIENT], c->state[TT_CLIENT], TT_TCP_NSTATES, FIELD_SHORT);
 		p = p_field(p, f_state[TT_SERVER], c->state[TT_SERVER], TT_TCP_NSTATES, FIELD_SHORT);
-		assert((size_t)(p - part) <= JSON_HEAD_MAX);
+		FITS(p, part, JSON_HEAD_MAX);
 	}
 	p = json_history(o, p, c, TT_CLIENT, kept);
 	p = json_history(o, p, c, TT_SERVER, kept);
@@ -545,7 +553,7 @@ static void json_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outc
 			p = p_name(p, inf[i]);
 		}
 		p = TT_P_LIT(p, "]}\n");
-		assert((size_t)(p - part) <= JSON_TAIL_MAX);
+		FITS(p, part, JSON_TAIL_MAX);
 	}
 	o->n += (size_t)(p - start);
 	tt_ob_record_end(r, o);

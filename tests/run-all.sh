@@ -15,8 +15,9 @@
 #      TCPTRACK_FUZZ_SECONDS (default 60) at once; a crash is saved under
 #      testdata/fuzz/ and fails the run (tests/fuzz_run.sh);
 #   5. the fastest build, with profile-guided optimisation (bench/pgo.sh, the
-#      benchmark's build): the golden and command-line suites, so that the
-#      profile is seen to change nothing tcptrack does.
+#      benchmark's build; release, so without asserts, and warnings as errors):
+#      the golden and command-line suites, so that the profile is seen to change
+#      nothing tcptrack does.
 # Phases 3 and 4 are skipped, saying so, when valgrind or libFuzzer is missing, unless
 # TCPTRACK_REQUIRE_ALL=1 (.ci/run sets it): then that is an error.
 set -euo pipefail
@@ -73,6 +74,6 @@ else
 	fuzz_done=""
 fi
 phase "5/5 profile-guided build (bench/pgo.sh)"
-CC=gcc bench/pgo.sh build-pgo >/dev/null
+CC=gcc bench/pgo.sh build-pgo -Dwerror=true >/dev/null
 meson test -C build-pgo --print-errorlogs --num-processes "$jobs" --suite golden --suite cli
 echo "All test suites passed (gcc -Werror, clang ASan+UBSan$valgrind_done$fuzz_done, profile-guided build)."
