@@ -256,7 +256,9 @@ static inline TT_ALWAYS_INLINE char *tt_p_10(char *p, uint32_t v)
 /*
  * v below 2^32: its digits three at a time from tt_ob_trip, the leading group without
  * zeros (divisions by constants: a product and a shift each).  A byte or up to three
- * past the digits may be written (room for them is in every bound: 20 bytes a number).
+ * past the digits may be written: the caller's room must hold them (tt_ob_u64() reserves
+ * 20 bytes; the JSON record's parts are written within its one reservation,
+ * JSON_CONN_MAX, and a literal always follows a number there).
  * Always inline: a call costs as much as the digits of a small value.
  */
 static inline TT_ALWAYS_INLINE char *tt_p_u32(char *p, uint32_t v)

@@ -279,9 +279,8 @@ static void tw_apply_oldest(struct tt_report_diag *d)
 /* Queue a change of connection c's count in TIME_WAIT, then count the oldest
  * when more than TT_DIAG_TW_LAG wait (the ring has room for one more, so the
  * count comes last, with the keys just built no longer needed in registers).
- * (Out of line: a few
- * events in a connection's dozen change it, and inlined, its registers were
- * saved and restored for every event.) */
+ * (Out of line: a few events in a connection's dozen change it, and inlined,
+ * its registers were saved and restored for every event.) */
 static __attribute__((noinline)) void tw_queue(struct tt_report_diag *d, const struct tt_conn *c,
                                                int delta, tt_time_ns ts)
 {

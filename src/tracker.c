@@ -6,7 +6,8 @@
  * A connection is over when neither endpoint can send or receive any more:
  * both are CLOSED or in TIME_WAIT.  Its record is then final; it is written a
  * second later (so that strays just after the end still count in it) and the
- * full record is freed.  What the tracker still needs of it -- the 4-tuple,
+ * full record is freed (with cfg.on_records, once its batch is handed over:
+ * hand_over()).  What the tracker still needs of it -- the 4-tuple,
  * the states, the client's ISN, the deadlines -- moves to a compact entry
  * (struct tt_tw, ~100 bytes, as the kernel keeps a timewait socket): it ends
  * TIME_WAIT at its deadline (the event), re-arms it on a retransmitted FIN,
@@ -103,7 +104,7 @@ struct tt_tracker {
 	tt_time_ns pend_due;       /* the oldest's end, INT64_MAX when none waits (every
 	                            * frame asks: one comparison, no look into the ring) */
 	tt_time_ns timer_floor[2]; /* latest start time given to each timer list */
-	bool compacting;           /* write_pending() may free what it writes */
+	bool compacting;           /* write_pending() may free (or detach) what it writes */
 	/* Records written (their TT_EVT_CONN_END emitted) and not yet handed to
 	 * cfg.on_records, in order; done_live of them are still in the table (the
 	 * others are detached: out of it, their memory and side blocks kept until
@@ -255,7 +256,7 @@ static void timer_insert(struct tt_tracker *tr, struct tt_flow_table *t, void *r
 int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf)
 {
 	struct tt_tracker *tr;
-	uint32_t records; /* in the table and detached, at most */
+	uint32_t held, records; /* records detached at once; in the table and detached, at most */
 	int rc;
 
 	*out = NULL;
@@ -267,7 +268,8 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	if (tr == NULL)
 		return tt_set_err(errbuf, TT_ERR_NOMEM, "out of memory");
 	tr->cfg = *cfg;
-	records = cfg->max_flows + (cfg->on_records != NULL ? TT_TRACKER_BATCH : 0);
+	held = cfg->on_records != NULL ? TT_TRACKER_BATCH : 0;
+	records = cfg->max_flows + held;
 	tr->emit_mask = cfg->on_event == NULL            ? 0
 	                : cfg->events == TT_EVENTS_REPORT ? 1u << TT_EVT_STATE | 1u << TT_EVT_CONN_END
 	                                                  : UINT32_MAX;
@@ -280,9 +282,8 @@ int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg,
 	due_reset(tr); /* (wake is 0: the first frame runs expire(), which sets it) */
 	/* A fixed seed: output never depends on bucket order anyway (records
 	 * are written in event order), and replays stay reproducible. */
-	rc = tt_flow_table_new_held(&tr->flows, cfg->max_flows,
-	                            cfg->on_records != NULL ? TT_TRACKER_BATCH : 0,
-	                            sizeof(struct tt_conn), 0x7463u, errbuf);
+	rc = tt_flow_table_new_held(&tr->flows, cfg->max_flows, held, sizeof(struct tt_conn),
+	                            0x7463u, errbuf);
 	if (rc == TT_OK)
 		rc = tt_flow_table_new(&tr->tws, cfg->max_flows, sizeof(struct tt_tw), 0x7463u, errbuf);
 	if (rc == TT_OK)
@@ -656,6 +657,7 @@ static struct tt_tw *tw_insert(struct tt_tracker *tr, const struct tt_flow_key *
 static void drop_record(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 {
 	if (c->queued) {
+		assert(c->node.in_use); /* (queued records are in the table or detached once) */
 		tt_flow_detach_hashed(tr->flows, c, hash);
 		tr->done_live--;
 		return;
@@ -669,7 +671,8 @@ static void drop_record(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 
 /*
  * A written record waiting on a timer (TIME_WAIT, or 2*MSL after its end)
- * becomes a compact entry and the full record is freed.
+ * becomes a compact entry and the full record is freed (detached until its
+ * batch is handed over, with cfg.on_records).
  */
 static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 {

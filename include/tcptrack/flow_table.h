@@ -71,6 +71,7 @@ int tt_flow_table_new(struct tt_flow_table **out, uint32_t max_flows, size_t ele
  * of it (tt_flow_detach_hashed()), their memory kept until tt_flow_release().
  * @param held  records detached at once, at most (0 to 65536): the pool has
  *              max_flows + held records, and the table holds max_flows of them
+ * @return as tt_flow_table_new().
  */
 int tt_flow_table_new_held(struct tt_flow_table **out, uint32_t max_flows, uint32_t held,
                            size_t elem_size, uint32_t seed, char *errbuf);
@@ -173,13 +174,14 @@ void tt_flow_timer_cancel(struct tt_flow_table *t, void *rec);
 void *tt_flow_timer_first(struct tt_flow_table *t, int list);
 
 /** A hint: the records after rec on its timer list are needed soon (prefetch
- * the next one's index slot and the record after it). */
+ * the next one's index slot and quantum hint, and both lines of the node of the
+ * record after it). */
 void tt_flow_timer_prefetch_next(const struct tt_flow_table *t, const void *rec);
 
 /** @return the number of records in use. */
 uint32_t tt_flow_count(const struct tt_flow_table *t);
 
-/** @return the pool size. */
+/** @return the most records the table holds at once (max_flows). */
 uint32_t tt_flow_capacity(const struct tt_flow_table *t);
 
 /** @return the record at pool index i if it is in use, else NULL (for iteration). */

@@ -2,8 +2,9 @@
 /*
  * report.h - report writers: text table, JSON Lines, CSV.
  *
- * Writers consume final connection records (TT_EVT_CONN_END) one at a time,
- * so memory does not grow with the file, and write a summary at the end.
+ * Writers consume final connection records as the tracker hands them over
+ * (tt_report_conn(): in batches, cfg.on_records), so memory does not grow
+ * with the file, and write a summary at the end.
  * They never look at packets; the summary's diagnoses also follow the
  * tracker's state changes (tt_report_event()).
  */

@@ -6,8 +6,10 @@
  * it advances time (TIME_WAIT expiry), finds or creates the connection of a
  * segment, accounts it (analysis), steps both endpoints' state machines and
  * emits events.  A record is final when its connection is over (both
- * endpoints CLOSED, TIME_WAIT included), evicted, or the input ends; the
- * TT_EVT_CONN_END event hands it to the writers, then it is freed.
+ * endpoints CLOSED, TIME_WAIT included), evicted, or the input ends; then
+ * TT_EVT_CONN_END is emitted with it, and it is freed (with cfg.on_records, it
+ * reaches the writers in a batch of up to TT_TRACKER_BATCH, and is freed
+ * after its batch).
  */
 #ifndef TCPTRACK_TRACKER_H
 #define TCPTRACK_TRACKER_H
@@ -263,8 +265,8 @@ struct tt_tracker_config {
 	enum tt_event_set events;
 	/* NULL, or where records go once written, in batches of up to
 	 * TT_TRACKER_BATCH, in the order written (each after its TT_EVT_CONN_END,
-	 * which still comes at its time for what counts events): a record handed
-	 * over is as it was at its TT_EVT_CONN_END.  The last are handed over by
+	 * emitted when the record is written): a record handed over is as it was
+	 * at its TT_EVT_CONN_END.  The last are handed over by
 	 * tt_tracker_finish().  (A report's writers take records this way: writing
 	 * a batch at once is faster than one record between two packets.) */
 	void (*on_records)(const struct tt_conn *const *recs, size_t n, void *user);
@@ -277,7 +279,8 @@ struct tt_tracker; /* opaque */
 /** Create a tracker. @return TT_OK, TT_ERR_INVAL or TT_ERR_NOMEM. */
 int tt_tracker_new(struct tt_tracker **out, const struct tt_tracker_config *cfg, char *errbuf);
 
-/** Free the tracker; accepts NULL; sets *trp to NULL.  Does not emit events. */
+/** Free the tracker; accepts NULL; sets *trp to NULL.  Does not emit events, nor hand
+ * over the records written since the last batch (tt_tracker_finish() does). */
 void tt_tracker_free(struct tt_tracker **trp);
 
 /**
