@@ -679,6 +679,9 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 	int list = c->node.tmr_list;
 	tt_time_ns deadline = c->node.deadline;
 	struct tt_tw *w;
+	/* The flags built here and stored once: the entry's memory is seldom in the
+	 * cache, and |= on it loaded its line while the segments waited. */
+	uint8_t flags = 0;
 
 	if (list < 0 || c->held)
 		return;
@@ -694,17 +697,17 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 		const struct tt_dir *snd = &c->dir[!ep];
 		if (c->state[ep] == TT_TCP_TIME_WAIT && snd->has_base) {
 			w->rst_seq = tt_dir_raw_next(snd);
-			w->flags |= TWF_RST;
+			flags |= TWF_RST;
 		}
 	}
 	w->state[TT_CLIENT] = c->state[TT_CLIENT];
 	w->state[TT_SERVER] = c->state[TT_SERVER];
 	if (c->dir[TT_CLIENT].has_isn) {
 		w->client_isn = c->dir[TT_CLIENT].isn;
-		w->flags |= TWF_ISN;
+		flags |= TWF_ISN;
 	}
 	if (c->tw_done)
-		w->flags |= TWF_PROTECTED;
+		flags |= TWF_PROTECTED;
 	if (list == TW_LIST && c->state[0] == TT_TCP_TIME_WAIT && c->state[1] == TT_TCP_TIME_WAIT) {
 		/* Both in TIME_WAIT: the timer is the later deadline; remember the other. */
 		tt_time_ns d0 = tt_conn_tw_deadline(c, 0), d1 = tt_conn_tw_deadline(c, 1);
@@ -712,8 +715,9 @@ static void compact(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 		tt_time_ns gap = deadline - lo;
 		w->early_us = gap <= 0 ? 0 : gap / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(gap / 1000);
 		if (d1 < d0)
-			w->flags |= TWF_SERVER_FIRST;
+			flags |= TWF_SERVER_FIRST;
 	}
+	w->flags = flags; /* (a new entry's are 0) */
 	drop_record(tr, c, hash);
 	timer_insert(tr, tr->tws, w, list, deadline);
 }
