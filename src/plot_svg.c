@@ -227,7 +227,7 @@ static void decimation_note(FILE *f, const struct tt_story *s)
 
 static double secs_since(const struct tt_story *s, tt_time_ns t)
 {
-	return (double)(t - s->first) / 1e9;
+	return (double)tt_ns_sub(t, s->first) / 1e9;
 }
 
 /* ---- time-sequence graph ------------------------------------------------ */
@@ -526,7 +526,7 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 			}
 			continue;
 		}
-		tt_format_secs(t, sizeof(t), r->ts - s->first);
+		tt_format_secs(t, sizeof(t), tt_ns_sub(r->ts, s->first));
 		text(f, 20, ry + 4, "start", "font-family=\"monospace\" fill=\"#555\"", t);
 		if (r->kind == TT_ROW_FOLD) {
 			char n[32], b[32], buf[128];
@@ -575,7 +575,7 @@ static void plot_ladder(FILE *f, const struct tt_story *s, bool absolute)
 			     tt_tcp_state_name((enum tt_tcp_state)r->to[e]));
 			if (r->to[e] == TT_TCP_TIME_WAIT && r->tw_until != 0) {
 				char u[32], st[64];
-				tt_format_secs(u, sizeof(u), r->tw_until - s->first);
+				tt_format_secs(u, sizeof(u), tt_ns_sub(r->tw_until, s->first));
 				snprintf(st, sizeof(st), "2MSL until %s s", u);
 				text(f, sx, sy + 12, anchor, "font-size=\"10\" fill=\"#1f5fbf\"", st);
 			}

@@ -217,7 +217,7 @@ static void text_conn(struct tt_report *r, const struct tt_conn *c, enum tt_outc
 	pad_after(o, f, 19);
 	tt_ob_char(o, ' ');
 	f = o->n;
-	ob_duration(o, tt_conn_last(c) - c->rt.first);
+	ob_duration(o, tt_ns_sub(tt_conn_last(c), c->rt.first));
 	pad_before(o, f, 13);
 	{
 		const uint64_t v[5] = {tt_dir_packets(&c->dir[0]), tt_dir_payload_bytes(&c->dir[0]),
@@ -304,7 +304,7 @@ static void text_summary(struct tt_report *r, const struct tt_stats *st,
 	if (st->frames > 0) {
 		tt_format_utc(a, sizeof(a), st->first_ts);
 		tt_format_utc(b, sizeof(b), st->last_ts);
-		format_duration(du, sizeof(du), st->last_ts - st->first_ts);
+		format_duration(du, sizeof(du), tt_ns_sub(st->last_ts, st->first_ts));
 		fprintf(f, "  time:        %s to %s (%s)\n", a, b, du);
 	}
 	fprintf(f, "  packets:     %" PRIu64 " read, %" PRIu64 " TCP, %" PRIu64

@@ -23,7 +23,7 @@ static void write_endpoint(FILE *f, const struct tt_story *s, int ep)
 	if (n == 0 || s->trans[ep][0].ts > s->first || s->initial[ep] != TT_TCP_CLOSED) {
 		/* The state it was found in. */
 		tt_format_secs(t, sizeof(t), 0);
-		tt_format_secs(d, sizeof(d), (n > 0 ? s->trans[ep][0].ts : end) - s->first);
+		tt_format_secs(d, sizeof(d), tt_ns_sub(n > 0 ? s->trans[ep][0].ts : end, s->first));
 		fprintf(f, "    %10s  %-11s  %s%s\n", t,
 		        tt_tcp_state_name((enum tt_tcp_state)(n > 0 ? s->initial[ep] : s->final_state[ep])),
 		        d, n > 0 ? "" : "  (no change seen)");
@@ -31,7 +31,7 @@ static void write_endpoint(FILE *f, const struct tt_story *s, int ep)
 	for (uint8_t i = 0; i < n; i++) {
 		const struct tt_story_trans *tr = &s->trans[ep][i];
 		bool last = i + 1 == n;
-		tt_format_secs(t, sizeof(t), tr->ts - s->first);
+		tt_format_secs(t, sizeof(t), tt_ns_sub(tr->ts, s->first));
 		fprintf(f, "    %10s  %s", t, tt_tcp_state_name((enum tt_tcp_state)tr->state));
 		if (!last || (tr->state != TT_TCP_CLOSED && s->ended))
 			fprintf(f, "%*s", 11 - (int)strlen(tt_tcp_state_name((enum tt_tcp_state)tr->state)),
@@ -43,7 +43,7 @@ static void write_endpoint(FILE *f, const struct tt_story *s, int ep)
 			tt_format_secs(d, sizeof(d), end - tr->ts);
 			fprintf(f, "  %s+", d);
 			if (tr->state == TT_TCP_TIME_WAIT && s->tw_deadline[ep] != 0) {
-				tt_format_secs(d, sizeof(d), s->tw_deadline[ep] - s->first);
+				tt_format_secs(d, sizeof(d), tt_ns_sub(s->tw_deadline[ep], s->first));
 				fprintf(f, "; 2MSL until %s", d);
 			}
 		}

@@ -270,7 +270,7 @@ uint8_t tt_story_initial_state(const struct tt_story *s, int ep)
 void tt_story_end_line(char *buf, size_t size, const struct tt_story *s)
 {
 	const char *by = s->closed_by;
-	tt_time_ns d = s->end - s->first;
+	tt_time_ns d = tt_ns_sub(s->end, s->first);
 
 	if (d < 0)
 		d = 0;

@@ -379,7 +379,7 @@ static void draw_row(struct tt_ui *ui, int y, const struct tt_ui_layout *l,
 		draw_cell(y, l, TT_UI_COL_CSTATE + e, state_label(l, r->state[e]), false,
 		          base | state_attr(ui, r->state[e]));
 	}
-	tt_ui_fmt_dur(b, sizeof(b), (r->over ? r->over_at : now) - r->first);
+	tt_ui_fmt_dur(b, sizeof(b), tt_ns_sub(r->over ? r->over_at : now, r->first));
 	draw_cell(y, l, TT_UI_COL_AGE, b, true, base);
 	tt_ui_fmt_dur(b, sizeof(b), now - r->last);
 	draw_cell(y, l, TT_UI_COL_IDLE, b, true, base);
@@ -558,7 +558,7 @@ static void dl_history(struct tt_ui *ui, const char *who, const struct tt_conn *
 		const char *name = tt_tcp_state_name(tt_history_state(h, i));
 		char rel[40], item[64];
 		int len;
-		tt_format_time(rel, sizeof(rel), tt_conn_hist_ts(c, ep, i) - c->rt.first);
+		tt_format_time(rel, sizeof(rel), tt_ns_sub(tt_conn_hist_ts(c, ep, i), c->rt.first));
 		len = snprintf(item, sizeof(item), "%s@+%s", name, rel);
 		if (x + 1 + len > width && x > 8) {
 			d = dl_add(ui, A_NORMAL);
@@ -666,7 +666,7 @@ static void build_detail(struct tt_ui *ui)
 	}
 	{
 		char age[16], idle[16];
-		tt_ui_fmt_dur(age, sizeof(age), (over ? r->over_at : ui->m.now) - c->rt.first);
+		tt_ui_fmt_dur(age, sizeof(age), tt_ns_sub(over ? r->over_at : ui->m.now, c->rt.first));
 		tt_ui_fmt_dur(idle, sizeof(idle), ui->m.now - tt_conn_last(c));
 		snprintf(line, sizeof(line), "age %s, idle %s, %s", age, idle,
 		         c->ip_version == 6 ? "IPv6" : "IPv4");

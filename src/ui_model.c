@@ -264,7 +264,7 @@ int64_t tt_ui_sort_key(const struct tt_ui_row *r, enum tt_ui_sort s, bool revers
 		v = clamp_key((double)r->bytes[0] + (double)r->bytes[1]);
 		break;
 	case TT_UI_SORT_AGE:
-		v = clamp_key((double)((r->over ? r->over_at : now) - r->first));
+		v = clamp_key((double)tt_ns_sub(r->over ? r->over_at : now, r->first));
 		break;
 	case TT_UI_SORT_IDLE:
 		v = clamp_key((double)(now - r->last));
@@ -565,7 +565,7 @@ void tt_ui_model_open(struct tt_ui_model *m, const struct tt_conn *c)
 	}
 	bytes = r->bytes[0] + r->bytes[1];
 	if (fresh) {
-		tt_time_ns span = m->now - c->rt.first;
+		tt_time_ns span = tt_ns_sub(m->now, c->rt.first);
 		if (span < TT_NS_PER_SEC)
 			span = TT_NS_PER_SEC;
 		r->rate = (double)bytes * 1e9 / (double)span;

@@ -53,6 +53,16 @@ static inline tt_time_ns tt_ns_add(tt_time_ns a, tt_time_ns b)
 	return s;
 }
 
+/** a - b, saturating as tt_ns_add() does (a duration between two times of a crafted capture). */
+static inline tt_time_ns tt_ns_sub(tt_time_ns a, tt_time_ns b)
+{
+	tt_time_ns d;
+
+	if (__builtin_sub_overflow(a, b, &d))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
 #if defined(__GNUC__)
 #define TT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define TT_ALWAYS_INLINE __attribute__((always_inline))

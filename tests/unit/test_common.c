@@ -74,6 +74,13 @@ Test(common, ns_add_saturates)
 	cr_assert_eq(tt_ns_add(INT64_MAX, 1), INT64_MAX);
 	cr_assert_eq(tt_ns_add(INT64_MAX, INT64_MAX), INT64_MAX);
 	cr_assert_eq(tt_ns_add(INT64_MAX - 1, 1), INT64_MAX);
+	/* The difference of two times of a crafted capture, almost 2^64 ns apart. */
+	cr_assert_eq(tt_ns_sub(5, 7), -2);
+	cr_assert_eq(tt_ns_sub(INT64_MAX - 1, -(INT64_MAX - 1)), INT64_MAX);
+	cr_assert_eq(tt_ns_sub(-(INT64_MAX - 1), INT64_MAX - 1), INT64_MIN);
+	cr_assert_eq(tt_ns_sub(INT64_MIN, 1), INT64_MIN);
+	cr_assert_eq(tt_ns_sub(INT64_MAX, -1), INT64_MAX);
+	cr_assert_eq(tt_ns_sub(INT64_MIN, INT64_MIN), 0);
 	cr_assert_eq(tt_ns_add(INT64_MIN, -1), INT64_MIN);
 	cr_assert_eq(tt_ns_add(INT64_MAX, INT64_MIN), -1);
 }
