@@ -598,6 +598,27 @@ void tt_flow_remove(struct tt_flow_table *t, void *rec)
 	tt_flow_remove_hashed(t, rec, tt_flow_hash(t, &((struct tt_flow_node *)rec)->key));
 }
 
+/* Take record i out of the index, the LRU order (its stamp goes with in_use)
+ * and its timer list: the table no longer counts it. */
+static inline void unlink_node(struct tt_flow_table *t, struct tt_flow_node *n, uint32_t i,
+                               uint32_t hash)
+{
+	tt_flow_timer_cancel(t, n);
+	slot_delete(t, i, hash);
+	t->n_used--;
+}
+
+/* Record i's memory to the free list.  Zeroed now, for the next insert: the
+ * record was just used and is in the cache, where zeroing it at the insert
+ * would fetch every line of it. */
+static inline void free_node(struct tt_flow_table *t, struct tt_flow_node *n, uint32_t i)
+{
+	memset(n, 0, t->elem_size);
+	n->self = i;
+	n->free_next = t->free_head;
+	t->free_head = i;
+}
+
 void tt_flow_remove_hashed(struct tt_flow_table *t, void *rec, uint32_t hash)
 {
 	struct tt_flow_node *n = rec;
@@ -605,15 +626,8 @@ void tt_flow_remove_hashed(struct tt_flow_table *t, void *rec, uint32_t hash)
 
 	if (!n->in_use)
 		return;
-	tt_flow_timer_cancel(t, rec);
-	slot_delete(t, i, hash);
-	/* Zeroed now, for the next insert: the record was just used and is in the
-	 * cache, where zeroing it at the insert would fetch every line of it. */
-	memset(n, 0, t->elem_size);
-	n->self = i;
-	n->free_next = t->free_head;
-	t->free_head = i;
-	t->n_used--;
+	unlink_node(t, n, i, hash);
+	free_node(t, n, i);
 }
 
 void tt_flow_detach_hashed(struct tt_flow_table *t, void *rec, uint32_t hash)
@@ -623,23 +637,17 @@ void tt_flow_detach_hashed(struct tt_flow_table *t, void *rec, uint32_t hash)
 	if (!n->in_use)
 		return;
 	assert(t->n_detached < t->pool - t->max_flows);
-	tt_flow_timer_cancel(t, rec);
-	slot_delete(t, index_of(t, rec), hash);
+	unlink_node(t, n, index_of(t, rec), hash);
 	n->in_use = false; /* (what tt_flow_at() and the least-recently-active pass skip) */
-	t->n_used--;
 	t->n_detached++;
 }
 
 void tt_flow_release(struct tt_flow_table *t, void *rec)
 {
 	struct tt_flow_node *n = rec;
-	uint32_t i = index_of(t, rec);
 
 	assert(!n->in_use && t->n_detached > 0);
-	memset(n, 0, t->elem_size); /* (for the next insert, as tt_flow_remove_hashed() does) */
-	n->self = i;
-	n->free_next = t->free_head;
-	t->free_head = i;
+	free_node(t, n, index_of(t, rec));
 	t->n_detached--;
 }
 
@@ -895,10 +903,11 @@ void tt_flow_timer_prefetch_next(const struct tt_flow_table *t, const void *rec)
 		__builtin_prefetch(after + sizeof(struct tt_flow_node) - 1, 1);
 	}
 	__builtin_prefetch(&t->slots[tt_flow_hash(t, &next->key) & t->mask], 1);
-	/* And its quantum's hint, which its unlinking reads (last used when it was armed). */
-	if (t->timers[next->tmr_list].hint != NULL)
-		__builtin_prefetch(&t->timers[next->tmr_list].hint[hint_slot(quantum(next->deadline))],
-		                   1);
+	/* And its quantum's hint, which its unlinking reads (last used when it was
+	 * armed; next is on rec's list). */
+	const struct hint *h = t->timers[n->tmr_list].hint;
+	if (h != NULL)
+		__builtin_prefetch(&h[hint_slot(quantum(next->deadline))], 1);
 }
 
 uint32_t tt_flow_count(const struct tt_flow_table *t)

@@ -559,12 +559,19 @@ static struct tt_conn *pend_at(const struct tt_tracker *tr, uint32_t i)
 	return pend_ent(tr, i)->c;
 }
 
-/* Free what drop_record() of a detached record left: its side blocks, its memory. */
-static void release_detached(struct tt_tracker *tr, struct tt_conn *c)
+/* Give a record's side blocks back to their slabs. */
+static inline void release_side_blocks(struct tt_tracker *tr, struct tt_conn *c)
 {
 	tt_dir_release(&tr->seg.m, &c->dir[TT_CLIENT]);
 	tt_dir_release(&tr->seg.m, &c->dir[TT_SERVER]);
 	tt_flow_slab_put(tr->seg.m.wide, c->rt.wide);
+	c->rt.wide = NULL;
+}
+
+/* Free what drop_record() of a detached record left: its side blocks, its memory. */
+static void release_detached(struct tt_tracker *tr, struct tt_conn *c)
+{
+	release_side_blocks(tr, c);
 	tt_flow_release(tr->flows, c);
 }
 
@@ -662,10 +669,7 @@ static void drop_record(struct tt_tracker *tr, struct tt_conn *c, uint32_t hash)
 		tr->done_live--;
 		return;
 	}
-	tt_dir_release(&tr->seg.m, &c->dir[TT_CLIENT]);
-	tt_dir_release(&tr->seg.m, &c->dir[TT_SERVER]);
-	tt_flow_slab_put(tr->seg.m.wide, c->rt.wide);
-	c->rt.wide = NULL;
+	release_side_blocks(tr, c);
 	tt_flow_remove_hashed(tr->flows, c, hash);
 }
 
